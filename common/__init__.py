@@ -1,0 +1,1 @@
+"""The shared kernel: settings, database, events, outbox, inbox, identity, errors, observability."""

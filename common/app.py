@@ -1,0 +1,133 @@
+"""The service application factory: database, bus, outbox relay, consumers, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from common.auth import load_verifier
+from common.bus import Bus
+from common.db import Database
+from common.errors import ServiceUnavailable, install_problem_handlers
+from common.inbox import Consumer, Handler
+from common.models import MessagingTables
+from common.observability import RequestContextMiddleware
+from common.outbox import Outbox, OutboxRelay
+from common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class ServiceSpec:
+    """What one service brings to the factory."""
+
+    settings: ServiceSettings
+    title: str
+    version: str
+    routers: Sequence[APIRouter]
+    messaging: MessagingTables
+    outbox: Outbox
+    consumes: Mapping[str, Mapping[str, Handler]] = field(default_factory=dict)
+    jobs: Sequence[BackgroundJob] = ()
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    name = settings.service_name
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        bus = Bus(
+            settings.common.nats_url,
+            name=name,
+            replicas=settings.common.nats_stream_replicas,
+            duplicate_window=settings.common.nats_duplicate_window_seconds,
+        )
+        relay = OutboxRelay(db, spec.outbox, bus, sweep_seconds=settings.outbox_sweep_seconds)
+        consumers = [
+            Consumer(
+                service=name,
+                publisher=publisher,
+                db=db,
+                bus=bus,
+                inbox=spec.messaging.inbox,
+                handlers=handlers,
+                batch=settings.consumer_batch,
+                max_attempts=settings.consumer_max_attempts,
+            )
+            for publisher, handlers in spec.consumes.items()
+        ]
+        app.state.db, app.state.bus, app.state.relay = db, bus, relay
+        app.state.consumers = consumers
+        tasks = [
+            asyncio.create_task(bus.connect(), name=f"{name}-bus"),
+            asyncio.create_task(relay.run(), name=f"{name}-relay"),
+            *(asyncio.create_task(c.run(), name=f"{name}-consumer-{c.stream}") for c in consumers),
+            *(asyncio.create_task(job(app), name=f"{name}-job") for job in spec.jobs),
+        ]
+        try:
+            yield
+        finally:
+            relay.stop()
+            for consumer in consumers:
+                consumer.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bus.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        version=spec.version,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.verifier = load_verifier(settings.common)
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=name)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and NATS are reachable")
+    async def readyz(request: Request) -> dict[str, str]:
+        db: Database = request.app.state.db
+        bus: Bus = request.app.state.bus
+        try:
+            await asyncio.wait_for(db.ping(), timeout=2)
+        except Exception as error:
+            raise ServiceUnavailable(
+                f"database not reachable: {error.__class__.__name__}", headers={"Retry-After": "2"}
+            ) from error
+        if not bus.is_connected or not bus.ready.is_set():
+            raise ServiceUnavailable("NATS not reachable", headers={"Retry-After": "2"})
+        return {"status": "ready"}
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

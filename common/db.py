@@ -1,0 +1,183 @@
+"""Async database access: engines for SQLite and PostgreSQL, unit-of-work sessions, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import DateTime, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Serialization failures and deadlocks: the transaction may simply be run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; store UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writers.
+
+    SQLite upgrades a read lock to a write lock lazily, so two writers that both read first
+    deadlock and one fails at once with "database is locked"; taking the write lock at BEGIN
+    makes them queue behind the busy timeout instead.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
+    """An async engine for `url`, configured for this project's transaction discipline."""
+    options: dict[str, Any] = (
+        {"pool_size": pool_size, "max_overflow": pool_size} if pooled else {"poolclass": NullPool}
+    )
+    if is_sqlite(url):
+        engine = create_async_engine(url, **options)
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **options)
+
+
+class Database:
+    """One service's database: the engine and the sessions that commit at the boundary."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.is_sqlite = is_sqlite(url)
+        self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(
+            self.engine.execution_options(read_only=True), expire_on_commit=False
+        )
+        self._after_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after every commit of a session that wrote outbox rows."""
+        self._after_commit.append(callback)
+
+    @asynccontextmanager
+    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block ends normally, rolls back on any error."""
+        maker = self._reader if read_only else self._writer
+        async with maker() as session:
+            try:
+                yield session
+                if read_only:
+                    await session.rollback()
+                else:
+                    await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+        if not read_only and session.info.pop("outbox_written", False):
+            for callback in self._after_commit:
+                callback()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def sqlstate(error: BaseException) -> str | None:
+    orig = getattr(error, "orig", None)
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return str(code)
+    return None
+
+
+def is_retryable(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and sqlstate(error) in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
+
+
+async def run_in_transaction(
+    db: Database,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    attempts: int = 8,
+) -> T:
+    """Run `work` in its own transaction, again from the start on a serialization failure."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with db.session() as session:
+                return await work(session)
+        except DBAPIError as error:
+            if attempt == attempts or not is_retryable(error):
+                raise
+            delay = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
+            log.info(
+                "retrying transaction after %s",
+                sqlstate(error) or "lock",
+                extra={"attempt": attempt},
+            )
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def mark_outbox_written(session: Session | AsyncSession) -> None:
+    session.info["outbox_written"] = True

@@ -1,0 +1,237 @@
+"""The inbox: durable pull consumers that apply each event once, dead-lettering what cannot be."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.bus import Bus, dlq_subject, stream_name
+from common.db import Database, run_in_transaction, utcnow
+from common.observability import EVENTS_CONSUMED, child_traceparent, traceparent_var
+from contracts.base import Envelope, Event
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Event, Envelope], Awaitable[None]]
+
+#: Seconds to wait before each redelivery after a handler failure.
+DEFAULT_BACKOFF = (0.2, 1.0, 5.0, 30.0, 120.0)
+
+
+class PoisonMessage(Exception):
+    """A message that can never be applied: it goes to the dead-letter subject at once."""
+
+
+class Consumer:
+    """A durable pull consumer of one publisher's stream, shared by all replicas of a service."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        publisher: str,
+        db: Database,
+        bus: Bus,
+        inbox: Table,
+        handlers: Mapping[str, Handler],
+        batch: int = 64,
+        max_attempts: int = 5,
+        backoff: Sequence[float] = DEFAULT_BACKOFF,
+        ack_wait: float = 30.0,
+    ) -> None:
+        if not handlers:
+            raise ValueError("a consumer needs at least one handler")
+        self.service = service
+        self.publisher = publisher
+        self.stream = stream_name(publisher)
+        self.durable = service
+        self.db = db
+        self.bus = bus
+        self.inbox = inbox
+        self.handlers = dict(handlers)
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.backoff = tuple(backoff)
+        self.ack_wait = ack_wait
+        self._stopping = False
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subjects=sorted(self.handlers),
+            ack_wait=self.ack_wait,
+            max_ack_pending=1000,
+            max_deliver=-1,
+        )
+
+    async def ensure(self) -> None:
+        js = self.bus.js
+        config = self.config()
+        try:
+            await js.consumer_info(self.stream, self.durable)
+        except NotFoundError:
+            await js.add_consumer(self.stream, config)
+            return
+        await js.update_consumer(self.stream, config)
+
+    async def run(self) -> None:
+        await self.bus.ready.wait()
+        while not self._stopping:
+            try:
+                await self.ensure()
+                sub = await self.bus.js.pull_subscribe_bind(
+                    durable=self.durable, stream=self.stream
+                )
+                await self._loop(sub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if self._stopping:
+                    return
+                log.warning("consumer %s on %s restarting: %r", self.durable, self.stream, error)
+                await asyncio.sleep(0.5)
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def _loop(self, sub) -> None:  # type: ignore[no-untyped-def]
+        while not self._stopping:
+            try:
+                msgs = await sub.fetch(self.batch, timeout=2)
+            except (TimeoutError, NatsTimeoutError):
+                continue
+            for msg in msgs:
+                await self.process(msg)
+
+    async def process(self, msg: Msg) -> None:
+        """Apply one message: ack when applied or seen before, nak to retry, dead-letter poison."""
+        try:
+            envelope, event = self.decode(msg)
+        except PoisonMessage as poison:
+            await self.dead_letter(msg, f"malformed event: {poison}")
+            EVENTS_CONSUMED.labels(self.service, msg.subject, "dead_lettered").inc()
+            return
+        token = traceparent_var.set(child_traceparent(envelope.traceparent))
+        try:
+            applied = await self.apply(envelope, event)
+        except Exception as error:
+            attempts = msg.metadata.num_delivered or 1
+            if attempts >= self.max_attempts:
+                log.error(
+                    "event %s failed %d times, dead-lettered: %r", envelope.id, attempts, error
+                )
+                await self.dead_letter(msg, f"handler failed {attempts} times: {error!r}")
+                EVENTS_CONSUMED.labels(self.service, envelope.type, "dead_lettered").inc()
+            else:
+                delay = self.backoff[min(attempts - 1, len(self.backoff) - 1)]
+                log.warning(
+                    "event %s failed (attempt %d), retry in %ss: %r",
+                    envelope.id,
+                    attempts,
+                    delay,
+                    error,
+                )
+                await msg.nak(delay=delay)
+                EVENTS_CONSUMED.labels(self.service, envelope.type, "retried").inc()
+            return
+        finally:
+            traceparent_var.reset(token)
+        await msg.ack()
+        EVENTS_CONSUMED.labels(
+            self.service, envelope.type, "applied" if applied else "duplicate"
+        ).inc()
+
+    def decode(self, msg: Msg) -> tuple[Envelope, Event]:
+        try:
+            envelope = Envelope.model_validate_json(msg.data)
+        except ValidationError as error:
+            raise PoisonMessage(_summary(error)) from error
+        if envelope.type != msg.subject:
+            raise PoisonMessage(f"type {envelope.type!r} does not match subject {msg.subject!r}")
+        if envelope.type not in self.handlers:
+            raise PoisonMessage(f"no handler for {envelope.type!r}")
+        try:
+            event = envelope.parse_data()
+        except KeyError as error:
+            raise PoisonMessage(f"unknown event type {envelope.type!r}") from error
+        except ValidationError as error:
+            raise PoisonMessage(_summary(error)) from error
+        if envelope.dataschema != event.schema_uri():
+            raise PoisonMessage(f"unsupported schema {envelope.dataschema!r}")
+        return envelope, event
+
+    async def apply(self, envelope: Envelope, event: Event) -> bool:
+        """Run the handler and record the event id in one transaction; False if seen before."""
+        handler = self.handlers[envelope.type]
+        event_id = str(envelope.id)
+
+        async def work(session: AsyncSession) -> bool:
+            if await self._seen(session, event_id):
+                return False
+            await session.execute(
+                insert(self.inbox).values(
+                    event_id=event_id,
+                    type=envelope.type,
+                    source=envelope.source,
+                    received_at=utcnow(),
+                )
+            )
+            await session.flush()
+            await handler(session, event, envelope)
+            return True
+
+        try:
+            return await run_in_transaction(self.db, work)
+        except IntegrityError:
+            # A replica applied the same event at the same moment: its commit won.
+            async with self.db.session(read_only=True) as session:
+                if await self._seen(session, event_id):
+                    return False
+            raise
+
+    async def _seen(self, session: AsyncSession, event_id: str) -> bool:
+        found = await session.execute(
+            select(self.inbox.c.event_id).where(self.inbox.c.event_id == event_id)
+        )
+        return found.first() is not None
+
+    async def dead_letter(self, msg: Msg, reason: str) -> None:
+        """Park the message on `dlq.<service>` with the reason, then stop its redelivery."""
+        meta = msg.metadata
+        seq = meta.sequence.stream if meta and meta.sequence else 0
+        headers = {
+            "Nats-Msg-Id": f"dlq-{self.service}-{self.stream}-{seq}",
+            "Tp-Dlq-Reason": _header_safe(reason),
+            "Tp-Original-Subject": msg.subject,
+            "Tp-Original-Stream": self.stream,
+            "Tp-Original-Sequence": str(seq),
+        }
+        await self.bus.js.publish(dlq_subject(self.service), msg.data, headers=headers)
+        await msg.term()
+
+
+def _summary(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
+    )[:400]
+
+
+def _header_safe(text: str) -> str:
+    return (
+        text.replace("\r", " ")
+        .replace("\n", " ")
+        .encode("ascii", "backslashreplace")
+        .decode()[:1000]
+    )

@@ -1,0 +1,137 @@
+"""Request ids, W3C trace context, JSON logs and Prometheus metrics shared by every process."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from pythonjsonlogger.json import JsonFormatter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+service_var: ContextVar[str] = ContextVar("service", default="teacherpool")
+
+TRACEPARENT_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+HTTP_REQUESTS = Counter(
+    "tp_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "tp_http_request_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_PUBLISHED = Counter("tp_events_published_total", "Events published", ["service", "type"])
+EVENTS_CONSUMED = Counter(
+    "tp_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
+)
+OUTBOX_PENDING_ERRORS = Counter("tp_outbox_publish_errors_total", "Failed publishes", ["service"])
+
+
+def new_traceparent() -> str:
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def child_traceparent(parent: str | None) -> str:
+    """A new span in the same trace as `parent`, or a new trace when there is none."""
+    match = TRACEPARENT_RE.match(parent or "")
+    if not match:
+        return new_traceparent()
+    return f"00-{match.group(1)}-{secrets.token_hex(8)}-{match.group(3)}"
+
+
+def current_traceparent() -> str | None:
+    return traceparent_var.get()
+
+
+class ContextFilter(logging.Filter):
+    """Put the service, request id and trace id on every log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.service = service_var.get()
+        record.request_id = request_id_var.get()
+        record.traceparent = traceparent_var.get()
+        return True
+
+
+def configure_logging(service: str, *, level: str = "INFO", json_logs: bool = True) -> None:
+    service_var.set(service)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ContextFilter())
+    if json_logs:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s "
+                "%(service)s %(request_id)s %(traceparent)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(service)s] %(name)s: %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access", "nats"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class RequestContextMiddleware:
+    """Carry `X-Request-ID` and `traceparent` through a request and count it in the metrics."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming_id = headers.get("x-request-id", "")
+        request_id = incoming_id if REQUEST_ID_RE.match(incoming_id) else uuid.uuid4().hex
+        traceparent = child_traceparent(headers.get("traceparent"))
+        rid_token = request_id_var.set(request_id)
+        tp_token = traceparent_var.set(traceparent)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = [
+                    (b"x-request-id", request_id.encode()),
+                    (b"traceparent", traceparent.encode()),
+                ]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "GET")
+            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )
+            request_id_var.reset(rid_token)
+            traceparent_var.reset(tp_token)
+
+
+def log_extra(**fields: Any) -> dict[str, Any]:
+    return {"extra": fields}

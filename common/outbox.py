@@ -1,0 +1,161 @@
+"""The transactional outbox: events saved with the change, published by a relay after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.bus import Bus
+from common.db import Database, mark_outbox_written, utcnow
+from common.observability import EVENTS_PUBLISHED, OUTBOX_PENDING_ERRORS, current_traceparent
+from contracts.base import Envelope, Event
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    """Writes a service's events into its outbox table, inside the caller's transaction."""
+
+    def __init__(self, table: Table, *, service: str) -> None:
+        self.table = table
+        self.service = service
+        self.source = f"teacherpool/{service}"
+
+    async def add(self, session: AsyncSession, event: Event, *, subject: str) -> Envelope:
+        """Record `event` about `subject` (the entity id); it is published only if we commit."""
+        envelope = Envelope.wrap(
+            event, source=self.source, subject=subject, traceparent=current_traceparent()
+        )
+        await session.execute(
+            insert(self.table).values(
+                id=str(envelope.id),
+                type=envelope.type,
+                subject=envelope.subject,
+                envelope=envelope.model_dump_json(),
+                created_at=envelope.time,
+                attempts=0,
+            )
+        )
+        mark_outbox_written(session)
+        return envelope
+
+
+class OutboxRelay:
+    """Publishes outbox rows to JetStream with `Nats-Msg-Id` = event id, then marks them.
+
+    Woken right after each commit that wrote events; also sweeps on a timer, which picks up
+    rows left behind by a crash or by NATS being down. A row published twice (a crash between
+    publish and mark, or two replicas on SQLite) is dropped by the stream's duplicate window.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        bus: Bus,
+        *,
+        batch: int = 200,
+        sweep_seconds: float = 2.0,
+        publish_timeout: float = 3.0,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.bus = bus
+        self.batch = batch
+        self.sweep_seconds = sweep_seconds
+        self.publish_timeout = publish_timeout
+        self._wake = asyncio.Event()
+        self._stopping = False
+        db.on_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        await self.bus.ready.wait()
+        backoff = 0.1
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                published = await self.publish_pending()
+                backoff = 0.1
+            except Exception as error:
+                OUTBOX_PENDING_ERRORS.labels(self.outbox.service).inc()
+                log.warning("outbox publish failed, will retry: %s", error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published >= self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        table = self.outbox.table
+        pending = (
+            select(table.c.id, table.c.type, table.c.envelope)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.created_at, table.c.id)
+            .limit(self.batch)
+        )
+        if self.db.is_sqlite:
+            async with self.db.session(read_only=True) as session:
+                rows = (await session.execute(pending)).all()
+            if not rows:
+                return 0
+            published = await self._publish(rows)
+            if published:
+                async with self.db.session() as session:
+                    await self._mark(session, published)
+            return len(published)
+        # Replicas on PostgreSQL each claim different rows and hold them while publishing.
+        async with self.db.session() as session:
+            rows = (await session.execute(pending.with_for_update(skip_locked=True))).all()
+            if not rows:
+                return 0
+            published = await self._publish(rows)
+            await self._mark(session, published)
+        return len(published)
+
+    async def _publish(self, rows: list[Any]) -> list[str]:
+        """Publish rows in order; stop at the first failure so order is kept for the retry."""
+        js = self.bus.js
+        tasks = [
+            asyncio.ensure_future(
+                js.publish(
+                    row.type,
+                    row.envelope.encode(),
+                    timeout=self.publish_timeout,
+                    headers={"Nats-Msg-Id": row.id},
+                )
+            )
+            for row in rows
+        ]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        published: list[str] = []
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("publish of %s %s failed: %r", row.type, row.id, result)
+                break
+            published.append(row.id)
+            EVENTS_PUBLISHED.labels(self.outbox.service, row.type).inc()
+        return published
+
+    async def _mark(self, session: AsyncSession, ids: list[str]) -> None:
+        if ids:
+            table = self.outbox.table
+            await session.execute(
+                update(table)
+                .where(table.c.id.in_(ids))
+                .values(published_at=utcnow(), attempts=table.c.attempts + 1)
+            )

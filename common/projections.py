@@ -1,0 +1,86 @@
+"""Local copies of other services' facts that several services keep (no rules of their own)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter
+from sqlalchemy import JSON, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from common.db import UTCDateTime
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.errors import NotFound
+from common.pagination import Page, paginate
+from common.scoping import unit_scope
+from contracts.base import Envelope
+from contracts.staffing import UnitFacts
+
+
+class UnitProjectionFields(SQLModel):
+    """The columns of a unit projection, kept from `staffing.unit.*` events."""
+
+    id: uuid.UUID = Field(primary_key=True)
+    kind: str = Field(sa_type=String(20), nullable=False)
+    code: str = Field(sa_type=String(40), nullable=False, index=True)
+    name: str = Field(sa_type=String(120), nullable=False)
+    district_id: uuid.UUID | None = Field(default=None, index=True)
+    stages: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    lat: float | None = None
+    lon: float | None = None
+    as_of: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+async def apply_unit_facts(
+    session: AsyncSession, model: type[UnitProjectionFields], facts: UnitFacts, envelope: Envelope
+) -> None:
+    """Upsert the projection; an older event than the one applied already changes nothing."""
+    row = await session.get(model, facts.unit_id)
+    if row is not None and row.as_of > envelope.time:
+        return
+    if row is None:
+        row = model(
+            id=facts.unit_id, kind=facts.kind, code=facts.code, name=facts.name, as_of=envelope.time
+        )
+        session.add(row)
+    row.kind = facts.kind
+    row.code = facts.code
+    row.name = facts.name
+    row.district_id = facts.district_id
+    row.stages = list(facts.stages)
+    row.lat = facts.lat
+    row.lon = facts.lon
+    row.as_of = envelope.time
+
+
+def unit_router(model: type[UnitProjectionFields]) -> APIRouter:
+    """Read access to a service's copy of the units, limited to the caller's scope."""
+    router = APIRouter(prefix="/v1/units", tags=["units"])
+
+    @router.get("", response_model=Page[UnitProjectionFields])
+    async def list_units(
+        session: SessionDep,
+        principal: CurrentPrincipal,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[UnitProjectionFields]:
+        """Units in your scope as this service knows them, by code."""
+        stmt = select(model).where(unit_scope(principal, model.id, model.district_id))
+        rows, next_cursor = await paginate(
+            session, stmt, order_by=[model.code, model.id], cursor=cursor, limit=limit
+        )
+        return Page(data=rows, next_cursor=next_cursor)
+
+    @router.get("/{unit_id}", response_model=UnitProjectionFields)
+    async def get_unit(
+        unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    ) -> UnitProjectionFields:
+        """One unit in your scope."""
+        unit = await session.get(model, unit_id)
+        if unit is None or not principal.can_see_unit(unit.id, unit.district_id):
+            raise NotFound("no such unit in your scope")
+        return unit
+
+    return router

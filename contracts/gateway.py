@@ -1,0 +1,1 @@
+"""Events that the gateway publishes (stream GATEWAY, subjects gateway.>)."""

@@ -1,0 +1,1 @@
+"""Events that the sharing service publishes (stream SHARING, subjects sharing.>)."""

@@ -1,0 +1,1 @@
+"""Events that the talent service publishes (stream TALENT, subjects talent.>)."""

@@ -1,0 +1,1 @@
+"""The gateway: the one public entry, in front of the three services."""

@@ -1,0 +1,135 @@
+"""A streaming reverse proxy to the services over pooled keep-alive connections."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from fastapi import Request, Response
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
+
+from common.errors import NotFound, ServiceUnavailable
+from common.observability import current_traceparent, request_id_var
+
+log = logging.getLogger(__name__)
+
+#: Connection-scoped headers (RFC 9110 §7.6.1) that a proxy must not forward.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+CONNECT_RETRIES = 2
+
+
+class Upstreams:
+    """One pooled client per service."""
+
+    def __init__(
+        self,
+        urls: dict[str, str],
+        *,
+        timeout: float,
+        connect_timeout: float,
+        max_connections: int,
+    ) -> None:
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self.clients = {
+            name: httpx.AsyncClient(
+                base_url=url,
+                limits=limits,
+                timeout=httpx.Timeout(timeout, connect=connect_timeout),
+                transport=httpx.AsyncHTTPTransport(limits=limits),
+            )
+            for name, url in urls.items()
+        }
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        try:
+            return self.clients[service]
+        except KeyError:
+            raise NotFound(f"no service named {service}") from None
+
+    async def close(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self.clients.values()))
+
+
+def forward_headers(request: Request, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    connection_listed = {
+        token.strip().lower()
+        for token in request.headers.get("connection", "").split(",")
+        if token.strip()
+    }
+    headers = [
+        (name, value)
+        for name, value in request.headers.items()
+        if name not in HOP_BY_HOP
+        and name not in connection_listed
+        and name not in ("x-request-id", "traceparent")
+    ]
+    headers.append(("x-request-id", request_id_var.get() or ""))
+    headers.append(("traceparent", current_traceparent() or ""))
+    if request.client:
+        headers.append(("x-forwarded-for", request.client.host))
+    for name, value in (extra or {}).items():
+        headers = [(n, v) for n, v in headers if n != name]
+        headers.append((name, value))
+    return headers
+
+
+async def proxy(
+    request: Request,
+    upstreams: Upstreams,
+    service: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Send the request on to `service` and stream its answer back."""
+    client = upstreams.client(service)
+    method = request.method
+    url = httpx.URL(path=f"/{path}", query=request.url.query.encode())
+    body = None if method in ("GET", "HEAD") else request.stream()
+    upstream_request = client.build_request(
+        method, url, headers=forward_headers(request, headers), content=body
+    )
+    attempts = 1 + (CONNECT_RETRIES if method in IDEMPOTENT else 0)
+    for attempt in range(1, attempts + 1):
+        try:
+            upstream = await client.send(upstream_request, stream=True)
+            break
+        except httpx.ConnectError as error:
+            if attempt == attempts:
+                raise ServiceUnavailable(
+                    f"the {service} service is not reachable", headers={"Retry-After": "5"}
+                ) from error
+            await asyncio.sleep(0.05 * attempt)
+        except httpx.TimeoutException as error:
+            raise ServiceUnavailable(
+                f"the {service} service did not answer in time", headers={"Retry-After": "5"}
+            ) from error
+    response_headers = [
+        (name, value)
+        for name, value in upstream.headers.multi_items()
+        if name.lower() not in HOP_BY_HOP
+    ]
+    return StreamingResponse(
+        upstream.aiter_raw(),
+        status_code=upstream.status_code,
+        headers=dict(response_headers),
+        background=BackgroundTask(upstream.aclose),
+    )

@@ -1,0 +1,1 @@
+"""The three domain services, each a process with its own database."""

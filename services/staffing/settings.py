@@ -1,0 +1,15 @@
+"""Settings of the staffing service (environment prefix TP_STAFFING_)."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from common.settings import ServiceSettings
+
+
+class StaffingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="TP_STAFFING_", extra="ignore")
+
+    service_name: ClassVar[str] = "staffing"
+    database_url: str = "sqlite+aiosqlite:///var/staffing.db"
+    port: int = 8001

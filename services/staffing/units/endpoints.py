@@ -1,0 +1,53 @@
+"""HTTP for units."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, status
+
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.pagination import paginate
+from services.staffing.models import Unit
+from services.staffing.units import repository, service
+from services.staffing.units.schemas import UnitCreate, UnitPublic, UnitsPublic
+
+router = APIRouter(prefix="/v1/units", tags=["units"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=UnitPublic)
+async def create_unit(body: UnitCreate, session: SessionDep, principal: CurrentPrincipal) -> Unit:
+    """Register a district or a school."""
+    return await service.register_unit(session, principal, body)
+
+
+@router.get("", response_model=UnitsPublic)
+async def list_units(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    kind: Literal["district", "school"] | None = None,
+    district_id: uuid.UUID | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> UnitsPublic:
+    """Units in your scope, by code."""
+    stmt = repository.visible(principal)
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    if district_id:
+        stmt = stmt.where(Unit.district_id == district_id)
+    rows, next_cursor = await paginate(
+        session,
+        stmt,
+        order_by=[Unit.code],
+        cursor=cursor,
+        limit=limit,  # type: ignore[list-item]
+    )
+    return UnitsPublic(data=[UnitPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{unit_id}", response_model=UnitPublic)
+async def get_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Unit:
+    """One unit in your scope."""
+    return service.ensure_visible(principal, await repository.get(session, unit_id))

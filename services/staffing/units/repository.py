@@ -1,0 +1,26 @@
+"""Every query on units."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.scoping import unit_scope
+from services.staffing.models import Unit
+
+
+async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
+    return await session.get(Unit, unit_id)
+
+
+async def by_code(session: AsyncSession, code: str) -> Unit | None:
+    return (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
+
+
+def visible(principal: Principal) -> Select[Any]:
+    """Units in the caller's scope."""
+    return select(Unit).where(unit_scope(principal, Unit.id, Unit.district_id))

@@ -1,0 +1,56 @@
+"""Request and response models of units."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from teacherpool.demo import STAGES
+
+Stage = Literal["kindergarten", "primary", "junior", "senior", "vocational"]
+assert set(Stage.__args__) == set(STAGES)  # type: ignore[attr-defined]
+
+
+class UnitBase(BaseModel):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    stages: list[Stage] = Field(default_factory=list)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class UnitCreate(UnitBase):
+    """A district (no `district_id`) or a school (in the district `district_id`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["district", "school"]
+    district_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _school_in_a_district(self) -> UnitCreate:
+        if self.kind == "school" and self.district_id is None:
+            raise ValueError("a school needs district_id")
+        if self.kind == "district" and self.district_id is not None:
+            raise ValueError("a district has no district_id")
+        if self.kind == "school" and not self.stages:
+            raise ValueError("a school teaches at least one stage")
+        return self
+
+
+class UnitPublic(UnitBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: Literal["district", "school"]
+    district_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnitsPublic(BaseModel):
+    data: list[UnitPublic]
+    next_cursor: str | None = None

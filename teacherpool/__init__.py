@@ -1,0 +1,1 @@
+"""Chengdu teacher-resource platform: staffing pool, teacher sharing and talent pool."""

@@ -1,0 +1,154 @@
+"""The `teacherpool` command: up, serve, migrate, seed, token, asyncapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+SERVE_TARGETS = ("staffing", "sharing", "talent", "gateway")
+
+
+def _serve(name: str) -> int:
+    import uvicorn
+
+    from common.observability import configure_logging
+
+    if name == "gateway":
+        from gateway.app import create_app as create_gateway
+        from gateway.settings import GatewaySettings
+
+        gateway_settings = GatewaySettings()
+        common, host, port = gateway_settings.common, gateway_settings.host, gateway_settings.port
+        app = create_gateway(gateway_settings)
+    else:
+        module = __import__(f"services.{name}.app", fromlist=["create_app"])
+        settings_module = __import__(f"services.{name}.settings", fromlist=["x"])
+        settings_cls = getattr(settings_module, f"{name.capitalize()}Settings")
+        settings = settings_cls()
+        common, host, port = settings.common, settings.host, settings.port
+        app = module.create_app(settings)
+    configure_logging(name, level=common.log_level, json_logs=common.log_json)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _migrate() -> int:
+    from common.migrations import SERVICES, upgrade
+    from services.sharing.settings import SharingSettings
+    from services.staffing.settings import StaffingSettings
+    from services.talent.settings import TalentSettings
+
+    urls = {
+        "staffing": StaffingSettings().database_url,
+        "sharing": SharingSettings().database_url,
+        "talent": TalentSettings().database_url,
+    }
+    for service in SERVICES:
+        upgrade(service, urls[service])
+        print(f"{service}: at head")
+    return 0
+
+
+def _seed(demo: bool, scale: str, seed: int) -> int:
+    from common.settings import CommonSettings
+    from services.staffing.settings import StaffingSettings
+    from teacherpool.seed import seed_staffing
+
+    if not demo:
+        print("nothing to seed: pass --demo for the demo city", file=sys.stderr)
+        return 2
+    if CommonSettings().is_production:
+        print("refusing to seed demo data in production", file=sys.stderr)
+        return 2
+    report = asyncio.run(seed_staffing(StaffingSettings().database_url, scale=scale, seed=seed))
+    if report.skipped:
+        print("staffing already has units; nothing seeded")
+    else:
+        print(f"seeded {report.districts} districts and {report.schools} schools")
+    return 0
+
+
+def _token(username: str) -> int:
+    from common.auth import load_signer
+    from common.settings import CommonSettings
+    from gateway.demo_accounts import DEMO_ACCOUNTS, demo_principal
+
+    common = CommonSettings()
+    if common.is_production:
+        print("demo accounts do not exist in production", file=sys.stderr)
+        return 2
+    if username not in DEMO_ACCOUNTS:
+        print(
+            f"unknown demo account {username!r}; one of: {', '.join(DEMO_ACCOUNTS)}",
+            file=sys.stderr,
+        )
+        return 2
+    print(load_signer(common).sign(demo_principal(username), ttl=3600))
+    return 0
+
+
+def _asyncapi(output: str | None) -> int:
+    from teacherpool.asyncapi import build
+
+    text = json.dumps(build(), ensure_ascii=False, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="teacherpool", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start NATS, every service and the gateway")
+    up.add_argument("--no-seed", action="store_true", help="do not seed the demo city")
+    up.add_argument("--scale", choices=("demo", "city"), default="demo")
+    serve = sub.add_parser("serve", help="run one service (for containers)")
+    serve.add_argument("service", choices=SERVE_TARGETS)
+    sub.add_parser("migrate", help="upgrade every service's database to the newest schema")
+    seed = sub.add_parser("seed", help="seed the demo city into empty databases")
+    seed.add_argument("--demo", action="store_true")
+    seed.add_argument("--scale", choices=("demo", "city"), default="demo")
+    seed.add_argument("--seed", type=int, default=2023)
+    token = sub.add_parser("token", help="print a signed token for a demo account")
+    token.add_argument("username")
+    asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
+    asyncapi.add_argument("-o", "--output")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "up":
+        from teacherpool.launcher import up
+
+        return up(seed_demo=not args.no_seed, scale=args.scale)
+    if args.command == "serve":
+        return _serve(args.service)
+    if args.command == "migrate":
+        return _migrate()
+    if args.command == "seed":
+        return _seed(args.demo, args.scale, args.seed)
+    if args.command == "token":
+        return _token(args.username)
+    if args.command == "asyncapi":
+        return _asyncapi(args.output)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

