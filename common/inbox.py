@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -77,14 +77,12 @@ class Consumer:
         )
 
     async def ensure(self) -> None:
-        js = self.bus.js
-        config = self.config()
+        """Create the durable consumer, or bring an existing one to this configuration."""
         try:
-            await js.consumer_info(self.stream, self.durable)
-        except NotFoundError:
-            await js.add_consumer(self.stream, config)
-            return
-        await js.update_consumer(self.stream, config)
+            await self.bus.js.add_consumer(self.stream, self.config())
+        except BadRequestError as error:
+            # An older replica's config that the server cannot change in place: keep it.
+            log.warning("consumer %s on %s kept as it is: %s", self.durable, self.stream, error)
 
     async def run(self) -> None:
         await self.bus.ready.wait()

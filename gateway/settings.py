@@ -13,6 +13,7 @@ class GatewaySettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     staffing_url: str = "http://127.0.0.1:8001"
     sharing_url: str = "http://127.0.0.1:8002"
     talent_url: str = "http://127.0.0.1:8003"

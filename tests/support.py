@@ -1,0 +1,210 @@
+"""Test support: a real nats-server, migrated databases, signed identities, in-process services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from common.auth import Principal, TokenSigner, generate_keypair, load_signer
+from common.migrations import upgrade
+from common.settings import CommonSettings
+
+PG_ENV = "TP_TEST_DATABASE_URL"
+PG_MISSING = (
+    f"PostgreSQL not configured: set {PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def nats_binary() -> str:
+    beside = Path(sys.executable).parent / "nats-server"
+    return str(beside) if beside.exists() else (shutil.which("nats-server") or "nats-server")
+
+
+class NatsServer:
+    """A real nats-server with JetStream on a free port, which a test may kill and restart."""
+
+    def __init__(self, store: Path, port: int | None = None) -> None:
+        self.store = store
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.store.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [nats_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise RuntimeError("nats-server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to clients, nothing flushed by the server itself."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Databases:
+    """Makes migrated databases quickly: migrate a template once, then copy it per test."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pg_url = os.environ.get(PG_ENV)
+        self._templates: dict[tuple[str, str], str] = {}
+        self._created: list[str] = []
+
+    def _pg_admin_dsn(self) -> str:
+        assert self.pg_url
+        return self.pg_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    def _pg_url_for(self, database: str) -> str:
+        assert self.pg_url
+        base, _, _ = self.pg_url.rpartition("/")
+        return f"{base}/{database}"
+
+    async def _pg_execute(self, sql: str) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(self._pg_admin_dsn())
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    async def create(self, service: str, backend: str) -> str:
+        if backend == "sqlite":
+            key = (service, backend)
+            if key not in self._templates:
+                template = self.root / f"template-{service}.db"
+                url = f"sqlite+aiosqlite:///{template}"
+                await asyncio.to_thread(upgrade, service, url)
+                self._templates[key] = str(template)
+            target = self.root / f"{service}-{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(self._templates[key], target)
+            return f"sqlite+aiosqlite:///{target}"
+        key = (service, backend)
+        if key not in self._templates:
+            template = f"tp_tmpl_{service}_{WORKER}"
+            await self._pg_execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            await self._pg_execute(f'CREATE DATABASE "{template}"')
+            await asyncio.to_thread(upgrade, service, self._pg_url_for(template))
+            self._templates[key] = template
+        name = f"tp_{service}_{WORKER}_{uuid.uuid4().hex[:8]}"
+        await self._pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._templates[key]}"')
+        self._created.append(name)
+        return self._pg_url_for(name)
+
+    async def drop_created(self) -> None:
+        while self._created:
+            name = self._created.pop()
+            with contextlib.suppress(Exception):
+                await self._pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Identity:
+    """Signs test principals with a key pair made for the test session."""
+
+    def __init__(self, keys: Path) -> None:
+        private, public = keys / "gateway-ed25519.pem", keys / "gateway-ed25519.pub.pem"
+        if not private.exists():
+            generate_keypair(private, public)
+        self.private_key_file = private
+        self.public_key_file = public
+
+    def common(self, nats_url: str = "nats://127.0.0.1:1", **extra: Any) -> CommonSettings:
+        return CommonSettings(
+            env="test",
+            var_dir=self.private_key_file.parent.parent,
+            nats_url=nats_url,
+            auth_private_key_file=self.private_key_file,
+            auth_public_key_file=self.public_key_file,
+            log_json=False,
+            **extra,
+        )
+
+    @property
+    def signer(self) -> TokenSigner:
+        return load_signer(self.common())
+
+    def headers(self, principal: Principal) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.signer.sign(principal)}"}
+
+
+def principal(role: str, **fields: Any) -> Principal:
+    return Principal(
+        sub=fields.pop("sub", f"user:{role}-{uuid.uuid4().hex[:6]}"), role=role, **fields
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: FastAPI, base_url: str = "http://service"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan and give a client that talks to it in-process."""
+    async with app.router.lifespan_context(app):
+        bus = getattr(app.state, "bus", None)
+        if bus is not None:
+            await asyncio.wait_for(bus.ready.wait(), timeout=15)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 15.0, interval: float = 0.05
+) -> None:
+    """Wait until `check()` is true; fail with the time it took otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if await check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+def service_settings(
+    settings_cls: type[Any], identity: Identity, database_url: str, nats_url: str, **extra: Any
+) -> Any:
+    """Settings for an in-process service on the test's database and NATS."""
+    extra.setdefault("outbox_sweep_seconds", 0.5)
+    return settings_cls(database_url=database_url, common=identity.common(nats_url), **extra)
