@@ -1,0 +1,112 @@
+"""Migrations match the models; the AsyncAPI document matches the contracts; settings guard production."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from pydantic import ValidationError
+
+from common.db import Database
+from common.settings import CommonSettings
+from contracts import REGISTRY, Envelope
+from services.sharing.models import SharingBase
+from services.staffing.models import StaffingBase
+from services.staffing.settings import StaffingSettings
+from services.talent.models import TalentBase
+from teacherpool.asyncapi import build
+
+IRREGULAR_PAST = {"sent", "left", "held", "repaid", "paid", "withdrawn", "given", "taken", "begun"}
+METADATA = {
+    "staffing": StaffingBase.metadata,
+    "sharing": SharingBase.metadata,
+    "talent": TalentBase.metadata,
+}
+
+
+@pytest.mark.parametrize("service", sorted(METADATA))
+async def test_migrations_and_models_agree(make_database, service):
+    db = Database(await make_database(service))
+    try:
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), METADATA[service])
+            )
+    finally:
+        await db.dispose()
+    assert diff == [], f"models and migrations of {service} differ: {diff}"
+
+
+def test_asyncapi_lists_every_event_with_its_schema():
+    document = build()
+    assert document["asyncapi"].startswith("3.")
+    assert set(document["channels"]) == set(REGISTRY)
+    for event_type, cls in REGISTRY.items():
+        channel = document["channels"][event_type]
+        assert channel["address"] == event_type
+        (name,) = channel["messages"]
+        schema = document["components"]["schemas"][name]
+        assert set(schema["properties"]) == set(cls.model_fields)
+        payload = document["components"]["messages"][name]["payload"]["allOf"]
+        assert payload[1]["properties"]["type"]["const"] == event_type
+    envelope = document["components"]["schemas"]["Envelope"]
+    assert set(envelope["properties"]) == set(Envelope.model_fields)
+
+
+def test_event_subjects_are_service_entity_verb_past():
+    for event_type in REGISTRY:
+        service, entity, verb = event_type.split(".")
+        assert service in {"staffing", "sharing", "talent", "gateway"}
+        assert verb.endswith("ed") or verb in IRREGULAR_PAST, event_type
+
+
+def test_production_refuses_sqlite_and_missing_keys(tmp_path):
+    with pytest.raises(ValidationError, match="TP_AUTH_PUBLIC_KEY_FILE"):
+        CommonSettings(env="production")
+    common = CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        StaffingSettings(common=common)
+    ok = StaffingSettings(common=common, database_url="postgresql+asyncpg://u@db/staffing")
+    assert ok.port == 8001
+
+
+def test_settings_come_from_prefixed_environment(monkeypatch):
+    monkeypatch.setenv("TP_STAFFING_PORT", "9101")
+    monkeypatch.setenv("TP_NATS_URL", "nats://10.0.0.9:4222")
+    settings = StaffingSettings()
+    assert settings.port == 9101
+    assert settings.common.nats_url == "nats://10.0.0.9:4222"
+
+
+async def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):
+    """BEGIN IMMEDIATE: writers that read before they write wait their turn, none fails."""
+    from sqlalchemy import text
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", pool_size=20)
+    try:
+        async with db.session() as session:
+            await session.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+            await session.execute(text("INSERT INTO counter VALUES (0)"))
+
+        async def increment() -> None:
+            async with db.session() as session:
+                n = (await session.execute(text("SELECT n FROM counter"))).scalar_one()
+                await asyncio.sleep(0.001)
+                await session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+
+        await asyncio.gather(*(increment() for _ in range(60)))
+        async with db.session(read_only=True) as session:
+            assert (await session.execute(text("SELECT n FROM counter"))).scalar_one() == 60
+    finally:
+        await db.dispose()
+
+
+def test_envelope_rejects_naive_time_and_unknown_fields():
+    base = {"source": "s", "type": "a.b.c", "subject": "x", "dataschema": "d", "data": {}}
+    with pytest.raises(ValidationError):
+        Envelope(**base, time="2026-01-01T00:00:00")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        Envelope(**base, id=uuid.uuid4(), unknown=1)  # type: ignore[call-arg]
