@@ -1,4 +1,4 @@
-"""Migrations match the models; the AsyncAPI document matches the contracts; settings guard production."""
+"""Migrations match the models; AsyncAPI matches the contracts; settings guard production."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_asyncapi_lists_every_event_with_its_schema():
 
 def test_event_subjects_are_service_entity_verb_past():
     for event_type in REGISTRY:
-        service, entity, verb = event_type.split(".")
+        service, _entity, verb = event_type.split(".")
         assert service in {"staffing", "sharing", "talent", "gateway"}
         assert verb.endswith("ed") or verb in IRREGULAR_PAST, event_type
 

@@ -1,4 +1,4 @@
-"""The thin slice: a unit registered in staffing reaches sharing and talent; bad input changes nothing."""
+"""The thin slice: a unit registered in staffing reaches sharing and talent; bad input fails."""
 
 from __future__ import annotations
 
