@@ -1,0 +1,105 @@
+"""`teacherpool up` from an empty ./var: ready, serving the slice, and gone without a trace on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.support import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+
+
+def launcher_env(tmp_path: Path) -> dict[str, str]:
+    ports = {name: free_port() for name in ("gateway", "staffing", "sharing", "talent", "nats")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TP_")}
+    env.update(
+        TP_ENV="development",
+        TP_NATS_URL=f"nats://127.0.0.1:{ports['nats']}",
+        TP_GATEWAY_PORT=str(ports["gateway"]),
+        TP_STAFFING_PORT=str(ports["staffing"]),
+        TP_SHARING_PORT=str(ports["sharing"]),
+        TP_TALENT_PORT=str(ports["talent"]),
+        TP_GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
+        TP_GATEWAY_SHARING_URL=f"http://127.0.0.1:{ports['sharing']}",
+        TP_GATEWAY_TALENT_URL=f"http://127.0.0.1:{ports['talent']}",
+    )
+    return env
+
+
+def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
+    env = launcher_env(tmp_path)
+    gateway = f"http://127.0.0.1:{env['TP_GATEWAY_PORT']}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "teacherpool", "up"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    children: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 90
+        ready = False
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{gateway}/readyz", timeout=1).status_code == 200:
+                    ready = True
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        assert ready, f"not ready: {process.poll()=}"
+        assert (tmp_path / "var" / "nats").is_dir()
+        assert (tmp_path / "var" / "staffing.db").exists()
+        children = psutil.Process(process.pid).children(recursive=True)
+        names = " ".join(" ".join(c.cmdline()) for c in children)
+        for expected in ("nats-server", "serve staffing", "serve sharing", "serve talent", "serve gateway"):
+            assert expected in names
+
+        token = subprocess.run(
+            [sys.executable, "-m", "teacherpool", "token", "cityhr"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        units = httpx.get(f"{gateway}/api/staffing/v1/units?kind=district&limit=100", headers=headers)
+        assert units.status_code == 200
+        assert len(units.json()["data"]) == 23
+        qingyang = next(u for u in units.json()["data"] if u["name"] == "青羊区")
+        created = httpx.post(
+            f"{gateway}/api/staffing/v1/units",
+            headers=headers,
+            json={"kind": "school", "code": "510105-S9999", "name": "青羊区新建小学",
+                  "district_id": qingyang["id"], "stages": ["primary"]},
+        )
+        assert created.status_code == 201, created.text
+        school_id = created.json()["id"]
+        deadline = time.monotonic() + 20
+        seen = set()
+        while time.monotonic() < deadline and len(seen) < 2:
+            for service in ("sharing", "talent"):
+                r = httpx.get(f"{gateway}/api/{service}/v1/units/{school_id}", headers=headers)
+                if r.status_code == 200:
+                    seen.add(service)
+            time.sleep(0.1)
+        assert seen == {"sharing", "talent"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    assert process.returncode == 0, output
+    assert "ready at" in output
+    gone = psutil.wait_procs(children, timeout=5)[1]
+    assert not gone, f"left running: {[p.pid for p in gone]}"
