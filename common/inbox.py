@@ -105,13 +105,23 @@ class Consumer:
         self._stopping = True
 
     async def _loop(self, sub) -> None:  # type: ignore[no-untyped-def]
+        # Wait for one message at a time when idle (a batch pull lingers until it is full or
+        # expires, which would delay the first event), then drain a known backlog in batches.
         while not self._stopping:
             try:
-                msgs = await sub.fetch(self.batch, timeout=2)
+                msgs = await sub.fetch(1, timeout=5)
             except (TimeoutError, NatsTimeoutError):
                 continue
-            for msg in msgs:
-                await self.process(msg)
+            while msgs:
+                for msg in msgs:
+                    await self.process(msg)
+                pending = msgs[-1].metadata.num_pending or 0
+                if not pending or self._stopping:
+                    break
+                try:
+                    msgs = await sub.fetch(min(self.batch, pending), timeout=0.25)
+                except (TimeoutError, NatsTimeoutError):
+                    break
 
     async def process(self, msg: Msg) -> None:
         """Apply one message: ack when applied or seen before, nak to retry, dead-letter poison."""

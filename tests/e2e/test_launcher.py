@@ -63,23 +63,40 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
         assert (tmp_path / "var" / "staffing.db").exists()
         children = psutil.Process(process.pid).children(recursive=True)
         names = " ".join(" ".join(c.cmdline()) for c in children)
-        for expected in ("nats-server", "serve staffing", "serve sharing", "serve talent", "serve gateway"):
+        for expected in (
+            "nats-server",
+            "serve staffing",
+            "serve sharing",
+            "serve talent",
+            "serve gateway",
+        ):
             assert expected in names
 
         token = subprocess.run(
             [sys.executable, "-m", "teacherpool", "token", "cityhr"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         headers = {"Authorization": f"Bearer {token}"}
-        units = httpx.get(f"{gateway}/api/staffing/v1/units?kind=district&limit=100", headers=headers)
+        units = httpx.get(
+            f"{gateway}/api/staffing/v1/units?kind=district&limit=100", headers=headers
+        )
         assert units.status_code == 200
         assert len(units.json()["data"]) == 23
         qingyang = next(u for u in units.json()["data"] if u["name"] == "青羊区")
         created = httpx.post(
             f"{gateway}/api/staffing/v1/units",
             headers=headers,
-            json={"kind": "school", "code": "510105-S9999", "name": "青羊区新建小学",
-                  "district_id": qingyang["id"], "stages": ["primary"]},
+            json={
+                "kind": "school",
+                "code": "510105-S9999",
+                "name": "青羊区新建小学",
+                "district_id": qingyang["id"],
+                "stages": ["primary"],
+            },
         )
         assert created.status_code == 201, created.text
         school_id = created.json()["id"]
