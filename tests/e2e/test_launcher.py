@@ -1,4 +1,4 @@
-"""`teacherpool up` from an empty ./var: ready, serving the slice, and gone without a trace on SIGTERM."""
+"""`teacherpool up` from an empty ./var: ready, serving the slice, and gone on SIGTERM."""
 
 from __future__ import annotations
 
