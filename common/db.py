@@ -121,14 +121,12 @@ class Database:
         async with maker() as session:
             try:
                 yield session
-                if read_only:
-                    await session.rollback()
-                else:
-                    await session.commit()
+                # A "read-only" session that did write (an access log on a read) keeps it.
+                await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
-        if not read_only and session.info.pop("outbox_written", False):
+        if session.info.pop("outbox_written", False):
             for callback in self._after_commit:
                 callback()
 
