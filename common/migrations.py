@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from common.db import make_engine
 
-SERVICES = ("staffing", "sharing", "talent")
+SERVICES = ("staffing", "sharing", "talent", "gateway")
 ROOT = Path(__file__).resolve().parent.parent
 
 

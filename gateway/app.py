@@ -1,21 +1,43 @@
-"""The gateway application: health, metrics and the proxy to every service."""
+"""The gateway application: identity, authorization, rate limits, the proxy, docs and audit."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
+import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from common.auth import load_signer
+from common.bus import Bus
+from common.db import Database
 from common.errors import ServiceUnavailable, install_problem_handlers
+from common.inbox import Consumer
 from common.observability import RequestContextMiddleware
+from gateway.audit.endpoints import router as audit_router
+from gateway.audit.events import handlers as event_handlers
+from gateway.audit.recorder import AuditMiddleware
+from gateway.auth.callers import Authenticator
+from gateway.auth.endpoints import router as auth_router
+from gateway.auth.tokens import ApiTokens
+from gateway.deps import current_caller
+from gateway.models import messaging
+from gateway.openapi import DOCS_INIT_JS, MergedOpenApi, docs_page
+from gateway.policy import Policy
 from gateway.proxy import Upstreams, proxy
+from gateway.ratelimit import MemoryRateLimiter, NatsRateLimiter, RateLimiter
+from gateway.security import SecurityMiddleware
 from gateway.settings import GatewaySettings
+from teacherpool.asyncapi import build as build_asyncapi
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+DOCS_ASSETS = "/api/docs/assets"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -23,16 +45,60 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.upstreams = Upstreams(
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        upstreams = Upstreams(
             settings.upstreams(),
             timeout=settings.upstream_timeout_seconds,
             connect_timeout=settings.upstream_connect_timeout_seconds,
             max_connections=settings.upstream_max_connections,
         )
+        bus = Bus(
+            settings.common.nats_url,
+            name="gateway",
+            replicas=settings.common.nats_stream_replicas,
+            duplicate_window=settings.common.nats_duplicate_window_seconds,
+        )
+        limiter: RateLimiter = (
+            NatsRateLimiter(bus) if settings.rate_limit_store == "nats" else MemoryRateLimiter()
+        )
+        consumers = (
+            [
+                Consumer(
+                    service="gateway",
+                    publisher=publisher,
+                    db=db,
+                    bus=bus,
+                    inbox=messaging.inbox,
+                    handlers=handlers,
+                )
+                for publisher, handlers in event_handlers().items()
+            ]
+            if settings.consume_events
+            else []
+        )
+        needs_bus = bool(consumers) or settings.rate_limit_store == "nats"
+        # Tests and readiness wait on `state.bus` only when the gateway uses NATS at all.
+        app.state.db, app.state.upstreams = db, upstreams
+        app.state.bus = bus if needs_bus else None
+        app.state.limiter = limiter
+        app.state.auth = Authenticator(settings, db, app.state.tokens, load_signer(settings.common))
+        app.state.openapi = MergedOpenApi(app.openapi(), upstreams)
+        tasks = [asyncio.create_task(bus.connect(), name="gateway-bus")] if needs_bus else []
+        tasks += [
+            asyncio.create_task(c.run(), name=f"gateway-consumer-{c.stream}") for c in consumers
+        ]
         try:
             yield
         finally:
-            await app.state.upstreams.close()
+            for consumer in consumers:
+                consumer.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bus.close()
+            await limiter.close()
+            await upstreams.close()
+            await db.dispose()
 
     app = FastAPI(
         title="teacherpool gateway",
@@ -43,14 +109,31 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.tokens = ApiTokens(
+        settings.common, audience=settings.api_audience, ttl=settings.access_token_ttl_seconds
+    )
+    app.state.policy = Policy()
     install_problem_handlers(app)
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(
+        SecurityMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        production=settings.common.is_production,
+    )
     app.add_middleware(RequestContextMiddleware, service="gateway")
-    app.include_router(_router())
+    app.include_router(_health_router())
+    app.include_router(auth_router)
+    app.include_router(audit_router)
+    app.include_router(_docs_router())
+    app.mount(
+        DOCS_ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs"
+    )
+    app.include_router(_proxy_router())
     return app
 
 
-def _router() -> APIRouter:
-    router = APIRouter()
+def _health_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -59,6 +142,7 @@ def _router() -> APIRouter:
     @router.get("/readyz")
     async def readyz(request: Request) -> dict[str, object]:
         upstreams: Upstreams = request.app.state.upstreams
+        db: Database = request.app.state.db
 
         async def check(name: str, client: httpx.AsyncClient) -> tuple[str, bool]:
             try:
@@ -67,7 +151,16 @@ def _router() -> APIRouter:
             except httpx.HTTPError:
                 return name, False
 
-        results = dict(await asyncio.gather(*(check(n, c) for n, c in upstreams.clients.items())))
+        async def database() -> tuple[str, bool]:
+            try:
+                await asyncio.wait_for(db.ping(), timeout=2)
+                return "database", True
+            except Exception:
+                return "database", False
+
+        results = dict(
+            await asyncio.gather(database(), *(check(n, c) for n, c in upstreams.clients.items()))
+        )
         if not all(results.values()):
             down = ", ".join(sorted(n for n, ok in results.items() if not ok))
             raise ServiceUnavailable(
@@ -75,12 +168,51 @@ def _router() -> APIRouter:
             )
         return {"status": "ready", "services": results}
 
-    @router.get("/metrics", include_in_schema=False)
+    @router.get("/metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    return router
+
+
+def _docs_router() -> APIRouter:
+    router = APIRouter(prefix="/api", include_in_schema=False)
+
+    @router.get("/openapi.json")
+    async def openapi(request: Request) -> JSONResponse:
+        merged: MergedOpenApi = request.app.state.openapi
+        return JSONResponse(await merged.document())
+
+    @router.get("/asyncapi.json")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(build_asyncapi())
+
+    @router.get("/docs")
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(docs_page(DOCS_ASSETS))
+
+    @router.get("/docs/assets/docs-init.js")
+    async def docs_init() -> Response:
+        return Response(DOCS_INIT_JS, media_type="text/javascript")
+
+    return router
+
+
+def _proxy_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
     @router.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS)
     async def forward(service: str, path: str, request: Request) -> Response:
-        return await proxy(request, request.app.state.upstreams, service, path)
+        """Authenticate, authorize the route, and send the request on with the signed identity."""
+        app = request.app
+        upstreams: Upstreams = app.state.upstreams
+        upstreams.client(service)
+        caller = await current_caller(request)
+        rule = app.state.policy.authorize(caller.principal, service, request.method, f"/{path}")
+        request.state.audit_action = f"/api/{service}{rule.template}"
+        token = app.state.auth.internal_token(caller)
+        return await proxy(
+            request, upstreams, service, path, headers={"authorization": f"Bearer {token}"}
+        )
 
     return router

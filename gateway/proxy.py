@@ -30,6 +30,8 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+#: Credentials of the caller at the gateway; services get the gateway's signed token instead.
+CALLER_CREDENTIALS = frozenset({"authorization", "cookie", "x-api-key", "x-csrf-token"})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 CONNECT_RETRIES = 2
 
@@ -78,6 +80,7 @@ def forward_headers(request: Request, extra: dict[str, str] | None = None) -> li
         (name, value)
         for name, value in request.headers.items()
         if name not in HOP_BY_HOP
+        and name not in CALLER_CREDENTIALS
         and name not in connection_listed
         and name not in ("x-request-id", "traceparent")
     ]

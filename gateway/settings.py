@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.settings import CommonSettings
@@ -14,13 +16,34 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
     staffing_url: str = "http://127.0.0.1:8001"
     sharing_url: str = "http://127.0.0.1:8002"
     talent_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     upstream_max_connections: int = Field(default=200, ge=1)
+    api_audience: str = "teacherpool-api"
+    access_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
+    session_ttl_seconds: int = Field(default=8 * 3600, ge=300)
+    session_cookie: str = "tp_session"
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_seconds: int = Field(default=15 * 60, ge=1)
+    revocation_check_seconds: float = Field(default=5.0, ge=0)
+    rate_limit_store: Literal["memory", "nats"] = "memory"
+    rate_limit_user_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_key_per_minute: int = Field(default=600, ge=1)
+    rate_limit_login_per_minute: int = Field(default=20, ge=1)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    consume_events: bool = True
     common: CommonSettings = Field(default_factory=CommonSettings)
+
+    @model_validator(mode="after")
+    def _production_needs_a_server_database(self) -> GatewaySettings:
+        if self.common.is_production and self.database_url.startswith("sqlite"):
+            raise ValueError("TP_GATEWAY_DATABASE_URL must name PostgreSQL in production")
+        return self
 
     def upstreams(self) -> dict[str, str]:
         return {

@@ -46,15 +46,9 @@ def _serve(name: str) -> int:
 
 def _migrate() -> int:
     from common.migrations import SERVICES, upgrade
-    from services.sharing.settings import SharingSettings
-    from services.staffing.settings import StaffingSettings
-    from services.talent.settings import TalentSettings
+    from teacherpool.launcher import database_urls
 
-    urls = {
-        "staffing": StaffingSettings().database_url,
-        "sharing": SharingSettings().database_url,
-        "talent": TalentSettings().database_url,
-    }
+    urls = database_urls()
     for service in SERVICES:
         upgrade(service, urls[service])
         print(f"{service}: at head")
@@ -81,12 +75,12 @@ def _seed(demo: bool, scale: str, seed: int) -> int:
 
 
 def _token(username: str) -> int:
-    from common.auth import load_signer
     from common.settings import CommonSettings
-    from gateway.demo_accounts import DEMO_ACCOUNTS, demo_principal
+    from gateway.demo_accounts import DEMO_ACCOUNTS
+    from gateway.seed import demo_api_token
+    from gateway.settings import GatewaySettings
 
-    common = CommonSettings()
-    if common.is_production:
+    if CommonSettings().is_production:
         print("demo accounts do not exist in production", file=sys.stderr)
         return 2
     if username not in DEMO_ACCOUNTS:
@@ -95,7 +89,7 @@ def _token(username: str) -> int:
             file=sys.stderr,
         )
         return 2
-    print(load_signer(common).sign(demo_principal(username), ttl=3600))
+    print(asyncio.run(demo_api_token(GatewaySettings(), username)))
     return 0
 
 
@@ -124,7 +118,7 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true")
     seed.add_argument("--scale", choices=("demo", "city"), default="demo")
     seed.add_argument("--seed", type=int, default=2023)
-    token = sub.add_parser("token", help="print a signed token for a demo account")
+    token = sub.add_parser("token", help="print a gateway bearer token for a demo account")
     token.add_argument("username")
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
     asyncapi.add_argument("-o", "--output")

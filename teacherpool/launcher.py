@@ -21,6 +21,7 @@ from common.auth import ensure_dev_keypair
 from common.migrations import SERVICES, upgrade
 from common.settings import CommonSettings
 from gateway.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from gateway.seed import seed_gateway
 from gateway.settings import GatewaySettings
 from services.sharing.settings import SharingSettings
 from services.staffing.settings import StaffingSettings
@@ -134,21 +135,28 @@ def stop(children: list[Child]) -> None:
                 child.process.wait()
 
 
+def database_urls() -> dict[str, str]:
+    """Each process's database URL, from its settings."""
+    return {
+        "staffing": StaffingSettings().database_url,
+        "sharing": SharingSettings().database_url,
+        "talent": TalentSettings().database_url,
+        "gateway": GatewaySettings().database_url,
+    }
+
+
 def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:
     """Keys, migrations and (when empty) the demo city."""
     common.var_dir.mkdir(parents=True, exist_ok=True)
     ensure_dev_keypair(common)
-    urls = {
-        "staffing": StaffingSettings().database_url,
-        "sharing": SharingSettings().database_url,
-        "talent": TalentSettings().database_url,
-    }
+    urls = database_urls()
     for service in SERVICES:
         upgrade(service, urls[service])
     if seed_demo and not common.is_production:
         report = asyncio.run(seed_staffing(urls["staffing"], scale=scale))
         if not report.skipped:
             print(f"seeded the demo city: {report.districts} districts, {report.schools} schools")
+        asyncio.run(seed_gateway(urls["gateway"]))
 
 
 def up(*, seed_demo: bool = True, scale: str = "demo") -> int:

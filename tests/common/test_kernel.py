@@ -13,17 +13,30 @@ from pydantic import ValidationError
 from common.db import Database
 from common.settings import CommonSettings
 from contracts import REGISTRY, Envelope
+from gateway.models import GatewayBase
 from services.sharing.models import SharingBase
 from services.staffing.models import StaffingBase
 from services.staffing.settings import StaffingSettings
 from services.talent.models import TalentBase
 from teacherpool.asyncapi import build
 
-IRREGULAR_PAST = {"sent", "left", "held", "repaid", "paid", "withdrawn", "given", "taken", "begun"}
+# Past participles that do not end in -ed, and "overdue", a state a loan has come to.
+IRREGULAR_PAST = {
+    "sent",
+    "left",
+    "held",
+    "repaid",
+    "paid",
+    "withdrawn",
+    "given",
+    "taken",
+    "overdue",
+}
 METADATA = {
     "staffing": StaffingBase.metadata,
     "sharing": SharingBase.metadata,
     "talent": TalentBase.metadata,
+    "gateway": GatewayBase.metadata,
 }
 
 

@@ -1,0 +1,157 @@
+"""One read through the gateway beside the same read straight at the service, same run.
+
+Real processes on loopback (`teacherpool serve`, uvloop + httptools), an httpx client at fixed
+concurrency for a fixed time each. Target: gateway ≥ 0.6 × direct throughput, ≤ 2 ms added p50.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from common.auth import Principal, generate_keypair, load_signer
+from common.migrations import upgrade
+from common.settings import CommonSettings
+from gateway.seed import seed_gateway
+
+CONCURRENCY = 8
+DURATION = 5.0
+READ = "/v1/units?limit=10"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "teacherpool", "serve", name],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def _wait_ready(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(url)).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(url)
+
+
+async def _load(url: str, headers: dict[str, str]) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as client:
+        stop_at = time.perf_counter() + DURATION
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                response = await client.get(url)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 3),
+    }
+
+
+async def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="tp-bench-") as tmp:
+        var = Path(tmp)
+        generate_keypair(
+            var / "keys" / "gateway-ed25519.pem", var / "keys" / "gateway-ed25519.pub.pem"
+        )
+        staffing_port, gateway_port = _free_port(), _free_port()
+        staffing_db = f"sqlite+aiosqlite:///{var}/staffing.db"
+        gateway_db = f"sqlite+aiosqlite:///{var}/gateway.db"
+        env = {
+            **os.environ,
+            "TP_ENV": "development",
+            "TP_VAR_DIR": str(var),
+            "TP_NATS_URL": "nats://127.0.0.1:1",
+            "TP_LOG_LEVEL": "ERROR",
+            "TP_STAFFING_DATABASE_URL": staffing_db,
+            "TP_STAFFING_PORT": str(staffing_port),
+            "TP_GATEWAY_DATABASE_URL": gateway_db,
+            "TP_GATEWAY_PORT": str(gateway_port),
+            "TP_GATEWAY_STAFFING_URL": f"http://127.0.0.1:{staffing_port}",
+            "TP_GATEWAY_CONSUME_EVENTS": "false",
+            "TP_GATEWAY_RATE_LIMIT_USER_PER_MINUTE": "100000000",
+        }
+        os.environ.update({k: v for k, v in env.items() if k.startswith("TP_")})
+        await asyncio.to_thread(upgrade, "staffing", staffing_db)
+        await asyncio.to_thread(upgrade, "gateway", gateway_db)
+        await seed_gateway(gateway_db)
+        children = [_serve(name, env) for name in ("staffing", "gateway")]
+        try:
+            direct_base = f"http://127.0.0.1:{staffing_port}"
+            gateway_base = f"http://127.0.0.1:{gateway_port}"
+            await _wait_ready(f"{direct_base}/healthz")
+            await _wait_ready(f"{gateway_base}/healthz")
+            async with httpx.AsyncClient() as client:
+                token = (
+                    await client.post(
+                        f"{gateway_base}/api/auth/v1/token",
+                        data={
+                            "grant_type": "password",
+                            "username": "cityhr",
+                            "password": "demo12345",
+                        },
+                    )
+                ).json()["access_token"]
+            internal = load_signer(CommonSettings(var_dir=var)).sign(
+                Principal(sub="user:cityhr", role="city_hr"), ttl=600
+            )
+            direct = await _load(f"{direct_base}{READ}", {"Authorization": f"Bearer {internal}"})
+            through = await _load(
+                f"{gateway_base}/api/staffing{READ}", {"Authorization": f"Bearer {token}"}
+            )
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(10)
+    return {
+        "concurrency": CONCURRENCY,
+        "seconds_each": DURATION,
+        "direct": direct,
+        "gateway": through,
+        "throughput_ratio": round(through["rps"] / direct["rps"], 3),
+        "added_p50_ms": round(through["p50_ms"] - direct["p50_ms"], 3),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(run()), indent=2))

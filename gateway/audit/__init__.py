@@ -1,0 +1,1 @@
+"""The audit trail: who changed what through the gateway, and each entity's event history."""

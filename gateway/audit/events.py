@@ -1,0 +1,41 @@
+"""The gateway's consumers: every published event kept in the event log for entity histories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.inbox import Handler
+from contracts import REGISTRY, Envelope, Event
+from gateway.models import EventRecord
+
+#: The publishers whose streams the gateway reads (its own stream is audit only).
+PUBLISHERS = ("staffing", "sharing", "talent")
+
+
+async def record_event(session: AsyncSession, event: Event, envelope: Envelope) -> None:
+    """Keep the event under its entity: `staffing.loan.granted` about loan `<subject>`."""
+    _, entity_type, _ = envelope.type.split(".")
+    session.add(
+        EventRecord(
+            event_id=str(envelope.id),
+            type=envelope.type,
+            source=envelope.source,
+            entity_type=entity_type,
+            entity_id=envelope.subject,
+            time=envelope.time,
+            data=envelope.data,
+            traceparent=envelope.traceparent,
+        )
+    )
+
+
+def handlers() -> Mapping[str, Mapping[str, Handler]]:
+    """One handler per registered event type, grouped by the stream that carries it."""
+    by_publisher: dict[str, dict[str, Handler]] = {}
+    for event_type in sorted(REGISTRY):
+        publisher = event_type.split(".", 1)[0]
+        if publisher in PUBLISHERS:
+            by_publisher.setdefault(publisher, {})[event_type] = record_event
+    return by_publisher

@@ -1,0 +1,1 @@
+"""Identity at the gateway: users, sessions, API tokens, partner keys."""

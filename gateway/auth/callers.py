@@ -1,0 +1,172 @@
+"""Who is calling: an API key, a bearer token or a session cookie, checked and cached briefly."""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fastapi import Request
+
+from common.auth import Principal, TokenSigner
+from common.db import Database, utcnow
+from common.errors import Unauthorized
+from gateway.auth import service
+from gateway.auth.tokens import ApiTokens
+from gateway.errors import CsrfFailed
+from gateway.settings import GatewaySettings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+#: Re-sign an internal token this long before it would expire.
+RESIGN_MARGIN = 60.0
+#: Record a key's last use at most this often, so busy keys do not write on every call.
+KEY_USE_RESOLUTION = 60.0
+MAX_CACHED = 50_000
+
+
+@dataclass(slots=True)
+class Caller:
+    """An authenticated caller and the internal token that carries it to the services."""
+
+    principal: Principal
+    via: Literal["key", "bearer", "cookie"]
+    ref: uuid.UUID | str
+    expires_at: float
+    csrf_token: str | None = None
+    checked_at: float = field(default_factory=time.monotonic)
+    internal_token: str = ""
+    internal_until: float = 0.0
+
+    @property
+    def rate_key(self) -> str:
+        return f"key:{self.ref}" if self.via == "key" else f"user:{self.principal.sub}"
+
+
+class Authenticator:
+    """Turns request credentials into a Caller; never trusts a cached answer for long."""
+
+    def __init__(
+        self, settings: GatewaySettings, db: Database, tokens: ApiTokens, signer: TokenSigner
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.tokens = tokens
+        self.signer = signer
+        self._cache: dict[str, Caller] = {}
+        self._key_used: dict[uuid.UUID, float] = {}
+
+    def forget(self, ref: uuid.UUID | str) -> None:
+        """Drop cached callers of a revoked family, session or key in this replica at once."""
+        self._cache = {k: c for k, c in self._cache.items() if c.ref != ref}
+
+    async def identify(self, request: Request) -> Caller:
+        """The caller of `request`, or 401; enforces CSRF on cookie sessions."""
+        api_key = request.headers.get("x-api-key")
+        if api_key:
+            caller = await self._by_key(api_key)
+        else:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                caller = await self._by_bearer(token.strip())
+            else:
+                cookie = request.cookies.get(self.settings.session_cookie)
+                if not cookie:
+                    raise Unauthorized("log in, or send a bearer token or an X-API-Key")
+                caller = await self._by_cookie(cookie)
+                if request.method not in SAFE_METHODS:
+                    presented = request.headers.get(CSRF_HEADER, "")
+                    if not hmac.compare_digest(
+                        presented.encode(), (caller.csrf_token or "").encode()
+                    ):
+                        raise CsrfFailed("send the session's CSRF token in X-CSRF-Token")
+        request.state.principal = caller.principal
+        return caller
+
+    def internal_token(self, caller: Caller) -> str:
+        """The signed identity for the services, reused until shortly before it expires."""
+        now = time.monotonic()
+        if now >= caller.internal_until:
+            caller.internal_token = self.signer.sign(caller.principal)
+            caller.internal_until = now + self.signer.ttl - RESIGN_MARGIN
+        return caller.internal_token
+
+    def _cached(self, key: str) -> Caller | None:
+        caller = self._cache.get(key)
+        if caller is None:
+            return None
+        now = time.monotonic()
+        if time.time() >= caller.expires_at:
+            self._cache.pop(key, None)
+            return None
+        if now - caller.checked_at >= self.settings.revocation_check_seconds:
+            return None
+        return caller
+
+    def _remember(self, key: str, caller: Caller) -> Caller:
+        if len(self._cache) >= MAX_CACHED:
+            self._cache.clear()
+        self._cache[key] = caller
+        return caller
+
+    async def _by_bearer(self, token: str) -> Caller:
+        cache_key = f"b:{token}"
+        cached = self._cached(cache_key)
+        if cached is not None:
+            return cached
+        principal, family_id, expires = self.tokens.verify(token)
+        async with self.db.session(read_only=True) as session:
+            if not await service.family_is_live(session, family_id):
+                raise Unauthorized("this log-in has been revoked")
+        previous = self._cache.get(cache_key)
+        caller = Caller(principal, "bearer", family_id, expires)
+        if previous is not None:
+            caller.internal_token, caller.internal_until = (
+                previous.internal_token,
+                previous.internal_until,
+            )
+        return self._remember(cache_key, caller)
+
+    async def _by_cookie(self, secret: str) -> Caller:
+        cache_key = f"c:{secret}"
+        cached = self._cached(cache_key)
+        if cached is not None:
+            return cached
+        # A read-only session rolls back at its end, which expires the rows: read them inside.
+        async with self.db.session(read_only=True) as session:
+            found = await service.find_web_session(session, secret)
+            if found is None:
+                raise Unauthorized("the session has ended; log in again")
+            web, user = found
+            caller = Caller(
+                service.user_principal(user),
+                "cookie",
+                web.id,
+                web.expires_at.timestamp(),
+                csrf_token=web.csrf_token,
+            )
+        return self._remember(cache_key, caller)
+
+    async def _by_key(self, api_key: str) -> Caller:
+        cache_key = f"k:{api_key}"
+        cached = self._cached(cache_key)
+        if cached is None:
+            async with self.db.session(read_only=True) as session:
+                found = await service.find_key(session, api_key)
+                if found is None:
+                    raise Unauthorized("the API key is not valid or has been revoked")
+                key, client = found
+                caller = Caller(service.partner_principal(client), "key", key.id, float("inf"))
+            cached = self._remember(cache_key, caller)
+        await self._record_use(cached.ref)  # type: ignore[arg-type]
+        return cached
+
+    async def _record_use(self, key_id: uuid.UUID) -> None:
+        now = time.monotonic()
+        if now - self._key_used.get(key_id, -KEY_USE_RESOLUTION) < KEY_USE_RESOLUTION:
+            return
+        self._key_used[key_id] = now
+        async with self.db.session() as session:
+            await service.record_key_use(session, key_id, utcnow())

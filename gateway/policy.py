@@ -1,0 +1,186 @@
+"""Which roles and partner scopes may use which service route: the gateway's first gate.
+
+Services still check every object against the caller's scope; this table only refuses routes a
+role may never use. A route missing here is refused for everyone, and the role × route test
+fails until the route brings its row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from common.auth import Principal
+from gateway.errors import RouteForbidden
+
+CITY = frozenset({"city_hr", "staffing_commission"})
+HR = frozenset({"city_hr", "staffing_commission", "district_hr"})
+SCHOOL = HR | {"school_admin"}
+EVERYONE = SCHOOL | {"teacher"}
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One route template with the roles and partner scopes allowed to call it."""
+
+    service: str
+    method: str
+    template: str
+    roles: frozenset[str]
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return template_pattern(self.template)
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+
+
+def shape(template: str) -> str:
+    """A template with its parameter names erased, to compare routes with rules."""
+    return re.sub(r"\{[^/]+?\}", "{}", template)
+
+
+def rule(service: str, method: str, template: str, roles: frozenset[str], *scopes: str) -> Rule:
+    # The auditor reads city-wide and never writes: every read rule lets it in.
+    if method == "GET":
+        roles = roles | {"auditor"}
+    return Rule(service, method, template, frozenset(roles), frozenset(scopes))
+
+
+def _units(service: str) -> list[Rule]:
+    return [
+        rule(service, "GET", "/v1/units", EVERYONE),
+        rule(service, "GET", "/v1/units/{unit_id}", EVERYONE),
+    ]
+
+
+STAFFING = [
+    *_units("staffing"),
+    rule("staffing", "POST", "/v1/units", HR),
+    rule("staffing", "PATCH", "/v1/units/{unit_id}", HR),
+    rule("staffing", "GET", "/v1/units/{unit_id}/summary", SCHOOL),
+    rule("staffing", "GET", "/v1/units/{unit_id}/adjustments", SCHOOL),
+    rule("staffing", "POST", "/v1/units/{unit_id}/adjustments", CITY),
+    rule("staffing", "GET", "/v1/summary", HR),
+    rule("staffing", "GET", "/v1/standards", SCHOOL),
+    rule("staffing", "PUT", "/v1/standards", CITY),
+    rule("staffing", "POST", "/v1/standards", CITY),
+    rule("staffing", "GET", "/v1/pools/{quota_type}", HR),
+    rule("staffing", "GET", "/v1/pools/{quota_type}/deposits", HR),
+    rule("staffing", "POST", "/v1/pools/{quota_type}/deposits", HR),
+    rule("staffing", "GET", "/v1/pool-applications", HR),
+    rule("staffing", "POST", "/v1/pool-applications", HR),
+    rule("staffing", "GET", "/v1/pool-applications/{application_id}", HR),
+    rule("staffing", "POST", "/v1/pool-applications/{application_id}/decision", CITY),
+    rule("staffing", "GET", "/v1/loans", HR),
+    rule("staffing", "GET", "/v1/loans/{loan_id}", HR),
+    rule("staffing", "POST", "/v1/loans/{loan_id}/repayments", HR),
+    rule("staffing", "GET", "/v1/staff", SCHOOL),
+    rule("staffing", "POST", "/v1/staff", HR),
+    rule("staffing", "GET", "/v1/staff/{staff_id}", SCHOOL),
+    rule("staffing", "PATCH", "/v1/staff/{staff_id}", HR),
+    rule("staffing", "POST", "/v1/staff/{staff_id}/departure", HR),
+    rule("staffing", "POST", "/v1/staff/{staff_id}/transfer", HR),
+    rule("staffing", "GET", "/v1/ledger", HR),
+    rule("staffing", "GET", "/v1/warnings", HR),
+    rule("staffing", "POST", "/v1/imports/{kind}", HR),
+    rule("staffing", "GET", "/v1/exports/{kind}", HR),
+]
+
+SHARING = [
+    *_units("sharing"),
+    rule("sharing", "GET", "/v1/teachers", EVERYONE),
+    rule("sharing", "GET", "/v1/teachers/{teacher_id}", EVERYONE),
+    rule("sharing", "PATCH", "/v1/teachers/{teacher_id}", HR | {"teacher"}),
+    rule("sharing", "PUT", "/v1/teachers/{teacher_id}", HR | {"teacher"}),
+    rule("sharing", "GET", "/v1/requests", SCHOOL),
+    rule("sharing", "POST", "/v1/requests", frozenset({"school_admin"})),
+    rule("sharing", "GET", "/v1/requests/{request_id}", SCHOOL | {"teacher"}),
+    rule("sharing", "PATCH", "/v1/requests/{request_id}", SCHOOL),
+    rule("sharing", "DELETE", "/v1/requests/{request_id}", SCHOOL),
+    rule("sharing", "POST", "/v1/requests/{request_id}/cancel", SCHOOL),
+    rule("sharing", "POST", "/v1/requests/{request_id}/approval", HR),
+    rule("sharing", "GET", "/v1/requests/{request_id}/candidates", SCHOOL),
+    rule("sharing", "GET", "/v1/requests/{request_id}/offers", SCHOOL),
+    rule("sharing", "POST", "/v1/requests/{request_id}/offers", HR),
+    rule("sharing", "GET", "/v1/offers", EVERYONE),
+    rule("sharing", "GET", "/v1/offers/{offer_id}", EVERYONE),
+    rule("sharing", "POST", "/v1/offers/{offer_id}/consent", frozenset({"school_admin"})),
+    rule("sharing", "POST", "/v1/offers/{offer_id}/accept", frozenset({"teacher"})),
+    rule("sharing", "POST", "/v1/offers/{offer_id}/decline", frozenset({"teacher"})),
+    rule("sharing", "GET", "/v1/assignments", EVERYONE),
+    rule("sharing", "GET", "/v1/assignments/{assignment_id}", EVERYONE),
+    rule("sharing", "POST", "/v1/assignments/{assignment_id}/end", HR),
+    rule("sharing", "GET", "/v1/lessons", EVERYONE),
+    rule("sharing", "POST", "/v1/lessons/{lesson_id}/given", frozenset({"teacher"})),
+    rule("sharing", "POST", "/v1/lessons/{lesson_id}/confirm", SCHOOL | {"teacher"}),
+    rule("sharing", "GET", "/v1/settlements", EVERYONE),
+    rule("sharing", "POST", "/v1/settlements", HR),
+    rule("sharing", "GET", "/v1/settlements/{settlement_id}", EVERYONE),
+    rule("sharing", "GET", "/v1/batch-matches", HR),
+    rule("sharing", "POST", "/v1/batch-matches", HR),
+    rule("sharing", "GET", "/v1/batch-matches/{batch_id}", HR),
+]
+
+TALENT = [
+    *_units("talent"),
+    rule("talent", "GET", "/v1/postings", SCHOOL, "postings:read"),
+    rule("talent", "POST", "/v1/postings", HR),
+    rule("talent", "GET", "/v1/postings/{posting_id}", SCHOOL, "postings:read"),
+    rule("talent", "PATCH", "/v1/postings/{posting_id}", HR),
+    rule("talent", "POST", "/v1/postings/{posting_id}/close", HR),
+    rule("talent", "GET", "/v1/candidates", HR, "candidates:write"),
+    rule("talent", "POST", "/v1/candidates", HR, "candidates:write"),
+    rule("talent", "GET", "/v1/candidates/{candidate_id}", HR, "candidates:write"),
+    rule("talent", "PATCH", "/v1/candidates/{candidate_id}", HR, "candidates:write"),
+    rule("talent", "POST", "/v1/candidates/{candidate_id}/erase", HR),
+    rule("talent", "POST", "/v1/candidates/merge", CITY),
+    rule("talent", "GET", "/v1/applications", SCHOOL, "applications:read"),
+    rule("talent", "POST", "/v1/applications", HR, "applications:write"),
+    rule("talent", "GET", "/v1/applications/{application_id}", SCHOOL, "applications:read"),
+    rule(
+        "talent", "POST", "/v1/applications/{application_id}/transitions", HR, "applications:write"
+    ),
+    rule("talent", "GET", "/v1/webhooks", CITY, "webhooks:manage"),
+    rule("talent", "POST", "/v1/webhooks", CITY, "webhooks:manage"),
+    rule("talent", "GET", "/v1/webhooks/{webhook_id}", CITY, "webhooks:manage"),
+    rule("talent", "DELETE", "/v1/webhooks/{webhook_id}", CITY, "webhooks:manage"),
+    rule("talent", "GET", "/v1/webhooks/{webhook_id}/deliveries", CITY, "webhooks:manage"),
+    rule("talent", "POST", "/v1/deliveries/{delivery_id}/redeliver", CITY, "webhooks:manage"),
+]
+
+RULES: tuple[Rule, ...] = (*STAFFING, *SHARING, *TALENT)
+
+
+class Policy:
+    """The rules indexed by service and method; literal segments win over parameters."""
+
+    def __init__(self, rules: tuple[Rule, ...] = RULES) -> None:
+        self._index: dict[tuple[str, str], list[tuple[re.Pattern[str], Rule]]] = {}
+        ordered = sorted(rules, key=lambda r: (r.template.count("{"), -len(r.template)))
+        for r in ordered:
+            self._index.setdefault((r.service, r.method), []).append((r.pattern, r))
+
+    def find(self, service: str, method: str, path: str) -> Rule | None:
+        method = "GET" if method == "HEAD" else method
+        for pattern, r in self._index.get((service, method), ()):
+            if pattern.match(path):
+                return r
+        return None
+
+    def authorize(self, principal: Principal, service: str, method: str, path: str) -> Rule:
+        """The matching rule, or RouteForbidden when the caller may never use this route."""
+        found = self.find(service, method, path)
+        if found is None:
+            raise RouteForbidden(f"{method} {path} on {service} is not open to anyone")
+        if principal.kind == "partner":
+            if found.scopes.isdisjoint(principal.scopes):
+                needed = ", ".join(sorted(found.scopes)) or "a user log-in"
+                raise RouteForbidden(f"this key may not use {method} {path}; it needs {needed}")
+        elif principal.role not in found.roles:
+            raise RouteForbidden(f"role {principal.role} may not use {method} {path}")
+        return found

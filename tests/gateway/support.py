@@ -1,0 +1,108 @@
+"""Gateway test helpers: settings, users, services served on real ports in threads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from common.db import Database
+from gateway.auth import service
+from gateway.auth.schemas import UserCreate
+from gateway.settings import GatewaySettings
+from tests.support import Identity, free_port
+
+PASSWORD = "correct horse battery"
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def gateway_settings(identity: Identity, database_url: str, **extra: Any) -> GatewaySettings:
+    extra.setdefault("consume_events", False)
+    extra.setdefault("revocation_check_seconds", 0)
+    for name in ("staffing_url", "sharing_url", "talent_url"):
+        extra.setdefault(name, UNREACHABLE)
+    common = extra.pop("common", None) or identity.common()
+    return GatewaySettings(database_url=database_url, common=common, **extra)
+
+
+async def add_user(database_url: str, username: str, role: str, **scope: Any) -> None:
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            await service.create_user(
+                session,
+                UserCreate(
+                    username=username,
+                    display_name=username,
+                    password=PASSWORD,
+                    role=role,  # type: ignore[arg-type]
+                    **scope,
+                ),
+            )
+    finally:
+        await db.dispose()
+
+
+async def bearer(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    tokens = await password_grant(client, username)
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def password_grant(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/auth/v1/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+class ThreadServer:
+    """An ASGI app under uvicorn on a real port, in a thread with its own event loop."""
+
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadServer:
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(15)
+
+
+@contextlib.contextmanager
+def served(app: FastAPI, port: int | None = None) -> Iterator[ThreadServer]:
+    server = ThreadServer(app, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()

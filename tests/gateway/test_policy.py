@@ -1,0 +1,147 @@
+"""Role × route: every route of every service has a policy row, and the gateway enforces it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.routing import APIRoute
+
+from common.auth import Principal
+from common.db import Database
+from gateway.app import create_app
+from gateway.auth import service
+from gateway.models import User
+from gateway.policy import RULES, Policy, shape
+from services.sharing.app import create_app as create_sharing
+from services.sharing.settings import SharingSettings
+from services.staffing.app import create_app as create_staffing
+from services.staffing.settings import StaffingSettings
+from services.talent.app import create_app as create_talent
+from services.talent.settings import TalentSettings
+from tests.gateway.support import gateway_settings
+from tests.support import Identity, running
+
+IGNORED = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"})
+USER_ROLES = ("city_hr", "staffing_commission", "district_hr", "school_admin", "teacher", "auditor")
+SCOPES = (
+    "postings:read",
+    "candidates:write",
+    "applications:write",
+    "applications:read",
+    "webhooks:manage",
+)
+
+
+def service_routes(identity: Identity) -> Iterator[tuple[str, str, str]]:
+    """(service, method, path template) of every API route each service app serves."""
+    factories: dict[str, tuple[Any, Any]] = {
+        "staffing": (create_staffing, StaffingSettings),
+        "sharing": (create_sharing, SharingSettings),
+        "talent": (create_talent, TalentSettings),
+    }
+    for name, (factory, settings_cls) in factories.items():
+        app = factory(
+            settings_cls(database_url="sqlite+aiosqlite:///:memory:", common=identity.common())
+        )
+        for route in app.routes:
+            if not isinstance(route, APIRoute) or route.path in IGNORED:
+                continue
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                yield name, method, route.path
+
+
+def concrete(template: str) -> str:
+    return re.sub(r"\{[^/]+?\}", str(uuid.uuid4()), template)
+
+
+def test_every_service_route_has_a_policy_row(identity: Identity) -> None:
+    policy = Policy()
+    missing = []
+    for name, method, path in service_routes(identity):
+        found = policy.find(name, method, concrete(path))
+        if found is None or shape(found.template) != shape(path):
+            missing.append(f"{method} /api/{name}{path}")
+    assert not missing, "routes without a row in gateway/policy.py: " + ", ".join(missing)
+
+
+def test_the_rules_are_unique() -> None:
+    keys = [(r.service, r.method, shape(r.template)) for r in RULES]
+    assert len(keys) == len(set(keys))
+
+
+def test_the_auditor_never_writes_and_reads_everywhere() -> None:
+    for r in RULES:
+        assert ("auditor" in r.roles) == (r.method == "GET"), r
+
+
+async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -> None:  # type: ignore[no-untyped-def]
+    """Refused routes get the gateway's 403; allowed ones are forwarded (503: services down)."""
+    url = await make_database("gateway")
+    app = create_app(gateway_settings(identity, url))
+    async with running(app, "http://gateway") as client:
+        headers = {role: await _user_token(app, url, role) for role in USER_ROLES}
+        headers.update(
+            {scope: await _partner_key(client, headers["city_hr"], scope) for scope in SCOPES}
+        )
+        policy: Policy = app.state.policy
+        wrong = []
+        for name, method, path in service_routes(identity):
+            target = f"/api/{name}{concrete(path)}"
+            rule = policy.find(name, method, concrete(path))
+            assert rule is not None, target
+            for who, auth in headers.items():
+                allowed = who in rule.roles if who in USER_ROLES else who in rule.scopes
+                response = await client.request(method, target, headers=auth, json={})
+                expected = 503 if allowed else 403
+                if response.status_code != expected:
+                    wrong.append(f"{who} {method} {target}: {response.status_code} != {expected}")
+        assert not wrong, "\n".join(wrong)
+
+
+async def test_unknown_routes_are_refused(make_database, identity: Identity) -> None:  # type: ignore[no-untyped-def]
+    url = await make_database("gateway")
+    app = create_app(gateway_settings(identity, url))
+    async with running(app, "http://gateway") as client:
+        auth = await _user_token(app, url, "city_hr")
+        response = await client.get("/api/staffing/v1/secret-admin", headers=auth)
+        assert response.status_code == 403
+        assert response.json()["type"] == "/problems/route-forbidden"
+        assert (await client.get("/api/nowhere/v1/x", headers=auth)).status_code == 404
+
+
+async def _user_token(app: Any, url: str, role: str) -> dict[str, str]:
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            scope = {
+                "district_id": uuid.uuid4() if role == "district_hr" else None,
+                "unit_id": uuid.uuid4() if role in ("school_admin", "teacher") else None,
+            }
+            user = User(
+                username=f"{role}.{uuid.uuid4().hex[:6]}",
+                display_name=role,
+                password_hash="unused",
+                role=role,
+                **scope,
+            )
+            session.add(user)
+            await session.flush()
+            _, family = await service.start_token_family(session, user, 3600)
+            principal: Principal = service.user_principal(user)
+            token = app.state.tokens.issue(principal, family.id)
+    finally:
+        await db.dispose()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _partner_key(client: Any, hr: dict[str, str], scope: str) -> dict[str, str]:
+    partner = await client.post(
+        "/api/auth/v1/partners", json={"name": f"p-{scope}", "scopes": [scope]}, headers=hr
+    )
+    key = await client.post(
+        f"/api/auth/v1/partners/{partner.json()['id']}/keys", json={}, headers=hr
+    )
+    return {"X-API-Key": key.json()["api_key"]}
