@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
+import random
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -15,7 +17,7 @@ from common.bus import Bus
 from gateway.errors import RateLimited
 
 KV_BUCKET = "gateway_rate_limits"
-KV_RETRIES = 8
+KV_RETRIES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,8 @@ class NatsRateLimiter:
             # Without NATS each replica still limits on its own rather than not at all.
             return await self._fallback.hit(key, per_minute)
         kv = await self._bucket()
-        kv_key = key.replace(":", ".").replace("/", "_").replace(" ", "_")
+        # KV keys allow few characters; a user name or an IPv6 address may hold others.
+        kv_key = hashlib.sha256(key.encode()).hexdigest()[:40]
         for _ in range(KV_RETRIES):
             now = time.time()
             try:
@@ -125,9 +128,11 @@ class NatsRateLimiter:
                     await kv.update(kv_key, json.dumps(new_tat).encode(), last=revision)
                 return decision
             except KeyWrongLastSequenceError:
-                # Another replica wrote the key first: read it again.
+                # Another replica wrote the key first: read it again after a short jitter.
+                await asyncio.sleep(random.uniform(0, 0.004))
                 continue
-        return await self._fallback.hit(key, per_minute)
+        # So many writers at once on one key is itself a burst: refuse rather than guess.
+        return Decision(False, per_minute, 0, 1.0, 1.0)
 
     async def close(self) -> None:
         await self._fallback.close()

@@ -1,0 +1,99 @@
+"""What several gateway replicas share: rate limits in NATS KV; entity histories from the events."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from common.bus import Bus
+from gateway.app import create_app as create_gateway
+from gateway.ratelimit import NatsRateLimiter
+from services.staffing.app import create_app as create_staffing
+from services.staffing.settings import StaffingSettings
+from tests.gateway.support import add_user, bearer, gateway_settings, served
+from tests.support import eventually, principal, running, service_settings
+
+pytestmark = pytest.mark.nats
+
+
+async def test_two_replicas_share_one_rate_limit_in_nats_kv(nats_server):
+    buses = [Bus(nats_server.url, name=f"gateway-{n}") for n in range(2)]
+    for bus in buses:
+        await bus.connect()
+    limiters = [NatsRateLimiter(bus) for bus in buses]
+    key = "user:张老师@成都/ip:::1"
+    try:
+        decisions = await asyncio.gather(
+            *(limiters[n % 2].hit(key, per_minute=10) for n in range(30))
+        )
+        allowed = sum(d.allowed for d in decisions)
+        assert allowed == 10, "the burst is shared, not granted once per replica"
+        refused = next(d for d in decisions if not d.allowed)
+        assert int(refused.headers()["Retry-After"]) >= 1
+        other = await limiters[1].hit("user:someone-else", per_minute=10)
+        assert other.allowed
+    finally:
+        for limiter in limiters:
+            await limiter.close()
+        for bus in buses:
+            await bus.close()
+
+
+async def test_entity_history_is_built_from_the_domain_events(make_database, own_nats, identity):
+    staffing = service_settings(
+        StaffingSettings, identity, await make_database("staffing"), own_nats.url
+    )
+    gateway_db = await make_database("gateway")
+    await add_user(gateway_db, "auditor1", "auditor")
+    await add_user(gateway_db, "teacher1", "teacher", unit_id=uuid.uuid4(), teacher_id=uuid.uuid4())
+    city = identity.headers(principal("city_hr"))
+    async with running(create_staffing(staffing)) as staffing_client:
+        with served(create_staffing(staffing)) as upstream:
+            settings = gateway_settings(
+                identity,
+                gateway_db,
+                staffing_url=upstream.url,
+                consume_events=True,
+                common=identity.common(own_nats.url),
+            )
+            async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+                created = await staffing_client.post(
+                    "/v1/units",
+                    headers=city,
+                    json={"kind": "district", "code": "H1", "name": "历史区"},
+                )
+                unit_id = created.json()["id"]
+                auditor = await bearer(gateway, "auditor1")
+                path = f"/api/audit/v1/entities/unit/{unit_id}/history"
+
+                async def recorded() -> bool:
+                    response = await gateway.get(path, headers=auditor)
+                    return response.status_code == 200 and bool(response.json()["data"])
+
+                await eventually(recorded, timeout=20)
+                history = (await gateway.get(path, headers=auditor)).json()
+                assert [h["type"] for h in history["data"]] == ["staffing.unit.registered"]
+                assert history["data"][0]["data"]["name"] == "历史区"
+                teacher = await bearer(gateway, "teacher1")
+                assert (await gateway.get(path, headers=teacher)).status_code == 403
+
+
+async def test_security_headers_and_body_limit(make_database, identity):
+    settings = gateway_settings(identity, await make_database("gateway"), max_body_bytes=2048)
+    async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+        response = await gateway.get("/healthz")
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        big = await gateway.post(
+            "/api/auth/v1/token",
+            content=b"x" * 5000,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert big.status_code == 413
+        assert big.headers["content-type"] == "application/problem+json"
+        missing = await gateway.get("/api/nowhere/v1/x")
+        assert missing.status_code in (401, 404)
+        assert "Traceback" not in missing.text
