@@ -125,14 +125,15 @@ async def proxy(
             raise ServiceUnavailable(
                 f"the {service} service did not answer in time", headers={"Retry-After": "5"}
             ) from error
-    response_headers = [
-        (name, value)
+    response = StreamingResponse(
+        upstream.aiter_raw(),
+        status_code=upstream.status_code,
+        background=BackgroundTask(upstream.aclose),
+    )
+    # Raw pairs, not a dict: repeated headers such as Set-Cookie must all get through.
+    response.raw_headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in upstream.headers.multi_items()
         if name.lower() not in HOP_BY_HOP
     ]
-    return StreamingResponse(
-        upstream.aiter_raw(),
-        status_code=upstream.status_code,
-        headers=dict(response_headers),
-        background=BackgroundTask(upstream.aclose),
-    )
+    return response
