@@ -69,6 +69,8 @@ class Bus:
                     connect_timeout=2,
                     ping_interval=5,
                     max_outstanding_pings=2,
+                    # Closing should not hang for long on a server that went away.
+                    drain_timeout=3,
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
