@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -33,3 +34,157 @@ class UnitRegistered(UnitFacts):
 @event_model("staffing.unit.updated")
 class UnitUpdated(UnitFacts):
     """A unit's name, stages or location changed."""
+
+
+QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
+
+
+@event_model("staffing.quota.adjusted")
+class QuotaAdjusted(Event):
+    """The staffing commission raised (核增) or cut (核减) a unit's approved posts."""
+
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    delta: int
+    approved: int
+    document_no: str
+    reason: str
+
+
+@event_model("staffing.pool.deposited")
+class PoolDeposited(Event):
+    """Idle posts moved from a unit into the turnover pool (收储)."""
+
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    count: int = Field(ge=1)
+    pool_balance: int = Field(ge=0)
+    document_no: str
+
+
+@event_model("staffing.application.submitted")
+class ApplicationSubmitted(Event):
+    """A unit applied for posts from the pool."""
+
+    application_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    requested: int = Field(ge=1)
+    reason_kind: str
+    term_years: int
+    forecast_attrition: int
+
+
+@event_model("staffing.application.decided")
+class ApplicationDecided(Event):
+    """An application was approved in full or in part, or rejected, with a reason."""
+
+    application_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    outcome: Literal["approved", "partially_approved", "rejected"]
+    requested: int
+    granted: int = Field(ge=0)
+    reason: str
+
+
+@event_model("staffing.loan.granted")
+class LoanGranted(Event):
+    """Posts moved from the pool to a unit as a loan (借用) with a due date."""
+
+    loan_id: uuid.UUID
+    application_id: uuid.UUID | None
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    count: int = Field(ge=1)
+    due_date: date
+
+
+@event_model("staffing.loan.repaid")
+class LoanRepaid(Event):
+    """Posts went back from a unit to the pool (归还), on a departure or early by hand."""
+
+    loan_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    count: int = Field(ge=1)
+    outstanding: int = Field(ge=0)
+    how: Literal["departure", "early"]
+    staff_id: uuid.UUID | None = None
+
+
+@event_model("staffing.loan.overdue")
+class LoanOverdue(Event):
+    """A loan passed its due date with posts still outstanding."""
+
+    loan_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    outstanding: int = Field(ge=1)
+    due_date: date
+
+
+class ReservationFacts(Event):
+    """Posts at a unit and the talent posting they concern."""
+
+    posting_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    count: int = Field(ge=0)
+
+
+@event_model("staffing.reservation.confirmed")
+class ReservationConfirmed(ReservationFacts):
+    """All the posts a posting needs are held for it."""
+
+
+@event_model("staffing.reservation.rejected")
+class ReservationRejected(ReservationFacts):
+    """A posting's posts could not be held; nothing was reserved."""
+
+    reason: str
+
+
+@event_model("staffing.reservation.released")
+class ReservationReleased(ReservationFacts):
+    """The posts a closed posting still held are vacant again."""
+
+
+class StaffFacts(Event):
+    """What other services may know of a person on the roster."""
+
+    staff_id: uuid.UUID
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None
+    quota_type: QuotaType
+    name: str
+    subject: str | None = None
+    stage: str | None = None
+    title: str | None = None
+
+
+@event_model("staffing.staff.hired")
+class StaffHired(StaffFacts):
+    """A person took a post at a unit."""
+
+    hire_date: date
+    posting_id: uuid.UUID | None = None
+    application_id: uuid.UUID | None = None
+
+
+@event_model("staffing.staff.left")
+class StaffLeft(StaffFacts):
+    """A person left a unit: retired, resigned or otherwise gone; the post was freed or repaid."""
+
+    reason: str
+    left_on: date
+    repaid_loan_id: uuid.UUID | None = None
+
+
+@event_model("staffing.staff.transferred")
+class StaffTransferred(StaffFacts):
+    """A person moved from one unit to another in one step; `unit_id` is the new unit."""
+
+    from_unit_id: uuid.UUID
+    transferred_on: date
+    repaid_loan_id: uuid.UUID | None = None

@@ -6,8 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.projections import apply_unit_facts
 from contracts.base import Envelope, Event
-from contracts.staffing import UnitFacts
+from contracts.staffing import StaffFacts, StaffLeft, UnitFacts
 from services.sharing.models import Unit
+from services.sharing.teachers import service as teachers
 
 
 async def on_unit_changed(session: AsyncSession, event: Event, envelope: Envelope) -> None:
@@ -16,9 +17,24 @@ async def on_unit_changed(session: AsyncSession, event: Event, envelope: Envelop
     await apply_unit_facts(session, Unit, event, envelope)
 
 
+async def on_staff_joined(session: AsyncSession, event: Event, envelope: Envelope) -> None:
+    """Create or move a teacher's profile (staffing.staff.hired/transferred)."""
+    assert isinstance(event, StaffFacts)
+    await teachers.apply_staff_facts(session, event, envelope)
+
+
+async def on_staff_left(session: AsyncSession, event: Event, envelope: Envelope) -> None:
+    """End the teacher's running assignments and reopen their requests (staffing.staff.left)."""
+    assert isinstance(event, StaffLeft)
+    await teachers.depart(session, event, envelope)
+
+
 HANDLERS = {
     "staffing": {
         "staffing.unit.registered": on_unit_changed,
         "staffing.unit.updated": on_unit_changed,
+        "staffing.staff.hired": on_staff_joined,
+        "staffing.staff.transferred": on_staff_joined,
+        "staffing.staff.left": on_staff_left,
     },
 }

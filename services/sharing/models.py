@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlmodel import Field
+
+from common.db import UTCDateTime, utcnow
 from common.models import messaging_tables, new_base
 from common.outbox import Outbox
 from common.projections import UnitProjectionFields
@@ -11,7 +34,238 @@ messaging = messaging_tables(SharingBase.metadata)
 outbox = Outbox(messaging.outbox, service="sharing")
 
 
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def _updated() -> Any:
+    return Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
 class Unit(SharingBase, UnitProjectionFields, table=True):  # type: ignore[call-arg]
     """A district or school as staffing announced it."""
 
     __tablename__ = "units"
+
+
+class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
+    """A teacher's sharing profile: the roster facts plus what sharing needs (共享档案).
+
+    `home_timetable` is a 40-bit set of weekday × period (bit (weekday-1)*8 + period-1); the
+    row is also the lock every booking of this teacher takes.
+    """
+
+    __tablename__ = "teachers"
+    __table_args__ = (
+        CheckConstraint("weekly_cap >= 0 AND weekly_cap <= 40", name="weekly_cap_range"),
+        CheckConstraint("rating >= 0 AND rating <= 5", name="rating_range"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), index=True))
+    user_sub: str | None = Field(
+        default=None, sa_column=Column(String(120), nullable=True, unique=True)
+    )
+    name: str = Field(sa_column=Column(String(120), nullable=False))
+    quota_type: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    title: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    subjects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    certificates: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    home_timetable: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    weekly_cap: int = Field(default=4, sa_column=Column(Integer, nullable=False))
+    willing: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    rating: float = Field(default=3.0, sa_column=Column(Float, nullable=False))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    left_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = _updated()
+
+
+class DistrictSetting(SharingBase, table=True):  # type: ignore[call-arg]
+    """Whether a district approves its schools' requests before they open."""
+
+    __tablename__ = "district_settings"
+
+    district_id: uuid.UUID = Field(primary_key=True)
+    requires_approval: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    updated_by: str = Field(sa_column=Column(String(120), nullable=False))
+    updated_at: datetime = _updated()
+
+
+class ShareRequest(SharingBase, table=True):  # type: ignore[call-arg]
+    """A school's request for a shared teacher at given weekly slots over a term (共享需求)."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint("term_end >= term_start", name="term_ordered"),
+        Index("ix_requests_status_term", "status", "term_start"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), index=True))
+    subject: str = Field(sa_column=Column(String(40), nullable=False))
+    stage: str = Field(sa_column=Column(String(20), nullable=False))
+    slots: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    slot_mask: int = Field(sa_column=Column(BigInteger, nullable=False))
+    periods: int = Field(sa_column=Column(Integer, nullable=False))
+    term_start: date = Field(sa_column=Column(Date, nullable=False))
+    term_end: date = Field(sa_column=Column(Date, nullable=False))
+    mode: str = Field(sa_column=Column(String(20), nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    decided_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class Offer(SharingBase, table=True):  # type: ignore[call-arg]
+    """HR's offer of a request to a teacher, then the home school's consent and the answer."""
+
+    __tablename__ = "offers"
+    __table_args__ = (Index("ix_offers_status_expires", "status", "expires_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    request_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("requests.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    teacher_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("teachers.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    home_district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
+    host_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    host_district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    batch_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), nullable=True))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    consented_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    answered_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class Assignment(SharingBase, table=True):  # type: ignore[call-arg]
+    """A teacher booked at a host school's weekly slots for a term (走教/线上/轮岗)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        Index("ix_assignments_teacher_status", "teacher_id", "status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    offer_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("offers.id", ondelete="RESTRICT"), nullable=False, unique=True)
+    )
+    request_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("requests.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    teacher_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("teachers.id", ondelete="RESTRICT"), nullable=False)
+    )
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    host_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    host_district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
+    subject: str = Field(sa_column=Column(String(40), nullable=False))
+    stage: str = Field(sa_column=Column(String(20), nullable=False))
+    mode: str = Field(sa_column=Column(String(20), nullable=False))
+    slot_mask: int = Field(sa_column=Column(BigInteger, nullable=False))
+    periods: int = Field(sa_column=Column(Integer, nullable=False))
+    starts_on: date = Field(sa_column=Column(Date, nullable=False))
+    ends_on: date = Field(sa_column=Column(Date, nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    end_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class Lesson(SharingBase, table=True):  # type: ignore[call-arg]
+    """One scheduled period of an assignment, logged by the teacher and confirmed by the host."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "taught_on", "period", name="one_per_period"),
+        Index("ix_lessons_teacher_date", "teacher_id", "taught_on"),
+        Index("ix_lessons_host_date", "host_unit_id", "taught_on"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    assignment_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("assignments.id", ondelete="RESTRICT"), nullable=False)
+    )
+    teacher_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False))
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False))
+    host_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False))
+    taught_on: date = Field(sa_column=Column(Date, nullable=False))
+    period: int = Field(sa_column=Column(Integer, nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    dispute_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    confirmed_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    settlement_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("settlements.id", ondelete="RESTRICT"), nullable=True),
+    )
+    updated_at: datetime = _updated()
+
+
+class PeriodRate(SharingBase, table=True):  # type: ignore[call-arg]
+    """Pay per shared period for a title, in force from a date (课时补贴标准)."""
+
+    __tablename__ = "period_rates"
+
+    effective_from: date = Field(sa_column=Column(Date, primary_key=True))
+    title: str = Field(sa_column=Column(String(40), primary_key=True))
+    rate_cents: int = Field(sa_column=Column(Integer, nullable=False))
+    source: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class Settlement(SharingBase, table=True):  # type: ignore[call-arg]
+    """A teacher's period pay for one month, issued once and never changed (月度结算)."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (UniqueConstraint("teacher_id", "month", name="one_per_month"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    teacher_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("teachers.id", ondelete="RESTRICT"), nullable=False)
+    )
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    home_district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
+    month: str = Field(sa_column=Column(String(7), nullable=False, index=True))
+    title: str = Field(sa_column=Column(String(40), nullable=False))
+    periods: int = Field(sa_column=Column(Integer, nullable=False))
+    amount_cents: int = Field(sa_column=Column(Integer, nullable=False))
+    adjustment_periods: int = Field(sa_column=Column(Integer, nullable=False))
+    adjustment_cents: int = Field(sa_column=Column(Integer, nullable=False))
+    total_cents: int = Field(sa_column=Column(Integer, nullable=False))
+    issued_by: str = Field(sa_column=Column(String(120), nullable=False))
+    issued_at: datetime = _created()
+
+
+class BatchMatch(SharingBase, table=True):  # type: ignore[call-arg]
+    """A solver's proposal for a term's open requests, which HR turns into offers."""
+
+    __tablename__ = "batch_matches"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
+    term_start: date = Field(sa_column=Column(Date, nullable=False))
+    term_end: date = Field(sa_column=Column(Date, nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    proposals: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    created_at: datetime = _created()

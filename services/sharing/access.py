@@ -1,0 +1,40 @@
+"""Who may act in the sharing center: HR by scope, a school for itself, a teacher for themself."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Forbidden
+from services.sharing.models import Teacher
+
+HR_ROLES = ("city_hr", "district_hr")
+
+
+def is_hr_for(principal: Principal, unit_id: uuid.UUID, district_id: uuid.UUID | None) -> bool:
+    """City HR anywhere; district HR for the units of its district."""
+    if principal.role == "city_hr":
+        return True
+    return principal.role == "district_hr" and principal.can_see_unit(unit_id, district_id)
+
+
+def require_hr(principal: Principal, action: str) -> None:
+    if principal.role not in HR_ROLES:
+        raise Forbidden(f"only city or district HR may {action}")
+
+
+def is_school_of(principal: Principal, unit_id: uuid.UUID) -> bool:
+    return principal.role == "school_admin" and principal.unit_id == unit_id
+
+
+async def acting_teacher_id(session: AsyncSession, principal: Principal) -> uuid.UUID | None:
+    """The caller's own teacher profile: the token's teacher_id, or the profile linked to sub."""
+    if principal.role != "teacher":
+        return None
+    if principal.teacher_id is not None:
+        return principal.teacher_id
+    found = await session.execute(select(Teacher.id).where(Teacher.user_sub == principal.sub))
+    return found.scalar_one_or_none()

@@ -1,0 +1,66 @@
+"""HTTP for lessons: the teacher logs a lesson given, the host school confirms or disputes it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import APIRouter
+
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.pagination import paginate
+from services.sharing.access import acting_teacher_id
+from services.sharing.calendar import local_today
+from services.sharing.lessons import repository, service
+from services.sharing.lessons.schemas import LessonConfirm, LessonPublic, LessonsPage
+from services.sharing.models import Lesson
+
+router = APIRouter(prefix="/v1", tags=["lessons"])
+
+
+@router.get("/lessons", response_model=LessonsPage)
+async def list_lessons(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    assignment_id: uuid.UUID | None = None,
+    status: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> LessonsPage:
+    """Lessons you teach, host or send, by date."""
+    stmt = repository.visible(principal, await acting_teacher_id(session, principal))
+    if assignment_id is not None:
+        stmt = stmt.where(Lesson.assignment_id == assignment_id)
+    if status is not None:
+        stmt = stmt.where(Lesson.status == status)
+    if since is not None:
+        stmt = stmt.where(Lesson.taught_on >= since)
+    if until is not None:
+        stmt = stmt.where(Lesson.taught_on <= until)
+    rows, next_cursor = await paginate(
+        session,
+        stmt,
+        order_by=[Lesson.taught_on, Lesson.period, Lesson.id],  # type: ignore[list-item]
+        cursor=cursor,
+        limit=limit,
+    )
+    return LessonsPage(data=[LessonPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/lessons/{lesson_id}/given", response_model=LessonPublic)
+async def mark_given(
+    lesson_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> LessonPublic:
+    """The teacher logs that the lesson was given."""
+    lesson = await service.mark_given(session, principal, lesson_id, local_today())
+    return LessonPublic.model_validate(lesson)
+
+
+@router.post("/lessons/{lesson_id}/confirm", response_model=LessonPublic)
+async def confirm_lesson(
+    lesson_id: uuid.UUID, body: LessonConfirm, session: SessionDep, principal: CurrentPrincipal
+) -> LessonPublic:
+    """The host school confirms the lesson, or disputes it with a reason."""
+    return LessonPublic.model_validate(await service.confirm(session, principal, lesson_id, body))

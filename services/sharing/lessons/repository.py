@@ -1,0 +1,64 @@
+"""Queries of lessons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from services.sharing.models import Lesson, Teacher
+
+
+async def lock(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
+    stmt = select(Lesson).where(Lesson.id == lesson_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def cancel_after(session: AsyncSession, assignment_id: uuid.UUID, day: date) -> None:
+    await session.execute(
+        update(Lesson)
+        .where(
+            Lesson.assignment_id == assignment_id,
+            Lesson.taught_on > day,
+            Lesson.status == "scheduled",
+        )
+        .values(status="cancelled")
+    )
+
+
+async def unsettled_confirmed(
+    session: AsyncSession, teacher_ids: list[uuid.UUID], until: date
+) -> list[Lesson]:
+    """Confirmed lessons up to `until` that no settlement has paid yet, oldest first."""
+    stmt = (
+        select(Lesson)
+        .where(
+            Lesson.teacher_id.in_(teacher_ids),
+            Lesson.status == "confirmed",
+            Lesson.settlement_id.is_(None),
+            Lesson.taught_on <= until,
+        )
+        .order_by(Lesson.teacher_id, Lesson.taught_on, Lesson.period)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
+    """Lessons the caller may see: a teacher their own, a school those it hosts or sends."""
+    stmt = select(Lesson)
+    if principal.is_city_wide or principal.role == "city_hr":
+        return stmt
+    if principal.role == "district_hr":
+        return stmt.join(Teacher, Teacher.id == Lesson.teacher_id).where(
+            Teacher.district_id == principal.district_id
+        )
+    if principal.role == "school_admin":
+        return stmt.where(
+            or_(Lesson.host_unit_id == principal.unit_id, Lesson.home_unit_id == principal.unit_id)
+        )
+    return stmt.where(Lesson.teacher_id == teacher_id)

@@ -1,0 +1,116 @@
+"""Rules of lessons: scheduled from the slots, given by the teacher, confirmed by the host."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import Conflict, Forbidden, NotFound
+from contracts.sharing import LessonConfirmed
+from services.sharing.access import acting_teacher_id, is_hr_for, is_school_of
+from services.sharing.lessons import repository
+from services.sharing.lessons.schemas import LessonConfirm
+from services.sharing.models import Assignment, Lesson, Unit, outbox
+from services.sharing.timetable import slots_of
+
+
+async def schedule(session: AsyncSession, assignment: Assignment) -> int:
+    """Create a lesson for every slot on every school day of the assignment's dates."""
+    by_weekday: dict[int, list[int]] = {}
+    for weekday, period in slots_of(assignment.slot_mask):
+        by_weekday.setdefault(weekday, []).append(period)
+    day, count = assignment.starts_on, 0
+    while day <= assignment.ends_on:
+        for period in by_weekday.get(day.isoweekday(), ()):
+            session.add(
+                Lesson(
+                    assignment_id=assignment.id,
+                    teacher_id=assignment.teacher_id,
+                    home_unit_id=assignment.home_unit_id,
+                    host_unit_id=assignment.host_unit_id,
+                    taught_on=day,
+                    period=period,
+                    status="scheduled",
+                )
+            )
+            count += 1
+        day += timedelta(days=1)
+    await session.flush()
+    return count
+
+
+async def cancel_after(session: AsyncSession, assignment_id: uuid.UUID, day: date) -> None:
+    await repository.cancel_after(session, assignment_id, day)
+
+
+async def _locked(session: AsyncSession, principal: Principal, lesson_id: uuid.UUID) -> Lesson:
+    lesson = await repository.lock(session, lesson_id)
+    if lesson is None or not await can_see(session, principal, lesson):
+        raise NotFound("no such lesson in your scope")
+    return lesson
+
+
+async def mark_given(
+    session: AsyncSession, principal: Principal, lesson_id: uuid.UUID, today: date
+) -> Lesson:
+    """The teacher logs that they gave a lesson (not before its day)."""
+    lesson = await _locked(session, principal, lesson_id)
+    if await acting_teacher_id(session, principal) != lesson.teacher_id:
+        raise Forbidden("only the teacher marks their lesson given")
+    if lesson.taught_on > today:
+        raise Conflict(f"the lesson is on {lesson.taught_on}, it cannot be given yet")
+    if lesson.status != "scheduled":
+        raise Conflict(f"the lesson is {lesson.status}")
+    lesson.status = "given"
+    lesson.updated_at = utcnow()
+    return lesson
+
+
+async def confirm(
+    session: AsyncSession, principal: Principal, lesson_id: uuid.UUID, data: LessonConfirm
+) -> Lesson:
+    """The host school confirms a given lesson, or disputes it with a reason."""
+    lesson = await _locked(session, principal, lesson_id)
+    host = await session.get(Unit, lesson.host_unit_id)
+    if not (
+        is_school_of(principal, lesson.host_unit_id)
+        or is_hr_for(principal, lesson.host_unit_id, host.district_id if host else None)
+    ):
+        raise Forbidden("only the host school confirms a lesson")
+    if lesson.settlement_id is not None:
+        raise Conflict("the lesson is settled; corrections go into a later settlement")
+    if lesson.status not in ("given", "disputed", "confirmed"):
+        raise Conflict(f"the lesson is {lesson.status}; the teacher marks it given first")
+    lesson.status = "confirmed" if data.confirmed else "disputed"
+    lesson.dispute_reason = None if data.confirmed else data.reason
+    lesson.confirmed_by = principal.sub
+    lesson.updated_at = utcnow()
+    await outbox.add(
+        session,
+        LessonConfirmed(
+            lesson_id=lesson.id,
+            assignment_id=lesson.assignment_id,
+            teacher_id=lesson.teacher_id,
+            host_unit_id=lesson.host_unit_id,
+            taught_on=lesson.taught_on,
+            period=lesson.period,
+            confirmed=data.confirmed,
+        ),
+        subject=str(lesson.id),
+    )
+    return lesson
+
+
+async def can_see(session: AsyncSession, principal: Principal, lesson: Lesson) -> bool:
+    if principal.role == "teacher":
+        return await acting_teacher_id(session, principal) == lesson.teacher_id
+    if principal.role == "school_admin":
+        return principal.unit_id in (lesson.host_unit_id, lesson.home_unit_id)
+    if principal.is_city_wide or principal.role == "city_hr":
+        return True
+    units = [await session.get(Unit, u) for u in (lesson.host_unit_id, lesson.home_unit_id)]
+    return any(u is not None and principal.can_see_unit(u.id, u.district_id) for u in units)

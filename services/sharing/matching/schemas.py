@@ -1,0 +1,34 @@
+"""Response models of candidate ranking."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel
+
+
+class Reason(BaseModel):
+    """One factor of a candidate's score and what it is based on."""
+
+    factor: str
+    points: float
+    detail: str
+
+
+class CandidatePublic(BaseModel):
+    teacher_id: uuid.UUID
+    name: str
+    home_unit_id: uuid.UUID
+    score: float
+    distance_km: float | None
+    travel_minutes: float | None
+    load: int
+    weekly_cap: int
+    reasons: list[Reason]
+
+
+class CandidatesPublic(BaseModel):
+    """Eligible teachers for a request, best first."""
+
+    request_id: uuid.UUID
+    data: list[CandidatePublic]

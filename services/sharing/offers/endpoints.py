@@ -1,0 +1,83 @@
+"""HTTP for offers: the home school's consent, the teacher's answer."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from common.db import utcnow
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.pagination import paginate
+from services.sharing.access import acting_teacher_id
+from services.sharing.calendar import local_today
+from services.sharing.deps import SchoolDayDep
+from services.sharing.models import Offer
+from services.sharing.offers import repository, service
+from services.sharing.offers.schemas import (
+    AcceptedPublic,
+    ConsentCreate,
+    DeclineCreate,
+    OfferPublic,
+    OffersPage,
+)
+
+router = APIRouter(prefix="/v1", tags=["offers"])
+
+
+@router.get("/offers", response_model=OffersPage)
+async def list_offers(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    status: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> OffersPage:
+    """Offers for your school's requests or your school's teachers; a teacher's own."""
+    stmt = repository.visible(principal, await acting_teacher_id(session, principal))
+    if status is not None:
+        stmt = stmt.where(Offer.status == status)
+    rows, next_cursor = await paginate(
+        session,
+        stmt,
+        order_by=[Offer.id],
+        cursor=cursor,
+        limit=limit,  # type: ignore[list-item]
+    )
+    return OffersPage(data=[OfferPublic.model_validate(o) for o in rows], next_cursor=next_cursor)
+
+
+@router.get("/offers/{offer_id}", response_model=OfferPublic)
+async def get_offer(
+    offer_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> OfferPublic:
+    return OfferPublic.model_validate(await service.visible_offer(session, principal, offer_id))
+
+
+@router.post("/offers/{offer_id}/consent", response_model=OfferPublic)
+async def consent_offer(
+    offer_id: uuid.UUID, body: ConsentCreate, session: SessionDep, principal: CurrentPrincipal
+) -> OfferPublic:
+    """The home school consents (派出学校同意) or refuses."""
+    offer = await service.consent(session, principal, offer_id, body, utcnow())
+    return OfferPublic.model_validate(offer)
+
+
+@router.post("/offers/{offer_id}/accept", response_model=AcceptedPublic)
+async def accept_offer(
+    offer_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, day: SchoolDayDep
+) -> AcceptedPublic:
+    """The teacher accepts; 409 naming the clash when the periods are no longer free."""
+    offer, assignment = await service.accept(
+        session, principal, offer_id, day, utcnow(), local_today()
+    )
+    return AcceptedPublic(offer=OfferPublic.model_validate(offer), assignment_id=assignment.id)
+
+
+@router.post("/offers/{offer_id}/decline", response_model=OfferPublic)
+async def decline_offer(
+    offer_id: uuid.UUID, body: DeclineCreate, session: SessionDep, principal: CurrentPrincipal
+) -> OfferPublic:
+    """The teacher declines."""
+    offer = await service.decline(session, principal, offer_id, body, utcnow())
+    return OfferPublic.model_validate(offer)

@@ -1,0 +1,77 @@
+"""Request and response models of school requests for shared teachers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.sharing.timetable import slots_of
+from services.sharing.types import Mode, Reason, Slot, Stage, Subject
+
+
+class RequestCreate(BaseModel):
+    """A school asks for a teacher of a subject and stage at weekly slots over a term."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: uuid.UUID | None = Field(default=None, description="the school; yours when absent")
+    subject: Subject
+    stage: Stage
+    slots: list[Slot] = Field(min_length=1, max_length=40)
+    term_start: date
+    term_end: date
+    mode: Mode = "in_person"
+    reason: Reason
+
+    @field_validator("slots")
+    @classmethod
+    def _distinct(cls, slots: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        if len(set(slots)) != len(slots):
+            raise ValueError("a slot is listed twice")
+        return sorted(slots)
+
+
+class RequestCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+class RequestPublic(BaseModel):
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None
+    subject: str
+    stage: str
+    slots: list[tuple[int, int]]
+    periods: int
+    term_start: date
+    term_end: date
+    mode: str
+    reason: str
+    status: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: object) -> RequestPublic:
+        fields = {name: getattr(r, name) for name in cls.model_fields if name != "slots"}
+        return cls(**fields, slots=slots_of(r.slot_mask))  # type: ignore[attr-defined]
+
+
+class RequestsPage(BaseModel):
+    data: list[RequestPublic]
+    next_cursor: str | None = None
+
+
+class DistrictSettingUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requires_approval: bool
+
+
+class DistrictSettingPublic(BaseModel):
+    district_id: uuid.UUID
+    requires_approval: bool

@@ -1,0 +1,164 @@
+"""Rules of requests: a school asks, its district may approve first, the school may cancel."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from contracts.sharing import RequestApproved, RequestCancelled, RequestOpened
+from services.sharing.access import is_hr_for, is_school_of
+from services.sharing.models import DistrictSetting, ShareRequest, Unit, outbox
+from services.sharing.requests import repository
+from services.sharing.requests.schemas import (
+    DistrictSettingUpdate,
+    RequestCancel,
+    RequestCreate,
+)
+from services.sharing.timetable import mask_of, slots_of
+
+MAX_TERM_DAYS = 366
+
+
+def request_facts(r: ShareRequest) -> dict[str, object]:
+    return {
+        "request_id": r.id,
+        "unit_id": r.unit_id,
+        "district_id": r.district_id,
+        "subject": r.subject,
+        "stage": r.stage,
+        "slots": slots_of(r.slot_mask),
+        "term_start": r.term_start,
+        "term_end": r.term_end,
+        "mode": r.mode,
+    }
+
+
+def can_see(principal: Principal, request: ShareRequest) -> bool:
+    return principal.role != "teacher" and principal.can_see_unit(
+        request.unit_id, request.district_id
+    )
+
+
+async def visible_request(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool = False
+) -> ShareRequest:
+    """The request, or 404 when it does not exist or is not the caller's to see."""
+    request = await (repository.lock if lock else repository.get)(session, request_id)
+    if request is None or not can_see(principal, request):
+        raise NotFound("no such request in your scope")
+    return request
+
+
+async def open_request(
+    session: AsyncSession, principal: Principal, data: RequestCreate
+) -> ShareRequest:
+    """A school asks for a shared teacher; it waits for approval where its district wants that."""
+    unit_id = data.unit_id or principal.unit_id
+    if unit_id is None:
+        raise InvalidInput.field("body.unit_id", "name the school that needs the teacher")
+    unit = await session.get(Unit, unit_id)
+    if unit is None or unit.kind != "school":
+        raise InvalidInput.field("body.unit_id", "no such school")
+    if not (is_school_of(principal, unit.id) or is_hr_for(principal, unit.id, unit.district_id)):
+        raise Forbidden("a school requests shared teachers for itself only")
+    if data.term_end < data.term_start:
+        raise InvalidInput.field("body.term_end", "the term ends before it starts")
+    if data.term_end - data.term_start > timedelta(days=MAX_TERM_DAYS):
+        raise InvalidInput.field("body.term_end", f"a term lasts at most {MAX_TERM_DAYS} days")
+    if unit.stages and data.stage not in unit.stages:
+        raise InvalidInput.field("body.stage", f"the school does not teach {data.stage}")
+    needs_approval = await repository.requires_approval(session, unit.district_id)
+    request = ShareRequest(
+        unit_id=unit.id,
+        district_id=unit.district_id,
+        subject=data.subject,
+        stage=data.stage,
+        slots=[list(s) for s in data.slots],
+        slot_mask=mask_of(data.slots),
+        periods=len(data.slots),
+        term_start=data.term_start,
+        term_end=data.term_end,
+        mode=data.mode,
+        reason=data.reason,
+        status="pending_approval" if needs_approval else "open",
+        created_by=principal.sub,
+    )
+    session.add(request)
+    await session.flush()
+    await outbox.add(
+        session,
+        RequestOpened(**request_facts(request), needs_approval=needs_approval),
+        subject=str(request.id),
+    )
+    return request
+
+
+async def approve(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> ShareRequest:
+    """The district approves a request that waits for it; it opens for matching."""
+    request = await visible_request(session, principal, request_id, lock=True)
+    if not is_hr_for(principal, request.unit_id, request.district_id):
+        raise Forbidden("only the district's HR approves requests")
+    if request.status != "pending_approval":
+        raise Conflict(f"the request is {request.status}, not waiting for approval")
+    request.status = "open"
+    request.decided_by = principal.sub
+    request.updated_at = utcnow()
+    await outbox.add(session, RequestApproved(**request_facts(request)), subject=str(request.id))
+    return request
+
+
+async def cancel(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, data: RequestCancel
+) -> ShareRequest:
+    """The school or HR withdraws a request not yet filled; its pending offers are withdrawn."""
+    request = await visible_request(session, principal, request_id, lock=True)
+    if not (
+        is_school_of(principal, request.unit_id)
+        or is_hr_for(principal, request.unit_id, request.district_id)
+    ):
+        raise Forbidden("only the school or HR cancels a request")
+    if request.status not in ("pending_approval", "open"):
+        raise Conflict(f"the request is {request.status}; end its assignment instead")
+    request.status = "cancelled"
+    request.updated_at = utcnow()
+    await repository.withdraw_offers(session, request.id)
+    await outbox.add(
+        session,
+        RequestCancelled(**request_facts(request), reason=data.reason),
+        subject=str(request.id),
+    )
+    return request
+
+
+async def set_district_setting(
+    session: AsyncSession,
+    principal: Principal,
+    district_id: uuid.UUID,
+    data: DistrictSettingUpdate,
+) -> DistrictSetting:
+    """A district decides whether its schools' requests need its approval."""
+    district = await session.get(Unit, district_id)
+    if (
+        district is None
+        or district.kind != "district"
+        or not principal.can_see_unit(district.id, None)
+    ):
+        raise NotFound("no such district in your scope")
+    if not is_hr_for(principal, district.id, None):
+        raise Forbidden("only the district's HR or city HR sets this")
+    setting = await session.get(DistrictSetting, district_id)
+    if setting is None:
+        setting = DistrictSetting(district_id=district_id, updated_by=principal.sub)
+        session.add(setting)
+    setting.requires_approval = data.requires_approval
+    setting.updated_by = principal.sub
+    setting.updated_at = utcnow()
+    await session.flush()
+    return setting

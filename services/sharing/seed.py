@@ -1,0 +1,201 @@
+"""Demo data of the sharing center: profiles, open requests, a few running assignments."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select, update
+
+from common.db import Database
+from services.sharing.assignments.service import start
+from services.sharing.models import Lesson, Offer, ShareRequest, Teacher, Unit
+from services.sharing.timetable import Booking, Place, SchoolDay, mask_of
+from teacherpool.demo import DEMO_SCHOOL_CODE, build_city
+
+TEACHER_NAMESPACE = uuid.UUID("5d1c7f0e-3a51-4d0b-9a57-0c2b7e9f4a11")
+"""Namespace of the demo teachers' ids."""
+
+DEMO_TEACHER_SUB = "user:teacher.demo"
+"""The gateway's demo teacher account, linked to the first teacher of the demo school."""
+
+SCARCE = ("音乐", "美术", "体育与健康", "科学", "心理健康", "信息科技")
+CORE = ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治")
+TITLES = ("三级教师", "二级教师", "一级教师", "一级教师", "高级教师", "正高级教师")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建"
+CURRENT_TERM = (date(2026, 9, 1), date(2027, 1, 15))
+NEXT_TERM = (date(2027, 3, 1), date(2027, 7, 10))
+#: Projection rows written here are older than any staffing event, so real events win.
+SEEDED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SharingSeedReport:
+    teachers: int
+    open_requests: int
+    assignments: int
+    lessons: int
+    skipped: bool
+
+
+def teacher_id(school_code: str, n: int) -> uuid.UUID:
+    """Stable id of the n-th demo teacher of a school."""
+    return uuid.uuid5(TEACHER_NAMESPACE, f"teacher:{school_code}:{n}")
+
+
+async def seed_sharing(
+    url: str, *, scale: str = "demo", seed: int = 2023, teachers: int = 3000
+) -> SharingSeedReport:
+    """Fill an empty sharing database with the demo city's profiles, requests and assignments."""
+    rng = random.Random(seed)
+    city = build_city(scale, seed)
+    schools = [s for s in city.schools if "kindergarten" not in s.stages]
+    day = SchoolDay()
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            if (await session.execute(select(func.count()).select_from(Teacher))).scalar_one():
+                return SharingSeedReport(0, 0, 0, 0, skipped=True)
+            known = set((await session.execute(select(Unit.id))).scalars())
+            for d in city.districts:
+                if d.id not in known:
+                    session.add(
+                        Unit(
+                            id=d.id,
+                            kind="district",
+                            code=d.code,
+                            name=d.name,
+                            stages=[],
+                            lat=d.lat,
+                            lon=d.lon,
+                            as_of=SEEDED_AT,
+                        )
+                    )
+            for s in city.schools:
+                if s.id not in known:
+                    session.add(
+                        Unit(
+                            id=s.id,
+                            kind="school",
+                            code=s.code,
+                            name=s.name,
+                            district_id=s.district_id,
+                            stages=list(s.stages),
+                            lat=s.lat,
+                            lon=s.lon,
+                            as_of=SEEDED_AT,
+                        )
+                    )
+            profiles: list[Teacher] = []
+            for n in range(teachers):
+                school = schools[n % len(schools)]
+                stage = rng.choice(school.stages)
+                subject = rng.choice(SCARCE) if rng.random() < 0.25 else rng.choice(CORE)
+                busy = {(rng.randint(1, 5), rng.randint(1, 8)) for _ in range(rng.randint(10, 16))}
+                profile = Teacher(
+                    id=teacher_id(school.code, n // len(schools)),
+                    unit_id=school.id,
+                    district_id=school.district_id,
+                    user_sub=DEMO_TEACHER_SUB
+                    if school.code == DEMO_SCHOOL_CODE and n < len(schools)
+                    else None,
+                    name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
+                    quota_type="bianzhi",
+                    title=rng.choice(TITLES),
+                    subjects=[subject],
+                    stages=[stage],
+                    certificates=[{"stage": stage, "subject": subject}],
+                    modes=rng.choice([["in_person"], ["in_person", "online"], ["online"]]),
+                    home_timetable=mask_of(busy),
+                    weekly_cap=rng.randint(2, 6),
+                    willing=rng.random() < 0.7,
+                    rating=round(rng.uniform(3.0, 5.0), 1),
+                    as_of=SEEDED_AT,
+                )
+                profiles.append(profile)
+            session.add_all(profiles)
+            await session.flush()
+            places = {s.id: Place(s.id, s.lat, s.lon) for s in city.schools}
+
+            def request_for(school, term: tuple[date, date]) -> ShareRequest:  # type: ignore[no-untyped-def]
+                slots = sorted({(rng.randint(1, 5), rng.randint(1, 8)) for _ in range(2)})
+                return ShareRequest(
+                    unit_id=school.id,
+                    district_id=school.district_id,
+                    subject=rng.choice(SCARCE),
+                    stage=rng.choice(school.stages),
+                    slots=[list(s) for s in slots],
+                    slot_mask=mask_of(slots),
+                    periods=len(slots),
+                    term_start=term[0],
+                    term_end=term[1],
+                    mode=rng.choice(["in_person", "in_person", "online"]),
+                    reason="本校缺该学科专任教师",
+                    status="open",
+                    created_by="seed",
+                )
+
+            opened = [request_for(s, NEXT_TERM) for s in rng.sample(schools, min(80, len(schools)))]
+            session.add_all(opened)
+            assignments, used = 0, set()
+            for school in rng.sample(schools, min(40, len(schools))):
+                if assignments >= 20:
+                    break
+                request = request_for(school, CURRENT_TERM)
+                host = places[school.id]
+                teacher = next(
+                    (
+                        t
+                        for t in profiles
+                        if t.willing
+                        and t.unit_id != school.id
+                        and {"stage": request.stage, "subject": request.subject} in t.certificates
+                        and request.mode in t.modes
+                        and t.weekly_cap >= request.periods
+                        and day.clash(
+                            [Booking("home", t.home_timetable, places[t.unit_id])],
+                            request.slot_mask,
+                            host if request.mode == "in_person" else places[t.unit_id],
+                        )
+                        is None
+                        and t.id not in used
+                    ),
+                    None,
+                )
+                if teacher is None:
+                    continue
+                request.status = "filled"
+                session.add(request)
+                await session.flush()
+                offer = Offer(
+                    request_id=request.id,
+                    teacher_id=teacher.id,
+                    home_unit_id=teacher.unit_id,
+                    home_district_id=teacher.district_id,
+                    host_unit_id=school.id,
+                    host_district_id=school.district_id,
+                    status="accepted",
+                    expires_at=datetime(2026, 9, 1, tzinfo=UTC),
+                    created_by="seed",
+                )
+                session.add(offer)
+                await session.flush()
+                await start(session, offer, request, teacher, CURRENT_TERM[0])
+                used.add(teacher.id)
+                assignments += 1
+            # The autumn so far: October's lessons confirmed, November's logged as given.
+            for status, before in (("confirmed", date(2026, 11, 1)), ("given", date(2026, 11, 20))):
+                await session.execute(
+                    update(Lesson)
+                    .where(Lesson.status == "scheduled", Lesson.taught_on < before)
+                    .values(status=status)
+                )
+            lessons = (await session.execute(select(func.count()).select_from(Lesson))).scalar_one()
+            return SharingSeedReport(
+                len(profiles), len(opened), assignments, lessons, skipped=False
+            )
+    finally:
+        await db.dispose()

@@ -1,0 +1,94 @@
+"""HTTP for monthly settlements, their xlsx export, and the rate table."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi import status as http
+
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.pagination import paginate
+from services.sharing.access import acting_teacher_id, require_hr
+from services.sharing.calendar import local_today
+from services.sharing.models import Settlement, Teacher, Unit
+from services.sharing.settlements import repository, service
+from services.sharing.settlements.schemas import (
+    Month,
+    RateCreate,
+    RatePublic,
+    SettlementCreate,
+    SettlementPublic,
+    SettlementsPage,
+)
+
+router = APIRouter(prefix="/v1", tags=["settlements"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/settlements", status_code=http.HTTP_201_CREATED, response_model=SettlementsPage)
+async def issue_settlements(
+    body: SettlementCreate, session: SessionDep, principal: CurrentPrincipal
+) -> SettlementsPage:
+    """Issue a finished month's settlements for the teachers in your scope."""
+    issued = await service.issue(session, principal, body, local_today())
+    return SettlementsPage(data=[SettlementPublic.model_validate(s) for s in issued])
+
+
+@router.get("/settlements", response_model=SettlementsPage)
+async def list_settlements(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    month: Month | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> SettlementsPage:
+    """Settlements in your scope (a teacher's own)."""
+    stmt = repository.visible(principal, await acting_teacher_id(session, principal))
+    if month is not None:
+        stmt = stmt.where(Settlement.month == month)
+    rows, next_cursor = await paginate(
+        session,
+        stmt,
+        order_by=[Settlement.id],
+        cursor=cursor,
+        limit=limit,  # type: ignore[list-item]
+    )
+    return SettlementsPage(
+        data=[SettlementPublic.model_validate(s) for s in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/settlements/export", response_class=Response)
+async def export_settlements(
+    month: Month, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """The month's settlements in your scope as an xlsx sheet for payroll."""
+    require_hr(principal, "export settlements")
+    stmt = (
+        repository.visible(principal, None)
+        .add_columns(Teacher, Unit)
+        .outerjoin(Teacher, Teacher.id == Settlement.teacher_id)
+        .outerjoin(Unit, Unit.id == Settlement.home_unit_id)
+        .where(Settlement.month == month)
+        .order_by(Settlement.home_unit_id, Settlement.teacher_id)
+    )
+    rows = [(s, t, u) for s, t, u in (await session.execute(stmt)).all()]
+    return Response(
+        service.workbook(rows, month),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="settlements-{month}.xlsx"'},
+    )
+
+
+@router.get("/period-rates", response_model=list[RatePublic])
+async def list_rates(session: SessionDep, principal: CurrentPrincipal) -> list[RatePublic]:
+    """The dated pay per period by title."""
+    return [RatePublic.model_validate(r) for r in await repository.rates(session)]
+
+
+@router.post("/period-rates", status_code=http.HTTP_201_CREATED, response_model=RatePublic)
+async def add_rate(
+    body: RateCreate, session: SessionDep, principal: CurrentPrincipal
+) -> RatePublic:
+    """Add a rate in force from a date."""
+    return RatePublic.model_validate(await service.add_rate(session, principal, body))

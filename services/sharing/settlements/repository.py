@@ -1,0 +1,44 @@
+"""Queries of settlements and the dated rate table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from services.sharing.models import PeriodRate, Settlement, Teacher
+
+
+async def rates(session: AsyncSession) -> list[PeriodRate]:
+    stmt = select(PeriodRate).order_by(PeriodRate.title, PeriodRate.effective_from)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def teachers_in_scope(session: AsyncSession, principal: Principal) -> list[Teacher]:
+    stmt = select(Teacher)
+    if principal.role == "district_hr":
+        stmt = stmt.where(Teacher.district_id == principal.district_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def settled_teachers(
+    session: AsyncSession, month: str, teacher_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    stmt = select(Settlement.teacher_id).where(
+        Settlement.month == month, Settlement.teacher_id.in_(teacher_ids)
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
+    stmt = select(Settlement)
+    if principal.is_city_wide or principal.role == "city_hr":
+        return stmt
+    if principal.role == "district_hr":
+        return stmt.where(Settlement.home_district_id == principal.district_id)
+    if principal.role == "school_admin":
+        return stmt.where(Settlement.home_unit_id == principal.unit_id)
+    return stmt.where(Settlement.teacher_id == teacher_id)

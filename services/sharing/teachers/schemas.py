@@ -1,0 +1,81 @@
+"""Request and response models of teacher profiles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.sharing.types import Mode, SlotList, Stage, Subject
+
+
+class Certificate(BaseModel):
+    """A teacher certificate (教师资格证) for one stage and subject."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: Stage
+    subject: Subject
+
+
+class TeacherUpdate(BaseModel):
+    """What a teacher (or HR) may change on a profile; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subjects: list[Subject] | None = Field(default=None, max_length=10)
+    stages: list[Stage] | None = Field(default=None, max_length=5)
+    certificates: list[Certificate] | None = Field(default=None, max_length=20)
+    title: str | None = Field(default=None, min_length=1, max_length=40)
+    modes: list[Mode] | None = Field(default=None, max_length=3)
+    home_timetable: SlotList | None = None
+    weekly_cap: int | None = Field(default=None, ge=0, le=40)
+    willing: bool | None = None
+    rating: float | None = Field(default=None, ge=0, le=5)
+
+
+class TeacherPublic(BaseModel):
+    """A teacher's sharing profile."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None
+    name: str
+    title: str | None
+    subjects: list[str]
+    stages: list[str]
+    certificates: list[Certificate]
+    modes: list[str]
+    home_timetable: list[tuple[int, int]]
+    weekly_cap: int
+    willing: bool
+    rating: float
+    active: bool
+    left_on: date | None
+
+
+class TeachersPage(BaseModel):
+    data: list[TeacherPublic]
+    next_cursor: str | None = None
+
+
+class TimetableCell(BaseModel):
+    """What fills one weekday × period: the home timetable or a shared assignment."""
+
+    weekday: int
+    period: int
+    kind: str
+    unit_id: uuid.UUID
+    assignment_id: uuid.UUID | None = None
+    teacher_id: uuid.UUID | None = None
+    subject: str | None = None
+
+
+class Timetable(BaseModel):
+    """A weekly timetable as of a date."""
+
+    on: date
+    cells: list[TimetableCell]
