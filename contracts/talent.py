@@ -1,1 +1,105 @@
 """Events that the talent service publishes (stream TALENT, subjects talent.>)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from contracts.base import Event, event_model
+
+QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
+
+
+@event_model("talent.posting.opened")
+class PostingOpened(Event):
+    """A posting for `count` posts of a quota type at a unit opened; staffing must hold them."""
+
+    posting_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    count: int = Field(ge=1, le=1000)
+    subject: str | None = Field(default=None, max_length=40)
+    stage: str | None = Field(default=None, max_length=20)
+    title: str | None = Field(default=None, max_length=120)
+
+
+@event_model("talent.posting.closed")
+class PostingClosed(Event):
+    """A posting closed (filled, withdrawn or expired); posts it still holds are released."""
+
+    posting_id: uuid.UUID
+    reason: str = Field(default="closed", max_length=200)
+
+
+@event_model("talent.candidate.hired")
+class CandidateHired(Event):
+    """A candidate's application for a posting reached `hired`; staffing puts them on the roster."""
+
+    posting_id: uuid.UUID
+    application_id: uuid.UUID
+    candidate_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=80)
+    sex: Literal["female", "male"]
+    birth_date: date
+    hire_date: date
+    subject: str | None = Field(default=None, max_length=40)
+    stage: str | None = Field(default=None, max_length=20)
+    title: str | None = Field(default=None, max_length=40)
+
+
+ApplicationStatus = Literal[
+    "applied",
+    "screened",
+    "exam",
+    "interview",
+    "assessment",
+    "offered",
+    "hired",
+    "rejected",
+    "withdrawn",
+]
+
+
+@event_model("talent.posting.published")
+class PostingPublished(Event):
+    """A posting became open to applicants: its posts are held, or it needs none (control)."""
+
+    posting_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    count: int = Field(ge=1, le=1000)
+
+
+@event_model("talent.posting.blocked")
+class PostingBlocked(Event):
+    """A posting could not open because staffing could not hold its posts; the reason says why."""
+
+    posting_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    reason: str = Field(max_length=1000)
+
+
+@event_model("talent.application.status_changed")
+class ApplicationStatusChanged(Event):
+    """An application moved one step in the pipeline, by whom and why (no personal data)."""
+
+    application_id: uuid.UUID
+    posting_id: uuid.UUID
+    candidate_id: uuid.UUID
+    partner_id: str | None = Field(default=None, max_length=120)
+    from_status: ApplicationStatus | None
+    to_status: ApplicationStatus
+    actor: str = Field(max_length=120)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@event_model("talent.candidate.erased")
+class CandidateErased(Event):
+    """A candidate's personal fields were anonymised (PIPL), on request or when retention ended."""
+
+    candidate_id: uuid.UUID
+    reason: Literal["request", "retention", "merged"]

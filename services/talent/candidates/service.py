@@ -1,0 +1,294 @@
+"""Rules of candidates: one person one candidate, personal fields sealed, erasure on demand."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import Database, utcnow
+from common.errors import Conflict, Forbidden, NotFound
+from contracts.talent import CandidateErased
+from services.talent.candidates import repository
+from services.talent.candidates.identity import (
+    birth_date_of,
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    sex_of,
+)
+from services.talent.candidates.schemas import (
+    CandidateCreate,
+    CandidateMerge,
+    CandidatePublic,
+    CandidateWhole,
+)
+from services.talent.idempotency import forget_resource
+from services.talent.models import Candidate, CandidateLink, PiiAccess, outbox
+from services.talent.pii import PiiCipher
+
+ENTERERS = ("city_hr", "district_hr")
+#: Roles that may see personal fields whole (each view is recorded).
+REVEALERS = ("city_hr", "district_hr")
+PERSONAL_FIELDS = ("name", "id_number", "phone", "email", "birth_date")
+
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    candidate: Candidate
+    created: bool
+
+
+async def push_candidate(
+    session: AsyncSession,
+    principal: Principal,
+    cipher: PiiCipher,
+    data: CandidateCreate,
+    *,
+    today: date,
+    retention_days: int,
+) -> Pushed:
+    """Add a person, or return the one already known by the same ID number (and link it)."""
+    if principal.kind == "partner":
+        principal.require_scope("candidates:write")
+    else:
+        principal.require_role(*ENTERERS)
+    id_hash = cipher.blind_index(data.id_number)
+    existing = await repository.by_id_hash(session, id_hash)
+    created = existing is None
+    if existing is None:
+        candidate = _sealed(principal, cipher, data, id_hash, today, retention_days)
+        try:
+            # Another push of the same person may be committing now: its row wins, we link to it.
+            async with session.begin_nested():
+                session.add(candidate)
+                await session.flush()
+        except IntegrityError:
+            existing = await repository.by_id_hash(session, id_hash)
+            if existing is None:
+                raise
+            created = False
+    candidate = existing or candidate
+    if principal.kind == "partner":
+        await _link(session, principal.sub, candidate.id, data.external_id)
+    return Pushed(candidate, created)
+
+
+def _sealed(
+    principal: Principal,
+    cipher: PiiCipher,
+    data: CandidateCreate,
+    id_hash: str,
+    today: date,
+    retention_days: int,
+) -> Candidate:
+    candidate_id = uuid.uuid4()
+    born = birth_date_of(data.id_number)
+    assert born is not None  # the schema validated the number
+
+    def seal(field: str, value: str | None) -> str | None:
+        return cipher.encrypt(value, row=candidate_id, field=f"candidate.{field}")
+
+    return Candidate(
+        id=candidate_id,
+        id_hash=id_hash,
+        name_enc=seal("name", data.name),
+        id_number_enc=seal("id_number", data.id_number),
+        phone_enc=seal("phone", data.phone),
+        email_enc=seal("email", data.email),
+        birth_date_enc=seal("birth_date", born.isoformat()),
+        sex=sex_of(data.id_number),
+        birth_year=born.year,
+        degree=data.degree,
+        school=data.school,
+        major=data.major,
+        certificates=list(data.certificates),
+        title=data.title,
+        talent_tier=data.talent_tier,
+        source=data.source,
+        consent_at=utcnow(),
+        retention_until=data.retention_until or today + timedelta(days=retention_days),
+        created_by=principal.sub,
+    )
+
+
+async def _link(
+    session: AsyncSession, partner_id: str, candidate_id: uuid.UUID, external_id: str | None
+) -> None:
+    found = await repository.link(session, partner_id, candidate_id)
+    if found is None:
+        try:
+            async with session.begin_nested():
+                session.add(
+                    CandidateLink(
+                        partner_id=partner_id, candidate_id=candidate_id, external_id=external_id
+                    )
+                )
+                await session.flush()
+        except IntegrityError:
+            pass  # the same partner linked it in a concurrent push
+    elif external_id and found.external_id != external_id:
+        found.external_id = external_id
+
+
+async def visible_candidate(
+    session: AsyncSession, principal: Principal, candidate_id: uuid.UUID
+) -> Candidate:
+    if principal.kind == "partner":
+        principal.require_scope("candidates:write")
+    stmt = repository.visible(principal).where(Candidate.id == candidate_id)
+    candidate = (await session.execute(stmt)).scalar_one_or_none()
+    if candidate is None:
+        raise NotFound("no such candidate in your scope")
+    return candidate
+
+
+def personal(cipher: PiiCipher, candidate: Candidate) -> dict[str, str | None]:
+    """The candidate's personal fields in clear."""
+    return {
+        field: cipher.decrypt(
+            getattr(candidate, f"{field}_enc"), row=candidate.id, field=f"candidate.{field}"
+        )
+        for field in PERSONAL_FIELDS
+    }
+
+
+def masked(
+    cipher: PiiCipher, candidate: Candidate, external_id: str | None = None
+) -> CandidatePublic:
+    clear = personal(cipher, candidate)
+    return CandidatePublic(
+        **_profile(candidate),
+        name=mask_name(clear["name"]),
+        id_number=mask_id_number(clear["id_number"]),
+        phone=mask_phone(clear["phone"]),
+        email=mask_email(clear["email"]),
+        external_id=external_id,
+    )
+
+
+async def reveal(
+    db: Database,
+    principal: Principal,
+    cipher: PiiCipher,
+    candidate: Candidate,
+    purpose: str | None,
+) -> CandidateWhole:
+    """The personal fields whole, for roles allowed to see them.
+
+    The view is recorded in a transaction of its own that commits before the data leaves:
+    reads run in read-only sessions, and a view must never go unrecorded.
+    """
+    if principal.kind == "partner" or principal.role not in REVEALERS:
+        raise Forbidden("your role may not see personal information whole")
+    clear = personal(cipher, candidate)
+    async with db.session() as session:
+        session.add(
+            PiiAccess(
+                candidate_id=candidate.id, actor=principal.sub, role=principal.role, purpose=purpose
+            )
+        )
+    born = clear.pop("birth_date")
+    return CandidateWhole(
+        **_profile(candidate), **clear, birth_date=date.fromisoformat(born) if born else None
+    )
+
+
+def _profile(candidate: Candidate) -> dict[str, object]:
+    return {
+        field: getattr(candidate, field)
+        for field in (
+            "id",
+            "degree",
+            "school",
+            "major",
+            "certificates",
+            "title",
+            "talent_tier",
+            "source",
+            "sex",
+            "birth_year",
+            "consent_at",
+            "retention_until",
+            "erased_at",
+            "merged_into_id",
+            "created_at",
+            "updated_at",
+        )
+    }
+
+
+async def request_erasure(
+    session: AsyncSession, principal: Principal, candidate_id: uuid.UUID
+) -> Candidate:
+    """Erase on the person's request: by HR, or by a partner that pushed them."""
+    if principal.kind != "partner":
+        principal.require_role(*ENTERERS)
+    candidate = await visible_candidate(session, principal, candidate_id)
+    if candidate.erased_at is not None:
+        return candidate
+    return await erase(session, candidate, "request")
+
+
+async def erase(session: AsyncSession, candidate: Candidate, reason: str) -> Candidate:
+    """Anonymise the personal fields (PIPL); statistics (sex, birth year, education) stay."""
+    for field in PERSONAL_FIELDS:
+        setattr(candidate, f"{field}_enc", None)
+    candidate.id_hash = None
+    candidate.erased_at = candidate.updated_at = utcnow()
+    candidate.erased_reason = reason
+    await forget_resource(session, candidate.id)
+    await session.flush()
+    await outbox.add(
+        session,
+        CandidateErased(candidate_id=candidate.id, reason=reason),  # type: ignore[arg-type]
+        subject=str(candidate.id),
+    )
+    return candidate
+
+
+async def erase_expired(session: AsyncSession, today: date, limit: int = 200) -> int:
+    """Erase candidates whose retention ended before `today`; how many were erased."""
+    due = await repository.retention_ended(session, today, limit)
+    for candidate in due:
+        await erase(session, candidate, "retention")
+    return len(due)
+
+
+async def merge(session: AsyncSession, principal: Principal, data: CandidateMerge) -> Candidate:
+    """Move the duplicate's applications and partner links to the kept candidate, then erase
+    the duplicate, pointing it at the one kept."""
+    principal.require_role(*ENTERERS)
+    keep = await visible_candidate(session, principal, data.keep_id)
+    duplicate = await visible_candidate(session, principal, data.merge_id)
+    if keep.erased_at is not None or duplicate.erased_at is not None:
+        raise Conflict("an erased candidate cannot be merged")
+    kept_postings = {a.posting_id for a in await repository.applications_of(session, keep.id)}
+    moving = await repository.applications_of(session, duplicate.id)
+    clash = [str(a.posting_id) for a in moving if a.posting_id in kept_postings]
+    if clash:
+        raise Conflict(
+            "both candidates applied to the same posting; withdraw one application first",
+            extra={"posting_ids": clash},
+        )
+    for application in moving:
+        application.candidate_id = keep.id
+        application.updated_at = utcnow()
+    for found in await repository.links_of(session, duplicate.id):
+        if await repository.link(session, found.partner_id, keep.id) is None:
+            session.add(
+                CandidateLink(
+                    partner_id=found.partner_id, candidate_id=keep.id, external_id=found.external_id
+                )
+            )
+        await session.delete(found)
+    await session.flush()
+    duplicate.merged_into_id = keep.id
+    await erase(session, duplicate, "merged")
+    keep.updated_at = utcnow()
+    return keep

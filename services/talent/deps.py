@@ -1,0 +1,22 @@
+"""Dependencies of the talent service's endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.talent.pii import PiiCipher
+from services.talent.settings import TalentSettings
+
+
+def get_cipher(request: Request) -> PiiCipher:
+    return request.app.state.pii  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> TalentSettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+CipherDep = Annotated[PiiCipher, Depends(get_cipher)]
+SettingsDep = Annotated[TalentSettings, Depends(get_settings)]

@@ -1,0 +1,184 @@
+"""Rules of postings: a 编制/员额 posting opens only once staffing holds its posts."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from contracts.staffing import ReservationConfirmed, ReservationRejected, ReservationReleased
+from contracts.talent import PostingBlocked, PostingClosed, PostingOpened, PostingPublished
+from services.talent.models import Posting, outbox
+from services.talent.postings import repository
+from services.talent.postings.schemas import PostingClose, PostingCreate, PostingUpdate
+
+#: Quota types whose postings hold no posts in staffing (the control number of 两自一包 schools).
+NO_RESERVATION = frozenset({"control"})
+MANAGERS = ("city_hr", "district_hr")
+
+
+async def visible_posting(
+    session: AsyncSession, principal: Principal, posting_id: uuid.UUID
+) -> Posting:
+    principal.require_scope("postings:read")
+    posting = await repository.get(session, posting_id)
+    if posting is None or not repository.can_see(principal, posting):
+        raise NotFound("no such posting in your scope")
+    return posting
+
+
+async def create_posting(
+    session: AsyncSession, principal: Principal, data: PostingCreate
+) -> Posting:
+    """A draft posting at a unit in the caller's scope."""
+    principal.require_role(*MANAGERS)
+    unit = await repository.get_unit(session, data.unit_id)
+    if unit is None:
+        raise InvalidInput.field("unit_id", "no such unit (staffing has not announced it)")
+    if not principal.can_see_unit(unit.id, unit.district_id):
+        raise Forbidden("the unit is not in your scope")
+    posting = Posting(
+        **data.model_dump(exclude={"requirements"}),
+        requirements=data.requirements.model_dump(exclude_none=True),
+        district_id=unit.district_id if unit.kind == "school" else unit.id,
+        status="draft",
+        reservation="none",
+        created_by=principal.sub,
+    )
+    session.add(posting)
+    await session.flush()
+    return posting
+
+
+async def update_posting(
+    session: AsyncSession, principal: Principal, posting_id: uuid.UUID, data: PostingUpdate
+) -> Posting:
+    posting = await _managed(session, principal, posting_id)
+    if posting.status != "draft":
+        raise Conflict(f"only a draft can be changed; this posting is {posting.status}")
+    changes = data.model_dump(exclude_unset=True)
+    if "requirements" in changes:
+        requirements = data.requirements
+        changes["requirements"] = requirements.model_dump(exclude_none=True) if requirements else {}
+    for field, value in changes.items():
+        setattr(posting, field, value)
+    if posting.apply_from and posting.apply_until and posting.apply_until < posting.apply_from:
+        raise InvalidInput.field("apply_until", "apply_until must not come before apply_from")
+    posting.updated_at = utcnow()
+    await session.flush()
+    return posting
+
+
+async def open_posting(
+    session: AsyncSession, principal: Principal, posting_id: uuid.UUID
+) -> Posting:
+    """Ask staffing to hold the posts (pending_quota), or open at once when none are needed."""
+    posting = await _managed(session, principal, posting_id)
+    if posting.status != "draft":
+        raise Conflict(f"only a draft can be opened; this posting is {posting.status}")
+    now = utcnow()
+    posting.updated_at = now
+    if posting.quota_type in NO_RESERVATION:
+        posting.reservation = "not_needed"
+        await _publish(session, posting)
+        return posting
+    posting.status, posting.reservation = "pending_quota", "pending"
+    await session.flush()
+    await outbox.add(
+        session,
+        PostingOpened(
+            posting_id=posting.id,
+            unit_id=posting.unit_id,
+            quota_type=posting.quota_type,
+            count=posting.count,
+            subject=posting.subject,
+            stage=posting.stage,
+            title=posting.title,
+        ),
+        subject=str(posting.id),
+    )
+    return posting
+
+
+async def close_posting(
+    session: AsyncSession, principal: Principal, posting_id: uuid.UUID, data: PostingClose
+) -> Posting:
+    """Close a posting; staffing releases the posts it still holds."""
+    posting = await _managed(session, principal, posting_id)
+    if posting.status == "closed":
+        raise Conflict("the posting is closed already")
+    was_draft = posting.status == "draft"
+    posting.status = "closed"
+    posting.closed_at = posting.updated_at = utcnow()
+    await session.flush()
+    if not was_draft:
+        await outbox.add(
+            session,
+            PostingClosed(posting_id=posting.id, reason=data.reason),
+            subject=str(posting.id),
+        )
+    return posting
+
+
+async def reservation_confirmed(session: AsyncSession, event: ReservationConfirmed) -> None:
+    """Staffing holds the posts: the posting opens to applicants."""
+    posting = await repository.lock(session, event.posting_id)
+    if posting is None or posting.status != "pending_quota":
+        return
+    posting.reservation = "confirmed"
+    await _publish(session, posting)
+
+
+async def reservation_rejected(session: AsyncSession, event: ReservationRejected) -> None:
+    """Staffing could not hold the posts: the posting is blocked with its reason."""
+    posting = await repository.lock(session, event.posting_id)
+    if posting is None or posting.status != "pending_quota":
+        return
+    posting.status, posting.reservation = "blocked", "rejected"
+    posting.blocked_reason = event.reason
+    posting.updated_at = utcnow()
+    await session.flush()
+    await outbox.add(
+        session,
+        PostingBlocked(
+            posting_id=posting.id,
+            unit_id=posting.unit_id,
+            quota_type=posting.quota_type,
+            reason=event.reason[:1000],
+        ),
+        subject=str(posting.id),
+    )
+
+
+async def reservation_released(session: AsyncSession, event: ReservationReleased) -> None:
+    posting = await repository.lock(session, event.posting_id)
+    if posting is not None:
+        posting.reservation = "released"
+        posting.updated_at = utcnow()
+
+
+async def _publish(session: AsyncSession, posting: Posting) -> None:
+    posting.status = "open"
+    posting.opened_at = posting.updated_at = utcnow()
+    await session.flush()
+    await outbox.add(
+        session,
+        PostingPublished(
+            posting_id=posting.id,
+            unit_id=posting.unit_id,
+            quota_type=posting.quota_type,
+            count=posting.count,
+        ),
+        subject=str(posting.id),
+    )
+
+
+async def _managed(session: AsyncSession, principal: Principal, posting_id: uuid.UUID) -> Posting:
+    principal.require_role(*MANAGERS)
+    posting = await repository.lock(session, posting_id)
+    if posting is None or not principal.can_see_unit(posting.unit_id, posting.district_id):
+        raise NotFound("no such posting in your scope")
+    return posting

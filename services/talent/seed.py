@@ -1,0 +1,184 @@
+"""Demo data of the talent pool: open and blocked postings at demo schools, a few hundred
+candidates along the pipeline. Made through the services' own rules, so it looks like use."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from common.auth import Principal
+from common.db import Database, utcnow
+from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
+from services.talent.applications.service import PIPELINE, apply, move
+from services.talent.candidates.identity import check_digit
+from services.talent.candidates.schemas import CandidateCreate
+from services.talent.candidates.service import push_candidate
+from services.talent.clock import local_today
+from services.talent.models import Posting
+from services.talent.pii import load_cipher
+from services.talent.settings import TalentSettings
+from teacherpool.demo import DEMO_SCHOOL_CODE, build_city
+
+SEEDER = Principal(sub="system:seed", role="city_hr", name="demo seed")
+SUBJECTS = (
+    "语文",
+    "数学",
+    "英语",
+    "物理",
+    "化学",
+    "音乐",
+    "美术",
+    "体育与健康",
+    "信息科技",
+    "心理健康",
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = (
+    "子涵",
+    "欣怡",
+    "浩然",
+    "雨桐",
+    "梓轩",
+    "诗琪",
+    "宇航",
+    "思远",
+    "佳怡",
+    "俊杰",
+    "晓雯",
+    "明轩",
+)
+REGIONS = ("510104", "510105", "510106", "510107", "510108", "510112", "500103", "610113")
+
+
+@dataclass(frozen=True, slots=True)
+class TalentSeedReport:
+    postings: int
+    candidates: int
+    applications: int
+    skipped: bool
+
+
+async def seed_talent(
+    url: str,
+    *,
+    scale: str = "demo",
+    seed: int = 2023,
+    settings: TalentSettings | None = None,
+    candidates: int = 300,
+) -> TalentSeedReport:
+    """Seed an empty talent database; a database with postings is left alone."""
+    settings = settings or TalentSettings(database_url=url)
+    cipher = load_cipher(settings)
+    rng = random.Random(seed)
+    city = build_city(scale, seed)
+    today = local_today()
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            if (await session.execute(select(func.count()).select_from(Posting))).scalar_one():
+                return TalentSeedReport(0, 0, 0, skipped=True)
+            others = [s for s in city.schools if s.code != DEMO_SCHOOL_CODE]
+            schools = [city.school_by_code(DEMO_SCHOOL_CODE), *rng.sample(others, 11)]
+            postings = [_posting(rng, school, i, today) for i, school in enumerate(schools)]
+            session.add_all(postings)
+            await session.flush()
+            open_postings = [p for p in postings if p.status == "open"]
+            applications = 0
+            for n in range(candidates):
+                pushed = await push_candidate(
+                    session,
+                    SEEDER,
+                    cipher,
+                    _person(rng, n, today),
+                    today=today,
+                    retention_days=settings.default_retention_days,
+                )
+                posting = rng.choice(open_postings)
+                application = await apply(
+                    session,
+                    SEEDER,
+                    ApplicationCreate(candidate_id=pushed.candidate.id, posting_id=posting.id),
+                    today,
+                )
+                applications += 1
+                for step in _path(rng):
+                    await move(
+                        session,
+                        SEEDER,
+                        cipher,
+                        application.id,
+                        TransitionCreate(to=step, note="演示数据"),  # type: ignore[arg-type]
+                        today,
+                    )
+        return TalentSeedReport(len(postings), candidates, applications, skipped=False)
+    finally:
+        await db.dispose()
+
+
+def _posting(rng: random.Random, school, index: int, today: date) -> Posting:  # type: ignore[no-untyped-def]
+    """Two in three open at schools that hire on their control number; the rest blocked,
+    waiting for 编制 from the pool."""
+    stage = rng.choice(school.stages)
+    subject = rng.choice(SUBJECTS)
+    is_open = index % 3 != 2
+    now = utcnow()
+    return Posting(
+        unit_id=school.id,
+        district_id=school.district_id,
+        title=f"{school.name}{subject}教师",
+        subject=subject,
+        stage=stage,
+        count=rng.randint(1, 4),
+        quota_type="control" if is_open else "bianzhi",
+        requirements={
+            "degree": rng.choice(["bachelor", "master"]),
+            "certificate": f"{subject}教师资格证",
+        },
+        apply_from=today - timedelta(days=10),
+        apply_until=today + timedelta(days=rng.randint(20, 60)),
+        status="open" if is_open else "blocked",
+        reservation="not_needed" if is_open else "rejected",
+        blocked_reason=None
+        if is_open
+        else f"unit {school.code} has 0 vacant bianzhi posts; apply to the pool for more",
+        created_by=SEEDER.sub,
+        opened_at=now if is_open else None,
+    )
+
+
+def _path(rng: random.Random) -> list[str]:
+    """The moves of one application: some way along the pipeline (never hired: hires are the
+    demo's to make), one in six rejected, one in twelve withdrawn."""
+    reached = rng.choice([0, 0, 1, 1, 2, 3, 4, 5])
+    steps = list(PIPELINE[1 : reached + 1])
+    roll = rng.random()
+    if roll < 1 / 6:
+        steps.append("rejected")
+    elif roll < 1 / 6 + 1 / 12:
+        steps.append("withdrawn")
+    return steps
+
+
+def _person(rng: random.Random, n: int, today: date) -> CandidateCreate:
+    born = date(rng.randint(1985, 2001), rng.randint(1, 12), rng.randint(1, 28))
+    first17 = f"{rng.choice(REGIONS)}{born:%Y%m%d}{n % 1000:03d}"
+    return CandidateCreate(
+        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+        id_number=first17 + check_digit(first17),
+        phone=f"1{rng.choice('3589')}{rng.randint(0, 999_999_999):09d}",
+        email=f"demo{n:04d}@example.cn",
+        degree=rng.choice(["bachelor", "master", "master", "doctorate"]),
+        school=rng.choice(
+            ["四川师范大学", "西南大学", "北京师范大学", "华东师范大学", "电子科技大学"]
+        ),
+        major=rng.choice(["数学与应用数学", "汉语言文学", "英语", "物理学", "音乐学"]),
+        certificates=["高级中学教师资格证"],
+        talent_tier=rng.choice(["C", "D", "E", None]),
+        source=rng.choice(["fair", "website", "referral"]),
+        external_id=f"demo-{n:04d}",
+        consent=True,
+        retention_until=today + timedelta(days=3 * 365),
+    )

@@ -1,0 +1,133 @@
+"""Sending webhooks: claim due deliveries, sign them (Standard Webhooks), send, record."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from common.db import Database, run_in_transaction, utcnow
+from services.talent.models import WebhookDelivery
+from services.talent.pii import PiiCipher
+from services.talent.settings import TalentSettings
+from services.talent.webhooks import repository, service
+from services.talent.webhooks.targets import TargetRefused, check_target
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "teacherpool-webhooks/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    delivery_id: uuid.UUID
+    url: str
+    secret: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    delivery_id: uuid.UUID
+    status_code: int | None
+    error: str | None
+
+
+class Deliverer:
+    """Sends due deliveries. Claiming pushes a delivery's next try past the send timeout, so
+    replicas never send one delivery at once and a crash mid-send only delays a retry."""
+
+    def __init__(
+        self,
+        db: Database,
+        cipher: PiiCipher,
+        settings: TalentSettings,
+        client: httpx.AsyncClient,
+    ) -> None:
+        self.db = db
+        self.cipher = cipher
+        self.settings = settings
+        self.client = client
+
+    async def run_once(self) -> int:
+        """Send one batch; how many deliveries were attempted."""
+        claimed = await run_in_transaction(self.db, self._claim)
+        if not claimed:
+            return 0
+        results = await asyncio.gather(*(self._send(c) for c in claimed))
+        await run_in_transaction(self.db, lambda session: self._record(session, results))
+        return len(claimed)
+
+    async def _claim(self, session) -> list[Claimed]:  # type: ignore[no-untyped-def]
+        now = utcnow()
+        stmt = repository.due(now, self.settings.webhook_batch)
+        if not self.db.is_sqlite:
+            stmt = stmt.with_for_update(of=WebhookDelivery, skip_locked=True)
+        rows = (await session.execute(stmt)).all()
+        lease = now + timedelta(seconds=self.settings.webhook_timeout_seconds * 2 + 30)
+        claimed = []
+        for delivery, endpoint in rows:
+            delivery.next_attempt_at = lease
+            claimed.append(
+                Claimed(
+                    delivery.id,
+                    endpoint.url,
+                    service.secret_of(self.cipher, endpoint),
+                    delivery.payload,
+                )
+            )
+        return claimed
+
+    async def _send(self, claimed: Claimed) -> Result:
+        try:
+            await check_target(claimed.url, allow_private=self.settings.private_targets_allowed)
+        except TargetRefused as error:
+            return Result(claimed.delivery_id, None, f"refused: {error}")
+        now = utcnow()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": str(claimed.delivery_id),
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(claimed.secret).sign(
+                str(claimed.delivery_id), now, claimed.payload
+            ),
+        }
+        try:
+            response = await self.client.post(
+                claimed.url, content=claimed.payload.encode(), headers=headers
+            )
+        except httpx.HTTPError as error:
+            return Result(claimed.delivery_id, None, f"{error.__class__.__name__}: {error}")
+        if 200 <= response.status_code < 300:
+            return Result(claimed.delivery_id, response.status_code, None)
+        return Result(claimed.delivery_id, response.status_code, f"HTTP {response.status_code}")
+
+    async def _record(self, session, results: list[Result]) -> None:  # type: ignore[no-untyped-def]
+        now = utcnow()
+        by_id = {r.delivery_id: r for r in results}
+        for delivery in await repository.lock_deliveries(session, list(by_id)):
+            result = by_id[delivery.id]
+            if result.error is None:
+                service.record_success(delivery, result.status_code or 200, now)
+                continue
+            endpoint = await repository.endpoint(session, delivery.endpoint_id)
+            if endpoint is None:
+                continue
+            service.record_failure(
+                delivery,
+                endpoint,
+                result.status_code,
+                result.error,
+                now,
+                self.settings.webhook_retry_seconds,
+            )
+            if endpoint.disabled_at == now:
+                log.warning(
+                    "webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason
+                )

@@ -1,0 +1,81 @@
+"""Every query on webhook endpoints and deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.talent.models import CandidateLink, WebhookDelivery, WebhookEndpoint
+
+
+async def endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
+    return await session.get(WebhookEndpoint, endpoint_id)
+
+
+async def delivery(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+    return await session.get(WebhookDelivery, delivery_id)
+
+
+def endpoints_of(partner_id: str) -> Select[Any]:
+    return select(WebhookEndpoint).where(WebhookEndpoint.partner_id == partner_id)
+
+
+def deliveries_of(endpoint_id: uuid.UUID) -> Select[Any]:
+    return select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+
+
+async def subscribed(
+    session: AsyncSession, webhook_type: str, partner_ids: Sequence[str] | None
+) -> list[WebhookEndpoint]:
+    """Enabled endpoints that chose `webhook_type`, of the given partners (None: of all)."""
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))  # type: ignore[union-attr]
+    if partner_ids is not None:
+        if not partner_ids:
+            return []
+        stmt = stmt.where(WebhookEndpoint.partner_id.in_(partner_ids))  # type: ignore[attr-defined]
+    # JSON containment differs between SQLite and PostgreSQL; the lists hold four items at most.
+    return [e for e in (await session.execute(stmt)).scalars() if webhook_type in e.event_types]
+
+
+async def partners_of_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> list[str]:
+    stmt = select(CandidateLink.partner_id).where(CandidateLink.candidate_id == candidate_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def external_id(
+    session: AsyncSession, partner_id: str, candidate_id: uuid.UUID
+) -> str | None:
+    found = await session.get(CandidateLink, (partner_id, candidate_id))
+    return found.external_id if found else None
+
+
+def due(now: datetime, limit: int) -> Select[Any]:
+    """Pending deliveries whose time has come, to enabled endpoints."""
+    return (
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,  # type: ignore[operator]
+            WebhookEndpoint.disabled_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+    )
+
+
+async def lock_deliveries(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> Sequence[WebhookDelivery]:
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(ids))  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalars().all()

@@ -1,0 +1,102 @@
+"""Idempotency-Key: a retry gets the first response; a reused key with another body is 422;
+a thousand people pushed concurrently with retries make no duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from services.talent.models import Application, Candidate, CandidateLink
+from tests.talent.support import partner, person, talent
+
+pytestmark = pytest.mark.nats
+
+SITE = partner("site")
+
+
+class TestReplay:
+    async def test_same_key_same_body_gets_the_first_response(
+        self, make_database, own_nats, identity
+    ):
+        async with talent(identity, await make_database("talent"), own_nats.url) as api:
+            body = person()
+            first = await api.call("POST", "/v1/candidates", SITE, key="k-1", json=body)
+            again = await api.call("POST", "/v1/candidates", SITE, key="k-1", json=body)
+            assert (first.status_code, again.status_code) == (201, 201)
+            assert again.json() == first.json()
+            assert again.headers["idempotent-replayed"] == "true"
+
+    async def test_same_key_other_body_is_422(self, make_database, own_nats, identity):
+        async with talent(identity, await make_database("talent"), own_nats.url) as api:
+            await api.call("POST", "/v1/candidates", SITE, key="k-2", json=person())
+            other = await api.call("POST", "/v1/candidates", SITE, key="k-2", json=person())
+            assert other.status_code == 422
+            assert other.json()["errors"][0]["field"] == "header.Idempotency-Key"
+
+    async def test_keys_are_per_partner(self, make_database, own_nats, identity):
+        async with talent(identity, await make_database("talent"), own_nats.url) as api:
+            mine = await api.call("POST", "/v1/candidates", SITE, key="k-3", json=person())
+            theirs = await api.call(
+                "POST", "/v1/candidates", partner("other"), key="k-3", json=person()
+            )
+            assert (mine.status_code, theirs.status_code) == (201, 201)
+            assert mine.json()["id"] != theirs.json()["id"]
+
+
+@pytest.mark.slow
+async def test_a_thousand_people_with_retries_make_no_duplicates(make_database, own_nats, identity):
+    people = [person(n) for n in range(1000)]
+    async with talent(identity, await make_database("talent"), own_nats.url) as api:
+        posting = await api.posting(count=1000)
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for n in range(len(people)):
+            queue.put_nowait(n)
+        statuses: list[int] = []
+
+        async def site_client() -> None:
+            while not queue.empty():
+                n = queue.get_nowait()
+                body = people[n]
+                # a retry racing the first attempt, under the same key
+                pushed = await asyncio.gather(
+                    *(
+                        api.call("POST", "/v1/candidates", SITE, key=f"c-{n}", json=body)
+                        for _ in range(2)
+                    )
+                )
+                candidate_id = pushed[0].json()["id"]
+                assert pushed[1].json()["id"] == candidate_id
+                # the site lost its key and pushes the person again
+                lost = await api.call("POST", "/v1/candidates", SITE, key=f"c2-{n}", json=body)
+                assert lost.json()["id"] == candidate_id
+                applied = await asyncio.gather(
+                    *(
+                        api.call(
+                            "POST",
+                            "/v1/applications",
+                            SITE,
+                            key=f"a-{n}",
+                            json={"candidate_id": candidate_id, "posting_id": posting["id"]},
+                        )
+                        for _ in range(2)
+                    )
+                )
+                statuses.extend(r.status_code for r in (*pushed, lost, *applied))
+
+        started = time.monotonic()
+        await asyncio.gather(*(site_client() for _ in range(50)))
+        elapsed = time.monotonic() - started
+        assert set(statuses) <= {200, 201}, sorted(set(statuses))
+        async with api.db.session(read_only=True) as session:
+
+            async def count(model) -> int:  # type: ignore[no-untyped-def]
+                query = select(func.count()).select_from(model)
+                return int((await session.execute(query)).scalar_one())
+
+            assert await count(Candidate) == 1000
+            assert await count(CandidateLink) == 1000
+            assert await count(Application) == 1000
+        assert elapsed < 240
