@@ -113,8 +113,7 @@ class Consumer:
             except (TimeoutError, NatsTimeoutError):
                 continue
             while msgs:
-                for msg in msgs:
-                    await self.process(msg)
+                await self.process_batch(msgs)
                 pending = msgs[-1].metadata.num_pending or 0
                 if not pending or self._stopping:
                     break
@@ -123,14 +122,46 @@ class Consumer:
                 except (TimeoutError, NatsTimeoutError):
                     break
 
+    async def process_batch(self, msgs: Sequence[Msg]) -> None:
+        """Apply a backlog in one transaction; if any event in it fails, apply them one by one."""
+        decoded: list[tuple[Msg, Envelope, Event]] = []
+        for msg in msgs:
+            try:
+                envelope, event = self.decode(msg)
+            except PoisonMessage as poison:
+                await self._dead_letter_poison(msg, poison)
+                continue
+            decoded.append((msg, envelope, event))
+        if len(decoded) > 1:
+            try:
+                outcomes = await self.apply_many([(e, ev) for _, e, ev in decoded])
+            except Exception as error:
+                log.info("batch of %d fell back to one by one: %r", len(decoded), error)
+            else:
+                for (msg, envelope, _), applied in zip(decoded, outcomes, strict=True):
+                    await msg.ack()
+                    self._count(envelope, "applied" if applied else "duplicate")
+                return
+        for msg, envelope, event in decoded:
+            await self._process_decoded(msg, envelope, event)
+
     async def process(self, msg: Msg) -> None:
         """Apply one message: ack when applied or seen before, nak to retry, dead-letter poison."""
         try:
             envelope, event = self.decode(msg)
         except PoisonMessage as poison:
-            await self.dead_letter(msg, f"malformed event: {poison}")
-            EVENTS_CONSUMED.labels(self.service, msg.subject, "dead_lettered").inc()
+            await self._dead_letter_poison(msg, poison)
             return
+        await self._process_decoded(msg, envelope, event)
+
+    async def _dead_letter_poison(self, msg: Msg, poison: PoisonMessage) -> None:
+        await self.dead_letter(msg, f"malformed event: {poison}")
+        EVENTS_CONSUMED.labels(self.service, msg.subject, "dead_lettered").inc()
+
+    def _count(self, envelope: Envelope, outcome: str) -> None:
+        EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+
+    async def _process_decoded(self, msg: Msg, envelope: Envelope, event: Event) -> None:
         token = traceparent_var.set(child_traceparent(envelope.traceparent))
         try:
             applied = await self.apply(envelope, event)
@@ -141,7 +172,7 @@ class Consumer:
                     "event %s failed %d times, dead-lettered: %r", envelope.id, attempts, error
                 )
                 await self.dead_letter(msg, f"handler failed {attempts} times: {error!r}")
-                EVENTS_CONSUMED.labels(self.service, envelope.type, "dead_lettered").inc()
+                self._count(envelope, "dead_lettered")
             else:
                 delay = self.backoff[min(attempts - 1, len(self.backoff) - 1)]
                 log.warning(
@@ -152,14 +183,12 @@ class Consumer:
                     error,
                 )
                 await msg.nak(delay=delay)
-                EVENTS_CONSUMED.labels(self.service, envelope.type, "retried").inc()
+                self._count(envelope, "retried")
             return
         finally:
             traceparent_var.reset(token)
         await msg.ack()
-        EVENTS_CONSUMED.labels(
-            self.service, envelope.type, "applied" if applied else "duplicate"
-        ).inc()
+        self._count(envelope, "applied" if applied else "duplicate")
 
     def decode(self, msg: Msg) -> tuple[Envelope, Event]:
         try:
@@ -182,31 +211,52 @@ class Consumer:
 
     async def apply(self, envelope: Envelope, event: Event) -> bool:
         """Run the handler and record the event id in one transaction; False if seen before."""
-        handler = self.handlers[envelope.type]
-        event_id = str(envelope.id)
+        return (await self.apply_many([(envelope, event)]))[0]
 
-        async def work(session: AsyncSession) -> bool:
-            if await self._seen(session, event_id):
-                return False
-            await session.execute(
-                insert(self.inbox).values(
-                    event_id=event_id,
-                    type=envelope.type,
-                    source=envelope.source,
-                    received_at=utcnow(),
-                )
+    async def apply_many(self, items: Sequence[tuple[Envelope, Event]]) -> list[bool]:
+        """Apply events in order in one transaction, each recorded in the inbox; False if seen."""
+        ids = [str(envelope.id) for envelope, _ in items]
+
+        async def work(session: AsyncSession) -> list[bool]:
+            seen = set(
+                (
+                    await session.execute(
+                        select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids))
+                    )
+                ).scalars()
             )
-            await session.flush()
-            await handler(session, event, envelope)
-            return True
+            outcomes = []
+            for envelope, event in items:
+                event_id = str(envelope.id)
+                if event_id in seen:
+                    outcomes.append(False)
+                    continue
+                seen.add(event_id)
+                await session.execute(
+                    insert(self.inbox).values(
+                        event_id=event_id,
+                        type=envelope.type,
+                        source=envelope.source,
+                        received_at=utcnow(),
+                    )
+                )
+                await session.flush()
+                token = traceparent_var.set(child_traceparent(envelope.traceparent))
+                try:
+                    await self.handlers[envelope.type](session, event, envelope)
+                finally:
+                    traceparent_var.reset(token)
+                outcomes.append(True)
+            return outcomes
 
         try:
             return await run_in_transaction(self.db, work)
         except IntegrityError:
-            # A replica applied the same event at the same moment: its commit won.
-            async with self.db.session(read_only=True) as session:
-                if await self._seen(session, event_id):
-                    return False
+            # A replica applied one of these at the same moment: its commit won.
+            if len(items) == 1:
+                async with self.db.session(read_only=True) as session:
+                    if await self._seen(session, ids[0]):
+                        return [False]
             raise
 
     async def _seen(self, session: AsyncSession, event_id: str) -> bool:

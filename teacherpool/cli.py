@@ -57,8 +57,7 @@ def _migrate() -> int:
 
 def _seed(demo: bool, scale: str, seed: int) -> int:
     from common.settings import CommonSettings
-    from services.staffing.settings import StaffingSettings
-    from teacherpool.seed import seed_staffing
+    from teacherpool.launcher import database_urls, seed_demo_city
 
     if not demo:
         print("nothing to seed: pass --demo for the demo city", file=sys.stderr)
@@ -66,11 +65,8 @@ def _seed(demo: bool, scale: str, seed: int) -> int:
     if CommonSettings().is_production:
         print("refusing to seed demo data in production", file=sys.stderr)
         return 2
-    report = asyncio.run(seed_staffing(StaffingSettings().database_url, scale=scale, seed=seed))
-    if report.skipped:
-        print("staffing already has units; nothing seeded")
-    else:
-        print(f"seeded {report.districts} districts and {report.schools} schools")
+    done = asyncio.run(seed_demo_city(database_urls(), scale=scale, seed=seed))
+    print("\n".join(done) if done else "every database already has data; nothing seeded")
     return 0
 
 
@@ -105,6 +101,17 @@ def _asyncapi(output: str | None) -> int:
     return 0
 
 
+def _staffing_verify() -> int:
+    from services.staffing.ledger.service import verify_database
+    from services.staffing.settings import StaffingSettings
+
+    differences = asyncio.run(verify_database(StaffingSettings().database_url))
+    for difference in differences:
+        print(difference)
+    print(f"{len(differences)} difference(s)" if differences else "every balance agrees")
+    return 1 if differences else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="teacherpool", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -122,6 +129,9 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
     asyncapi.add_argument("-o", "--output")
+    staffing = sub.add_parser("staffing", help="staffing service tools")
+    staffing_sub = staffing.add_subparsers(dest="staffing_command", required=True)
+    staffing_sub.add_parser("verify", help="recompute every balance from the ledger")
     return root
 
 
@@ -141,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _token(args.username)
     if args.command == "asyncapi":
         return _asyncapi(args.output)
+    if args.command == "staffing":
+        return _staffing_verify()
     raise AssertionError(args.command)
 
 

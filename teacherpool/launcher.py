@@ -23,8 +23,10 @@ from common.settings import CommonSettings
 from gateway.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from gateway.seed import seed_gateway
 from gateway.settings import GatewaySettings
+from services.sharing.seed import seed_sharing
 from services.sharing.settings import SharingSettings
 from services.staffing.settings import StaffingSettings
+from services.talent.seed import seed_talent
 from services.talent.settings import TalentSettings
 from teacherpool.seed import seed_staffing
 
@@ -153,10 +155,32 @@ def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:
     for service in SERVICES:
         upgrade(service, urls[service])
     if seed_demo and not common.is_production:
-        report = asyncio.run(seed_staffing(urls["staffing"], scale=scale))
-        if not report.skipped:
-            print(f"seeded the demo city: {report.districts} districts, {report.schools} schools")
-        asyncio.run(seed_gateway(urls["gateway"]))
+        for line in asyncio.run(seed_demo_city(urls, scale=scale)):
+            print(line)
+
+
+async def seed_demo_city(urls: dict[str, str], *, scale: str, seed: int = 2023) -> list[str]:
+    """Seed every empty database with the demo city; returns what was done, a line each."""
+    done = []
+    staffing = await seed_staffing(urls["staffing"], scale=scale, seed=seed)
+    if not staffing.skipped:
+        done.append(f"staffing: {staffing.districts} districts, {staffing.schools} schools")
+    sharing = await seed_sharing(urls["sharing"], scale=scale, seed=seed)
+    if not sharing.skipped:
+        done.append(
+            f"sharing: {sharing.teachers} teacher profiles, {sharing.open_requests} open requests,"
+            f" {sharing.assignments} assignments, {sharing.lessons} lessons"
+        )
+    talent = await seed_talent(urls["talent"], scale=scale, seed=seed)
+    if not talent.skipped:
+        done.append(
+            f"talent: {talent.postings} postings, {talent.candidates} candidates,"
+            f" {talent.applications} applications"
+        )
+    added = await seed_gateway(urls["gateway"])
+    if added:
+        done.append(f"gateway: demo accounts {', '.join(added)}")
+    return done
 
 
 def up(*, seed_demo: bool = True, scale: str = "demo") -> int:
