@@ -225,28 +225,34 @@ class Consumer:
                     )
                 ).scalars()
             )
+            fresh: list[tuple[Envelope, Event]] = []
             outcomes = []
             for envelope, event in items:
                 event_id = str(envelope.id)
-                if event_id in seen:
-                    outcomes.append(False)
-                    continue
-                seen.add(event_id)
+                outcomes.append(event_id not in seen)
+                if event_id not in seen:
+                    seen.add(event_id)
+                    fresh.append((envelope, event))
+            if fresh:
+                now = utcnow()
                 await session.execute(
-                    insert(self.inbox).values(
-                        event_id=event_id,
-                        type=envelope.type,
-                        source=envelope.source,
-                        received_at=utcnow(),
-                    )
+                    insert(self.inbox),
+                    [
+                        {
+                            "event_id": str(envelope.id),
+                            "type": envelope.type,
+                            "source": envelope.source,
+                            "received_at": now,
+                        }
+                        for envelope, _ in fresh
+                    ],
                 )
-                await session.flush()
+            for envelope, event in fresh:
                 token = traceparent_var.set(child_traceparent(envelope.traceparent))
                 try:
                     await self.handlers[envelope.type](session, event, envelope)
                 finally:
                     traceparent_var.reset(token)
-                outcomes.append(True)
             return outcomes
 
         try:
