@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.auth import ensure_dev_keypair
 from common.migrations import SERVICES, upgrade
@@ -138,13 +139,24 @@ def stop(children: list[Child]) -> None:
 
 
 def database_urls() -> dict[str, str]:
-    """Each process's database URL, from its settings."""
-    return {
-        "staffing": StaffingSettings().database_url,
-        "sharing": SharingSettings().database_url,
-        "talent": TalentSettings().database_url,
-        "gateway": GatewaySettings().database_url,
+    """Each process's database URL, read alone: migrating needs none of the other secrets."""
+    classes: dict[str, type[BaseSettings]] = {
+        "staffing": StaffingSettings,
+        "sharing": SharingSettings,
+        "talent": TalentSettings,
+        "gateway": GatewaySettings,
     }
+    return {name: _database_url(cls) for name, cls in classes.items()}
+
+
+def _database_url(settings_cls: type[BaseSettings]) -> str:
+    class DatabaseOnly(BaseSettings):
+        model_config = SettingsConfigDict(
+            env_prefix=settings_cls.model_config.get("env_prefix", ""), extra="ignore"
+        )
+        database_url: str = settings_cls.model_fields["database_url"].default
+
+    return DatabaseOnly().database_url
 
 
 def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:

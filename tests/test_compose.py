@@ -27,6 +27,7 @@ from services.sharing.settings import SharingSettings
 from services.staffing.settings import StaffingSettings
 from services.talent.settings import TalentSettings
 from teacherpool.cli import parser
+from teacherpool.launcher import database_urls
 from tests.support import nats_binary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ READS: dict[str, dict[str, type[BaseSettings]]] = {
         "TP_STAFFING_": StaffingSettings,
         "TP_SHARING_": SharingSettings,
         "TP_TALENT_": TalentSettings,
+        "TP_GATEWAY_": GatewaySettings,
     },
 }
 ALL_PREFIXES = ("TP_STAFFING_", "TP_SHARING_", "TP_TALENT_", "TP_GATEWAY_")
@@ -59,7 +61,12 @@ CONDITIONS = {"service_started", "service_healthy", "service_completed_successfu
 SECRETS_DIR = "/run/secrets/"
 
 #: Stands in for the operator's environment when the compose file is interpolated.
-OPERATOR_ENV = {"TP_POSTGRES_PASSWORD": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
+OPERATOR_ENV = {
+    "TP_POSTGRES_PASSWORD": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "TP_TALENT_PII_KEYS": '{"2026a": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="}',
+    "TP_TALENT_PII_ACTIVE_KEY_ID": "2026a",
+    "TP_TALENT_PII_HASH_KEY": "EjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjQ=",
+}
 _VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
@@ -354,6 +361,11 @@ def test_settings_validate_in_production_from_the_compose_environment(
     name: str,
 ) -> None:
     apply_compose_environment(clean_environ, services[name], key_files)
+    if name == "migrate":
+        # `teacherpool migrate` reads each database URL alone, none of the other secrets.
+        urls = database_urls()
+        assert all(url.startswith("postgresql+asyncpg://") for url in urls.values()), urls
+        return
     classes = list(READS[name].values())
     for cls in classes:
         settings: Any = cls()
