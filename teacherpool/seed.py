@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+import random
+import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.db import Database
-from services.staffing.models import Enrolment, Unit
+from common.auth import Principal
+from common.db import Database, utcnow
+from contracts.base import Envelope
+from contracts.staffing import StaffHired
+from services.staffing.calendar import local_today
+from services.staffing.ledger.service import correlation_id
+from services.staffing.models import (
+    Enrolment,
+    LedgerEntry,
+    PoolApplication,
+    Quota,
+    Staff,
+    Unit,
+    outbox,
+)
+from services.staffing.pool import service as pool
+from services.staffing.pool.schemas import ApplicationCreate, DecisionCreate, DepositCreate
+from services.staffing.summaries.repository import standards_in_force
+from services.staffing.summaries.service import required_posts
 from services.staffing.units.service import add_unit
-from teacherpool.demo import build_city
+from teacherpool.demo import DemoCity, build_city
 
 DEMO_SCHOOL_YEAR = 2026
+#: Staff on the roster at each scale: about 20,000 for the demo, 200,000 for the whole city.
+ROSTER_SIZE = {"demo": 20_000, "city": 200_000}
+SEED_ACTOR = "system:seed"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞琳晨雪梅"
+SUBJECTS = {
+    "kindergarten": ("学前教育",),
+    "primary": ("语文", "数学", "英语", "科学", "音乐", "美术", "体育", "信息技术"),
+    "junior": ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治"),
+    "senior": ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "政治"),
+    "vocational": ("机电", "计算机", "会计", "旅游", "语文", "数学"),
+}
+TITLES = ("二级教师", "一级教师", "高级教师", "正高级教师")
+CHUNK = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +55,13 @@ class SeedReport:
     districts: int
     schools: int
     skipped: bool
+    staff: int = 0
+    loans: int = 0
+    pending_applications: int = 0
 
 
 async def seed_staffing(url: str, *, scale: str = "demo", seed: int = 2023) -> SeedReport:
-    """Register the demo city's units (and their events) when the staffing database is empty."""
+    """Register the demo city, its posts, roster, loans and applications into an empty database."""
     city = build_city(scale, seed)
     db = Database(url)
     try:
@@ -30,39 +69,201 @@ async def seed_staffing(url: str, *, scale: str = "demo", seed: int = 2023) -> S
             existing = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
             if existing:
                 return SeedReport(0, 0, skipped=True)
-            for district in city.districts:
-                await add_unit(
-                    session,
-                    Unit(
-                        id=district.id,
-                        kind="district",
-                        code=district.code,
-                        name=district.name,
-                        stages=[],
-                        lat=district.lat,
-                        lon=district.lon,
-                    ),
-                )
-            for school in city.schools:
-                await add_unit(
-                    session,
-                    Unit(
-                        id=school.id,
-                        kind="school",
-                        code=school.code,
-                        name=school.name,
-                        district_id=school.district_id,
-                        stages=list(school.stages),
-                        lat=school.lat,
-                        lon=school.lon,
-                    ),
-                )
-                session.add_all(
-                    Enrolment(
-                        unit_id=school.id, school_year=DEMO_SCHOOL_YEAR, stage=stage, pupils=pupils
-                    )
-                    for stage, pupils in school.enrolment.items()
-                )
-        return SeedReport(len(city.districts), len(city.schools), skipped=False)
+            await _units(session, city)
+            staff = await _roster(session, city, ROSTER_SIZE[scale], random.Random(seed))
+        async with db.session() as session:
+            loans, pending = await _pool(session, random.Random(seed + 1))
+        return SeedReport(len(city.districts), len(city.schools), False, staff, loans, pending)
     finally:
         await db.dispose()
+
+
+async def _units(session: AsyncSession, city: DemoCity) -> None:
+    for district in city.districts:
+        await add_unit(
+            session,
+            Unit(
+                id=district.id,
+                kind="district",
+                code=district.code,
+                name=district.name,
+                stages=[],
+                lat=district.lat,
+                lon=district.lon,
+            ),
+        )
+    for school in city.schools:
+        await add_unit(
+            session,
+            Unit(
+                id=school.id,
+                kind="school",
+                code=school.code,
+                name=school.name,
+                district_id=school.district_id,
+                stages=list(school.stages),
+                lat=school.lat,
+                lon=school.lon,
+            ),
+        )
+        session.add_all(
+            Enrolment(unit_id=school.id, school_year=DEMO_SCHOOL_YEAR, stage=stage, pupils=pupils)
+            for stage, pupils in school.enrolment.items()
+        )
+    await session.flush()
+
+
+async def _roster(session: AsyncSession, city: DemoCity, size: int, rng: random.Random) -> int:
+    """Posts and staff in bulk, with opening ledger rows so every balance verifies."""
+    today = local_today()
+    ratios = await standards_in_force(session, today)
+    required = {s.id: max(1, required_posts(s.enrolment, ratios)) for s in city.schools}
+    scale = size / sum(required.values())
+    quotas: list[dict[str, Any]] = []
+    people: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    opening = correlation_id()
+    for school in city.schools:
+        headcount = max(1, round(required[school.id] * scale * rng.uniform(0.85, 1.1)))
+        approved = headcount + rng.choice((0, 0, 1, 2, 3, 5))
+        quotas.append(
+            {
+                "unit_id": school.id,
+                "quota_type": "bianzhi",
+                "approved": approved,
+                "occupied": headcount,
+                "reserved": 0,
+                "borrowed": 0,
+            }
+        )
+        for _ in range(headcount):
+            people.append(_person(rng, school.id, school.stages, today))
+    for row in quotas:
+        for account in ("approved", "occupied"):
+            events.append(
+                {
+                    "kind": "opening",
+                    "unit_id": row["unit_id"],
+                    "quota_type": "bianzhi",
+                    "account": account,
+                    "delta": row[account],
+                    "balance_after": row[account],
+                    "actor": SEED_ACTOR,
+                    "document_no": "opening balance",
+                    "reason": None,
+                    "correlation_id": opening,
+                    "at": utcnow(),
+                }
+            )
+    await session.execute(insert(Quota), quotas)
+    await session.execute(insert(LedgerEntry), events)
+    districts = {s.id: s.district_id for s in city.schools}
+    for start in range(0, len(people), CHUNK):
+        chunk = people[start : start + CHUNK]
+        await session.execute(insert(Staff), chunk)
+        await session.execute(insert(outbox.table), [_hired(p, districts) for p in chunk])
+    return len(people)
+
+
+def _person(
+    rng: random.Random, unit_id: uuid.UUID, stages: tuple[str, ...], today: date
+) -> dict[str, Any]:
+    born = date(rng.randint(1966, 2001), rng.randint(1, 12), rng.randint(1, 28))
+    hired = min(born + timedelta(days=365 * rng.randint(22, 30)), today)
+    stage = rng.choice(stages)
+    return {
+        "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+        "unit_id": unit_id,
+        "quota_type": "bianzhi",
+        "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
+        "sex": rng.choice(("female", "female", "male")),
+        "birth_date": born,
+        "hire_date": hired,
+        "subject": rng.choice(SUBJECTS[stage]),
+        "stage": stage,
+        "title": rng.choice(TITLES),
+        "status": "active",
+        "created_at": utcnow(),
+    }
+
+
+def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dict[str, Any]:
+    envelope = Envelope.wrap(
+        StaffHired(
+            staff_id=person["id"],
+            unit_id=person["unit_id"],
+            district_id=districts[person["unit_id"]],
+            quota_type="bianzhi",
+            name=person["name"],
+            subject=person["subject"],
+            stage=person["stage"],
+            title=person["title"],
+            hire_date=person["hire_date"],
+        ),
+        source=outbox.source,
+        subject=str(person["id"]),
+    )
+    return {
+        "id": str(envelope.id),
+        "type": envelope.type,
+        "subject": envelope.subject,
+        "envelope": envelope.model_dump_json(),
+        "created_at": envelope.time,
+        "attempts": 0,
+    }
+
+
+async def _pool(session: AsyncSession, rng: random.Random) -> tuple[int, int]:
+    """Deposits from schools with idle posts, loans (a few overdue) and pending applications."""
+    commission = Principal(sub=SEED_ACTOR, role="staffing_commission", name="成都市委编办")
+    today = local_today()
+    quotas = list((await session.execute(select(Quota).order_by(Quota.unit_id))).scalars())
+    idle = [q for q in quotas if q.vacant >= 3]
+    needy = [q for q in quotas if q.vacant == 0]
+    rng.shuffle(idle)
+    rng.shuffle(needy)
+    for n, quota in enumerate(idle[:20]):
+        await pool.deposit(
+            session,
+            commission,
+            "bianzhi",
+            DepositCreate(
+                unit_id=quota.unit_id,
+                count=2,
+                document_no=f"成编办〔2024〕{n + 1}号",
+                reason="编制富余，收储入池",
+            ),
+        )
+    loans = 0
+    for n, quota in enumerate(needy[:14]):
+        application = await pool.submit_application(
+            session,
+            commission,
+            ApplicationCreate(
+                unit_id=quota.unit_id,
+                requested=rng.randint(1, 3),
+                reason_kind=rng.choice(("new_school", "enrolment_growth", "subject_shortage")),
+                reason="学位增长，师资不足",
+                term_years=rng.randint(3, 5),
+            ),
+            today,
+        )
+        if n >= 8:
+            continue
+        _, loan = await pool.decide(
+            session,
+            commission,
+            application.id,
+            DecisionCreate(
+                outcome="approve", reason="同意借用", document_no=f"成编办〔2025〕{n}号"
+            ),
+            today,
+        )
+        loans += 1
+        if loan is not None and n < 3:
+            # History for the demo: loans made years ago that are now past due.
+            loan.created_at = utcnow() - timedelta(days=365 * 4)
+            loan.due_date = today - timedelta(days=30 * (n + 1))
+    await session.flush()
+    pending = select(func.count()).where(PoolApplication.status == "pending")
+    return loans, int((await session.execute(pending)).scalar_one())

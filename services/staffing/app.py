@@ -5,8 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
+from services.staffing.consumers import HANDLERS
+from services.staffing.jobs import overdue_loans
+from services.staffing.ledger.endpoints import router as ledger_router
 from services.staffing.models import messaging, outbox
+from services.staffing.pool.endpoints import router as pool_router
+from services.staffing.quotas.endpoints import router as quotas_router
+from services.staffing.roster.endpoints import router as roster_router
 from services.staffing.settings import StaffingSettings
+from services.staffing.spreadsheets.endpoints import router as spreadsheets_router
+from services.staffing.summaries.endpoints import router as summaries_router
 from services.staffing.units.endpoints import router as units_router
 
 
@@ -16,8 +24,18 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             settings=settings or StaffingSettings(),
             title="teacherpool staffing",
             version="1",
-            routers=[units_router],
+            routers=[
+                units_router,
+                quotas_router,
+                summaries_router,
+                pool_router,
+                roster_router,
+                ledger_router,
+                spreadsheets_router,
+            ],
             messaging=messaging,
             outbox=outbox,
+            consumes={"talent": HANDLERS},
+            jobs=[overdue_loans],
         )
     )

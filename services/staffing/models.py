@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import JSON, Column, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Text, Uuid
 from sqlmodel import Field
 
 from common.db import UTCDateTime, utcnow
@@ -56,3 +56,187 @@ class Enrolment(StaffingBase, table=True):  # type: ignore[call-arg]
     stage: str = Field(sa_column=Column(String(20), primary_key=True))
     pupils: int = Field(ge=0)
     forecast: bool = False
+
+
+class Quota(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A unit's posts of one quota type: the balance row every movement locks (编制/员额/控制数)."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (
+        CheckConstraint("approved >= 0", name="approved_not_negative"),
+        CheckConstraint("occupied >= 0", name="occupied_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("borrowed >= 0", name="borrowed_not_negative"),
+        CheckConstraint("occupied + reserved <= approved", name="within_approved"),
+    )
+
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True)
+    )
+    quota_type: str = Field(sa_column=Column(String(20), primary_key=True))
+    approved: int = 0
+    occupied: int = 0
+    reserved: int = 0
+    borrowed: int = 0
+
+    @property
+    def vacant(self) -> int:
+        return self.approved - self.occupied - self.reserved
+
+
+class Pool(StaffingBase, table=True):  # type: ignore[call-arg]
+    """The turnover pool of one quota type (编制周转池): a balance that never goes negative."""
+
+    __tablename__ = "pools"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+
+    quota_type: str = Field(sa_column=Column(String(20), primary_key=True))
+    balance: int = 0
+
+
+class Standard(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Pupils per post of one stage, in force from a date (编制标准)."""
+
+    __tablename__ = "standards"
+
+    effective_from: date = Field(sa_column=Column(Date, primary_key=True))
+    stage: str = Field(sa_column=Column(String(20), primary_key=True))
+    pupils_per_post: float
+    source: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class RetirementAge(StaffingBase, table=True):  # type: ignore[call-arg]
+    """The statutory retirement age by sex, in force from a date."""
+
+    __tablename__ = "retirement_ages"
+
+    effective_from: date = Field(sa_column=Column(Date, primary_key=True))
+    sex: str = Field(sa_column=Column(String(10), primary_key=True))
+    age: int
+    source: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class PoolApplication(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A unit's request for posts from the pool (申请), and its decision."""
+
+    __tablename__ = "pool_applications"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    requested: int
+    reason_kind: str = Field(sa_column=Column(String(40), nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    term_years: int
+    forecast_attrition: int
+    status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    granted: int = 0
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    submitted_by: str = Field(sa_column=Column(String(120), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Loan(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Posts lent from the pool to a unit (借用), repaid as its staff leave (有借有还)."""
+
+    __tablename__ = "loans"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("pool_applications.id", ondelete="RESTRICT"), nullable=True),
+    )
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    granted: int
+    outstanding: int
+    due_date: date = Field(sa_column=Column(Date, nullable=False, index=True))
+    document_no: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    overdue_announced_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    repaid_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Reservation(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Posts held at a unit for one talent posting, all or nothing."""
+
+    __tablename__ = "reservations"
+
+    posting_id: uuid.UUID = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False, index=True))
+    quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    requested: int
+    held: int = 0
+    filled: int = 0
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Staff(StaffingBase, table=True):  # type: ignore[call-arg]
+    """One person on a unit's real-name roster (实名制)."""
+
+    __tablename__ = "staff"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    name: str = Field(sa_column=Column(String(80), nullable=False))
+    sex: str = Field(sa_column=Column(String(10), nullable=False))
+    birth_date: date = Field(sa_column=Column(Date, nullable=False))
+    hire_date: date = Field(sa_column=Column(Date, nullable=False))
+    subject: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    stage: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    title: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    left_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    posting_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    talent_application_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, nullable=True, unique=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class LedgerEntry(StaffingBase, table=True):  # type: ignore[call-arg]
+    """One movement of one balance: the audit trail every balance is recomputed from."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_unit_account", "unit_id", "quota_type", "account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(30), nullable=False, index=True))
+    unit_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    account: str = Field(sa_column=Column(String(20), nullable=False))
+    delta: int
+    balance_after: int
+    actor: str = Field(sa_column=Column(String(120), nullable=False))
+    document_no: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    correlation_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -13,3 +14,4 @@ class StaffingSettings(ServiceSettings):
     service_name: ClassVar[str] = "staffing"
     database_url: str = "sqlite+aiosqlite:///var/staffing.db"
     port: int = 8001
+    overdue_check_seconds: float = Field(default=300.0, gt=0)

@@ -11,7 +11,14 @@ from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionD
 from common.pagination import paginate
 from services.staffing.models import Unit
 from services.staffing.units import repository, service
-from services.staffing.units.schemas import UnitCreate, UnitPublic, UnitsPublic
+from services.staffing.units.schemas import (
+    EnrolmentPublic,
+    EnrolmentRow,
+    UnitCreate,
+    UnitPublic,
+    UnitsPublic,
+    UnitUpdate,
+)
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 
@@ -51,3 +58,33 @@ async def list_units(
 async def get_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Unit:
     """One unit in your scope."""
     return service.ensure_visible(principal, await repository.get(session, unit_id))
+
+
+@router.patch("/{unit_id}", response_model=UnitPublic)
+async def update_unit(
+    unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> Unit:
+    """Change a unit's name, stages or location."""
+    return await service.update_unit(session, principal, unit_id, body)
+
+
+@router.get("/{unit_id}/enrolment", response_model=EnrolmentPublic)
+async def get_enrolment(
+    unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> EnrolmentPublic:
+    """Pupils per stage and school year, counted and forecast."""
+    unit = service.ensure_visible(principal, await repository.get(session, unit_id))
+    rows = await repository.enrolment(session, unit.id)
+    return EnrolmentPublic(unit_id=unit.id, data=[EnrolmentRow.model_validate(r) for r in rows])
+
+
+@router.put("/{unit_id}/enrolment", response_model=EnrolmentPublic)
+async def put_enrolment(
+    unit_id: uuid.UUID,
+    body: list[EnrolmentRow],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> EnrolmentPublic:
+    """Record or correct enrolment rows; rows not named stay as they are."""
+    rows = await service.set_enrolment(session, principal, unit_id, body)
+    return EnrolmentPublic(unit_id=unit_id, data=[EnrolmentRow.model_validate(r) for r in rows])

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.scoping import unit_scope
-from services.staffing.models import Unit
+from services.staffing.models import Enrolment, Unit
 
 
 async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
@@ -24,3 +24,18 @@ async def by_code(session: AsyncSession, code: str) -> Unit | None:
 def visible(principal: Principal) -> Select[Any]:
     """Units in the caller's scope."""
     return select(Unit).where(unit_scope(principal, Unit.id, Unit.district_id))
+
+
+async def enrolment(session: AsyncSession, unit_id: uuid.UUID) -> list[Enrolment]:
+    stmt = (
+        select(Enrolment)
+        .where(Enrolment.unit_id == unit_id)
+        .order_by(Enrolment.school_year, Enrolment.stage)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def enrolment_row(
+    session: AsyncSession, unit_id: uuid.UUID, school_year: int, stage: str
+) -> Enrolment | None:
+    return await session.get(Enrolment, (unit_id, school_year, stage))

@@ -54,3 +54,30 @@ class UnitPublic(UnitBase):
 class UnitsPublic(BaseModel):
     data: list[UnitPublic]
     next_cursor: str | None = None
+
+
+class UnitUpdate(BaseModel):
+    """Change a unit's name, stages or location; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    stages: list[Stage] | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class EnrolmentRow(BaseModel):
+    """Pupils of one stage in one school year, counted or forecast."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    school_year: int = Field(ge=2000, le=2100)
+    stage: Stage
+    pupils: int = Field(ge=0, le=100_000)
+    forecast: bool = False
+
+
+class EnrolmentPublic(BaseModel):
+    unit_id: uuid.UUID
+    data: list[EnrolmentRow]

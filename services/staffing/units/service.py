@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
+from common.db import utcnow
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from contracts.staffing import UnitRegistered
-from services.staffing.models import Unit, outbox
+from contracts.staffing import UnitRegistered, UnitUpdated
+from services.staffing.models import Enrolment, Unit, outbox
 from services.staffing.units import repository
-from services.staffing.units.schemas import UnitCreate
+from services.staffing.units.schemas import EnrolmentRow, UnitCreate, UnitUpdate
 
 
 def ensure_visible(principal: Principal, unit: Unit | None) -> Unit:
@@ -55,16 +58,78 @@ async def add_unit(session: AsyncSession, unit: Unit) -> Unit:
     await session.flush()
     await outbox.add(
         session,
-        UnitRegistered(
-            unit_id=unit.id,
-            kind=unit.kind,  # type: ignore[arg-type]
-            code=unit.code,
-            name=unit.name,
-            district_id=unit.district_id,
-            stages=unit.stages,
-            lat=unit.lat,
-            lon=unit.lon,
-        ),
+        UnitRegistered(**facts(unit)),  # type: ignore[arg-type]
         subject=str(unit.id),
     )
     return unit
+
+
+MANAGERS = ("city_hr", "staffing_commission")
+
+
+def require_manager(principal: Principal, action: str) -> None:
+    """Only city HR and the staffing commission may `action`."""
+    if principal.role not in MANAGERS:
+        raise Forbidden(f"only city HR or the staffing commission may {action}")
+
+
+async def unit_for_action(
+    session: AsyncSession, principal: Principal, unit_id: object, *, district_may: bool = True
+) -> Unit:
+    """The unit the caller acts on: 404 outside their scope, 403 when their role may not act."""
+    unit = ensure_visible(principal, await repository.get(session, unit_id))  # type: ignore[arg-type]
+    if principal.role in MANAGERS:
+        return unit
+    if principal.role == "district_hr" and district_may:
+        return unit
+    raise Forbidden(f"role {principal.role} may not change unit {unit.code}")
+
+
+def facts(unit: Unit) -> dict[str, object]:
+    """The unit as events tell it."""
+    return {
+        "unit_id": unit.id,
+        "kind": unit.kind,
+        "code": unit.code,
+        "name": unit.name,
+        "district_id": unit.district_id,
+        "stages": list(unit.stages),
+        "lat": unit.lat,
+        "lon": unit.lon,
+    }
+
+
+async def update_unit(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID, data: UnitUpdate
+) -> Unit:
+    """Change a unit's name, stages or location and announce it."""
+    unit = await unit_for_action(session, principal, unit_id)
+    changes = data.model_dump(exclude_unset=True)
+    if unit.kind == "school" and changes.get("stages") == []:
+        raise InvalidInput.field("body.stages", "a school teaches at least one stage")
+    for name, value in changes.items():
+        setattr(unit, name, list(value) if name == "stages" else value)
+    unit.updated_at = utcnow()
+    await session.flush()
+    await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))  # type: ignore[arg-type]
+    return unit
+
+
+async def set_enrolment(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID, rows: list[EnrolmentRow]
+) -> list[Enrolment]:
+    """Record or correct a school's pupils per stage and school year, counted or forecast."""
+    unit = await unit_for_action(session, principal, unit_id)
+    if unit.kind != "school":
+        raise InvalidInput.field("path.unit_id", "enrolment belongs to schools")
+    for n, row in enumerate(rows):
+        if row.stage not in unit.stages:
+            raise InvalidInput.field(f"body.{n}.stage", f"{unit.code} does not teach {row.stage}")
+    for row in rows:
+        found = await repository.enrolment_row(session, unit.id, row.school_year, row.stage)
+        if found is None:
+            session.add(Enrolment(unit_id=unit.id, **row.model_dump()))
+        else:
+            found.pupils, found.forecast = row.pupils, row.forecast
+    await session.flush()
+    return await repository.enrolment(session, unit.id)

@@ -1,0 +1,1 @@
+"""The ledger: every movement of every balance, and the check that recomputes them."""

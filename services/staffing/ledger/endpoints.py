@@ -1,0 +1,51 @@
+"""HTTP for the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.pagination import paginate
+from services.staffing.ledger import repository
+from services.staffing.models import LedgerEntry
+from services.staffing.quotas.schemas import LedgerEntryPublic, LedgerPage
+
+router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
+
+
+@router.get("", response_model=LedgerPage)
+async def list_entries(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    unit_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    quota_type: str | None = None,
+    correlation_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> LedgerPage:
+    """Movements in your scope, oldest first, by unit, kind, quota type, saga and time."""
+    stmt = repository.visible(
+        principal,
+        unit_id=unit_id,
+        kind=kind,
+        quota_type=quota_type,
+        correlation_id=correlation_id,
+        since=since,
+        until=until,
+    )
+    rows, next_cursor = await paginate(
+        session,
+        stmt,
+        order_by=[LedgerEntry.id],
+        cursor=cursor,
+        limit=limit,  # type: ignore[list-item]
+    )
+    return LedgerPage(
+        data=[LedgerEntryPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+    )

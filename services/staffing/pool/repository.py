@@ -1,0 +1,120 @@
+"""Every query on pool applications and loans."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.scoping import unit_scope
+from services.staffing.models import Loan, PoolApplication, RetirementAge, Staff, Unit
+
+
+async def lock_application(
+    session: AsyncSession, application_id: uuid.UUID
+) -> PoolApplication | None:
+    stmt = (
+        select(PoolApplication)
+        .where(PoolApplication.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_application(
+    session: AsyncSession, application_id: uuid.UUID
+) -> PoolApplication | None:
+    return await session.get(PoolApplication, application_id)
+
+
+def visible_applications(principal: Principal) -> Select[Any]:
+    return (
+        select(PoolApplication)
+        .join(Unit, Unit.id == PoolApplication.unit_id)
+        .where(unit_scope(principal, Unit.id, Unit.district_id))
+    )
+
+
+async def lock_loan(session: AsyncSession, loan_id: uuid.UUID) -> Loan | None:
+    stmt = (
+        select(Loan)
+        .where(Loan.id == loan_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_earliest_open_loan(
+    session: AsyncSession, unit_id: uuid.UUID, quota_type: str
+) -> Loan | None:
+    """The open loan of the unit due first (有借有还: the earliest debt is repaid first)."""
+    stmt = (
+        select(Loan)
+        .where(Loan.unit_id == unit_id, Loan.quota_type == quota_type, Loan.outstanding > 0)
+        .order_by(Loan.due_date, Loan.created_at, Loan.id)
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_loan(session: AsyncSession, loan_id: uuid.UUID) -> Loan | None:
+    return await session.get(Loan, loan_id)
+
+
+def visible_loans(principal: Principal) -> Select[Any]:
+    return (
+        select(Loan)
+        .join(Unit, Unit.id == Loan.unit_id)
+        .where(unit_scope(principal, Unit.id, Unit.district_id))
+    )
+
+
+async def lock_unannounced_overdue(session: AsyncSession, today: date) -> list[Loan]:
+    stmt = (
+        select(Loan)
+        .where(Loan.outstanding > 0, Loan.due_date < today, Loan.overdue_announced_at.is_(None))
+        .order_by(Loan.due_date, Loan.id)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def pool_figures(session: AsyncSession, quota_type: str, today: date) -> tuple[int, int, int]:
+    """Posts lent and still owed, overdue loans, and pending applications of one quota type."""
+    lent = select(
+        func.coalesce(func.sum(Loan.outstanding), 0),
+        func.count().filter(Loan.outstanding > 0, Loan.due_date < today),
+    ).where(Loan.quota_type == quota_type)
+    outstanding, overdue = (await session.execute(lent)).one()
+    pending = select(func.count()).where(
+        PoolApplication.quota_type == quota_type, PoolApplication.status == "pending"
+    )
+    return int(outstanding), int(overdue), int((await session.execute(pending)).scalar_one())
+
+
+async def retirement_ages(session: AsyncSession, on: date) -> dict[str, int]:
+    """The retirement age by sex in force on `on`."""
+    stmt = (
+        select(RetirementAge)
+        .where(RetirementAge.effective_from <= on)
+        .order_by(RetirementAge.effective_from)
+    )
+    return {row.sex: row.age for row in (await session.execute(stmt)).scalars()}
+
+
+async def birth_dates(
+    session: AsyncSession, unit_id: uuid.UUID, quota_type: str
+) -> list[tuple[str, date]]:
+    stmt = select(Staff.sex, Staff.birth_date).where(
+        Staff.unit_id == unit_id, Staff.quota_type == quota_type, Staff.status == "active"
+    )
+    return [(sex, born) for sex, born in await session.execute(stmt)]

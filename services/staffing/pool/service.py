@@ -1,0 +1,339 @@
+"""Rules of the turnover pool (编制周转池): deposits, applications, decisions, loans, repayments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import Conflict, InvalidInput, NotFound
+from contracts.staffing import (
+    ApplicationDecided,
+    ApplicationSubmitted,
+    LoanGranted,
+    LoanOverdue,
+    LoanRepaid,
+    PoolDeposited,
+)
+from services.staffing.ledger.service import Movement, move, move_pool
+from services.staffing.models import Loan, Pool, PoolApplication, Quota, Staff, outbox
+from services.staffing.pool import repository
+from services.staffing.pool.schemas import (
+    ApplicationCreate,
+    DecisionCreate,
+    DepositCreate,
+    RepaymentCreate,
+)
+from services.staffing.quotas import repository as quotas
+from services.staffing.quotas.service import no_vacancy
+from services.staffing.units.repository import get as get_unit
+from services.staffing.units.service import ensure_visible, require_manager, unit_for_action
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (28 February for a 29 February that does not exist)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+async def locked_pool(session: AsyncSession, quota_type: str) -> Pool:
+    pool = await quotas.lock_pool(session, quota_type)
+    if pool is None:
+        raise NotFound(f"the city does not pool {quota_type} posts")
+    return pool
+
+
+async def open_pool(session: AsyncSession, principal: Principal, quota_type: str) -> Pool:
+    """Start pooling a quota type; opening an open pool changes nothing."""
+    require_manager(principal, "open a pool")
+    pool = await quotas.pool(session, quota_type)
+    if pool is None:
+        pool = Pool(quota_type=quota_type, balance=0)
+        session.add(pool)
+        await session.flush()
+    return pool
+
+
+async def deposit(
+    session: AsyncSession, principal: Principal, quota_type: str, data: DepositCreate
+) -> tuple[Quota, Pool]:
+    """Move idle posts from a unit into the pool (收储)."""
+    require_manager(principal, "deposit posts into the pool")
+    unit = await unit_for_action(session, principal, data.unit_id)
+    quota = await quotas.lock_quota(session, unit.id, quota_type)
+    pool = await locked_pool(session, quota_type)
+    if quota is None or quota.vacant < data.count:
+        raise no_vacancy(quota, unit.code, quota_type, data.count)
+    why = Movement.of("deposit", principal.sub, document_no=data.document_no, reason=data.reason)
+    move(session, quota, "approved", -data.count, why)
+    move_pool(session, pool, data.count, why)
+    await session.flush()
+    await outbox.add(
+        session,
+        PoolDeposited(
+            unit_id=unit.id,
+            quota_type=quota_type,
+            count=data.count,
+            pool_balance=pool.balance,
+            document_no=data.document_no,
+        ),
+        subject=str(unit.id),
+    )
+    return quota, pool
+
+
+async def forecast_attrition(
+    session: AsyncSession, unit_id: uuid.UUID, quota_type: str, years: int, today: date
+) -> int:
+    """Staff of the unit who reach retirement age within `years` (自然减员), by the dated table."""
+    ages = await repository.retirement_ages(session, today)
+    end = add_years(today, years)
+    return sum(
+        1
+        for sex, born in await repository.birth_dates(session, unit_id, quota_type)
+        if sex in ages and add_years(born, ages[sex]) < end
+    )
+
+
+async def submit_application(
+    session: AsyncSession, principal: Principal, data: ApplicationCreate, today: date
+) -> PoolApplication:
+    """A unit applies for posts from the pool, with the forecast attrition over the term."""
+    unit = await unit_for_action(session, principal, data.unit_id)
+    if await quotas.pool(session, data.quota_type) is None:
+        raise InvalidInput.field("body.quota_type", f"the city does not pool {data.quota_type}")
+    application = PoolApplication(
+        unit_id=unit.id,
+        quota_type=data.quota_type,
+        requested=data.requested,
+        reason_kind=data.reason_kind,
+        reason=data.reason,
+        term_years=data.term_years,
+        forecast_attrition=await forecast_attrition(
+            session, unit.id, data.quota_type, data.term_years, today
+        ),
+        status="pending",
+        submitted_by=principal.sub,
+    )
+    session.add(application)
+    await session.flush()
+    await outbox.add(
+        session,
+        ApplicationSubmitted(
+            application_id=application.id,
+            unit_id=unit.id,
+            quota_type=application.quota_type,
+            requested=application.requested,
+            reason_kind=application.reason_kind,
+            term_years=application.term_years,
+            forecast_attrition=application.forecast_attrition,
+        ),
+        subject=str(application.id),
+    )
+    return application
+
+
+async def visible_application(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+) -> PoolApplication:
+    application = await repository.get_application(session, application_id)
+    unit = await get_unit(session, application.unit_id) if application else None
+    ensure_visible(principal, unit)
+    assert application is not None
+    return application
+
+
+async def decide(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    data: DecisionCreate,
+    today: date,
+) -> tuple[PoolApplication, Loan | None]:
+    """Approve in full or in part, lending posts from the pool, or reject; always with a reason."""
+    require_manager(principal, "decide pool applications")
+    await visible_application(session, principal, application_id)
+    application = await repository.lock_application(session, application_id)
+    assert application is not None
+    if application.status != "pending":
+        raise Conflict(f"the application was already decided: {application.status}")
+    granted = 0 if data.outcome == "reject" else data.granted or application.requested
+    if granted > application.requested:
+        raise InvalidInput.field(
+            "body.granted", f"grants at most the {application.requested} posts requested"
+        )
+    loan = None
+    if granted:
+        due = data.due_date or add_years(today, application.term_years)
+        if due <= today:
+            raise InvalidInput.field("body.due_date", "the due date must lie in the future")
+        await quotas.ensure_quotas(session, [(application.unit_id, application.quota_type)])
+        quota = await quotas.lock_quota(session, application.unit_id, application.quota_type)
+        pool = await locked_pool(session, application.quota_type)
+        assert quota is not None
+        if pool.balance < granted:
+            raise Conflict(
+                f"the {pool.quota_type} pool holds {pool.balance} posts and this decision "
+                f"grants {granted}",
+                extra={"pool_balance": pool.balance},
+            )
+        loan = Loan(
+            application_id=application.id,
+            unit_id=application.unit_id,
+            quota_type=application.quota_type,
+            granted=granted,
+            outstanding=granted,
+            due_date=due,
+            document_no=data.document_no,
+        )
+        why = Movement.of("loan", principal.sub, document_no=data.document_no, reason=data.reason)
+        move_pool(session, pool, -granted, why)
+        move(session, quota, "approved", granted, why)
+        move(session, quota, "borrowed", granted, why)
+        session.add(loan)
+    application.status = (
+        "rejected"
+        if not granted
+        else "approved"
+        if granted == application.requested
+        else "partially_approved"
+    )
+    application.granted = granted
+    application.decision_reason = data.reason
+    application.decided_by = principal.sub
+    application.decided_at = utcnow()
+    await session.flush()
+    await outbox.add(
+        session,
+        ApplicationDecided(
+            application_id=application.id,
+            unit_id=application.unit_id,
+            quota_type=application.quota_type,
+            outcome=application.status,  # type: ignore[arg-type]
+            requested=application.requested,
+            granted=granted,
+            reason=data.reason,
+        ),
+        subject=str(application.id),
+    )
+    if loan is not None:
+        await outbox.add(
+            session,
+            LoanGranted(
+                loan_id=loan.id,
+                application_id=application.id,
+                unit_id=loan.unit_id,
+                quota_type=loan.quota_type,
+                count=granted,
+                due_date=loan.due_date,
+            ),
+            subject=str(loan.id),
+        )
+    return application, loan
+
+
+async def visible_loan(session: AsyncSession, principal: Principal, loan_id: uuid.UUID) -> Loan:
+    loan = await repository.get_loan(session, loan_id)
+    unit = await get_unit(session, loan.unit_id) if loan else None
+    ensure_visible(principal, unit)
+    assert loan is not None
+    return loan
+
+
+async def repay_early(
+    session: AsyncSession, principal: Principal, loan_id: uuid.UUID, data: RepaymentCreate
+) -> Loan:
+    """Give borrowed posts back before they fall due, from the unit's vacant posts."""
+    found = await visible_loan(session, principal, loan_id)
+    unit = await unit_for_action(session, principal, found.unit_id)
+    quota = await quotas.lock_quota(session, found.unit_id, found.quota_type)
+    loan = await repository.lock_loan(session, loan_id)
+    pool = await locked_pool(session, found.quota_type)
+    assert loan is not None and quota is not None
+    if data.count > loan.outstanding:
+        raise Conflict(f"the loan has {loan.outstanding} posts outstanding, not {data.count}")
+    if quota.vacant < data.count:
+        raise no_vacancy(quota, unit.code, loan.quota_type, data.count)
+    why = Movement.of("repayment", principal.sub, document_no=data.document_no, reason=data.reason)
+    _repay(session, quota, pool, loan, data.count, why)
+    await session.flush()
+    await outbox.add(
+        session,
+        LoanRepaid(
+            loan_id=loan.id,
+            unit_id=loan.unit_id,
+            quota_type=loan.quota_type,
+            count=data.count,
+            outstanding=loan.outstanding,
+            how="early",
+        ),
+        subject=str(loan.id),
+    )
+    return loan
+
+
+async def repay_from_departure(
+    session: AsyncSession, quota: Quota, staff: Staff, why: Movement
+) -> Loan | None:
+    """The post a leaver frees goes back to the pool first while the unit owes it (有借有还).
+
+    The caller holds the lock on `quota` and has already taken the leaver off it.
+    """
+    if quota.borrowed <= 0:
+        return None
+    loan = await repository.lock_earliest_open_loan(session, quota.unit_id, quota.quota_type)
+    if loan is None:
+        return None
+    pool = await locked_pool(session, quota.quota_type)
+    _repay(session, quota, pool, loan, 1, why)
+    await outbox.add(
+        session,
+        LoanRepaid(
+            loan_id=loan.id,
+            unit_id=loan.unit_id,
+            quota_type=loan.quota_type,
+            count=1,
+            outstanding=loan.outstanding,
+            how="departure",
+            staff_id=staff.id,
+        ),
+        subject=str(loan.id),
+    )
+    return loan
+
+
+def _repay(
+    session: AsyncSession, quota: Quota, pool: Pool, loan: Loan, count: int, why: Movement
+) -> None:
+    repayment = Movement("repayment", why.actor, why.document_no, why.reason, why.correlation_id)
+    move(session, quota, "approved", -count, repayment)
+    move(session, quota, "borrowed", -count, repayment)
+    move_pool(session, pool, count, repayment)
+    loan.outstanding -= count
+    if loan.outstanding == 0:
+        loan.repaid_at = utcnow()
+
+
+async def announce_overdue(session: AsyncSession, today: date) -> int:
+    """Flag loans past their due date with posts outstanding, once each, and announce them."""
+    loans = await repository.lock_unannounced_overdue(session, today)
+    for loan in loans:
+        loan.overdue_announced_at = utcnow()
+        await outbox.add(
+            session,
+            LoanOverdue(
+                loan_id=loan.id,
+                unit_id=loan.unit_id,
+                quota_type=loan.quota_type,
+                outstanding=loan.outstanding,
+                due_date=loan.due_date,
+            ),
+            subject=str(loan.id),
+        )
+    await session.flush()
+    return len(loans)

@@ -1,0 +1,79 @@
+"""Every query on quota and pool balances, and the locks that serialise their movements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.staffing.models import Pool, Quota
+
+QuotaKey = tuple[uuid.UUID, str]
+
+
+async def ensure_quotas(session: AsyncSession, keys: Iterable[QuotaKey]) -> None:
+    """Create empty balance rows that do not exist yet; a concurrent creator is no error."""
+    rows = [{"unit_id": unit_id, "quota_type": quota_type} for unit_id, quota_type in set(keys)]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Quota)
+        .values(
+            [{**row, "approved": 0, "occupied": 0, "reserved": 0, "borrowed": 0} for row in rows]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def lock_pool(session: AsyncSession, quota_type: str) -> Pool | None:
+    """The pool row of a quota type, locked until the transaction ends.
+
+    Every movement takes its locks in one order (application, quota rows by key, loan, pool),
+    so two movements never wait on each other in a circle.
+    """
+    stmt = (
+        select(Pool)
+        .where(Pool.quota_type == quota_type)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_quotas(session: AsyncSession, keys: Iterable[QuotaKey]) -> dict[QuotaKey, Quota]:
+    """The balance rows of `keys` that exist, locked in key order."""
+    locked: dict[QuotaKey, Quota] = {}
+    for unit_id, quota_type in sorted(set(keys), key=lambda k: (str(k[0]), k[1])):
+        stmt = (
+            select(Quota)
+            .where(Quota.unit_id == unit_id, Quota.quota_type == quota_type)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        quota = (await session.execute(stmt)).scalar_one_or_none()
+        if quota is not None:
+            locked[(unit_id, quota_type)] = quota
+    return locked
+
+
+async def lock_quota(session: AsyncSession, unit_id: uuid.UUID, quota_type: str) -> Quota | None:
+    return (await lock_quotas(session, [(unit_id, quota_type)])).get((unit_id, quota_type))
+
+
+async def of_unit(session: AsyncSession, unit_id: uuid.UUID) -> list[Quota]:
+    stmt = select(Quota).where(Quota.unit_id == unit_id).order_by(Quota.quota_type)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def pools(session: AsyncSession) -> list[Pool]:
+    return list((await session.execute(select(Pool).order_by(Pool.quota_type))).scalars())
+
+
+async def pool(session: AsyncSession, quota_type: str) -> Pool | None:
+    return await session.get(Pool, quota_type)

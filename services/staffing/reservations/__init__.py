@@ -1,0 +1,1 @@
+"""Posts held for talent postings."""

@@ -1,0 +1,1 @@
+"""The real-name roster (实名制): hires, departures, transfers."""

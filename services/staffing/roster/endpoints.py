@@ -1,0 +1,87 @@
+"""HTTP for the roster."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.pagination import paginate
+from services.staffing.calendar import local_today
+from services.staffing.models import Staff, Unit
+from services.staffing.roster import repository, service
+from services.staffing.roster.schemas import (
+    DepartureCreate,
+    StaffCreate,
+    StaffPage,
+    StaffPublic,
+    TransferCreate,
+)
+
+router = APIRouter(prefix="/v1/staff", tags=["roster"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffPublic)
+async def hire(body: StaffCreate, session: SessionDep, principal: CurrentPrincipal) -> Staff:
+    """Hire a person into a vacant post; 409 with the unit's figures when there is none."""
+    return await service.hire(session, principal, body, local_today())
+
+
+@router.get("", response_model=StaffPage)
+async def list_staff(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    unit_id: uuid.UUID | None = None,
+    district_id: uuid.UUID | None = None,
+    quota_type: str | None = None,
+    active: bool | None = None,
+    subject: str | None = None,
+    stage: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> StaffPage:
+    """People on the roster in your scope."""
+    stmt = repository.visible(principal)
+    if unit_id:
+        stmt = stmt.where(Staff.unit_id == unit_id)
+    if district_id:
+        stmt = stmt.where(Unit.district_id == district_id)
+    if quota_type:
+        stmt = stmt.where(Staff.quota_type == quota_type)
+    if active is not None:
+        stmt = stmt.where((Staff.status == "active") if active else (Staff.status != "active"))
+    if subject:
+        stmt = stmt.where(Staff.subject == subject)
+    if stage:
+        stmt = stmt.where(Staff.stage == stage)
+    rows, next_cursor = await paginate(
+        session,
+        stmt,
+        order_by=[Staff.created_at, Staff.id],  # type: ignore[list-item]
+        cursor=cursor,
+        limit=limit,
+    )
+    return StaffPage(data=[StaffPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{staff_id}", response_model=StaffPublic)
+async def get_staff(staff_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Staff:
+    """One person on the roster."""
+    return await service.visible_staff(session, principal, staff_id)
+
+
+@router.post("/{staff_id}/departure", response_model=StaffPublic)
+async def depart(
+    staff_id: uuid.UUID, body: DepartureCreate, session: SessionDep, principal: CurrentPrincipal
+) -> Staff:
+    """A person leaves; the post repays the unit's earliest loan first, else falls vacant."""
+    return await service.depart(session, principal, staff_id, body, local_today())
+
+
+@router.post("/{staff_id}/transfer", response_model=StaffPublic)
+async def transfer(
+    staff_id: uuid.UUID, body: TransferCreate, session: SessionDep, principal: CurrentPrincipal
+) -> Staff:
+    """Move a person to a vacant post at another unit in one step."""
+    return await service.transfer(session, principal, staff_id, body, local_today())

@@ -1,0 +1,40 @@
+"""Every query on the roster."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.scoping import unit_scope
+from services.staffing.models import Staff, Unit
+
+
+async def get(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
+async def lock(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
+    stmt = (
+        select(Staff)
+        .where(Staff.id == staff_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def by_talent_application(session: AsyncSession, application_id: uuid.UUID) -> Staff | None:
+    stmt = select(Staff).where(Staff.talent_application_id == application_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def visible(principal: Principal) -> Select[Any]:
+    return (
+        select(Staff)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(unit_scope(principal, Unit.id, Unit.district_id))
+    )

@@ -1,0 +1,78 @@
+"""Request and response models of the roster."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.staffing.quotas.schemas import DocumentNo, QuotaType
+from services.staffing.units.schemas import Stage
+
+Sex = Literal["female", "male"]
+LeaveReason = Literal["retired", "resigned", "transferred_out", "dismissed", "deceased", "other"]
+
+
+class StaffBase(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    sex: Sex
+    birth_date: date
+    subject: str | None = Field(default=None, max_length=40)
+    stage: Stage | None = None
+    title: str | None = Field(default=None, max_length=40)
+
+
+class StaffCreate(StaffBase):
+    """Hire a person into a vacant post of a unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: uuid.UUID
+    quota_type: QuotaType = "bianzhi"
+    hire_date: date | None = None
+
+    @model_validator(mode="after")
+    def _born_before_hired(self) -> StaffCreate:
+        if self.hire_date is not None and self.hire_date <= self.birth_date:
+            raise ValueError("hire_date must come after birth_date")
+        return self
+
+
+class StaffPublic(StaffBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: str
+    hire_date: date
+    status: str
+    left_on: date | None
+    posting_id: uuid.UUID | None
+    created_at: datetime
+
+
+class StaffPage(BaseModel):
+    data: list[StaffPublic]
+    next_cursor: str | None = None
+
+
+class DepartureCreate(BaseModel):
+    """A person leaves: the post is freed, or repays the unit's earliest loan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: LeaveReason
+    left_on: date | None = None
+    document_no: DocumentNo | None = None
+
+
+class TransferCreate(BaseModel):
+    """Move a person to another unit in one step (调动)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_unit_id: uuid.UUID
+    transferred_on: date | None = None
+    document_no: DocumentNo | None = None

@@ -1,0 +1,188 @@
+"""Rules of the real-name roster (实名制): a hire takes a post, a departure frees or repays one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Conflict, InvalidInput
+from contracts.staffing import StaffHired, StaffLeft, StaffTransferred
+from services.staffing.ledger.service import Movement, move
+from services.staffing.models import Quota, Staff, Unit, outbox
+from services.staffing.pool.service import repay_from_departure
+from services.staffing.quotas import repository as quotas
+from services.staffing.quotas.service import no_vacancy
+from services.staffing.roster import repository
+from services.staffing.roster.schemas import DepartureCreate, StaffCreate, TransferCreate
+from services.staffing.units.repository import get as get_unit
+from services.staffing.units.service import ensure_visible, unit_for_action
+
+
+async def hire(
+    session: AsyncSession, principal: Principal, data: StaffCreate, today: date
+) -> Staff:
+    """Put a person into a vacant post; never beyond the unit's approved posts (不得超编进人)."""
+    unit = await unit_for_action(session, principal, data.unit_id)
+    staff = Staff(
+        unit_id=unit.id,
+        quota_type=data.quota_type,
+        name=data.name,
+        sex=data.sex,
+        birth_date=data.birth_date,
+        hire_date=data.hire_date or today,
+        subject=data.subject,
+        stage=data.stage,
+        title=data.title,
+        status="active",
+    )
+    return await hire_into_vacancy(session, unit, staff, Movement.of("hire", principal.sub))
+
+
+async def hire_into_vacancy(
+    session: AsyncSession, unit: Unit, staff: Staff, why: Movement
+) -> Staff:
+    """Put a person into one of the unit's vacant posts, or refuse with the unit's figures."""
+    quota = await quotas.lock_quota(session, unit.id, staff.quota_type)
+    if quota is None or quota.vacant < 1:
+        raise no_vacancy(quota, unit.code, staff.quota_type, 1)
+    move(session, quota, "occupied", 1, why)
+    return await _announce_hire(session, unit, staff)
+
+
+async def hire_reserved(
+    session: AsyncSession, quota: Quota, unit: Unit, staff: Staff, why: Movement
+) -> Staff:
+    """Turn one post held for a posting into the person hired for it (the caller locked both)."""
+    move(session, quota, "reserved", -1, why)
+    move(session, quota, "occupied", 1, why)
+    return await _announce_hire(session, unit, staff)
+
+
+async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff) -> Staff:
+    session.add(staff)
+    await session.flush()
+    await outbox.add(
+        session,
+        StaffHired(
+            staff_id=staff.id,
+            unit_id=unit.id,
+            district_id=unit.district_id,
+            quota_type=staff.quota_type,
+            name=staff.name,
+            subject=staff.subject,
+            stage=staff.stage,
+            title=staff.title,
+            hire_date=staff.hire_date,
+            posting_id=staff.posting_id,
+            application_id=staff.talent_application_id,
+        ),
+        subject=str(staff.id),
+    )
+    return staff
+
+
+async def visible_staff(session: AsyncSession, principal: Principal, staff_id: uuid.UUID) -> Staff:
+    staff = await repository.get(session, staff_id)
+    ensure_visible(principal, await get_unit(session, staff.unit_id) if staff else None)
+    assert staff is not None
+    return staff
+
+
+async def _active(session: AsyncSession, staff_id: uuid.UUID) -> Staff:
+    staff = await repository.lock(session, staff_id)
+    assert staff is not None
+    if staff.status != "active":
+        raise Conflict(f"{staff.name} is no longer on the roster: {staff.status}")
+    return staff
+
+
+async def depart(
+    session: AsyncSession,
+    principal: Principal,
+    staff_id: uuid.UUID,
+    data: DepartureCreate,
+    today: date,
+) -> Staff:
+    """A person leaves; the freed post repays the unit's earliest loan first, else falls vacant."""
+    found = await visible_staff(session, principal, staff_id)
+    unit = await unit_for_action(session, principal, found.unit_id)
+    quota = await quotas.lock_quota(session, found.unit_id, found.quota_type)
+    staff = await _active(session, staff_id)
+    assert quota is not None
+    why = Movement.of("departure", principal.sub, document_no=data.document_no, reason=data.reason)
+    move(session, quota, "occupied", -1, why)
+    loan = await repay_from_departure(session, quota, staff, why)
+    staff.status = data.reason
+    staff.left_on = data.left_on or today
+    await session.flush()
+    await outbox.add(
+        session,
+        StaffLeft(
+            staff_id=staff.id,
+            unit_id=unit.id,
+            district_id=unit.district_id,
+            quota_type=staff.quota_type,
+            name=staff.name,
+            subject=staff.subject,
+            stage=staff.stage,
+            title=staff.title,
+            reason=data.reason,
+            left_on=staff.left_on,
+            repaid_loan_id=loan.id if loan else None,
+        ),
+        subject=str(staff.id),
+    )
+    return staff
+
+
+async def transfer(
+    session: AsyncSession,
+    principal: Principal,
+    staff_id: uuid.UUID,
+    data: TransferCreate,
+    today: date,
+) -> Staff:
+    """Move a person to another unit in one step: out of one post and into a vacant one."""
+    found = await visible_staff(session, principal, staff_id)
+    source = await unit_for_action(session, principal, found.unit_id)
+    target = await unit_for_action(session, principal, data.to_unit_id)
+    if target.id == source.id:
+        raise InvalidInput.field("body.to_unit_id", "the person already works at this unit")
+    locked = await quotas.lock_quotas(
+        session, [(source.id, found.quota_type), (target.id, found.quota_type)]
+    )
+    staff = await _active(session, staff_id)
+    here, there = (
+        locked.get((source.id, staff.quota_type)),
+        locked.get((target.id, staff.quota_type)),
+    )
+    assert here is not None
+    if there is None or there.vacant < 1:
+        raise no_vacancy(there, target.code, staff.quota_type, 1)
+    why = Movement.of("transfer", principal.sub, document_no=data.document_no)
+    move(session, here, "occupied", -1, why)
+    loan = await repay_from_departure(session, here, staff, why)
+    move(session, there, "occupied", 1, why)
+    staff.unit_id = target.id
+    await session.flush()
+    await outbox.add(
+        session,
+        StaffTransferred(
+            staff_id=staff.id,
+            unit_id=target.id,
+            district_id=target.district_id,
+            quota_type=staff.quota_type,
+            name=staff.name,
+            subject=staff.subject,
+            stage=staff.stage,
+            title=staff.title,
+            from_unit_id=source.id,
+            transferred_on=data.transferred_on or today,
+            repaid_loan_id=loan.id if loan else None,
+        ),
+        subject=str(staff.id),
+    )
+    return staff

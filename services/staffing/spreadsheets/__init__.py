@@ -1,0 +1,1 @@
+"""Spreadsheet imports and exports, the way district HR works today."""

@@ -1,0 +1,273 @@
+"""Imports validate every row before writing any; exports write summaries, loans and the ledger."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import InvalidInput
+from contracts.staffing import UnitUpdated
+from services.staffing.ledger.service import Movement, move
+from services.staffing.models import Enrolment, Staff, Unit, outbox
+from services.staffing.quotas import repository as quotas
+from services.staffing.roster.service import hire_into_vacancy
+from services.staffing.spreadsheets import repository
+from services.staffing.spreadsheets.schemas import (
+    QUOTA_COLUMNS,
+    ROW_MODELS,
+    EnrolmentRow,
+    ImportReport,
+    RosterRow,
+    UnitRow,
+)
+from services.staffing.units.service import add_unit, facts, require_manager
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Problems:
+    """Every problem of a workbook, each naming sheet, row, column and reason."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        self.found: list[dict[str, Any]] = []
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.found.append(
+            {
+                "field": f"{self.sheet}!{column}{row}",
+                "sheet": self.sheet,
+                "row": row,
+                "column": column,
+                "message": reason,
+            }
+        )
+
+    def raise_any(self) -> None:
+        if self.found:
+            first = self.found[0]
+            raise InvalidInput(
+                f"{len(self.found)} problem(s); nothing was imported. First: sheet "
+                f"{first['sheet']}, row {first['row']}, column {first['column']}: "
+                f"{first['message']}",
+                errors=self.found,
+            )
+
+
+def read_rows(content: bytes, kind: str) -> tuple[str, list[tuple[int, Any]], Problems]:
+    """Parse the first sheet; header names map columns, row numbers are the sheet's own."""
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:
+        raise InvalidInput.field(
+            "body", f"not an xlsx workbook: {error.__class__.__name__}"
+        ) from error
+    sheet = book.worksheets[0]
+    problems = Problems(sheet.title)
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    model = ROW_MODELS[kind]
+    required = [name for name, f in model.model_fields.items() if f.is_required()]
+    for name in required:
+        if name not in header:
+            problems.add(1, name, f"the column {name} is missing")
+    problems.raise_any()
+    parsed: list[tuple[int, Any]] = []
+    for number, values in enumerate(rows, start=2):
+        record = {h: v for h, v in zip(header, values, strict=False) if h and v not in (None, "")}
+        if not record:
+            continue
+        try:
+            parsed.append((number, model.model_validate(_plain(record))))
+        except ValidationError as error:
+            for e in error.errors():
+                problems.add(number, str(e["loc"][0]) if e["loc"] else "", e["msg"])
+    return sheet.title, parsed, problems
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.date() if isinstance(v, datetime) else v for k, v in record.items()}
+
+
+async def import_workbook(
+    session: AsyncSession, principal: Principal, kind: str, content: bytes, document_no: str
+) -> ImportReport:
+    """Import every row, or none: any bad row answers 422 naming sheet, row, column and why."""
+    require_manager(principal, "import spreadsheets")
+    sheet, rows, problems = read_rows(content, kind)
+    units = {u.code: u for u in await repository.units(session)}
+    if kind == "units":
+        created, updated = await _units(session, principal, rows, units, problems, document_no)
+    elif kind == "enrolment":
+        created, updated = await _enrolment(session, rows, units, problems)
+    else:
+        created, updated = await _roster(session, principal, rows, units, problems)
+    return ImportReport(kind=kind, sheet=sheet, rows=len(rows), created=created, updated=updated)
+
+
+async def _units(
+    session: AsyncSession,
+    principal: Principal,
+    rows: list[tuple[int, UnitRow]],
+    units: dict[str, Unit],
+    problems: Problems,
+    document_no: str,
+) -> tuple[int, int]:
+    codes = Counter(row.code for _, row in rows)
+    new_districts = {row.code for _, row in rows if row.kind == "district"}
+    for number, row in rows:
+        if codes[row.code] > 1:
+            problems.add(number, "code", f"the code {row.code} appears more than once")
+        if row.kind == "school":
+            if not row.district_code:
+                problems.add(number, "district_code", "a school needs its district's code")
+            elif row.district_code not in new_districts and (
+                units.get(row.district_code) is None or units[row.district_code].kind != "district"
+            ):
+                problems.add(number, "district_code", f"no district {row.district_code}")
+            if not row.stages:
+                problems.add(number, "stages", "a school teaches at least one stage")
+        existing = units.get(row.code)
+        if existing is not None and existing.kind != row.kind:
+            problems.add(number, "kind", f"{row.code} is a {existing.kind}")
+        if existing is not None:
+            for quota_type in QUOTA_COLUMNS:
+                target = getattr(row, quota_type)
+                quota = await quotas.lock_quota(session, existing.id, quota_type)
+                floor = max(quota.occupied + quota.reserved, quota.borrowed) if quota else 0
+                if target is not None and target < floor:
+                    problems.add(number, quota_type, f"below the {floor} posts already held")
+    problems.raise_any()
+    created = updated = 0
+    for _, row in sorted(rows, key=lambda r: r[1].kind != "district"):
+        unit = units.get(row.code)
+        if unit is None:
+            district = units.get(row.district_code or "")
+            unit = Unit(
+                kind=row.kind,
+                code=row.code,
+                name=row.name,
+                district_id=district.id if district else None,
+                stages=list(row.stages),
+                lat=row.lat,
+                lon=row.lon,
+            )
+            units[row.code] = await add_unit(session, unit)
+            created += 1
+        else:
+            unit.name, unit.stages, unit.lat, unit.lon = (
+                row.name,
+                list(row.stages),
+                row.lat,
+                row.lon,
+            )
+            await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))  # type: ignore[arg-type]
+            updated += 1
+        targets = {q: getattr(row, q) for q in QUOTA_COLUMNS if getattr(row, q) is not None}
+        await quotas.ensure_quotas(session, [(unit.id, q) for q in targets])
+        why = Movement.of("adjustment", principal.sub, document_no=document_no, reason="import")
+        for quota_type, target in targets.items():
+            quota = await quotas.lock_quota(session, unit.id, quota_type)
+            assert quota is not None
+            if target != quota.approved:
+                move(session, quota, "approved", target - quota.approved, why)
+    await session.flush()
+    return created, updated
+
+
+async def _enrolment(
+    session: AsyncSession,
+    rows: list[tuple[int, EnrolmentRow]],
+    units: dict[str, Unit],
+    problems: Problems,
+) -> tuple[int, int]:
+    for number, row in rows:
+        school = units.get(row.school_code)
+        if school is None or school.kind != "school":
+            problems.add(number, "school_code", f"no school {row.school_code}")
+        elif row.stage not in school.stages:
+            problems.add(number, "stage", f"{row.school_code} does not teach {row.stage}")
+    problems.raise_any()
+    created = updated = 0
+    for _, row in rows:
+        unit_id = units[row.school_code].id
+        found = await session.get(Enrolment, (unit_id, row.school_year, row.stage))
+        if found is None:
+            session.add(
+                Enrolment(
+                    unit_id=unit_id,
+                    school_year=row.school_year,
+                    stage=row.stage,
+                    pupils=row.pupils,
+                    forecast=row.forecast,
+                )
+            )
+            created += 1
+        else:
+            found.pupils, found.forecast = row.pupils, row.forecast
+            updated += 1
+    await session.flush()
+    return created, updated
+
+
+async def _roster(
+    session: AsyncSession,
+    principal: Principal,
+    rows: list[tuple[int, RosterRow]],
+    units: dict[str, Unit],
+    problems: Problems,
+) -> tuple[int, int]:
+    taken: Counter[tuple[str, str]] = Counter()
+    for number, row in rows:
+        school = units.get(row.school_code)
+        if school is None:
+            problems.add(number, "school_code", f"no unit {row.school_code}")
+            continue
+        if row.hire_date <= row.birth_date:
+            problems.add(number, "hire_date", "hire_date must come after birth_date")
+        taken[(row.school_code, row.quota_type)] += 1
+        quota = await quotas.lock_quota(session, school.id, row.quota_type)
+        vacant = quota.vacant if quota else 0
+        if taken[(row.school_code, row.quota_type)] > vacant:
+            problems.add(
+                number,
+                "school_code",
+                f"{row.school_code} has {vacant} vacant {row.quota_type} posts; "
+                "this row would hire beyond them",
+            )
+    problems.raise_any()
+    why = Movement.of("hire", principal.sub, reason="roster import")
+    for _, row in rows:
+        unit = units[row.school_code]
+        staff = Staff(unit_id=unit.id, status="active", **row.model_dump(exclude={"school_code"}))
+        await hire_into_vacancy(session, unit, staff, why)
+    return len(rows), 0
+
+
+def workbook(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """One sheet with a header row, as xlsx bytes."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date | int | float | str) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,1 @@
+"""Summaries, staffing standards and shortage warnings (学位预警)."""
