@@ -28,12 +28,16 @@ from gateway.auth.endpoints import router as auth_router
 from gateway.auth.tokens import ApiTokens
 from gateway.deps import current_caller
 from gateway.models import messaging
+from gateway.notifications.endpoints import router as notifications_router
+from gateway.notifications.mailer import MailWorker, make_mailer
+from gateway.notifications.service import Hub, Notifier
 from gateway.openapi import DOCS_INIT_JS, MergedOpenApi, docs_page
 from gateway.policy import Policy
 from gateway.proxy import Upstreams, proxy
 from gateway.ratelimit import MemoryRateLimiter, NatsRateLimiter, RateLimiter
 from gateway.security import SecurityMiddleware
 from gateway.settings import GatewaySettings
+from gateway.ui import install as install_ui
 from teacherpool.asyncapi import build as build_asyncapi
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -61,6 +65,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         limiter: RateLimiter = (
             NatsRateLimiter(bus) if settings.rate_limit_store == "nats" else MemoryRateLimiter()
         )
+        hub = Hub()
+        notifier = Notifier(hub, digest_seconds=settings.mail_digest_seconds)
         consumers = (
             [
                 Consumer(
@@ -71,7 +77,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     inbox=messaging.inbox,
                     handlers=handlers,
                 )
-                for publisher, handlers in event_handlers().items()
+                for publisher, handlers in event_handlers(notifier.on_event).items()
             ]
             if settings.consume_events
             else []
@@ -81,11 +87,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.db, app.state.upstreams = db, upstreams
         app.state.bus = bus if needs_bus else None
         app.state.limiter = limiter
+        app.state.notifications = hub
         app.state.auth = Authenticator(settings, db, app.state.tokens, load_signer(settings.common))
         app.state.openapi = MergedOpenApi(app.openapi(), upstreams)
         tasks = [asyncio.create_task(bus.connect(), name="gateway-bus")] if needs_bus else []
         tasks += [
             asyncio.create_task(c.run(), name=f"gateway-consumer-{c.stream}") for c in consumers
+        ]
+        mail = MailWorker(db, settings, make_mailer(settings))
+        tasks += [
+            asyncio.create_task(hub.start(bus if needs_bus else None), name="gateway-notify"),
+            asyncio.create_task(mail.run(), name="gateway-mail"),
         ]
         try:
             yield
@@ -124,10 +136,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(_health_router())
     app.include_router(auth_router)
     app.include_router(audit_router)
+    app.include_router(notifications_router)
     app.include_router(_docs_router())
     app.mount(
         DOCS_ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs"
     )
+    install_ui(app)
     app.include_router(_proxy_router())
     return app
 

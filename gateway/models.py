@@ -1,4 +1,4 @@
-"""Tables of the gateway: users, sessions, tokens, partner clients and keys, audit, event log."""
+"""Tables of the gateway: users, sessions, tokens, partner keys, audit, event log, notifications."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from common.db import UTCDateTime, utcnow
 from common.models import messaging_tables, new_base
+from common.projections import UnitProjectionFields
 
 GatewayBase = new_base("GatewayBase")
 messaging = messaging_tables(GatewayBase.metadata)
@@ -152,3 +153,78 @@ class EventRecord(GatewayBase, table=True):  # type: ignore[call-arg]
     time: datetime = _at()
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     traceparent: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Unit(GatewayBase, UnitProjectionFields, table=True):  # type: ignore[call-arg]
+    """The gateway's copy of the units, from `staffing.unit.*`: which district a school is in."""
+
+    __tablename__ = "units"
+
+
+class Notification(GatewayBase, table=True):  # type: ignore[call-arg]
+    """A message to one user about something to act on, in both languages; made once per event."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint(
+            "event_id", "recipient_id", "kind", name="uq_notifications_event_recipient_kind"
+        ),
+        Index("ix_notifications_recipient_created", "recipient_id", "created_at", "id"),
+        Index("ix_notifications_recipient_read", "recipient_id", "read_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    recipient_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    event_id: str = Field(sa_column=Column(String(36), nullable=False))
+    kind: str = Field(sa_column=Column(String(60), nullable=False))
+    title_zh: str = Field(sa_column=Column(String(200), nullable=False))
+    title_en: str = Field(sa_column=Column(String(200), nullable=False))
+    body_zh: str = Field(sa_column=Column(Text, nullable=False))
+    body_en: str = Field(sa_column=Column(Text, nullable=False))
+    link: str = Field(sa_column=Column(String(500), nullable=False))
+    created_at: datetime = _at()
+    read_at: datetime | None = _at(nullable=True)
+    mail_delivery_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("mail_deliveries.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+
+
+class NotificationPreference(GatewayBase, table=True):  # type: ignore[call-arg]
+    """How a user wants to hear: the language of mails, and whether to mail at all, and where."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
+    email_enabled: bool = False
+    language: str = Field(default="zh_CN", sa_column=Column(String(8), nullable=False))
+    updated_at: datetime = _at()
+
+
+class MailDelivery(GatewayBase, table=True):  # type: ignore[call-arg]
+    """One mail to send (a single notification or a digest of several), retried until it goes."""
+
+    __tablename__ = "mail_deliveries"
+    __table_args__ = (Index("ix_mail_deliveries_due", "status", "next_attempt_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    recipient_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    to_address: str = Field(sa_column=Column(String(254), nullable=False))
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    #: pending (collecting or waiting to be sent), sending (claimed by a worker), sent, failed
+    status: str = Field(default="pending", sa_column=Column(String(20), nullable=False))
+    created_at: datetime = _at()
+    next_attempt_at: datetime = _at()
+    lease_until: datetime | None = _at(nullable=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_at: datetime | None = _at(nullable=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -37,6 +38,23 @@ class GatewaySettings(BaseSettings):
     rate_limit_login_per_minute: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     consume_events: bool = True
+    #: Absolute links in mails start with this.
+    public_url: str = "http://127.0.0.1:8000"
+    #: `file` writes each mail as an .eml under `mail_dir` (default `<var>/mail`); `smtp` sends.
+    mail_backend: Literal["file", "smtp"] = "file"
+    mail_dir: Path | None = None
+    mail_from: str = "teacherpool <noreply@teacherpool.local>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password_file: Path | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+    #: Notifications arriving within this window after the first go out as one digest.
+    mail_digest_seconds: float = Field(default=60.0, ge=0)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+    mail_retry_base_seconds: float = Field(default=5.0, gt=0)
+    mail_retry_max_seconds: float = Field(default=900.0, gt=0)
     common: CommonSettings = Field(default_factory=CommonSettings)
 
     @model_validator(mode="after")

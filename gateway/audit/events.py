@@ -1,4 +1,4 @@
-"""The gateway's consumers: every published event kept in the event log for entity histories."""
+"""The gateway's consumers: every event kept in the event log, and what it tells people."""
 
 from __future__ import annotations
 
@@ -31,11 +31,21 @@ async def record_event(session: AsyncSession, event: Event, envelope: Envelope) 
     )
 
 
-def handlers() -> Mapping[str, Mapping[str, Handler]]:
-    """One handler per registered event type, grouped by the stream that carries it."""
+def handlers(*also: Handler) -> Mapping[str, Mapping[str, Handler]]:
+    """One handler per registered event type, grouped by the stream that carries it.
+
+    `also` run after the event is recorded, in the same transaction and so under the same inbox
+    row: what they make (notifications) is made once, however often the event is delivered.
+    """
+
+    async def handle(session: AsyncSession, event: Event, envelope: Envelope) -> None:
+        await record_event(session, event, envelope)
+        for handler in also:
+            await handler(session, event, envelope)
+
     by_publisher: dict[str, dict[str, Handler]] = {}
     for event_type in sorted(REGISTRY):
         publisher = event_type.split(".", 1)[0]
         if publisher in PUBLISHERS:
-            by_publisher.setdefault(publisher, {})[event_type] = record_event
+            by_publisher.setdefault(publisher, {})[event_type] = handle if also else record_event
     return by_publisher

@@ -1,0 +1,1 @@
+"""Notifications: an inbox per user, live updates and mail, made from the domain events."""

@@ -1,0 +1,257 @@
+"""The table of rules: which event tells whom what, in zh-CN and English, and where to act.
+
+Recipients are named by scope (a teacher, a school's admins, the HR of a unit's district, the
+commission, city HR), so a rule can only ever reach people whose scope holds the object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contracts import sharing, staffing, talent
+from contracts.base import Event
+
+QUOTA_NAMES = {
+    "bianzhi": ("编制", "established posts"),
+    "yuan_e": ("员额", "contract headcount"),
+    "control": ("控制数", "control numbers"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Users of one role within one scope: `unit_id` is a school (admins) or any unit (HR)."""
+
+    role: str
+    unit_id: uuid.UUID | None = None
+    teacher_id: uuid.UUID | None = None
+
+
+def teacher(teacher_id: uuid.UUID) -> Audience:
+    return Audience("teacher", teacher_id=teacher_id)
+
+
+def school_admins(unit_id: uuid.UUID) -> Audience:
+    return Audience("school_admin", unit_id=unit_id)
+
+
+def district_hr(unit_id: uuid.UUID) -> Audience:
+    """HR of the district that is, or holds, `unit_id`."""
+    return Audience("district_hr", unit_id=unit_id)
+
+
+COMMISSION = Audience("staffing_commission")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    title_zh: str
+    title_en: str
+    body_zh: str
+    body_en: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One kind of notification made from one event type, for some audiences."""
+
+    event_type: str
+    kind: str
+    audiences: Callable[[Any], list[Audience]]
+    message: Callable[[Any], Message]
+    applies: Callable[[Any], bool] = lambda _event: True
+
+
+def _quota(code: str) -> tuple[str, str]:
+    return QUOTA_NAMES.get(code, (code, code))
+
+
+def _offer_received(e: sharing.OfferSent) -> Message:
+    return Message(
+        "您收到一个共享任教邀约",
+        "You have an offer to teach at another school",
+        f"派出学校同意后即可接受或谢绝。邀约截止：{e.expires_at}。",
+        f"Once your school consents you can accept or decline it. It expires {e.expires_at}.",
+        f"/sharing/offers/{e.offer_id}",
+    )
+
+
+def _consent_requested(e: sharing.OfferSent) -> Message:
+    return Message(
+        "本校教师收到共享邀约，待您同意",
+        "Your consent is needed for a shared teacher",
+        f"本校一位教师收到走教/共享邀约，请在 {e.expires_at} 前同意或拒绝外派。",
+        f"A teacher of your school was offered a shared post; consent or refuse by {e.expires_at}.",
+        f"/sharing/offers/{e.offer_id}",
+    )
+
+
+def _consented_hr(e: sharing.OfferConsented) -> Message:
+    return Message(
+        "派出学校已同意外派",
+        "The home school consented",
+        "派出学校同意了共享邀约，等待教师接受。",
+        "The home school consented to the offer; the teacher may now accept it.",
+        f"/sharing/offers/{e.offer_id}",
+    )
+
+
+def _consented_teacher(e: sharing.OfferConsented) -> Message:
+    return Message(
+        "学校已同意，请答复邀约",
+        "Your school consented: please answer the offer",
+        "您所在学校同意了共享邀约，请接受或谢绝。",
+        "Your school consented to the offer; please accept or decline it.",
+        f"/sharing/offers/{e.offer_id}",
+    )
+
+
+def _refused_hr(e: sharing.OfferConsented) -> Message:
+    reason = e.reason or "—"
+    return Message(
+        "派出学校不同意外派",
+        "The home school refused",
+        f"派出学校拒绝了共享邀约（理由：{reason}），请另选教师。",
+        f"The home school refused the offer (reason: {reason}); choose another teacher.",
+        f"/sharing/requests/{e.request_id}",
+    )
+
+
+def _application_submitted(e: staffing.ApplicationSubmitted) -> Message:
+    zh, en = _quota(e.quota_type)
+    return Message(
+        "新的周转池用编申请",
+        "A new application to the staffing pool",
+        f"申请 {e.requested} 个{zh}，期限 {e.term_years} 年，预计自然减员 {e.forecast_attrition}。",
+        f"{e.requested} {en} requested for {e.term_years} years; "
+        f"expected attrition {e.forecast_attrition}.",
+        f"/pool/applications/{e.application_id}",
+    )
+
+
+OUTCOMES = {
+    "approved": ("用编申请已批准", "Pool application approved"),
+    "partially_approved": ("用编申请部分批准", "Pool application approved in part"),
+    "rejected": ("用编申请未获批准", "Pool application rejected"),
+}
+
+
+def _application_decided(e: staffing.ApplicationDecided) -> Message:
+    title_zh, title_en = OUTCOMES[e.outcome]
+    zh, en = _quota(e.quota_type)
+    return Message(
+        title_zh,
+        title_en,
+        f"申请 {e.requested} 个{zh}，核准 {e.granted} 个。{e.reason}",
+        f"{e.requested} {en} requested, {e.granted} granted. {e.reason}",
+        f"/pool/applications/{e.application_id}",
+    )
+
+
+def _loan_overdue(e: staffing.LoanOverdue) -> Message:
+    zh, en = _quota(e.quota_type)
+    return Message(
+        "借用的周转编制已逾期",
+        "Borrowed posts are overdue",
+        f"{e.outstanding} 个{zh}于 {e.due_date} 到期，尚未归还（有借有还）。",
+        f"{e.outstanding} borrowed {en} fell due on {e.due_date} and are not yet repaid.",
+        f"/pool/loans/{e.loan_id}",
+    )
+
+
+def _posting_blocked(e: talent.PostingBlocked) -> Message:
+    zh, en = _quota(e.quota_type)
+    return Message(
+        "招聘岗位因缺编未能发布",
+        "A posting is blocked for lack of posts",
+        f"无法为该岗位预留{zh}：{e.reason}。可向编制周转池申请。",
+        f"No {en} could be held for the posting: {e.reason}. You may apply to the pool.",
+        f"/talent/postings/{e.posting_id}",
+    )
+
+
+def _settlement_issued(e: sharing.SettlementIssued) -> Message:
+    amount = f"{e.total_cents / 100:.2f}"
+    return Message(
+        f"{e.month} 课时补贴已发放",
+        f"Your period pay for {e.month} was issued",
+        f"共 {e.periods} 节（调整 {e.adjustment_periods} 节），合计 ¥{amount}。",
+        f"{e.periods} periods ({e.adjustment_periods} adjusted), ¥{amount} in all.",
+        f"/sharing/settlements/{e.settlement_id}",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "sharing.offer.sent",
+        "offer_received",
+        lambda e: [teacher(e.teacher_id)],
+        _offer_received,
+    ),
+    Rule(
+        "sharing.offer.sent",
+        "offer_consent_requested",
+        lambda e: [school_admins(e.home_unit_id)],
+        _consent_requested,
+    ),
+    Rule(
+        "sharing.offer.consented",
+        "offer_consented",
+        lambda e: [district_hr(e.host_unit_id)],
+        _consented_hr,
+        applies=lambda e: e.consented,
+    ),
+    Rule(
+        "sharing.offer.consented",
+        "offer_consented_teacher",
+        lambda e: [teacher(e.teacher_id)],
+        _consented_teacher,
+        applies=lambda e: e.consented,
+    ),
+    Rule(
+        "sharing.offer.consented",
+        "offer_refused",
+        lambda e: [district_hr(e.host_unit_id)],
+        _refused_hr,
+        applies=lambda e: not e.consented,
+    ),
+    Rule(
+        "staffing.application.submitted",
+        "application_submitted",
+        lambda e: [COMMISSION],
+        _application_submitted,
+    ),
+    Rule(
+        "staffing.application.decided",
+        "application_decided",
+        lambda e: [district_hr(e.unit_id)],
+        _application_decided,
+    ),
+    Rule(
+        "staffing.loan.overdue",
+        "loan_overdue",
+        lambda e: [district_hr(e.unit_id)],
+        _loan_overdue,
+    ),
+    Rule(
+        "talent.posting.blocked",
+        "posting_blocked",
+        lambda e: [district_hr(e.unit_id)],
+        _posting_blocked,
+    ),
+    Rule(
+        "sharing.settlement.issued",
+        "settlement_issued",
+        lambda e: [teacher(e.teacher_id)],
+        _settlement_issued,
+    ),
+)
+
+
+def rules_for(event: Event) -> list[Rule]:
+    """The rules that apply to this event."""
+    return [r for r in RULES if r.event_type == event.event_type and r.applies(event)]

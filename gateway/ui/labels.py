@@ -1,0 +1,137 @@
+"""Names shown for the API's codes (quota types, stages, states…), translated where shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gateway.ui.i18n import N_
+
+LABELS: dict[str, dict[str, str]] = {
+    "quota": {
+        "bianzhi": N_("Established posts"),
+        "yuan_e": N_("Contract headcount"),
+        "control": N_("Control number"),
+    },
+    "stage": {
+        "kindergarten": N_("Kindergarten"),
+        "primary": N_("Primary"),
+        "junior": N_("Junior secondary"),
+        "senior": N_("Senior secondary"),
+        "vocational": N_("Vocational"),
+    },
+    "kind": {"district": N_("District"), "school": N_("School")},
+    "reason_kind": {
+        "new_school": N_("New school"),
+        "enrolment_growth": N_("Enrolment growth"),
+        "subject_shortage": N_("Subject shortage"),
+        "high_level_talent": N_("High-level talent"),
+    },
+    "application_status": {
+        "pending": N_("Pending"),
+        "approved": N_("Approved"),
+        "partially_approved": N_("Approved in part"),
+        "rejected": N_("Rejected"),
+    },
+    "loan_state": {"open": N_("Open"), "overdue": N_("Overdue"), "repaid": N_("Repaid")},
+    "mode": {
+        "in_person": N_("In person"),
+        "online": N_("Online"),
+        "rotation": N_("Term rotation"),
+    },
+    "request_status": {
+        "pending_approval": N_("Awaiting district approval"),
+        "open": N_("Open"),
+        "filled": N_("Filled"),
+        "cancelled": N_("Cancelled"),
+    },
+    "offer_status": {
+        "sent": N_("Awaiting home school"),
+        "consented": N_("Awaiting teacher"),
+        "refused": N_("Refused by home school"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "expired": N_("Expired"),
+    },
+    "lesson_status": {
+        "scheduled": N_("Scheduled"),
+        "given": N_("Given"),
+        "confirmed": N_("Confirmed"),
+        "disputed": N_("Disputed"),
+    },
+    "assignment_status": {"active": N_("Active"), "ended": N_("Ended")},
+    "role": {
+        "city_hr": N_("City HR"),
+        "staffing_commission": N_("Staffing commission"),
+        "district_hr": N_("District HR"),
+        "school_admin": N_("School administrator"),
+        "teacher": N_("Teacher"),
+        "auditor": N_("Auditor"),
+    },
+    "account": {
+        "approved": N_("Approved posts"),
+        "occupied": N_("Occupied"),
+        "reserved": N_("Reserved"),
+        "pool": N_("Pool"),
+        "borrowed": N_("Borrowed"),
+    },
+    "ledger_kind": {
+        "adjustment": N_("Adjustment"),
+        "deposit": N_("Deposit into the pool"),
+        "loan": N_("Loan from the pool"),
+        "repayment": N_("Repayment"),
+        "hire": N_("Hire"),
+        "departure": N_("Departure"),
+        "transfer": N_("Transfer"),
+        "reservation": N_("Reservation"),
+        "release": N_("Release"),
+    },
+    "staff_status": {"active": N_("Active"), "left": N_("Left")},
+    "weekday": {
+        "1": N_("Mon"),
+        "2": N_("Tue"),
+        "3": N_("Wed"),
+        "4": N_("Thu"),
+        "5": N_("Fri"),
+    },
+    "subject": {
+        "语文": N_("Chinese"),
+        "数学": N_("Mathematics"),
+        "英语": N_("English"),
+        "物理": N_("Physics"),
+        "化学": N_("Chemistry"),
+        "生物": N_("Biology"),
+        "历史": N_("History"),
+        "地理": N_("Geography"),
+        "道德与法治": N_("Ethics and law"),
+        "音乐": N_("Music"),
+        "美术": N_("Art"),
+        "体育与健康": N_("PE and health"),
+        "信息科技": N_("IT"),
+        "科学": N_("Science"),
+        "心理健康": N_("Mental health"),
+        "劳动": N_("Labour"),
+    },
+    "pipeline": {
+        "applied": N_("Applied"),
+        "screened": N_("Screened"),
+        "exam": N_("Exam"),
+        "interview": N_("Interview"),
+        "assessment": N_("Assessment"),
+        "offered": N_("Offered"),
+        "hired": N_("Hired"),
+        "onboarded": N_("Onboarded"),
+        "rejected": N_("Rejected"),
+        "withdrawn": N_("Withdrawn"),
+    },
+}
+
+#: Subjects a school can ask for, in the order of the request form.
+SUBJECTS = list(LABELS["subject"])
+
+
+def label(group: str, code: object, gettext: Callable[[str], str]) -> str:
+    """The translated name of `code` in `group`, or the code itself when it has none."""
+    text = LABELS.get(group, {}).get(str(code))
+    if text is None:
+        return "" if code is None else str(code)
+    return gettext(text)

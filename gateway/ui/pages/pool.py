@@ -1,0 +1,192 @@
+"""The turnover pool (编制周转池): applications and decisions, deposits, loans and repayments."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from gateway.ui.client import ApiProblem
+from gateway.ui.forms import FormErrors, explain, invalid
+from gateway.ui.pages.units import district_options
+from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+
+router = APIRouter()
+POOLED_TYPES = ("bianzhi", "yuan_e", "control")
+TABS = ("queue", "apply", "loans", "deposits")
+
+
+async def school_options(page: Page, district_id: str | None) -> list[tuple[str, str]]:
+    """Schools the user may act for: their district's, or the chosen district's."""
+    if page.role == "district_hr":
+        district_id = str(page.user.district_id)
+    if not district_id:
+        return []
+    rows = await page.api.get_all("staffing", "/v1/units", kind="school", district_id=district_id)
+    return [(u["id"], f"{u['name']}（{u['code']}）") for u in rows]
+
+
+async def unit_names(page: Page, ids: set[str]) -> dict[str, str]:
+    """Names of the units behind `ids`, one call each (a page shows few units)."""
+    found = await asyncio.gather(
+        *(page.api.get_or_none("staffing", f"/v1/units/{i}") for i in sorted(ids))
+    )
+    return {u["id"]: u["name"] for u in found if u}
+
+
+async def pool_view(
+    page: Page,
+    tab: str = "queue",
+    *,
+    status_filter: str = "pending",
+    district_id: str = "",
+    errors: FormErrors | None = None,
+    error_for: str = "",
+    code: int = 200,
+) -> Any:
+    page.require(HR_ROLES)
+    tab = tab if tab in TABS else "queue"
+    pools = await asyncio.gather(
+        *(page.api.get_or_none("staffing", f"/v1/pools/{t}") for t in POOLED_TYPES)
+    )
+    context: dict[str, Any] = {
+        "pools": [p for p in pools if p],
+        "tab": tab,
+        "status_filter": status_filter,
+        "district_id": district_id,
+        "errors": errors,
+        "error_for": error_for,
+        "may_decide": page.role in CITY_ROLES,
+        "quota_options": [
+            (p["quota_type"], page.label("quota", p["quota_type"])) for p in pools if p
+        ],
+        "reason_options": page.options("reason_kind"),
+    }
+    if tab == "queue":
+        apps = await page.api.get(
+            "staffing", "/v1/pool-applications", status=status_filter or None, limit=200
+        )
+        context["applications"] = apps["data"]
+        context["names"] = await unit_names(page, {a["unit_id"] for a in apps["data"]})
+    elif tab == "loans":
+        loans = await page.api.get(
+            "staffing", "/v1/loans", state=page.value("state") or None, limit=200
+        )
+        context["loans"] = sorted(
+            loans["data"], key=lambda x: (x["outstanding"] == 0, x["due_date"])
+        )
+        context["names"] = await unit_names(page, {x["unit_id"] for x in loans["data"]})
+    elif tab == "deposits":
+        deposits = await page.api.get_or_none("staffing", "/v1/pools/bianzhi/deposits", limit=200)
+        rows = (deposits or {"data": []})["data"]
+        context["deposits"] = list(reversed(rows))
+        context["names"] = await unit_names(page, {d["unit_id"] for d in rows if d["unit_id"]})
+    if tab in ("apply", "deposits"):
+        context["districts"] = await district_options(page) if page.role != "district_hr" else []
+        context["schools"] = await school_options(page, district_id)
+    return page.html("pool.html", status=code, **context)
+
+
+@router.get("/pool")
+async def pool(
+    page: Annotated[Page, Depends(signed_in)],
+    tab: str = "queue",
+    status: str = "pending",
+    district_id: str = "",
+) -> Any:
+    return await pool_view(page, tab, status_filter=status, district_id=district_id)
+
+
+def _int(page: Page, name: str) -> int | None:
+    try:
+        return int(page.value(name))
+    except ValueError:
+        return None
+
+
+@router.post("/pool/applications")
+async def apply(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A district asks the pool for posts for one of its schools (申请)."""
+    page.require(HR_ROLES)
+    body = {
+        "unit_id": page.value("unit_id") or None,
+        "quota_type": page.value("quota_type", "bianzhi"),
+        "requested": _int(page, "requested"),
+        "reason_kind": page.value("reason_kind") or None,
+        "reason": page.value("reason"),
+        "term_years": _int(page, "term_years"),
+    }
+    try:
+        await page.api.post("staffing", "/v1/pool-applications", body)
+    except ApiProblem as problem:
+        return await pool_view(
+            page,
+            "apply",
+            district_id=page.value("district_id"),
+            errors=explain(problem, page._),
+            code=problem.status,
+        )
+    return page.redirect("/pool?tab=queue", done="applied")
+
+
+@router.post("/pool/applications/{application_id}/decision")
+async def decide(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The staffing commission approves in full or in part, or rejects, with a reason."""
+    page.require(CITY_ROLES)
+    outcome = page.value("outcome")
+    body: dict[str, Any] = {"outcome": outcome, "reason": page.value("reason")}
+    if outcome == "approve":
+        granted = _int(page, "granted")
+        if granted is None:
+            errors = invalid(page._, granted=page._("Enter a whole number."))
+            return await pool_view(page, errors=errors, error_for=application_id, code=422)
+        body["granted"] = granted
+        body["due_date"] = page.value("due_date") or None
+    body["document_no"] = page.value("document_no") or None
+    try:
+        await page.api.post("staffing", f"/v1/pool-applications/{application_id}/decision", body)
+    except ApiProblem as problem:
+        return await pool_view(
+            page, errors=explain(problem, page._), error_for=application_id, code=problem.status
+        )
+    return page.redirect("/pool?tab=queue&status=", done="decided")
+
+
+@router.post("/pool/deposits")
+async def deposit(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Move a unit's idle posts into the pool (收储)."""
+    page.require(HR_ROLES)
+    quota_type = page.value("quota_type", "bianzhi")
+    body = {
+        "unit_id": page.value("unit_id") or None,
+        "count": _int(page, "count"),
+        "document_no": page.value("document_no"),
+        "reason": page.value("reason"),
+    }
+    try:
+        await page.api.post("staffing", f"/v1/pools/{quota_type}/deposits", body)
+    except ApiProblem as problem:
+        return await pool_view(
+            page,
+            "deposits",
+            district_id=page.value("district_id"),
+            errors=explain(problem, page._),
+            error_for="deposit",
+            code=problem.status,
+        )
+    return page.redirect("/pool?tab=deposits", done="deposited")
+
+
+@router.post("/pool/loans/{loan_id}/repayments")
+async def repay(loan_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Repay posts of a loan early (提前归还)."""
+    page.require(HR_ROLES)
+    body = {"count": _int(page, "count"), "document_no": page.value("document_no")}
+    try:
+        await page.api.post("staffing", f"/v1/loans/{loan_id}/repayments", body)
+    except ApiProblem as problem:
+        return await pool_view(
+            page, "loans", errors=explain(problem, page._), error_for=loan_id, code=problem.status
+        )
+    return page.redirect("/pool?tab=loans", done="repaid")

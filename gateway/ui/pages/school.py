@@ -1,0 +1,152 @@
+"""The school administrator's pages: their school, requests, their teachers' offers, lessons."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from gateway.ui.client import ApiProblem
+from gateway.ui.forms import FormErrors, explain
+from gateway.ui.labels import SUBJECTS
+from gateway.ui.pages.pool import unit_names
+from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, week_grid
+from gateway.ui.pages.units import unit_view
+from gateway.ui.session import Page, signed_in
+
+router = APIRouter()
+SCHOOL = frozenset({"school_admin"})
+
+
+@router.get("/school")
+async def school_home(page: Annotated[Page, Depends(signed_in)], tab: str = "summary") -> Any:
+    page.require(SCHOOL)
+    return await unit_view(page, str(page.user.unit_id), tab)
+
+
+def _slots(page: Page) -> list[list[int]]:
+    """The periods ticked on the weekly grid: checkboxes named `slot` with values `day-period`."""
+    picked = []
+    for value in page.values("slot"):
+        day, _, period = value.partition("-")
+        if day.isdigit() and period.isdigit():
+            picked.append([int(day), int(period)])
+    return picked
+
+
+async def request_form(page: Page, errors: FormErrors | None = None, code: int = 200) -> Any:
+    mine = await page.api.get_or_none(
+        "sharing", "/v1/requests", unit_id=str(page.user.unit_id), limit=100
+    )
+    picked = {tuple(s) for s in _slots(page)}
+    return page.html(
+        "school_request.html",
+        status=code,
+        errors=errors,
+        picked=picked,
+        subjects=[(s, page.label("subject", s) if page.lang == "en" else s) for s in SUBJECTS],
+        stages=page.options("stage"),
+        modes=page.options("mode"),
+        weekdays=WEEKDAYS,
+        periods=PERIODS,
+        requests=(mine or {"data": []})["data"],
+    )
+
+
+@router.get("/school/request")
+async def new_request(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(SCHOOL)
+    return await request_form(page)
+
+
+@router.post("/school/request")
+async def send_request(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Ask for a shared teacher at the periods picked on the weekly grid."""
+    page.require(SCHOOL)
+    body = {
+        "subject": page.value("subject"),
+        "stage": page.value("stage") or None,
+        "slots": _slots(page),
+        "term_start": page.value("term_start") or None,
+        "term_end": page.value("term_end") or None,
+        "mode": page.value("mode", "in_person"),
+        "reason": page.value("reason"),
+    }
+    try:
+        await page.api.post("sharing", "/v1/requests", body)
+    except ApiProblem as problem:
+        return await request_form(page, explain(problem, page._), problem.status)
+    return page.redirect("/school/request", done="requested")
+
+
+@router.get("/school/offers")
+async def our_offers(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Offers for our teachers to go out, waiting for the home school's word."""
+    page.require(SCHOOL)
+    found = await page.api.get("sharing", "/v1/offers", limit=200)
+    offers = [o for o in found["data"] if o["home_unit_id"] == str(page.user.unit_id)]
+    teachers = await asyncio.gather(
+        *(page.api.get_or_none("sharing", f"/v1/teachers/{o['teacher_id']}") for o in offers)
+    )
+    names = await unit_names(page, {o["host_unit_id"] for o in offers})
+    return page.html(
+        "school_offers.html",
+        offers=offers,
+        teachers={t["id"]: t for t in teachers if t},
+        names=names,
+    )
+
+
+@router.post("/school/offers/{offer_id}")
+async def answer_offer(offer_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Consent (派出学校同意) or refuse, with a reason."""
+    page.require(SCHOOL)
+    consent = page.value("answer") == "consent"
+    body = {"consent": consent, "reason": page.value("reason") or None}
+    try:
+        await page.api.post("sharing", f"/v1/offers/{offer_id}/consent", body)
+    except ApiProblem as problem:
+        errors = explain(problem, page._)
+        return page.redirect_with_error("/school/offers", errors)
+    return page.redirect("/school/offers", done="consented" if consent else "refused")
+
+
+@router.get("/school/lessons")
+async def lessons_to_confirm(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(SCHOOL)
+    found = await page.api.get_or_none("sharing", "/v1/lessons", status="given", limit=200)
+    lessons = [
+        x for x in (found or {"data": []})["data"] if x["host_unit_id"] == str(page.user.unit_id)
+    ]
+    return page.html("lessons.html", lessons=lessons, host=True)
+
+
+@router.post("/school/lessons/{lesson_id}")
+async def confirm_lesson(lesson_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(SCHOOL)
+    confirmed = page.value("answer") == "confirm"
+    body = {"confirmed": confirmed, "reason": page.value("reason") or None}
+    try:
+        await page.api.post("sharing", f"/v1/lessons/{lesson_id}/confirm", body)
+    except ApiProblem as problem:
+        return page.redirect_with_error("/school/lessons", explain(problem, page._))
+    return page.redirect("/school/lessons", done="confirmed")
+
+
+@router.get("/school/timetable")
+async def school_timetable(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The shared teachers our school hosts this week."""
+    page.require(SCHOOL)
+    unit = str(page.user.unit_id)
+    found = await page.api.get_or_none("sharing", f"/v1/schools/{unit}/timetable")
+    cells = (found or {"cells": []})["cells"]
+    names = await unit_names(page, {unit})
+    return page.html(
+        "timetable.html",
+        grid=week_grid(cells),
+        available=found is not None,
+        names=names,
+        weekdays=WEEKDAYS,
+        periods=PERIODS,
+    )

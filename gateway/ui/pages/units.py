@@ -1,0 +1,83 @@
+"""Units: the list with filters, and one unit's summary, ledger and roster."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from gateway.ui.session import HR_ROLES, Page, signed_in
+
+router = APIRouter()
+
+
+async def district_options(page: Page) -> list[tuple[str, str]]:
+    districts = await page.api.get_or_none("staffing", "/v1/units", kind="district", limit=100)
+    return [(d["id"], d["name"]) for d in (districts or {"data": []})["data"]]
+
+
+@router.get("/units")
+async def unit_list(
+    page: Annotated[Page, Depends(signed_in)],
+    district_id: str = "",
+    kind: str = "school",
+    cursor: str = "",
+) -> Any:
+    page.require(HR_ROLES)
+    if page.role == "district_hr":
+        district_id = str(page.user.district_id)
+    units, districts, warnings = await asyncio.gather(
+        page.api.get(
+            "staffing", "/v1/units", kind=kind, district_id=district_id, cursor=cursor, limit=100
+        ),
+        district_options(page),
+        page.api.get_or_none("staffing", "/v1/warnings", district_id=district_id, limit=500),
+    )
+    short = {w["unit_id"]: w for w in (warnings or {"data": []})["data"]}
+    names = dict(districts)
+    return page.html(
+        "units.html",
+        units=units["data"],
+        next_cursor=units.get("next_cursor"),
+        districts=districts,
+        district_names=names,
+        district_id=district_id,
+        kind=kind,
+        short=short,
+    )
+
+
+@router.get("/units/{unit_id}")
+async def unit_detail(
+    unit_id: str, page: Annotated[Page, Depends(signed_in)], tab: str = "summary"
+) -> Any:
+    page.require(HR_ROLES)
+    return await unit_view(page, unit_id, tab)
+
+
+async def unit_view(page: Page, unit_id: str, tab: str) -> Any:
+    """A unit's page; the school admin's home page is the same view of their own school."""
+    unit, summary, ledger, staff = await asyncio.gather(
+        page.api.get("staffing", f"/v1/units/{unit_id}"),
+        page.api.get_or_none("staffing", f"/v1/units/{unit_id}/summary"),
+        page.api.get_or_none("staffing", "/v1/ledger", unit_id=unit_id, limit=200)
+        if tab == "ledger"
+        else asyncio.sleep(0, None),
+        page.api.get_or_none("staffing", "/v1/staff", unit_id=unit_id, active=True, limit=500)
+        if tab == "roster"
+        else asyncio.sleep(0, None),
+    )
+    district = None
+    if unit.get("district_id"):
+        district = await page.api.get_or_none("staffing", f"/v1/units/{unit['district_id']}")
+    return page.html(
+        "unit.html",
+        unit=unit,
+        district=district,
+        summary=summary,
+        ledger=ledger,
+        staff=staff,
+        tab=tab,
+        base=page.request.url.path,
+    )

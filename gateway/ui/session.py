@@ -1,0 +1,181 @@
+"""Who is using the UI: the session cookie, the form's CSRF token and the chosen language."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from common.auth import Principal
+from common.errors import Unauthorized
+from gateway.auth.callers import CSRF_HEADER, SAFE_METHODS, Caller
+from gateway.deps import current_caller
+from gateway.ui.client import Api
+from gateway.ui.forms import FormErrors
+from gateway.ui.i18n import LANGUAGE_COOKIE, N_, language_of
+from gateway.ui.labels import LABELS, label
+from gateway.ui.render import render, translator
+
+CSRF_FIELD = "csrf_token"
+FLASH_COOKIE = "tp_error"
+HR_ROLES = frozenset({"city_hr", "staffing_commission", "district_hr", "auditor"})
+CITY_ROLES = frozenset({"city_hr", "staffing_commission"})
+
+
+#: What a page says after a change went through (Post/Redirect/Get with `?done=`).
+DONE = {
+    "applied": N_("The application was sent to the staffing commission."),
+    "decided": N_("The decision was recorded."),
+    "deposited": N_("The posts were deposited into the pool."),
+    "repaid": N_("The repayment was recorded."),
+    "requested": N_("The request was sent."),
+    "offered": N_("The offer was sent."),
+    "consented": N_("You consented; the teacher has been asked."),
+    "refused": N_("You refused the offer."),
+    "accepted": N_("You accepted the offer."),
+    "declined": N_("You declined the offer."),
+    "given": N_("The lesson was marked as given."),
+    "confirmed": N_("The lesson was confirmed."),
+    "imported": N_("The spreadsheet was imported."),
+    "saved": N_("Saved."),
+    "cancelled": N_("The request was cancelled."),
+    "approved": N_("The request was approved."),
+    "moved": N_("The application was moved."),
+}
+
+
+class LoginRequired(Exception):
+    """The browser has no live session: send it to the log-in page, then back."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class NotForYou(Exception):
+    """The page is not for the user's role."""
+
+
+def language(request: Request) -> str:
+    return language_of(request.cookies.get(LANGUAGE_COOKIE))
+
+
+@dataclass
+class Page:
+    """One request of a signed-in user: their identity, API access, language and form."""
+
+    request: Request
+    caller: Caller
+    form: FormData | None = None
+    lang: str = "zh_CN"
+    api: Api = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.api = Api(self.request, self.caller)
+        self._ = translator(self.lang)
+        #: The same function, for messages held in variables (kept apart from extraction).
+        self.translate = self._
+
+    def label(self, group: str, code: object) -> str:
+        return label(group, code, self.translate)
+
+    def options(self, group: str) -> list[tuple[str, str]]:
+        """A select's choices: each code of `group` with its translated name."""
+        return [(code, self.translate(text)) for code, text in LABELS[group].items()]
+
+    @property
+    def user(self) -> Principal:
+        return self.caller.principal
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def value(self, name: str, default: str = "") -> str:
+        if self.form is None:
+            return default
+        found = self.form.get(name)
+        return found.strip() if isinstance(found, str) else default
+
+    def values(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v for v in self.form.getlist(name) if isinstance(v, str)]
+
+    def _flash(self) -> FormErrors | None:
+        raw = self.request.cookies.get(FLASH_COOKIE)
+        if not raw:
+            return None
+        try:
+            found = json.loads(unquote(raw))
+            return FormErrors(summary=str(found["summary"]), detail=str(found.get("detail", "")))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def require(self, roles: frozenset[str] | set[str]) -> None:
+        if self.role not in roles:
+            raise NotForYou(self.role)
+
+    def html(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        body = render(
+            template,
+            self.lang,
+            user=self.user,
+            role=self.role,
+            csrf=self.caller.csrf_token or "",
+            path=self.request.url.path,
+            full_path=str(self.request.url.path)
+            + (f"?{self.request.url.query}" if self.request.url.query else ""),
+            notice=self.translate(DONE[done])
+            if (done := self.request.query_params.get("done")) in DONE
+            else "",
+            form=self.form,
+            flash=self._flash(),
+            value=self.value,
+            **context,
+        )
+        response = HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
+        if FLASH_COOKIE in self.request.cookies:
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        return response
+
+    def redirect_with_error(self, url: str, errors: FormErrors) -> RedirectResponse:
+        """Back to a list page, which shows the error once (an action's form was on the list)."""
+        response = self.redirect(url)
+        flash = json.dumps({"summary": errors.summary, "detail": errors.detail}, ensure_ascii=True)
+        response.set_cookie(FLASH_COOKIE, quote(flash), max_age=60, httponly=True, path="/")
+        return response
+
+    def redirect(self, url: str, done: str | None = None) -> RedirectResponse:
+        if done:
+            url += ("&" if "?" in url else "?") + f"done={quote(done)}"
+        return RedirectResponse(url, status_code=303)
+
+
+async def signed_in(request: Request) -> Page:
+    """The page's user; a form's CSRF token is checked like the API's X-CSRF-Token header."""
+    form = None
+    if request.method not in SAFE_METHODS:
+        form = await request.form()
+        token = form.get(CSRF_FIELD)
+        request.scope["headers"] = [
+            *[(k, v) for k, v in request.scope["headers"] if k != CSRF_HEADER.encode()],
+            (CSRF_HEADER.encode(), (token if isinstance(token, str) else "").encode()),
+        ]
+        # Starlette caches parsed headers on the request: let it read them again.
+        request.__dict__.pop("_headers", None)
+    try:
+        caller = await current_caller(request)
+    except Unauthorized:
+        target = request.url.path if request.method in SAFE_METHODS else "/"
+        if request.method in SAFE_METHODS and request.url.query:
+            target += f"?{request.url.query}"
+        raise LoginRequired(target) from None
+    if caller.via != "cookie":
+        raise LoginRequired("/")
+    return Page(request, caller, form=form, lang=language(request))

@@ -1,0 +1,162 @@
+"""The admin UI in real Chromium against the whole running system."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import System, screenshot
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+
+def qingyang_schools(system: System) -> list[dict]:
+    with system.api("cityhr") as api:
+        districts = api.get("/staffing/v1/units", params={"kind": "district", "limit": 100})
+        qingyang = next(d for d in districts.json()["data"] if d["name"] == "青羊区")
+        schools = api.get(
+            "/staffing/v1/units",
+            params={"kind": "school", "district_id": qingyang["id"], "limit": 100},
+        )
+    return schools.json()["data"]
+
+
+def kpi(page, testid: str) -> int:
+    return int(page.get_by_test_id(testid).inner_text().replace(",", ""))
+
+
+def pool_balance_on_dashboard(page) -> int:
+    page.goto("/dashboard")
+    table = page.get_by_test_id("pool-balance").inner_text()
+    found = re.search(r"^编制\s+([\d,]+)$", table, re.MULTILINE)
+    assert found, table
+    return int(found.group(1).replace(",", ""))
+
+
+def test_pool_application_approved_in_part_moves_the_balance_and_the_summary(
+    system: System, open_page
+):
+    donor, school = qingyang_schools(system)[:2]
+    with system.api("cityhr") as api:
+        raised = api.post(
+            f"/staffing/v1/units/{donor['id']}/adjustments",
+            json={
+                "quota_type": "bianzhi",
+                "delta": 20,
+                "document_no": "成编〔2026〕7号",
+                "reason": "核增编制",
+            },
+        )
+        assert raised.status_code == 201, raised.text
+        deposited = api.post(
+            "/staffing/v1/pools/bianzhi/deposits",
+            json={
+                "unit_id": donor["id"],
+                "count": 10,
+                "document_no": "成编〔2026〕8号",
+                "reason": "收储空余编制",
+            },
+        )
+        assert deposited.status_code == 201, deposited.text
+
+    hr = open_page("qingyang.hr")
+    hr.goto("/pool?tab=apply")
+    hr.get_by_label("学校").select_option(school["id"])
+    hr.get_by_label("申请编制数").fill("5")
+    hr.get_by_label("申请类别").select_option("enrolment_growth")
+    hr.get_by_role("textbox", name="理由", exact=True).fill("学位增长，新增班级 6 个")
+    screenshot(hr, "pool-apply")
+    hr.get_by_role("button", name="提交申请").click()
+    assert "申请已提交市委编办" in hr.get_by_test_id("notice").inner_text()
+
+    commission = open_page("commission")
+    before = pool_balance_on_dashboard(commission)
+    with system.api("commission") as api:
+        assert before == api.get("/staffing/v1/pools/bianzhi").json()["balance"] >= 10
+    commission.goto(f"/units/{school['id']}")
+    approved_before = kpi(commission, "approved")
+
+    commission.goto("/pool")
+    card = commission.get_by_test_id("application").filter(has_text=school["name"])
+    assert card.get_by_test_id("attrition").is_visible()
+    screenshot(commission, "pool-queue")
+    card.get_by_label("批准编制数").fill("3")
+    card.get_by_label("审批理由").fill("自然减员不足以覆盖，部分批准")
+    card.get_by_role("button", name="批准", exact=True).click()
+    assert "审批结果已记录" in commission.get_by_test_id("notice").inner_text()
+    assert "部分批准" in commission.locator("main").inner_text()
+
+    assert pool_balance_on_dashboard(commission) == before - 3
+    screenshot(commission, "dashboard")
+    commission.goto(f"/units/{school['id']}")
+    assert kpi(commission, "approved") == approved_before + 3
+    assert kpi(commission, "borrowed") == 3
+    screenshot(commission, "unit-summary")
+
+
+def test_a_refused_form_shows_the_error_beside_the_field_and_keeps_the_input(
+    system: System, open_page
+):
+    school = qingyang_schools(system)[2]
+    hr = open_page("qingyang.hr")
+    hr.goto("/pool?tab=apply")
+    hr.get_by_label("学校").select_option(school["id"])
+    hr.get_by_label("申请编制数").fill("0")
+    hr.get_by_label("申请类别").select_option("new_school")
+    hr.get_by_role("textbox", name="理由", exact=True).fill("新建学校")
+    # The browser's own check would stop 0 before the server sees it: the server must say it too.
+    hr.locator("#requested").evaluate("input => input.removeAttribute('min')")
+    hr.get_by_role("button", name="提交申请").click()
+    assert hr.locator('[data-field="requested"]').inner_text() == "数值过小。"
+    assert hr.get_by_role("textbox", name="理由", exact=True).input_value() == "新建学校"
+    assert hr.get_by_label("学校").input_value() == school["id"]
+
+
+def test_the_language_switch_turns_the_whole_page_into_english_and_back(system: System, open_page):
+    page = open_page("cityhr")
+    page.goto("/pool")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "编制周转池" in page.locator("h1").inner_text()
+    page.get_by_test_id("lang-en").click()
+    page.wait_for_url(re.compile(r"/pool$"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    text = page.locator("body").inner_text()
+    assert "Turnover pool" in text
+    # Every word the UI itself writes is English now; Chinese is left only in data and "中文".
+    own = page.locator("nav.sidebar, .topbar, h1, th, label, button").all_inner_texts()
+    chinese = [t for t in own if re.search(r"[\u4e00-\u9fff]", t) and t not in ("中文",)]
+    assert not [t for t in chinese if "人事处" not in t], chinese
+    screenshot(page, "pool-english")
+    page.get_by_test_id("lang-zh_CN").click()
+    page.wait_for_url(re.compile(r"/pool$"))
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "编制周转池" in page.locator("h1").inner_text()
+
+
+def test_login_page_and_role_homes(system: System, open_page):
+    page = open_page()
+    page.goto("/units")
+    assert "/login" in page.url
+    screenshot(page, "login")
+    page.get_by_label("用户名").fill("school.demo")
+    page.get_by_label("密码").fill("demo12345")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/units$"))
+    assert "您的角色无权访问此页面" in page.locator("main").inner_text()
+    page.goto("/")
+    assert page.url.endswith("/school")
+    screenshot(page, "school-home")
+    page.goto("/school/request")
+    page.get_by_label("周二第3节").check()
+    screenshot(page, "school-request-grid")
+    teacher = open_page("teacher.demo")
+    assert teacher.url.endswith("/teacher")
+
+
+@pytest.mark.skip(
+    reason="staffing has no spreadsheet import endpoint yet (services/staffing/spreadsheets "
+    "has an empty router): the import page and its test wait for it"
+)
+def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing():
+    """Needs POST /api/staffing/v1/imports/{kind}."""
