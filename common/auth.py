@@ -136,11 +136,23 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
 
 
 def ensure_dev_keypair(settings: CommonSettings) -> None:
-    """Outside production, make the signing key pair on first use."""
-    if settings.is_production:
+    """Outside production, make the signing key pair on first use.
+
+    A process that finds only the public key verifies with it: the private key lives with the
+    gateway elsewhere, and a new pair here would lock every other replica out.
+    """
+    private, public = settings.private_key_path, settings.public_key_path
+    if settings.is_production or public.exists():
         return
-    if not settings.private_key_path.exists() or not settings.public_key_path.exists():
-        generate_keypair(settings.private_key_path, settings.public_key_path)
+    if private.exists():
+        key = serialization.load_pem_private_key(private.read_bytes(), password=None)
+        public.write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+        return
+    generate_keypair(private, public)
 
 
 def load_verifier(settings: CommonSettings) -> TokenVerifier:
