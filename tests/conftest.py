@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -47,8 +48,10 @@ def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
 
 
 @pytest.fixture(scope="session")
-def databases(session_dir: Path) -> Databases:
-    return Databases(session_dir)
+def databases(session_dir: Path) -> Iterator[Databases]:
+    made = Databases(session_dir)
+    yield made
+    asyncio.run(made.drop_templates())
 
 
 @pytest.fixture(params=BACKENDS)

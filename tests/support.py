@@ -28,6 +28,8 @@ PG_MISSING = (
     f"PostgreSQL not configured: set {PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: One id per test run, so that runs sharing a PostgreSQL server never touch each other's databases.
+RUN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]
 
 
 def free_port() -> int:
@@ -123,15 +125,22 @@ class Databases:
             return f"sqlite+aiosqlite:///{target}"
         key = (service, backend)
         if key not in self._templates:
-            template = f"tp_tmpl_{service}_{WORKER}"
+            template = f"tp_tmpl_{service}_{RUN}_{WORKER}"
             await self._pg_execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
             await self._pg_execute(f'CREATE DATABASE "{template}"')
             await asyncio.to_thread(upgrade, service, self._pg_url_for(template))
             self._templates[key] = template
-        name = f"tp_{service}_{WORKER}_{uuid.uuid4().hex[:8]}"
+        name = f"tp_{service}_{RUN}_{WORKER}_{uuid.uuid4().hex[:8]}"
         await self._pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._templates[key]}"')
         self._created.append(name)
         return self._pg_url_for(name)
+
+    async def drop_templates(self) -> None:
+        for (_, backend), name in list(self._templates.items()):
+            if backend == "postgresql":
+                with contextlib.suppress(Exception):
+                    await self._pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._templates.clear()
 
     async def drop_created(self) -> None:
         while self._created:
