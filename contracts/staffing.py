@@ -124,6 +124,18 @@ class LoanOverdue(Event):
     due_date: date
 
 
+@event_model("staffing.loan.due_approached")
+class LoanDueApproached(Event):
+    """A loan with posts outstanding came within the reminder window before its due date."""
+
+    loan_id: uuid.UUID
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None = None
+    quota_type: QuotaType
+    outstanding: int = Field(ge=1)
+    due_date: date
+
+
 class ReservationFacts(Event):
     """Posts at a unit and the talent posting they concern."""
 

@@ -103,3 +103,13 @@ class CandidateErased(Event):
 
     candidate_id: uuid.UUID
     reason: Literal["request", "retention", "merged"]
+
+
+@event_model("talent.webhook.disabled")
+class WebhookDisabled(Event):
+    """A partner's webhook endpoint was disabled after a delivery failed its last retry."""
+
+    endpoint_id: uuid.UUID
+    partner_id: str = Field(max_length=120)
+    host: str = Field(max_length=255)
+    reason: str = Field(max_length=2000)

@@ -44,6 +44,7 @@ def district_hr(unit_id: uuid.UUID) -> Audience:
 
 
 COMMISSION = Audience("staffing_commission")
+CITY_HR = Audience("city_hr")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,17 @@ def _loan_overdue(e: staffing.LoanOverdue) -> Message:
     )
 
 
+def _loan_falling_due(e: staffing.LoanDueApproached) -> Message:
+    zh, en = _quota(e.quota_type)
+    return Message(
+        "借用的周转编制即将到期",
+        "Borrowed posts fall due soon",
+        f"{e.outstanding} 个{zh}将于 {e.due_date} 到期，请按期归还（有借有还）。",
+        f"{e.outstanding} borrowed {en} fall due on {e.due_date}; plan to repay them in time.",
+        f"/pool/loans/{e.loan_id}",
+    )
+
+
 def _posting_blocked(e: talent.PostingBlocked) -> Message:
     zh, en = _quota(e.quota_type)
     return Message(
@@ -171,6 +183,18 @@ def _posting_blocked(e: talent.PostingBlocked) -> Message:
         f"无法为该岗位预留{zh}：{e.reason}。可向编制周转池申请。",
         f"No {en} could be held for the posting: {e.reason}. You may apply to the pool.",
         f"/talent/postings/{e.posting_id}",
+    )
+
+
+def _webhook_disabled(e: talent.WebhookDisabled) -> Message:
+    return Message(
+        "合作方的 Webhook 地址已停用",
+        "A partner's webhook endpoint was disabled",
+        f"合作方 {e.partner_id} 在 {e.host} 的接收地址多次投递失败，已自动停用，"
+        f"需合作方修复后重新启用。{e.reason}",
+        f"Deliveries to partner {e.partner_id} at {e.host} kept failing, so the endpoint was "
+        f"disabled until the partner fixes and re-enables it. {e.reason}",
+        f"/talent/webhooks?endpoint={e.endpoint_id}",
     )
 
 
@@ -238,10 +262,23 @@ RULES: tuple[Rule, ...] = (
         _loan_overdue,
     ),
     Rule(
+        "staffing.loan.due_approached",
+        "loan_falling_due",
+        # The event names the district; the unit alone serves when staffing could not.
+        lambda e: [district_hr(e.district_id or e.unit_id)],
+        _loan_falling_due,
+    ),
+    Rule(
         "talent.posting.blocked",
         "posting_blocked",
         lambda e: [district_hr(e.unit_id)],
         _posting_blocked,
+    ),
+    Rule(
+        "talent.webhook.disabled",
+        "webhook_disabled",
+        lambda e: [CITY_HR],
+        _webhook_disabled,
     ),
     Rule(
         "sharing.settlement.issued",

@@ -76,6 +76,8 @@ class Api:
         params: dict[str, Any] | None = None,
         json: Any = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> httpx.Response:
         """Send one request; raise ApiProblem for an error answer."""
         rule = self.policy.authorize(self.caller.principal, service, method, path)
@@ -85,10 +87,18 @@ class Api:
             "traceparent": current_traceparent() or "",
             "accept-language": self.request.headers.get("accept-language", ""),
         }
+        if content_type:
+            headers["content-type"] = content_type
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             response = await self.upstreams.client(service).request(
-                method, path, params=clean, json=json, files=files, headers=headers
+                method,
+                path,
+                params=clean,
+                json=json,
+                files=files,
+                content=content,
+                headers=headers,
             )
         except httpx.HTTPError as error:
             raise ServiceUnavailable(f"the {service} service is not reachable") from error
@@ -136,9 +146,11 @@ class Api:
         response = await self.call("POST", service, path, json=body)
         return response.json() if response.content else None
 
-    async def own(self, method: str, path: str, body: Any = None) -> Any:
+    async def own(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """Call the gateway's own API (users, partner clients) as this browser session."""
-        response = await own_api(self.request, method, path, body, csrf=self.caller.csrf_token)
+        response = await own_api(
+            self.request, method, path, body, csrf=self.caller.csrf_token, params=params
+        )
         return response.json() if response.content else None
 
     async def _audit(self, method: str, template: str, target: str, status: int) -> None:
@@ -161,7 +173,13 @@ class Api:
 
 
 async def own_api(
-    request: Request, method: str, path: str, body: Any = None, *, csrf: str | None = None
+    request: Request,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    csrf: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Any:
     """The gateway's own `/api/auth/v1` routes, called in process with the browser's cookies."""
     headers = {"x-csrf-token": csrf or "", "x-request-id": request_id_var.get() or ""}
@@ -169,7 +187,8 @@ async def own_api(
     async with httpx.AsyncClient(
         transport=transport, base_url="http://gateway", cookies=dict(request.cookies)
     ) as client:
-        response = await client.request(method, path, json=body, headers=headers)
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        response = await client.request(method, path, json=body, params=clean, headers=headers)
     if response.status_code >= 400:
         try:
             problem = response.json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -15,12 +16,13 @@ from common.auth import Principal
 from common.errors import Unauthorized
 from gateway.auth.callers import CSRF_HEADER, SAFE_METHODS, Caller
 from gateway.deps import current_caller
-from gateway.ui.client import Api
+from gateway.ui.client import Api, ApiProblem
 from gateway.ui.forms import FormErrors
 from gateway.ui.i18n import LANGUAGE_COOKIE, N_, language_of
 from gateway.ui.labels import LABELS, label
 from gateway.ui.render import render, translator
 
+log = logging.getLogger(__name__)
 CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "tp_error"
 HR_ROLES = frozenset({"city_hr", "staffing_commission", "district_hr", "auditor"})
@@ -46,6 +48,14 @@ DONE = {
     "cancelled": N_("The request was cancelled."),
     "approved": N_("The request was approved."),
     "moved": N_("The application was moved."),
+    "read": N_("Marked as read."),
+    "all_read": N_("All notifications are marked as read."),
+    "created": N_("The user was created."),
+    "disabled": N_("The user was disabled."),
+    "enabled": N_("The user was enabled again."),
+    "password": N_("The password was reset; the user's log-ins ended."),
+    "proposed": N_("The proposal is ready to review."),
+    "partner": N_("The partner client was registered."),
 }
 
 
@@ -73,6 +83,8 @@ class Page:
     caller: Caller
     form: FormData | None = None
     lang: str = "zh_CN"
+    #: Unread notifications for the header's badge; None when not known (a form's POST).
+    unread: int | None = None
     api: Api = field(init=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +147,7 @@ class Page:
             if (done := self.request.query_params.get("done")) in DONE
             else "",
             form=self.form,
+            unread=self.unread,
             flash=self._flash(),
             value=self.value,
             **context,
@@ -178,4 +191,17 @@ async def signed_in(request: Request) -> Page:
         raise LoginRequired(target) from None
     if caller.via != "cookie":
         raise LoginRequired("/")
-    return Page(request, caller, form=form, lang=language(request))
+    page = Page(request, caller, form=form, lang=language(request))
+    if request.method in SAFE_METHODS:
+        page.unread = await unread_count(page)
+    return page
+
+
+async def unread_count(page: Page) -> int | None:
+    """The badge's number from the notifications API; a page still shows when it fails."""
+    try:
+        found = await page.api.own("GET", "/api/notifications/v1/unread-count")
+    except ApiProblem as problem:
+        log.info("UI could not read the unread count: %s", problem.status)
+        return None
+    return int(found["unread"])

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
 from services.staffing.consumers import HANDLERS
-from services.staffing.jobs import overdue_loans
+from services.staffing.jobs import loan_deadlines
 from services.staffing.ledger.endpoints import router as ledger_router
 from services.staffing.models import messaging, outbox
 from services.staffing.pool.endpoints import router as pool_router
@@ -36,6 +36,6 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             messaging=messaging,
             outbox=outbox,
             consumes={"talent": HANDLERS},
-            jobs=[overdue_loans],
+            jobs=[loan_deadlines],
         )
     )

@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, run_in_transaction
 from services.staffing.calendar import local_today
-from services.staffing.pool.service import announce_overdue
+from services.staffing.pool.service import announce_falling_due, announce_overdue
 
 log = logging.getLogger(__name__)
 
 
-async def overdue_loans(app: FastAPI) -> None:
-    """Flag and announce overdue loans now and then (`staffing.loan.overdue`)."""
+async def check_loans(db: Database, today: date, falling_due_days: int) -> tuple[int, int]:
+    """Announce overdue loans and loans falling due within the window, once each."""
+
+    async def announce(session: AsyncSession) -> tuple[int, int]:
+        overdue = await announce_overdue(session, today)
+        return overdue, await announce_falling_due(session, today, falling_due_days)
+
+    return await run_in_transaction(db, announce)
+
+
+async def loan_deadlines(app: FastAPI) -> None:
+    """Check loans now and then (`staffing.loan.overdue`, `staffing.loan.due_approached`)."""
     db: Database = app.state.db
-    interval = app.state.settings.overdue_check_seconds
+    settings = app.state.settings
     while True:
         try:
-            flagged = await run_in_transaction(
-                db, lambda session: announce_overdue(session, local_today())
-            )
-            if flagged:
-                log.info("announced %d overdue loans", flagged)
+            overdue, falling_due = await check_loans(db, local_today(), settings.falling_due_days)
+            if overdue or falling_due:
+                log.info("announced %d overdue loans, %d falling due", overdue, falling_due)
         except Exception as error:
-            log.warning("overdue check failed, will retry: %r", error)
-        await asyncio.sleep(interval)
+            log.warning("loan check failed, will retry: %r", error)
+        await asyncio.sleep(settings.overdue_check_seconds)

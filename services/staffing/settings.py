@@ -14,4 +14,7 @@ class StaffingSettings(ServiceSettings):
     service_name: ClassVar[str] = "staffing"
     database_url: str = "sqlite+aiosqlite:///var/staffing.db"
     port: int = 8001
+    # Paces the loan check, both overdue loans and loans falling due (the name predates the latter).
     overdue_check_seconds: float = Field(default=300.0, gt=0)
+    # A borrowing district hears this many days ahead that a loan falls due, to plan repaying it.
+    falling_due_days: int = Field(default=30, ge=1, le=366)

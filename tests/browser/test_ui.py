@@ -152,11 +152,3 @@ def test_login_page_and_role_homes(system: System, open_page):
     screenshot(page, "school-request-grid")
     teacher = open_page("teacher.demo")
     assert teacher.url.endswith("/teacher")
-
-
-@pytest.mark.skip(
-    reason="staffing has no spreadsheet import endpoint yet (services/staffing/spreadsheets "
-    "has an empty router): the import page and its test wait for it"
-)
-def test_an_import_with_a_bad_row_shows_the_row_and_imports_nothing():
-    """Needs POST /api/staffing/v1/imports/{kind}."""

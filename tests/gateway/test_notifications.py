@@ -20,10 +20,16 @@ from common.db import Database
 from common.inbox import Consumer
 from contracts import Envelope
 from contracts.sharing import OfferConsented, OfferSent, SettlementIssued
-from contracts.staffing import ApplicationDecided, ApplicationSubmitted, UnitRegistered
+from contracts.staffing import (
+    ApplicationDecided,
+    ApplicationSubmitted,
+    LoanDueApproached,
+    UnitRegistered,
+)
+from contracts.talent import WebhookDisabled
 from gateway.app import create_app as create_gateway
 from gateway.audit.events import handlers
-from gateway.models import MailDelivery, Notification, messaging
+from gateway.models import MailDelivery, Notification, User, messaging
 from gateway.notifications.service import Hub, Notifier
 from tests.gateway.support import add_user, bearer, gateway_settings, served
 from tests.support import eventually, free_port, running
@@ -124,6 +130,17 @@ async def titles(client: httpx.AsyncClient, username: str, **params: str) -> lis
     return [n["title"] for n in response.json()["data"]]
 
 
+async def recipients(url: str) -> list[str]:
+    """Who was notified of anything, one username per notification (quicker than logging in)."""
+    db = Database(url)
+    try:
+        async with db.session(read_only=True) as session:
+            stmt = select(User.username).join(Notification, Notification.recipient_id == User.id)
+            return sorted((await session.execute(stmt)).scalars())
+    finally:
+        await db.dispose()
+
+
 @pytest.fixture
 async def bus(own_nats) -> AsyncIterator[Bus]:
     bus = Bus(own_nats.url, name="test-publisher")
@@ -193,6 +210,77 @@ class TestMadeFromEvents:
             ]
             assert await titles(gateway, "hr_home") == []
             assert await titles(gateway, "admin1") == []
+
+    async def test_a_loan_falling_due_reaches_hr_of_the_borrowing_district_only(
+        self, make_database, own_nats, identity, bus
+    ):
+        url = await make_database("gateway")
+        await add_people(url)
+        settings = gateway_settings(
+            identity, url, consume_events=True, common=identity.common(own_nats.url)
+        )
+        async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+            # A school the gateway knows nothing of: the event's district alone finds its HR.
+            falling_due = LoanDueApproached(
+                loan_id=uuid.uuid4(),
+                unit_id=uuid.uuid4(),
+                district_id=DISTRICT,
+                quota_type="bianzhi",
+                outstanding=2,
+                due_date="2026-12-20",
+            )
+            envelope = Envelope.wrap(falling_due, source="staffing", subject="loan")
+            await publish(bus, envelope, "first")
+            await publish(bus, envelope, "second")
+            await consumed(bus, "STAFFING", 2)
+
+            assert await recipients(url) == ["hr_host"], "once, and nobody else"
+            headers = await bearer(gateway, "hr_host")
+            for lang, title in (
+                ("zh_CN", "借用的周转编制即将到期"),
+                ("en", "Borrowed posts fall due soon"),
+            ):
+                response = await gateway.get(
+                    "/api/notifications/v1", headers=headers, params={"lang": lang}
+                )
+                (notification,) = response.json()["data"]
+                assert notification["title"] == title
+            assert "2 borrowed established posts fall due on 2026-12-20" in notification["body"]
+            assert notification["link"] == f"/pool/loans/{falling_due.loan_id}"
+
+    async def test_a_disabled_webhook_endpoint_reaches_city_hr(
+        self, make_database, own_nats, identity, bus
+    ):
+        url = await make_database("gateway")
+        for username, role in (("cityhr1", "city_hr"), ("cityhr2", "city_hr")):
+            await add_user(url, username, role)
+        # Outsiders: another city-wide role, and HR of a district.
+        await add_user(url, "commission1", "staffing_commission")
+        await add_user(url, "hr_host", "district_hr", district_id=DISTRICT)
+        settings = gateway_settings(
+            identity, url, consume_events=True, common=identity.common(own_nats.url)
+        )
+        async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+            disabled = WebhookDisabled(
+                endpoint_id=uuid.uuid4(),
+                partner_id="partner:site",
+                host="hooks.example.com",
+                reason="delivery d failed 4 times over 2.0 hours; last error: HTTP 500",
+            )
+            await publish(bus, Envelope.wrap(disabled, source="talent", subject="webhook"))
+            await consumed(bus, "TALENT", 1)
+
+            assert await recipients(url) == ["cityhr1", "cityhr2"], "city HR and nobody else"
+            assert await titles(gateway, "cityhr2", lang="en") == [
+                "A partner's webhook endpoint was disabled"
+            ]
+            headers = await bearer(gateway, "cityhr1")
+            response = await gateway.get("/api/notifications/v1", headers=headers)
+            (notification,) = response.json()["data"]
+            assert notification["title"] == "合作方的 Webhook 地址已停用"
+            assert "hooks.example.com" in notification["body"]
+            assert "HTTP 500" in notification["body"]
+            assert notification["link"] == f"/talent/webhooks?endpoint={disabled.endpoint_id}"
 
 
 @pytest.mark.nats

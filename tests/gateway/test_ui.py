@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import httpx
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
+from common.db import Database, utcnow
 from gateway.app import create_app
+from gateway.models import Notification, User
 from tests.gateway.support import PASSWORD, add_user, gateway_settings
 from tests.support import Identity, running
 
@@ -110,6 +114,155 @@ class TestLanguage:
     async def test_an_unknown_language_is_ignored(self, client):
         await client.get("/lang/xx")
         assert '<html lang="zh-CN">' in (await client.get("/login")).text
+
+
+async def notify(database_url: str, username: str, title: str, link: str) -> None:
+    """A notification for `username`, as the rules would make it from an event."""
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            user = (
+                await session.execute(select(User).where(User.username == username))
+            ).scalar_one()
+            session.add(
+                Notification(
+                    recipient_id=user.id,
+                    event_id=str(uuid.uuid4()),
+                    kind="application_submitted",
+                    title_zh=title,
+                    title_en="A new application to the staffing pool",
+                    body_zh="申请 2 个编制",
+                    body_en="2 established posts requested",
+                    link=link,
+                    created_at=utcnow(),
+                )
+            )
+    finally:
+        await db.dispose()
+
+
+def badge(html: str) -> str:
+    found = re.search(r'data-testid="unread-count"[^>]*>([^<]*)<', html)
+    assert found, "no unread badge in the header"
+    return found.group(1)
+
+
+async def csrf(client: httpx.AsyncClient) -> str:
+    token: str = (await client.get("/ui/me")).json()["csrf_token"]
+    return token
+
+
+class TestInbox:
+    async def test_the_header_counts_unread_notifications_on_every_page(self, client, database_url):
+        await log_in(client)
+        assert badge((await client.get("/inbox")).text) == "0"
+        await notify(database_url, "cityhr", "新的周转池用编申请", "/pool/applications/x")
+        page = await client.get("/inbox")
+        assert badge(page.text) == "1"
+        assert "新的周转池用编申请" in page.text
+        assert 'data-stream="/api/notifications/v1/stream"' in page.text
+
+    async def test_the_inbox_is_in_the_users_language(self, client, database_url):
+        await log_in(client)
+        await notify(database_url, "cityhr", "新的周转池用编申请", "/pool/applications/x")
+        await client.get("/lang/en")
+        page = (await client.get("/inbox")).text
+        assert "A new application to the staffing pool" in page
+        assert "Mark all as read" in page
+
+    async def test_mark_read_and_mark_all_read(self, client, database_url):
+        await log_in(client)
+        for _ in range(3):
+            await notify(database_url, "cityhr", "新的周转池用编申请", "/pool/applications/x")
+        listed = await client.get("/api/notifications/v1")
+        first = listed.json()["data"][0]["id"]
+        token = await csrf(client)
+        marked = await client.post(f"/inbox/{first}/read", data={"csrf_token": token})
+        assert marked.headers["location"] == "/inbox?done=read"
+        assert badge((await client.get("/inbox")).text) == "2"
+        await client.post("/inbox/read-all", data={"csrf_token": token})
+        assert badge((await client.get("/inbox")).text) == "0"
+
+    async def test_opening_a_notification_marks_it_read_and_goes_to_its_link(
+        self, client, database_url
+    ):
+        await log_in(client)
+        await notify(database_url, "cityhr", "新的周转池用编申请", "/pool/applications/abc")
+        first = (await client.get("/api/notifications/v1")).json()["data"][0]["id"]
+        opened = await client.post(f"/inbox/{first}/open", data={"csrf_token": await csrf(client)})
+        assert opened.headers["location"] == "/pool/applications/abc"
+        assert badge((await client.get("/inbox")).text) == "0"
+
+    async def test_a_form_without_the_token_marks_nothing(self, client, database_url):
+        await log_in(client)
+        await notify(database_url, "cityhr", "新的周转池用编申请", "/pool/applications/x")
+        refused = await client.post("/inbox/read-all", data={})
+        assert refused.status_code == 403
+        assert badge((await client.get("/inbox")).text) == "1"
+
+    async def test_mail_needs_an_address_and_the_error_is_beside_the_field(self, client):
+        await log_in(client)
+        token = await csrf(client)
+        refused = await client.post(
+            "/inbox/preferences", data={"csrf_token": token, "email_enabled": "on"}
+        )
+        assert refused.status_code == 422
+        assert 'data-field="email">开启邮件提醒前请先填写邮箱地址。' in refused.text
+        saved = await client.post(
+            "/inbox/preferences",
+            data={"csrf_token": token, "email_enabled": "on", "email": "hr@example.cn"},
+        )
+        assert saved.status_code == 303
+        prefs = (await client.get("/api/notifications/v1/preferences")).json()
+        assert prefs == {"email": "hr@example.cn", "email_enabled": True, "language": "zh_CN"}
+
+    async def test_a_bad_address_is_refused_beside_the_field_in_chinese(self, client):
+        await log_in(client)
+        refused = await client.post(
+            "/inbox/preferences",
+            data={"csrf_token": await csrf(client), "email": "not-an-address"},
+        )
+        assert refused.status_code == 422
+        assert 'data-field="email">格式不正确。' in refused.text
+        assert 'value="not-an-address"' in refused.text
+
+
+class TestAdministration:
+    async def test_city_hr_creates_and_disables_a_user(self, client):
+        await log_in(client)
+        token = await csrf(client)
+        created = await client.post(
+            "/users",
+            data={
+                "csrf_token": token,
+                "username": "auditor2",
+                "display_name": "审计员",
+                "password": "long-enough-password",
+                "role": "auditor",
+            },
+        )
+        assert created.status_code == 303, created.text[:500]
+        users = (await client.get("/api/auth/v1/users")).json()["data"]
+        made = next(u for u in users if u["username"] == "auditor2")
+        await client.post(f"/users/{made['id']}/disable", data={"csrf_token": token})
+        again = (await client.get(f"/api/auth/v1/users/{made['id']}")).json()
+        assert again["disabled"] is True
+
+    async def test_a_short_password_is_refused_beside_the_field(self, client):
+        await log_in(client)
+        refused = await client.post(
+            "/users",
+            data={
+                "csrf_token": await csrf(client),
+                "username": "someone",
+                "display_name": "某人",
+                "password": "short",
+                "role": "auditor",
+            },
+        )
+        assert refused.status_code == 422
+        assert 'data-field="password"' in refused.text
+        assert 'value="someone"' in refused.text
 
 
 def test_every_message_of_the_ui_is_translated_into_chinese():

@@ -4,8 +4,14 @@ backoff then a disabled endpoint with the reason, manual redelivery, and no SSRF
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
+from common.db import Database
+from contracts import Envelope
+from contracts.talent import WebhookDisabled
+from services.talent.models import WebhookEndpoint, messaging
+from services.talent.webhooks.service import announce_disabled
 from services.talent.webhooks.targets import TargetRefused, check_target
 from tests.support import eventually
 from tests.talent.support import Receiver, partner, talent
@@ -20,6 +26,14 @@ async def register(api, url: str, *types: str) -> dict:  # type: ignore[no-untyp
     return await api.ok(  # type: ignore[no-any-return]
         "POST", "/v1/webhooks", SITE, json={"url": url, "event_types": list(types)}
     )
+
+
+async def disabled_events(db: Database) -> list[Envelope]:
+    """The `talent.webhook.disabled` events in the outbox."""
+    table = messaging.outbox
+    stmt = select(table.c.envelope).where(table.c.type == WebhookDisabled.event_type)
+    async with db.session(read_only=True) as session:
+        return [Envelope.model_validate_json(r) for r in (await session.execute(stmt)).scalars()]
 
 
 async def test_each_status_change_arrives_signed(make_database, own_nats, identity):
@@ -71,7 +85,7 @@ async def test_failures_back_off_then_disable_the_endpoint_and_redelivery_works(
             webhook_retry_seconds=(0.05, 0.1, 0.2),
         ) as api,
     ):
-        hook = await register(api, site.url, "application.status_changed")
+        hook = await register(api, f"{site.url}?token=partner-secret", "application.status_changed")
         posting = await api.posting()
         candidate = await api.candidate(SITE)
         await api.application(SITE, candidate["id"], posting["id"])
@@ -84,6 +98,16 @@ async def test_failures_back_off_then_disable_the_endpoint_and_redelivery_works(
         endpoint = await api.ok("GET", f"/v1/webhooks/{hook['id']}", SITE)
         assert "failed 4 times" in endpoint["disabled_reason"]
         assert "HTTP 500" in endpoint["disabled_reason"]
+        (event,) = await disabled_events(api.db)
+        assert event.subject == hook["id"]
+        assert event.data == {
+            "endpoint_id": hook["id"],
+            "partner_id": SITE.sub,
+            "host": "127.0.0.1",
+            "reason": endpoint["disabled_reason"],
+        }
+        assert "partner-secret" not in event.model_dump_json()
+        assert hook["secret"] not in event.model_dump_json()
         (delivery,) = (await api.ok("GET", f"/v1/webhooks/{hook['id']}/deliveries", SITE))["data"]
         assert (delivery["status"], delivery["attempts"]) == ("failed", 4)
         assert delivery["last_status_code"] == 500
@@ -126,6 +150,27 @@ async def test_deliveries_queued_while_down_go_out_after_a_restart(
                 return len(site.received) == 1
 
             await eventually(sent)
+
+
+async def test_the_disabled_event_names_the_host_and_not_the_url(make_database):
+    db = Database(await make_database("talent"))
+    url = "https://hooks.example.com/in/tok-123?sig=abc"
+    endpoint = WebhookEndpoint(
+        partner_id=SITE.sub,
+        url=url,
+        event_types=["posting.opened"],
+        secret_enc="sealed",
+        disabled_reason=f"delivery d failed 4 times; last error: refused: {url} is odd",
+    )
+    try:
+        async with db.session() as session:
+            await announce_disabled(session, endpoint)
+        (event,) = await disabled_events(db)
+    finally:
+        await db.dispose()
+    assert event.data["host"] == "hooks.example.com"
+    assert event.data["reason"].endswith("refused: hooks.example.com is odd")
+    assert "tok-123" not in event.model_dump_json() and "sig=abc" not in event.model_dump_json()
 
 
 class TestTargets:

@@ -190,3 +190,21 @@ async def repay(loan_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
             page, "loans", errors=explain(problem, page._), error_for=loan_id, code=problem.status
         )
     return page.redirect("/pool?tab=loans", done="repaid")
+
+
+@router.get("/pool/applications/{application_id}")
+async def application_detail(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """One application to the pool: what was asked, the forecast, the decision."""
+    page.require(HR_ROLES)
+    found = await page.api.get("staffing", f"/v1/pool-applications/{application_id}")
+    names = await unit_names(page, {found["unit_id"]})
+    return page.html("pool_item.html", entry=found, item_kind="application", names=names)
+
+
+@router.get("/pool/loans/{loan_id}")
+async def loan_detail(loan_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """One loan from the pool: what is still outstanding and when it falls due."""
+    page.require(HR_ROLES)
+    found = await page.api.get("staffing", f"/v1/loans/{loan_id}")
+    names = await unit_names(page, {found["unit_id"]})
+    return page.html("pool_item.html", entry=found, item_kind="loan", names=names)

@@ -135,11 +135,11 @@ async def confirm_lesson(lesson_id: str, page: Annotated[Page, Depends(signed_in
 
 
 @router.get("/school/timetable")
-async def school_timetable(page: Annotated[Page, Depends(signed_in)]) -> Any:
+async def school_timetable(page: Annotated[Page, Depends(signed_in)], on: str = "") -> Any:
     """The shared teachers our school hosts this week."""
     page.require(SCHOOL)
     unit = str(page.user.unit_id)
-    found = await page.api.get_or_none("sharing", f"/v1/schools/{unit}/timetable")
+    found = await page.api.get_or_none("sharing", f"/v1/schools/{unit}/timetable", on=on or None)
     cells = (found or {"cells": []})["cells"]
     names = await unit_names(page, {unit})
     return page.html(
@@ -149,4 +149,5 @@ async def school_timetable(page: Annotated[Page, Depends(signed_in)]) -> Any:
         names=names,
         weekdays=WEEKDAYS,
         periods=PERIODS,
+        on=on,
     )

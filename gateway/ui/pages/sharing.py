@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.pages.pool import unit_names
-from gateway.ui.session import HR_ROLES, Page, signed_in
+from gateway.ui.pages.units import district_options
+from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
 
 router = APIRouter()
 WEEKDAYS = range(1, 6)
@@ -69,8 +70,33 @@ async def request_view(
 
 @router.get("/sharing/requests/{request_id}")
 async def request_detail(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    if page.role == "school_admin":
+        return page.redirect("/school/request")
     page.require(HR_ROLES)
     return await request_view(page, request_id)
+
+
+@router.post("/sharing/requests/{request_id}/approve")
+async def approve_request(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The district approves a school's request, which opens it for matching (区县审批)."""
+    page.require(HR_ROLES)
+    try:
+        await page.api.post("sharing", f"/v1/requests/{request_id}/approve")
+    except ApiProblem as problem:
+        return await request_view(page, request_id, explain(problem, page._), problem.status)
+    return page.redirect(f"/sharing/requests/{request_id}", done="approved")
+
+
+@router.get("/sharing/offers/{offer_id}")
+async def offer_link(offer_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Where a notification about an offer leads: the page on which each role acts on it."""
+    if page.role == "teacher":
+        return page.redirect(f"/teacher#offer-{offer_id}")
+    if page.role == "school_admin":
+        return page.redirect(f"/school/offers#offer-{offer_id}")
+    page.require(HR_ROLES)
+    offer = await page.api.get("sharing", f"/v1/offers/{offer_id}")
+    return page.redirect(f"/sharing/requests/{offer['request_id']}")
 
 
 @router.post("/sharing/requests/{request_id}/offers")
@@ -87,7 +113,7 @@ async def send_offer(request_id: str, page: Annotated[Page, Depends(signed_in)])
 
 @router.get("/sharing/settlements")
 async def settlements(page: Annotated[Page, Depends(signed_in)], month: str = "") -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_ROLES | {"teacher"})
     found = await page.api.get_or_none("sharing", "/v1/settlements", month=month, limit=200)
     return page.html(
         "settlements.html",
@@ -113,3 +139,88 @@ async def settlements_export(page: Annotated[Page, Depends(signed_in)], month: s
             )
         },
     )
+
+
+@router.get("/sharing/settlements/{settlement_id}")
+async def settlement_link(settlement_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """One settlement, as a notification links to it (the teacher's own, or HR's)."""
+    page.require(HR_ROLES | {"teacher"})
+    rows = await page.api.get_all("sharing", "/v1/settlements", cap=2000)
+    found = [r for r in rows if r.get("id") == settlement_id]
+    return page.html("settlements.html", settlements=found, available=True, month="")
+
+
+@router.get("/sharing/batches")
+async def batch_form(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(HR_ROLES)
+    return await batch_form_view(page)
+
+
+async def batch_form_view(page: Page, errors: FormErrors | None = None, code: int = 200) -> Any:
+    districts = await district_options(page) if page.role in CITY_ROLES else []
+    return page.html("sharing_batch_new.html", status=code, errors=errors, districts=districts)
+
+
+@router.post("/sharing/batches")
+async def propose_batch(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Match every open request of a term at once; the answer is a proposal to review."""
+    page.require(HR_ROLES)
+    district = page.value("district_id") or None
+    if page.role == "district_hr":
+        district = str(page.user.district_id)
+    body = {
+        "term_start": page.value("term_start") or None,
+        "term_end": page.value("term_end") or None,
+        "district_id": district,
+    }
+    try:
+        batch = await page.api.post("sharing", "/v1/batch-matches", body)
+    except ApiProblem as problem:
+        return await batch_form_view(page, explain(problem, page._), problem.status)
+    return page.redirect(f"/sharing/batches/{batch['id']}", done="proposed")
+
+
+@router.get("/sharing/batches/{batch_id}")
+async def batch_review(
+    batch_id: str, page: Annotated[Page, Depends(signed_in)], made: int = -1, skipped: int = -1
+) -> Any:
+    """The proposal: each request with the teacher it would get, and the figures beside."""
+    page.require(HR_ROLES)
+    batch = await page.api.get("sharing", f"/v1/batch-matches/{batch_id}")
+    proposals = batch["proposals"]
+    requests, teachers = await asyncio.gather(
+        asyncio.gather(
+            *(page.api.get_or_none("sharing", f"/v1/requests/{p['request_id']}") for p in proposals)
+        ),
+        asyncio.gather(
+            *(page.api.get_or_none("sharing", f"/v1/teachers/{p['teacher_id']}") for p in proposals)
+        ),
+    )
+    by_request = {r["id"]: r for r in requests if r}
+    by_teacher = {t["id"]: t for t in teachers if t}
+    units = {r["unit_id"] for r in by_request.values()} | {
+        t["unit_id"] for t in by_teacher.values()
+    }
+    names = await unit_names(page, units)
+    return page.html(
+        "sharing_batch.html",
+        batch=batch,
+        proposals=proposals,
+        requests=by_request,
+        teachers=by_teacher,
+        names=names,
+        made=made,
+        skipped=skipped,
+    )
+
+
+@router.post("/sharing/batches/{batch_id}/offers")
+async def batch_offers(batch_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Turn the whole proposal into offers in one step."""
+    page.require(HR_ROLES)
+    try:
+        result = await page.api.post("sharing", f"/v1/batch-matches/{batch_id}/offers")
+    except ApiProblem as problem:
+        return page.redirect_with_error(f"/sharing/batches/{batch_id}", explain(problem, page._))
+    made, skipped = len(result["offer_ids"]), len(result["skipped"])
+    return page.redirect(f"/sharing/batches/{batch_id}?made={made}&skipped={skipped}")

@@ -1,7 +1,251 @@
-"""Pages of the talent area."""
+"""The talent pool (人才库): postings and their posts, masked candidates, the pipeline board,
+partner clients with their keys, and the webhook delivery log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from gateway.ui.client import ApiProblem
+from gateway.ui.forms import FormErrors, explain, invalid
+from gateway.ui.pages.pool import unit_names
+from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
 
 router = APIRouter()
+PIPELINE = ("applied", "screened", "exam", "interview", "assessment", "offered", "hired")
+EXITS = ("rejected", "withdrawn")
+#: Moves that end an application or hire someone: the UI asks before making them.
+FINAL = frozenset({"hired", *EXITS})
+#: Roles the talent service lets see a candidate's personal fields whole.
+REVEALERS = frozenset({"city_hr", "district_hr"})
+MOVERS = frozenset({"city_hr", "district_hr"})
+PARTNER_SCOPES = (
+    "postings:read",
+    "candidates:write",
+    "applications:write",
+    "applications:read",
+    "webhooks:manage",
+)
+POSTING_STATUSES = ("draft", "pending_quota", "open", "blocked", "closed")
+
+
+def legal_moves(status: str) -> tuple[str, ...]:
+    """The statuses an application may move to next: one step on, or out."""
+    if status in (*EXITS, "hired", "onboarded"):
+        return ()
+    return (PIPELINE[PIPELINE.index(status) + 1], *EXITS)
+
+
+@router.get("/talent")
+async def postings(
+    page: Annotated[Page, Depends(signed_in)], status: str = "", cursor: str = ""
+) -> Any:
+    page.require(HR_ROLES)
+    found = await page.api.get(
+        "talent", "/v1/postings", status=status or None, cursor=cursor, limit=100
+    )
+    names = await unit_names(page, {p["unit_id"] for p in found["data"]})
+    return page.html(
+        "talent_postings.html",
+        postings=found["data"],
+        next_cursor=found.get("next_cursor"),
+        names=names,
+        status_filter=status,
+        statuses=POSTING_STATUSES,
+    )
+
+
+async def posting_view(
+    page: Page, posting_id: str, errors: FormErrors | None = None, code: int = 200
+) -> Any:
+    posting, applications = await asyncio.gather(
+        page.api.get("talent", f"/v1/postings/{posting_id}"),
+        page.api.get_all("talent", "/v1/applications", posting_id=posting_id, cap=1000),
+    )
+    people = await asyncio.gather(
+        *(
+            page.api.get_or_none("talent", f"/v1/candidates/{a['candidate_id']}")
+            for a in applications
+        )
+    )
+    board: dict[str, list[dict[str, Any]]] = {s: [] for s in (*PIPELINE, *EXITS)}
+    for application in applications:
+        board.setdefault(application["status"], []).append(application)
+    names = await unit_names(page, {posting["unit_id"]})
+    return page.html(
+        "talent_posting.html",
+        status=code,
+        posting=posting,
+        board=board,
+        candidates={c["id"]: c for c in people if c},
+        moves=legal_moves,
+        final=FINAL,
+        may_move=page.role in MOVERS,
+        names=names,
+        errors=errors,
+    )
+
+
+@router.get("/talent/postings/{posting_id}")
+async def posting_detail(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(HR_ROLES)
+    return await posting_view(page, posting_id)
+
+
+@router.post("/talent/applications/{application_id}/move")
+async def move_application(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Move an application one legal step on the board; the service checks it again."""
+    page.require(MOVERS)
+    posting_id = page.value("posting_id")
+    body = {"to": page.value("to"), "note": page.value("note") or None}
+    try:
+        await page.api.post("talent", f"/v1/applications/{application_id}/transitions", body)
+    except ApiProblem as problem:
+        return await posting_view(page, posting_id, explain(problem, page._), problem.status)
+    return page.redirect(f"/talent/postings/{posting_id}", done="moved")
+
+
+@router.get("/talent/candidates")
+async def candidates(page: Annotated[Page, Depends(signed_in)], cursor: str = "") -> Any:
+    page.require(HR_ROLES)
+    found = await page.api.get("talent", "/v1/candidates", cursor=cursor, limit=100)
+    return page.html(
+        "talent_candidates.html",
+        candidates=found["data"],
+        next_cursor=found.get("next_cursor"),
+    )
+
+
+async def candidate_view(
+    page: Page,
+    candidate_id: str,
+    whole: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    code: int = 200,
+) -> Any:
+    masked = whole or await page.api.get("talent", f"/v1/candidates/{candidate_id}")
+    applications = await page.api.get_all(
+        "talent", "/v1/applications", candidate_id=candidate_id, cap=200
+    )
+    return page.html(
+        "talent_candidate.html",
+        status=code,
+        candidate=masked,
+        whole=whole is not None,
+        may_reveal=page.role in REVEALERS,
+        applications=applications,
+        errors=errors,
+    )
+
+
+@router.get("/talent/candidates/{candidate_id}")
+async def candidate_detail(candidate_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(HR_ROLES)
+    return await candidate_view(page, candidate_id)
+
+
+@router.post("/talent/candidates/{candidate_id}/reveal")
+async def reveal_candidate(candidate_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The personal fields whole, for this answer only; the service records who looked and why."""
+    page.require(REVEALERS)
+    purpose = page.value("purpose")
+    if not purpose:
+        errors = invalid(page._, purpose=page._("Say why you need to see it."))
+        return await candidate_view(page, candidate_id, errors=errors, code=422)
+    try:
+        whole = await page.api.get(
+            "talent", f"/v1/candidates/{candidate_id}", reveal="true", purpose=purpose
+        )
+    except ApiProblem as problem:
+        return await candidate_view(
+            page, candidate_id, errors=explain(problem, page._), code=problem.status
+        )
+    return await candidate_view(page, candidate_id, whole=whole)
+
+
+async def partners_view(
+    page: Page,
+    *,
+    errors: FormErrors | None = None,
+    new_key: dict[str, Any] | None = None,
+    key_for: str = "",
+    code: int = 200,
+) -> Any:
+    found = await page.api.own("GET", "/api/auth/v1/partners", limit=200)
+    partners = found["data"]
+    keys = await asyncio.gather(
+        *(page.api.own("GET", f"/api/auth/v1/partners/{p['id']}/keys") for p in partners)
+    )
+    return page.html(
+        "talent_partners.html",
+        status=code,
+        partners=partners,
+        keys={p["id"]: k["data"] for p, k in zip(partners, keys, strict=True)},
+        scopes=PARTNER_SCOPES,
+        errors=errors,
+        new_key=new_key,
+        key_for=key_for,
+    )
+
+
+@router.get("/talent/partners")
+async def partners(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require({"city_hr"})
+    return await partners_view(page)
+
+
+@router.post("/talent/partners")
+async def create_partner(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Register a partner client (such as the recruitment site) with its scopes."""
+    page.require({"city_hr"})
+    body = {"name": page.value("name"), "scopes": page.values("scopes")}
+    try:
+        await page.api.own("POST", "/api/auth/v1/partners", body)
+    except ApiProblem as problem:
+        return await partners_view(page, errors=explain(problem, page._), code=problem.status)
+    return page.redirect("/talent/partners", done="partner")
+
+
+@router.post("/talent/partners/{client_id}/keys")
+async def issue_key(client_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A new key, shown in this answer only: it is never stored and never shown again."""
+    page.require({"city_hr"})
+    try:
+        created = await page.api.own(
+            "POST", f"/api/auth/v1/partners/{client_id}/keys", {"label": page.value("label")}
+        )
+    except ApiProblem as problem:
+        return await partners_view(
+            page, errors=explain(problem, page._), key_for=client_id, code=problem.status
+        )
+    return await partners_view(page, new_key=created, key_for=client_id)
+
+
+@router.post("/talent/partners/{client_id}/keys/{key_id}/revoke")
+async def revoke_key(client_id: str, key_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require({"city_hr"})
+    await page.api.own("DELETE", f"/api/auth/v1/partners/{client_id}/keys/{key_id}")
+    return page.redirect("/talent/partners", done="saved")
+
+
+@router.get("/talent/webhooks")
+async def webhooks(page: Annotated[Page, Depends(signed_in)], endpoint: str = "") -> Any:
+    """Webhook endpoints and the delivery log of one of them."""
+    page.require(CITY_ROLES | {"auditor"})
+    found = await page.api.get_or_none("talent", "/v1/webhooks", limit=100)
+    endpoints = (found or {"data": []})["data"]
+    chosen = endpoint or (endpoints[0]["id"] if endpoints else "")
+    deliveries = None
+    if chosen:
+        deliveries = await page.api.get_or_none(
+            "talent", f"/v1/webhooks/{chosen}/deliveries", limit=200
+        )
+    return page.html(
+        "talent_webhooks.html",
+        available=found is not None,
+        endpoints=endpoints,
+        chosen=chosen,
+        deliveries=(deliveries or {"data": []})["data"],
+    )

@@ -52,12 +52,12 @@ async def answer_offer(offer_id: str, page: Annotated[Page, Depends(signed_in)])
 
 
 @router.get("/teacher/timetable")
-async def my_timetable(page: Annotated[Page, Depends(signed_in)]) -> Any:
+async def my_timetable(page: Annotated[Page, Depends(signed_in)], on: str = "") -> Any:
     page.require(TEACHER)
     found = None
     if page.user.teacher_id:
         found = await page.api.get_or_none(
-            "sharing", f"/v1/teachers/{page.user.teacher_id}/timetable"
+            "sharing", f"/v1/teachers/{page.user.teacher_id}/timetable", on=on or None
         )
     cells = (found or {"cells": []})["cells"]
     names = await unit_names(page, {c["unit_id"] for c in cells})
@@ -68,6 +68,7 @@ async def my_timetable(page: Annotated[Page, Depends(signed_in)]) -> Any:
         names=names,
         weekdays=WEEKDAYS,
         periods=PERIODS,
+        on=on,
     )
 
 

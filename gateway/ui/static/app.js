@@ -12,8 +12,67 @@ document.addEventListener("submit", (event) => {
   const busy = form.querySelector("[data-busy]");
   if (busy) {
     busy.hidden = false;
+    form.setAttribute("aria-busy", "true");
+    // Disabled after this tick, so the clicked button's own value is still sent.
+    setTimeout(() => form.querySelectorAll("button").forEach((b) => { b.disabled = true; }), 0);
   }
 });
+
+function showUnread(count) {
+  document.querySelectorAll("[data-unread]").forEach((badge) => {
+    badge.textContent = String(count);
+    badge.classList.toggle("zero", count === 0);
+  });
+}
+
+function toast(item) {
+  const box = document.querySelector("[data-toasts]");
+  if (!box) {
+    return;
+  }
+  const note = document.createElement("a");
+  note.className = "toast";
+  note.href = item.link || "/inbox";
+  const title = document.createElement("strong");
+  title.textContent = item.title;
+  const body = document.createElement("span");
+  body.textContent = item.body;
+  note.append(title, body);
+  box.append(note);
+  setTimeout(() => note.remove(), 8000);
+}
+
+function addToInbox(item) {
+  const list = document.querySelector("[data-inbox]");
+  if (!list || list.querySelector(`[data-id="${item.id}"]`)) {
+    return;
+  }
+  const row = document.createElement("li");
+  row.className = "unread";
+  row.dataset.id = item.id;
+  row.dataset.testid = "notification";
+  const link = document.createElement("a");
+  link.href = item.link;
+  link.textContent = item.title;
+  const body = document.createElement("p");
+  body.textContent = item.body;
+  row.append(link, body);
+  list.prepend(row);
+  const empty = document.querySelector("[data-inbox-empty]");
+  if (empty) {
+    empty.remove();
+  }
+}
+
+function startNotifications(link) {
+  const source = new EventSource(link.dataset.stream);
+  source.addEventListener("unread", (message) => showUnread(JSON.parse(message.data).unread));
+  source.addEventListener("notification", (message) => {
+    const item = JSON.parse(message.data);
+    addToInbox(item);
+    toast(item);
+  });
+}
 
 function startEvents(list) {
   const status = document.querySelector("[data-live-status]");
@@ -41,5 +100,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const list = document.querySelector("[data-events]");
   if (list) {
     startEvents(list);
+  }
+  const inbox = document.querySelector("[data-stream]");
+  if (inbox) {
+    startNotifications(inbox);
   }
 });

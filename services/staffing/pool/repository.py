@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
@@ -86,6 +86,27 @@ async def lock_unannounced_overdue(session: AsyncSession, today: date) -> list[L
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def lock_unannounced_falling_due(
+    session: AsyncSession, today: date, until: date
+) -> list[tuple[Loan, uuid.UUID | None]]:
+    """Open loans due from `today` to `until` not yet announced as such, with their district."""
+    district = case((Unit.kind == "district", Unit.id), else_=Unit.district_id)
+    stmt = (
+        select(Loan, district)
+        .join(Unit, Unit.id == Loan.unit_id)
+        .where(
+            Loan.outstanding > 0,
+            Loan.due_date >= today,
+            Loan.due_date <= until,
+            Loan.falling_due_announced_at.is_(None),
+        )
+        .order_by(Loan.due_date, Loan.id)
+        .limit(500)
+        .with_for_update(of=Loan, skip_locked=True)
+    )
+    return [(loan, district_id) for loan, district_id in await session.execute(stmt)]
 
 
 async def pool_figures(session: AsyncSession, quota_type: str, today: date) -> tuple[int, int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from common.errors import Conflict, InvalidInput, NotFound
 from contracts.staffing import (
     ApplicationDecided,
     ApplicationSubmitted,
+    LoanDueApproached,
     LoanGranted,
     LoanOverdue,
     LoanRepaid,
@@ -337,3 +338,26 @@ async def announce_overdue(session: AsyncSession, today: date) -> int:
         )
     await session.flush()
     return len(loans)
+
+
+async def announce_falling_due(session: AsyncSession, today: date, within_days: int) -> int:
+    """Announce loans with posts outstanding due within `within_days`, once each (将到期)."""
+    rows = await repository.lock_unannounced_falling_due(
+        session, today, today + timedelta(days=within_days)
+    )
+    for loan, district_id in rows:
+        loan.falling_due_announced_at = utcnow()
+        await outbox.add(
+            session,
+            LoanDueApproached(
+                loan_id=loan.id,
+                unit_id=loan.unit_id,
+                district_id=district_id,
+                quota_type=loan.quota_type,
+                outstanding=loan.outstanding,
+                due_date=loan.due_date,
+            ),
+            subject=str(loan.id),
+        )
+    await session.flush()
+    return len(rows)

@@ -111,15 +111,21 @@ class Deliverer:
     async def _record(self, session, results: list[Result]) -> None:  # type: ignore[no-untyped-def]
         now = utcnow()
         by_id = {r.delivery_id: r for r in results}
-        for delivery in await repository.lock_deliveries(session, list(by_id)):
+        deliveries = await repository.lock_deliveries(session, list(by_id))
+        # Locked, so that of two replicas failing one endpoint's last retries only one disables
+        # it and announces that.
+        endpoints = await repository.lock_endpoints(
+            session, sorted({d.endpoint_id for d in deliveries if by_id[d.id].error is not None})
+        )
+        for delivery in deliveries:
             result = by_id[delivery.id]
             if result.error is None:
                 service.record_success(delivery, result.status_code or 200, now)
                 continue
-            endpoint = await repository.endpoint(session, delivery.endpoint_id)
+            endpoint = endpoints.get(delivery.endpoint_id)
             if endpoint is None:
                 continue
-            service.record_failure(
+            disabled = service.record_failure(
                 delivery,
                 endpoint,
                 result.status_code,
@@ -127,7 +133,8 @@ class Deliverer:
                 now,
                 self.settings.webhook_retry_seconds,
             )
-            if endpoint.disabled_at == now:
+            if disabled:
                 log.warning(
                     "webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason
                 )
+                await service.announce_disabled(session, endpoint)

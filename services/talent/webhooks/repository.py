@@ -79,3 +79,19 @@ async def lock_deliveries(
         .execution_options(populate_existing=True)
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+async def lock_endpoints(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, WebhookEndpoint]:
+    """Lock endpoints in id order, so that replicas recording failures never deadlock."""
+    if not ids:
+        return {}
+    stmt = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(WebhookEndpoint.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {e.id: e for e in (await session.execute(stmt)).scalars()}

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,8 @@ from common.auth import Principal
 from common.db import utcnow
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contracts.base import Envelope
-from services.talent.models import WebhookDelivery, WebhookEndpoint
+from contracts.talent import WebhookDisabled
+from services.talent.models import WebhookDelivery, WebhookEndpoint, outbox
 from services.talent.pii import PiiCipher
 from services.talent.webhooks import repository
 from services.talent.webhooks.schemas import WebhookCreate, WebhookUpdate
@@ -181,21 +183,40 @@ def record_failure(
     error: str,
     at: datetime,
     schedule: Sequence[float],
-) -> None:
-    """Schedule the next try by `schedule`; after the last, fail and disable the endpoint."""
+) -> bool:
+    """Schedule the next try by `schedule`; after the last, fail and disable the endpoint (True)."""
     delivery.attempts += 1
     delivery.last_attempt_at = at
     delivery.last_status_code, delivery.last_error = status_code, error[:1000]
     if delivery.attempts <= len(schedule):
         delivery.next_attempt_at = at + timedelta(seconds=schedule[delivery.attempts - 1])
-        return
+        return False
     delivery.status, delivery.next_attempt_at = "failed", None
-    if endpoint.disabled_at is None:
-        endpoint.disabled_at = at
-        endpoint.disabled_reason = (
-            f"delivery {delivery.id} failed {delivery.attempts} times over "
-            f"{_span(schedule)}; last error: {error[:300]}"
-        )
+    if endpoint.disabled_at is not None:
+        return False
+    endpoint.disabled_at = at
+    endpoint.disabled_reason = (
+        f"delivery {delivery.id} failed {delivery.attempts} times over "
+        f"{_span(schedule)}; last error: {error[:300]}"
+    )
+    return True
+
+
+async def announce_disabled(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    """Tell city HR, through the outbox, that an endpoint was disabled and why."""
+    host = urlsplit(endpoint.url).hostname or "?"
+    # The path and query may carry a partner's token: the event names the host alone.
+    reason = (endpoint.disabled_reason or "").replace(endpoint.url, host)
+    await outbox.add(
+        session,
+        WebhookDisabled(
+            endpoint_id=endpoint.id,
+            partner_id=endpoint.partner_id,
+            host=host,
+            reason=reason[:2000],
+        ),
+        subject=str(endpoint.id),
+    )
 
 
 def _span(schedule: Sequence[float]) -> str:
