@@ -32,6 +32,7 @@ EVENT_TEXT = {
     "staffing.application.decided": N_("Pool application decided"),
     "staffing.loan.granted": N_("Loan granted from the pool"),
     "staffing.loan.overdue": N_("Loan overdue"),
+    "staffing.loan.due_approached": N_("Loan falling due"),
     "staffing.loan.repaid": N_("Loan repaid"),
     "staffing.pool.deposited": N_("Posts deposited into the pool"),
     "staffing.quota.adjusted": N_("Approved posts adjusted"),
@@ -64,6 +65,7 @@ EVENT_TEXT = {
     "talent.application.status_changed": N_("Application moved in the pipeline"),
     "talent.candidate.hired": N_("Candidate hired"),
     "talent.candidate.erased": N_("Candidate's personal data erased"),
+    "talent.webhook.disabled": N_("Webhook endpoint disabled"),
 }
 
 
