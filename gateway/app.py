@@ -146,6 +146,36 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     return app
 
 
+async def _readiness(request: Request, *, upstreams: bool) -> dict[str, object]:
+    clients: Upstreams = request.app.state.upstreams
+    db: Database = request.app.state.db
+
+    async def check(name: str, client: httpx.AsyncClient) -> tuple[str, bool]:
+        try:
+            response = await client.get("/readyz", timeout=2)
+            return name, response.status_code == 200
+        except httpx.HTTPError:
+            return name, False
+
+    async def database() -> tuple[str, bool]:
+        try:
+            await asyncio.wait_for(db.ping(), timeout=2)
+            return "database", True
+        except Exception:
+            return "database", False
+
+    checks = [database()]
+    if upstreams:
+        checks += [check(n, c) for n, c in clients.clients.items()]
+    results = dict(await asyncio.gather(*checks))
+    if not all(results.values()):
+        down = ", ".join(sorted(n for n, ok in results.items() if not ok))
+        raise ServiceUnavailable(
+            f"not ready: {down}", headers={"Retry-After": "2"}, extra={"services": results}
+        )
+    return {"status": "ready", "services": results}
+
+
 def _health_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -155,32 +185,14 @@ def _health_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> dict[str, object]:
-        upstreams: Upstreams = request.app.state.upstreams
-        db: Database = request.app.state.db
+        """The gateway can serve: its database answers. A service that is down gets 503s on its
+        own routes only, so one service never takes every other one out of rotation."""
+        return await _readiness(request, upstreams=False)
 
-        async def check(name: str, client: httpx.AsyncClient) -> tuple[str, bool]:
-            try:
-                response = await client.get("/readyz", timeout=2)
-                return name, response.status_code == 200
-            except httpx.HTTPError:
-                return name, False
-
-        async def database() -> tuple[str, bool]:
-            try:
-                await asyncio.wait_for(db.ping(), timeout=2)
-                return "database", True
-            except Exception:
-                return "database", False
-
-        results = dict(
-            await asyncio.gather(database(), *(check(n, c) for n, c in upstreams.clients.items()))
-        )
-        if not all(results.values()):
-            down = ", ".join(sorted(n for n, ok in results.items() if not ok))
-            raise ServiceUnavailable(
-                f"not ready: {down}", headers={"Retry-After": "2"}, extra={"services": results}
-            )
-        return {"status": "ready", "services": results}
+    @router.get("/readyz/upstreams")
+    async def readyz_upstreams(request: Request) -> dict[str, object]:
+        """The gateway and every service behind it are ready (what `teacherpool up` waits for)."""
+        return await _readiness(request, upstreams=True)
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -223,7 +223,7 @@ def up(*, seed_demo: bool = True, scale: str = "demo") -> int:
                 start_process(name, logs, f"http://{settings.host}:{settings.port}/readyz")
             )
         children.append(
-            start_process("gateway", logs, f"http://{gateway.host}:{gateway.port}/readyz")
+            start_process("gateway", logs, f"http://{gateway.host}:{gateway.port}/readyz/upstreams")
         )
         wait_ready(children, READY_TIMEOUT)
         url = f"http://{gateway.host}:{gateway.port}"

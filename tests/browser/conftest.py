@@ -108,7 +108,7 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/readyz/upstreams", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -52,7 +52,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
         ready = False
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                if httpx.get(f"{gateway}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{gateway}/readyz/upstreams", timeout=1).status_code == 200:
                     ready = True
                     break
             except httpx.HTTPError:

@@ -100,6 +100,10 @@ async def test_a_service_that_is_down_gives_503_and_the_gateway_recovers(make_da
         assert int(down.headers["Retry-After"]) > 0
         assert "Traceback" not in down.text
         assert (await client.get("/healthz")).status_code == 200
+        # One service down keeps the gateway in rotation for every other service.
+        assert (await client.get("/readyz")).status_code == 200
+        all_ready = await client.get("/readyz/upstreams")
+        assert all_ready.status_code == 503 and "staffing" in all_ready.json()["detail"]
 
         with served(staffing_app(identity, staffing_url), port=port):
             back = await client.get("/api/staffing/v1/units", headers=hr)
