@@ -124,3 +124,34 @@ async def test_a_partner_key_reaches_no_staffing_route(make_database, own_nats, 
             assert response.status_code == 403 or response.json()["data"] == [], path
         hired = await client.post("/v1/staff", headers=key, json={})
         assert hired.status_code in (403, 422)
+
+
+async def test_city_hr_reads_every_delivery_log_and_changes_no_endpoint(
+    make_database, own_nats, identity
+):
+    city, auditor = principal("city_hr"), principal("auditor")
+    district_hr = principal("district_hr", district_id=DISTRICT)
+    async with (
+        Receiver() as site,
+        talent(identity, await make_database("talent"), own_nats.url) as api,
+    ):
+        hook = await api.ok(
+            "POST",
+            "/v1/webhooks",
+            THEIRS,
+            json={"url": site.url, "event_types": ["posting.opened"]},
+        )
+        for reader in (city, auditor):
+            listed = await api.ok("GET", "/v1/webhooks", reader)
+            assert [h["id"] for h in listed["data"]] == [hook["id"]]
+            assert (await api.call("GET", f"/v1/webhooks/{hook['id']}", reader)).status_code == 200
+            log = await api.call("GET", f"/v1/webhooks/{hook['id']}/deliveries", reader)
+            assert log.status_code == 200
+            assert "secret" not in (await api.ok("GET", f"/v1/webhooks/{hook['id']}", reader))
+        for method, body in (("PATCH", {"enabled": False}), ("DELETE", None)):
+            refused = await api.call(method, f"/v1/webhooks/{hook['id']}", city, json=body)
+            assert refused.status_code == 403, refused.text
+        assert (await api.call("GET", "/v1/webhooks", district_hr)).status_code == 403
+        assert (
+            await api.call("GET", f"/v1/webhooks/{hook['id']}/deliveries", district_hr)
+        ).status_code == 403

@@ -56,7 +56,7 @@ async def list_webhooks(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> WebhookPage:
-    """Your endpoints."""
+    """Your endpoints (every partner's, for city HR and the auditor)."""
     rows, next_cursor = await paginate(
         session,
         service.endpoints_of(principal),
@@ -74,7 +74,7 @@ async def get_webhook(
     endpoint_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> WebhookEndpoint:
     """One of your endpoints; `disabled_reason` says why it stopped."""
-    return await service.own_endpoint(session, principal, endpoint_id)
+    return await service.readable_endpoint(session, principal, endpoint_id)
 
 
 @router.patch("/{endpoint_id}", response_model=WebhookPublic)
@@ -110,7 +110,7 @@ async def list_deliveries(
     limit: Limit = DEFAULT_LIMIT,
 ) -> DeliveryPage:
     """The delivery log of one of your endpoints, oldest first."""
-    endpoint = await service.own_endpoint(session, principal, endpoint_id)
+    endpoint = await service.readable_endpoint(session, principal, endpoint_id)
     stmt = repository.deliveries_of(endpoint.id)
     if status:
         stmt = stmt.where(WebhookDelivery.status == status)

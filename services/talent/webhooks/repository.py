@@ -21,6 +21,10 @@ async def delivery(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDeli
     return await session.get(WebhookDelivery, delivery_id)
 
 
+def all_endpoints() -> Select[Any]:
+    return select(WebhookEndpoint)
+
+
 def endpoints_of(partner_id: str) -> Select[Any]:
     return select(WebhookEndpoint).where(WebhookEndpoint.partner_id == partner_id)
 

@@ -87,7 +87,27 @@ async def own_endpoint(
     return endpoint
 
 
+#: Who may read every partner's endpoints and delivery log (and redeliver): the operators.
+OPERATORS = frozenset({"city_hr", "auditor"})
+
+
+async def readable_endpoint(
+    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID
+) -> WebhookEndpoint:
+    """An endpoint the caller may read: its own as a partner, any as city HR or auditor."""
+    if principal.kind == "partner":
+        return await own_endpoint(session, principal, endpoint_id)
+    if principal.role not in OPERATORS:
+        raise Forbidden("webhooks belong to partner clients")
+    endpoint = await repository.endpoint(session, endpoint_id)
+    if endpoint is None:
+        raise NotFound("no such webhook endpoint")
+    return endpoint
+
+
 def endpoints_of(principal: Principal) -> Any:
+    if principal.kind != "partner" and principal.role in OPERATORS:
+        return repository.all_endpoints()
     return repository.endpoints_of(_owner(principal))
 
 
@@ -127,7 +147,9 @@ async def redeliver(
     delivery = await repository.delivery(session, delivery_id)
     if delivery is None:
         raise NotFound("no such delivery of yours")
-    endpoint = await own_endpoint(session, principal, delivery.endpoint_id)
+    if principal.kind != "partner" and principal.role == "auditor":
+        raise Forbidden("the auditor reads and never changes")
+    endpoint = await readable_endpoint(session, principal, delivery.endpoint_id)
     if endpoint.disabled_at is not None:
         raise Conflict("the endpoint is disabled; enable it first (PATCH enabled=true)")
     delivery.status, delivery.attempts = "pending", 0
