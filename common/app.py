@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,7 +24,7 @@ from common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-BackgroundJob = Callable[[FastAPI], Awaitable[None]]
+BackgroundJob = Callable[[FastAPI], Coroutine[Any, Any, None]]
 
 
 @dataclass(slots=True)

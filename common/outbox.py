@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
@@ -127,7 +128,7 @@ class OutboxRelay:
             await self._mark(session, published)
         return len(published)
 
-    async def _publish(self, rows: list[Any]) -> list[str]:
+    async def _publish(self, rows: Sequence[Any]) -> list[str]:
         """Publish rows in order; stop at the first failure so order is kept for the retry."""
         js = self.bus.js
         tasks = [

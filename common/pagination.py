@@ -40,7 +40,7 @@ def _decode(cursor: str, columns: list[ColumnElement[Any]]) -> list[Any]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(columns):
             raise ValueError("shape")
-        values = []
+        values: list[Any] = []
         for column, value in zip(columns, raw, strict=True):
             python_type = column.type.python_type
             if python_type is datetime:
@@ -72,4 +72,4 @@ async def paginate(
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    return rows, _encode([getattr(last, column.key) for column in order_by])  # type: ignore[attr-defined]
+    return rows, _encode([getattr(last, str(column.key)) for column in order_by])  # type: ignore[attr-defined]

@@ -69,7 +69,11 @@ def unit_router(model: type[UnitProjectionFields]) -> APIRouter:
         """Units in your scope as this service knows them, by code."""
         stmt = select(model).where(unit_scope(principal, model.id, model.district_id))
         rows, next_cursor = await paginate(
-            session, stmt, order_by=[model.code, model.id], cursor=cursor, limit=limit
+            session,
+            stmt,
+            order_by=[model.code, model.id],  # type: ignore[list-item]
+            cursor=cursor,
+            limit=limit,
         )
         return Page(data=rows, next_cursor=next_cursor)
 
