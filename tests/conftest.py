@@ -29,10 +29,10 @@ def identity(session_dir: Path) -> Identity:
     return Identity(session_dir / "var" / "keys")
 
 
-@pytest.fixture(scope="session")
-def nats_server(session_dir: Path) -> Iterator[NatsServer]:
-    """One nats-server for the tests of this worker that do not kill it."""
-    server = NatsServer(session_dir / "nats-shared")
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server for this test alone: durable consumers never see another test's events."""
+    server = NatsServer(tmp_path / "nats-shared")
     server.start()
     yield server
     server.stop()
