@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -29,7 +29,7 @@ class Page(BaseModel, Generic[T]):
 
 def _encode(values: list[Any]) -> str:
     plain = [
-        v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+        v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, uuid.UUID) else v
         for v in values
     ]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
@@ -45,6 +45,8 @@ def _decode(cursor: str, columns: list[ColumnElement[Any]]) -> list[Any]:
             python_type = column.type.python_type
             if python_type is datetime:
                 values.append(datetime.fromisoformat(value))
+            elif python_type is date:
+                values.append(date.fromisoformat(value))
             elif python_type is uuid.UUID:
                 values.append(uuid.UUID(value))
             else:

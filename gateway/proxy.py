@@ -8,9 +8,10 @@ import logging
 import httpx
 from fastapi import Request, Response
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 
-from common.errors import NotFound, ServiceUnavailable
+from common.errors import DomainError, NotFound, ServiceUnavailable
 from common.observability import current_traceparent, request_id_var
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,15 @@ HOP_BY_HOP = frozenset(
 CALLER_CREDENTIALS = frozenset({"authorization", "cookie", "x-api-key", "x-csrf-token"})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 CONNECT_RETRIES = 2
+KEEPALIVE_EXPIRY = 15.0
+
+
+class BadGateway(DomainError):
+    status, slug, title = 502, "bad-gateway", "The service's answer was lost"
+
+
+class ClientGone(DomainError):
+    status, slug, title = 400, "client-closed-request", "The client went away"
 
 
 class Upstreams:
@@ -47,8 +57,12 @@ class Upstreams:
         connect_timeout: float,
         max_connections: int,
     ) -> None:
+        # Idle connections are dropped well before the services' keep-alive timeout (65 s), so
+        # the gateway never reuses a connection that a service is closing at that moment.
         limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
         )
         self.clients = {
             name: httpx.AsyncClient(
@@ -124,6 +138,17 @@ async def proxy(
         except httpx.TimeoutException as error:
             raise ServiceUnavailable(
                 f"the {service} service did not answer in time", headers={"Retry-After": "5"}
+            ) from error
+        except ClientDisconnect as error:
+            raise ClientGone("the client closed the request before sending all of it") from error
+        except httpx.TransportError as error:
+            # The connection broke under the request: a read without a body is safe to send
+            # again; anything else is for the caller to retry (with its Idempotency-Key).
+            if body is None and attempt < attempts:
+                await asyncio.sleep(0.05 * attempt)
+                continue
+            raise BadGateway(
+                f"the connection to the {service} service broke", headers={"Retry-After": "1"}
             ) from error
     response = StreamingResponse(
         upstream.aiter_raw(),

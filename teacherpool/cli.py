@@ -40,6 +40,9 @@ def _serve(name: str) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Longer than the gateway keeps an idle connection, so it is always the gateway that
+        # closes one and never sends a request down a connection being closed.
+        timeout_keep_alive=65,
     )
     return 0
 

@@ -123,3 +123,48 @@ def test_envelope_rejects_naive_time_and_unknown_fields():
         Envelope(**base, time="2026-01-01T00:00:00")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         Envelope(**base, id=uuid.uuid4(), unknown=1)  # type: ignore[call-arg]
+
+
+async def test_cursor_pages_through_timestamps_and_dates(tmp_path):
+    """Keyset pages over a UTC timestamp and a date column, to the last row and no further."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy import Column, Date, select
+    from sqlmodel import Field
+
+    from common.db import UTCDateTime
+    from common.models import new_base
+    from common.pagination import paginate
+
+    base = new_base("PagingBase")
+
+    class Row(base, table=True):  # type: ignore[call-arg, valid-type, misc]
+        __tablename__ = "rows"
+        id: int = Field(primary_key=True)
+        at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+        day: date = Field(sa_column=Column(Date, nullable=False))
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(base.metadata.create_all)
+        async with db.session() as session:
+            session.add_all(
+                Row(id=n, at=start + timedelta(hours=n), day=date(2026, 9, 1 + n % 20))
+                for n in range(1, 26)
+            )
+        for order in ([Row.at, Row.id], [Row.day, Row.id]):
+            seen, cursor = [], None
+            async with db.session(read_only=True) as session:
+                while True:
+                    rows, cursor = await paginate(
+                        session, select(Row), order_by=order, cursor=cursor, limit=7
+                    )
+                    seen += [r.id for r in rows]
+                    if cursor is None:
+                        break
+            assert sorted(seen) == list(range(1, 26)), order
+            assert len(seen) == 25
+    finally:
+        await db.dispose()
