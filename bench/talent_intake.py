@@ -1,9 +1,8 @@
-"""Candidate intake by the partner API at 50 concurrent clients, beside the same service's
-health endpoint in the same run.
+"""Candidate intake through the gateway with a partner's API key at 50 concurrent clients,
+beside the talent service's health endpoint through the same gateway in the same run.
 
-Runs the talent service in-process (httpx over ASGI, no sockets, no gateway): the gateway's
-partner-key path was being built when this was written, so these figures are the service's
-own cost (validation, AES-GCM sealing, keyed hash, idempotency record, one transaction).
+The talent service and the gateway each run under uvicorn on a loopback port; the key is made
+by city HR through `/api/auth/v1/partners`, exactly as the recruitment site gets one.
 """
 
 from __future__ import annotations
@@ -16,10 +15,13 @@ from typing import Any
 import httpx
 
 from bench.support import postgres_database, scratch_dir, sqlite_database, start_nats, summary_ms
+from gateway.app import create_app as create_gateway
 from services.talent.app import create_app
 from services.talent.settings import TalentSettings
-from tests.support import Identity, running
-from tests.talent.support import partner, person
+from tests.gateway.support import add_user, bearer, gateway_settings, served
+from tests.support import Identity
+from tests.talent.support import person
+from tests.talent.test_recruitment_site import new_partner, wait_until_ready
 
 CLIENTS = 50
 PUSHES = 2000
@@ -55,26 +57,39 @@ async def _load(
     }
 
 
-async def _measure(url: str, nats_url: str, identity: Identity) -> dict[str, Any]:
-    settings = TalentSettings(database_url=url, common=identity.common(nats_url))
-    site = partner("bench-site")
-    headers = identity.headers(site)
-    pushes = [
-        {
-            "method": "POST",
-            "url": "/v1/candidates",
-            "json": person(n),
-            "headers": {**headers, "Idempotency-Key": f"bench-{uuid.uuid4()}"},
-        }
-        for n in range(PUSHES)
-    ]
-    health = [{"method": "GET", "url": "/healthz"} for _ in range(HEALTH)]
-    async with running(create_app(settings)) as client:
-        await _load(client, pushes[:50], 10)  # warm up: connections, caches
-        return {
-            "candidate_intake": await _load(client, pushes[50:], CLIENTS),
-            "healthz": await _load(client, health, CLIENTS),
-        }
+async def _measure(
+    talent_url: str, gateway_url: str, nats_url: str, identity: Identity
+) -> dict[str, Any]:
+    await add_user(gateway_url, "cityhr", "city_hr")
+    settings = TalentSettings(database_url=talent_url, common=identity.common(nats_url))
+    with served(create_app(settings)) as talent:
+        await wait_until_ready(talent.url)
+        gateway_config = gateway_settings(
+            identity, gateway_url, talent_url=talent.url, rate_limit_key_per_minute=1_000_000
+        )
+        with served(create_gateway(gateway_config)) as gateway:
+            limits = httpx.Limits(max_connections=CLIENTS + 10)
+            async with httpx.AsyncClient(base_url=gateway.url, limits=limits, timeout=60) as client:
+                key = await new_partner(client, await bearer(client, "cityhr"), "bench site")
+                headers = {"X-API-Key": key}
+                pushes = [
+                    {
+                        "method": "POST",
+                        "url": "/api/talent/v1/candidates",
+                        "json": person(n),
+                        "headers": {**headers, "Idempotency-Key": f"bench-{uuid.uuid4()}"},
+                    }
+                    for n in range(PUSHES)
+                ]
+                health = [
+                    {"method": "GET", "url": "/api/talent/v1/postings?limit=1", "headers": headers}
+                    for _ in range(HEALTH)
+                ]
+                await _load(client, pushes[:50], 10)  # warm up: connections, caches
+                return {
+                    "candidate_intake": await _load(client, pushes[50:], CLIENTS),
+                    "postings_read": await _load(client, health, CLIENTS),
+                }
 
 
 async def run() -> dict[str, Any]:
@@ -84,12 +99,20 @@ async def run() -> dict[str, Any]:
     try:
         figures: dict[str, Any] = {
             "clients": CLIENTS,
-            "path": "in-process ASGI, talent service only (not through the gateway)",
-            "sqlite": await _measure(await sqlite_database(root, "talent"), nats.url, identity),
+            "path": "client → gateway (X-API-Key) → talent, uvicorn on loopback",
+            "sqlite": await _measure(
+                await sqlite_database(root, "talent"),
+                await sqlite_database(root, "gateway"),
+                nats.url,
+                identity,
+            ),
         }
-        pg = await postgres_database("talent")
-        if pg:
-            figures["postgresql"] = await _measure(pg, nats.url, identity)
+        pg_talent, pg_gateway = (
+            await postgres_database("talent"),
+            await postgres_database("gateway"),
+        )
+        if pg_talent and pg_gateway:
+            figures["postgresql"] = await _measure(pg_talent, pg_gateway, nats.url, identity)
         return figures
     finally:
         nats.stop()
