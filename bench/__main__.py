@@ -34,6 +34,8 @@ def main(argv: list[str]) -> int:
     rows = []
     for name in modules(argv):
         module = importlib.import_module(f"bench.{name}")
+        if not hasattr(module, "run"):
+            continue
         started = time.perf_counter()
         figures = asyncio.run(module.run())
         result = {

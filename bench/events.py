@@ -37,10 +37,12 @@ class TimedConsumer(Consumer):
         super().__init__(**kwargs)
         self.committed: dict[str, float] = {}
 
-    async def apply(self, envelope, event):  # type: ignore[no-untyped-def]
-        applied = await super().apply(envelope, event)
-        self.committed[envelope.subject] = time.perf_counter()
-        return applied
+    async def apply_many(self, items):  # type: ignore[no-untyped-def]
+        outcomes = await super().apply_many(items)
+        now = time.perf_counter()
+        for envelope, _ in items:
+            self.committed[envelope.subject] = now
+        return outcomes
 
 
 async def propagation(staffing_url: str, sharing_url: str, nats_url: str) -> dict[str, float]:
