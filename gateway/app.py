@@ -141,8 +141,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.mount(
         DOCS_ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs"
     )
-    install_ui(app)
+    # The proxy comes before the many UI routes: every API call then matches early.
     app.include_router(_proxy_router())
+    install_ui(app)
     return app
 
 
