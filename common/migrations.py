@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, make_url
 from sqlalchemy.engine import Connection
 
 from common.db import make_engine
@@ -33,6 +33,10 @@ def alembic_config(service: str, url: str) -> Config:
 
 def upgrade(service: str, url: str, revision: str = "head") -> None:
     """Bring `service`'s database at `url` up to `revision` (blocking; call from a thread)."""
+    database = make_url(url).database
+    if url.startswith("sqlite") and database and database != ":memory:":
+        # SQLite makes the file but not its folder (./var on a fresh clone).
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(service, url), revision)
 
 

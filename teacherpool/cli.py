@@ -48,12 +48,9 @@ def _serve(name: str) -> int:
 
 
 def _migrate() -> int:
-    from common.migrations import SERVICES, upgrade
-    from teacherpool.launcher import database_urls
+    from teacherpool.launcher import migrate_all
 
-    urls = database_urls()
-    for service in SERVICES:
-        upgrade(service, urls[service])
+    for service in migrate_all():
         print(f"{service}: at head")
     return 0
 

@@ -159,13 +159,19 @@ def _database_url(settings_cls: type[BaseSettings]) -> str:
     return DatabaseOnly().database_url
 
 
+def migrate_all() -> dict[str, str]:
+    """Bring every process's database to the newest schema; returns the URLs it used."""
+    urls = database_urls()
+    for service in SERVICES:
+        upgrade(service, urls[service])
+    return urls
+
+
 def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:
     """Keys, migrations and (when empty) the demo city."""
     common.var_dir.mkdir(parents=True, exist_ok=True)
     ensure_dev_keypair(common)
-    urls = database_urls()
-    for service in SERVICES:
-        upgrade(service, urls[service])
+    urls = migrate_all()
     if seed_demo and not common.is_production:
         for line in asyncio.run(seed_demo_city(urls, scale=scale)):
             print(line)

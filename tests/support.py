@@ -217,3 +217,22 @@ def service_settings(
     """Settings for an in-process service on the test's database and NATS."""
     extra.setdefault("outbox_sweep_seconds", 0.5)
     return settings_cls(database_url=database_url, common=identity.common(nats_url), **extra)
+
+
+def launcher_env(**extra: str) -> dict[str, str]:
+    """The environment for `teacherpool up` on free ports, without this machine's TP_ settings."""
+    ports = {name: free_port() for name in ("gateway", "staffing", "sharing", "talent", "nats")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TP_")}
+    env.update(
+        TP_ENV="development",
+        TP_NATS_URL=f"nats://127.0.0.1:{ports['nats']}",
+        TP_GATEWAY_PORT=str(ports["gateway"]),
+        TP_STAFFING_PORT=str(ports["staffing"]),
+        TP_SHARING_PORT=str(ports["sharing"]),
+        TP_TALENT_PORT=str(ports["talent"]),
+        TP_GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
+        TP_GATEWAY_SHARING_URL=f"http://127.0.0.1:{ports['sharing']}",
+        TP_GATEWAY_TALENT_URL=f"http://127.0.0.1:{ports['talent']}",
+        **extra,
+    )
+    return env

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port
+from tests.support import launcher_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -81,21 +81,8 @@ class System:
 def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """`teacherpool up` in a temp directory on free ports, as tests/e2e/test_launcher.py does."""
     cwd = tmp_path_factory.mktemp("browser-city")
-    ports = {name: free_port() for name in ("gateway", "staffing", "sharing", "talent", "nats")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TP_")}
-    env.update(
-        TP_ENV="development",
-        TP_NATS_URL=f"nats://127.0.0.1:{ports['nats']}",
-        TP_GATEWAY_PORT=str(ports["gateway"]),
-        TP_STAFFING_PORT=str(ports["staffing"]),
-        TP_SHARING_PORT=str(ports["sharing"]),
-        TP_TALENT_PORT=str(ports["talent"]),
-        TP_GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
-        TP_GATEWAY_SHARING_URL=f"http://127.0.0.1:{ports['sharing']}",
-        TP_GATEWAY_TALENT_URL=f"http://127.0.0.1:{ports['talent']}",
-        TP_GATEWAY_RATE_LIMIT_LOGIN_PER_MINUTE="600",
-    )
-    url = f"http://127.0.0.1:{ports['gateway']}"
+    env = launcher_env(TP_GATEWAY_RATE_LIMIT_LOGIN_PER_MINUTE="600")
+    url = f"http://127.0.0.1:{env['TP_GATEWAY_PORT']}"
     process = subprocess.Popen(
         [sys.executable, "-m", "teacherpool", "up"],
         cwd=cwd,

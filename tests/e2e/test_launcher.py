@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,30 +12,13 @@ import httpx
 import psutil
 import pytest
 
-from tests.support import free_port
+from tests.support import launcher_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
-def launcher_env(tmp_path: Path) -> dict[str, str]:
-    ports = {name: free_port() for name in ("gateway", "staffing", "sharing", "talent", "nats")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TP_")}
-    env.update(
-        TP_ENV="development",
-        TP_NATS_URL=f"nats://127.0.0.1:{ports['nats']}",
-        TP_GATEWAY_PORT=str(ports["gateway"]),
-        TP_STAFFING_PORT=str(ports["staffing"]),
-        TP_SHARING_PORT=str(ports["sharing"]),
-        TP_TALENT_PORT=str(ports["talent"]),
-        TP_GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
-        TP_GATEWAY_SHARING_URL=f"http://127.0.0.1:{ports['sharing']}",
-        TP_GATEWAY_TALENT_URL=f"http://127.0.0.1:{ports['talent']}",
-    )
-    return env
-
-
 def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
-    env = launcher_env(tmp_path)
+    env = launcher_env()
     gateway = f"http://127.0.0.1:{env['TP_GATEWAY_PORT']}"
     process = subprocess.Popen(
         [sys.executable, "-m", "teacherpool", "up"],
