@@ -94,6 +94,20 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def problem_for(error: DomainError, instance: str) -> JSONResponse:
+    """The problem+json answer for a domain error."""
+    return problem(
+        error.status,
+        error.title,
+        error.detail,
+        slug=error.slug,
+        instance=instance,
+        errors=error.errors,
+        extra=error.extra,
+        headers=error.headers,
+    )
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -103,16 +117,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> JSONResponse:
-        return problem(
-            error.status,
-            error.title,
-            error.detail,
-            slug=error.slug,
-            instance=request.url.path,
-            errors=error.errors,
-            extra=error.extra,
-            headers=error.headers,
-        )
+        return problem_for(error, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -26,21 +26,19 @@ from gateway.audit.recorder import AuditMiddleware
 from gateway.auth.callers import Authenticator
 from gateway.auth.endpoints import router as auth_router
 from gateway.auth.tokens import ApiTokens
-from gateway.deps import current_caller
 from gateway.models import messaging
 from gateway.notifications.endpoints import router as notifications_router
 from gateway.notifications.mailer import MailWorker, make_mailer
 from gateway.notifications.service import Hub, Notifier
 from gateway.openapi import DOCS_INIT_JS, MergedOpenApi, docs_page
 from gateway.policy import Policy
-from gateway.proxy import Upstreams, proxy
+from gateway.proxy import ApiProxy, Upstreams
 from gateway.ratelimit import MemoryRateLimiter, NatsRateLimiter, RateLimiter
 from gateway.security import SecurityMiddleware
 from gateway.settings import GatewaySettings
 from gateway.ui import install as install_ui
 from teacherpool.asyncapi import build as build_asyncapi
 
-PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 DOCS_ASSETS = "/api/docs/assets"
 
 
@@ -126,6 +124,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.policy = Policy()
     install_problem_handlers(app)
+    # Innermost: API calls to the services are proxied before any routing, and audited.
+    app.add_middleware(ApiProxy)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(
         SecurityMiddleware,
@@ -141,8 +141,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.mount(
         DOCS_ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs"
     )
-    # The proxy comes before the many UI routes: every API call then matches early.
-    app.include_router(_proxy_router())
     install_ui(app)
     return app
 
@@ -221,25 +219,5 @@ def _docs_router() -> APIRouter:
     @router.get("/docs/assets/docs-init.js")
     async def docs_init() -> Response:
         return Response(DOCS_INIT_JS, media_type="text/javascript")
-
-    return router
-
-
-def _proxy_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    @router.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS)
-    async def forward(service: str, path: str, request: Request) -> Response:
-        """Authenticate, authorize the route, and send the request on with the signed identity."""
-        app = request.app
-        upstreams: Upstreams = app.state.upstreams
-        upstreams.client(service)
-        caller = await current_caller(request)
-        rule = app.state.policy.authorize(caller.principal, service, request.method, f"/{path}")
-        request.state.audit_action = f"/api/{service}{rule.template}"
-        token = app.state.auth.internal_token(caller)
-        return await proxy(
-            request, upstreams, service, path, headers={"authorization": f"Bearer {token}"}
-        )
 
     return router

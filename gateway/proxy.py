@@ -1,40 +1,57 @@
-"""A streaming reverse proxy to the services over pooled keep-alive connections."""
+"""The reverse proxy to the services: `/api/<service>/…` as plain ASGI over pooled connections.
+
+API calls are the gateway's hot path, so they skip the router, dependency resolution and
+response classes: the request is authenticated, authorized against the policy table and sent
+on through httpx's connection pool (httpcore) with the signed identity, and the answer is
+streamed back as it arrives. The UI, readiness checks and the docs use ordinary httpx clients.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from urllib.parse import quote, urlsplit
 
+import httpcore
 import httpx
-from fastapi import Request, Response
-from starlette.background import BackgroundTask
-from starlette.requests import ClientDisconnect
-from starlette.responses import StreamingResponse
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from common.errors import DomainError, NotFound, ServiceUnavailable
+from common.errors import DomainError, NotFound, ServiceUnavailable, problem_for
 from common.observability import current_traceparent, request_id_var
+from gateway.deps import current_caller
 
 log = logging.getLogger(__name__)
 
 #: Connection-scoped headers (RFC 9110 §7.6.1) that a proxy must not forward.
 HOP_BY_HOP = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
     }
 )
 #: Credentials of the caller at the gateway; services get the gateway's signed token instead.
-CALLER_CREDENTIALS = frozenset({"authorization", "cookie", "x-api-key", "x-csrf-token"})
+CALLER_CREDENTIALS = frozenset({b"authorization", b"cookie", b"x-api-key", b"x-csrf-token"})
+#: Set by the gateway itself on every forwarded request.
+GATEWAY_SET = frozenset({b"x-request-id", b"traceparent", b"x-forwarded-for"})
+DROPPED = HOP_BY_HOP | CALLER_CREDENTIALS | GATEWAY_SET
+#: Hop-by-hop headers that must not come back either; the server frames the answer itself.
+RESPONSE_DROPPED = HOP_BY_HOP - {b"content-length"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+BODILESS = frozenset({"GET", "HEAD"})
+BROKEN = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException)
 CONNECT_RETRIES = 2
+#: Answers up to this size are read whole and passed on in one piece.
+WHOLE_BODY_BYTES = 256 * 1024
 KEEPALIVE_EXPIRY = 15.0
 
 
@@ -46,8 +63,41 @@ class ClientGone(DomainError):
     status, slug, title = 400, "client-closed-request", "The client went away"
 
 
+class Upstream:
+    """One service: its address and the pool of keep-alive connections the proxy sends on."""
+
+    def __init__(
+        self, name: str, url: str, *, timeout: float, connect_timeout: float, max_connections: int
+    ) -> None:
+        parts = urlsplit(url)
+        self.name = name
+        self.scheme = parts.scheme.encode("ascii")
+        self.host = (parts.hostname or "").encode("ascii")
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.netloc = parts.netloc.encode("ascii")
+        self.prefix = parts.path.rstrip("/").encode("ascii")
+        self.timeouts = {
+            "connect": connect_timeout,
+            "read": timeout,
+            "write": timeout,
+            "pool": timeout,
+        }
+        # Idle connections are dropped well before the services' keep-alive timeout (65 s), so
+        # the gateway never reuses a connection that a service is closing at that moment.
+        self.pool = httpcore.AsyncConnectionPool(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+        )
+
+    def url(self, target: bytes) -> httpcore.URL:
+        return httpcore.URL(
+            scheme=self.scheme, host=self.host, port=self.port, target=self.prefix + target
+        )
+
+
 class Upstreams:
-    """One pooled client per service."""
+    """Every service: a connection pool for the proxy and an httpx client for everything else."""
 
     def __init__(
         self,
@@ -57,8 +107,16 @@ class Upstreams:
         connect_timeout: float,
         max_connections: int,
     ) -> None:
-        # Idle connections are dropped well before the services' keep-alive timeout (65 s), so
-        # the gateway never reuses a connection that a service is closing at that moment.
+        self.upstreams = {
+            name: Upstream(
+                name,
+                url,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                max_connections=max_connections,
+            )
+            for name, url in urls.items()
+        }
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
@@ -81,84 +139,177 @@ class Upstreams:
             raise NotFound(f"no service named {service}") from None
 
     async def close(self) -> None:
-        await asyncio.gather(*(client.aclose() for client in self.clients.values()))
+        await asyncio.gather(
+            *(client.aclose() for client in self.clients.values()),
+            *(upstream.pool.aclose() for upstream in self.upstreams.values()),
+        )
 
 
-def forward_headers(request: Request, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    connection_listed = {
-        token.strip().lower()
-        for token in request.headers.get("connection", "").split(",")
-        if token.strip()
-    }
+def forward_headers(
+    scope: Scope, upstream: Upstream, authorization: bytes
+) -> list[tuple[bytes, bytes]]:
+    """The caller's headers less hop-by-hop ones and credentials, plus the gateway's own."""
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+    connection_listed: set[bytes] = set()
+    for name, value in raw:
+        if name == b"connection":
+            connection_listed.update(t.strip().lower() for t in value.split(b",") if t.strip())
     headers = [
         (name, value)
-        for name, value in request.headers.items()
-        if name not in HOP_BY_HOP
-        and name not in CALLER_CREDENTIALS
-        and name not in connection_listed
-        and name not in ("x-request-id", "traceparent")
+        for name, value in raw
+        if name not in DROPPED and name not in connection_listed
     ]
-    headers.append(("x-request-id", request_id_var.get() or ""))
-    headers.append(("traceparent", current_traceparent() or ""))
-    if request.client:
-        headers.append(("x-forwarded-for", request.client.host))
-    for name, value in (extra or {}).items():
-        headers = [(n, v) for n, v in headers if n != name]
-        headers.append((name, value))
+    headers += [
+        (b"host", upstream.netloc),
+        (b"authorization", authorization),
+        (b"x-request-id", (request_id_var.get() or "").encode("latin-1")),
+        (b"traceparent", (current_traceparent() or "").encode("latin-1")),
+    ]
+    client = scope.get("client")
+    if client:
+        headers.append((b"x-forwarded-for", client[0].encode("latin-1")))
+    if scope["method"] not in BODILESS:
+        length = next((v for n, v in raw if n == b"content-length"), None)
+        framing = b"transfer-encoding", b"chunked"
+        headers.append((b"content-length", length) if length is not None else framing)
     return headers
 
 
-async def proxy(
-    request: Request,
-    upstreams: Upstreams,
-    service: str,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """Send the request on to `service` and stream its answer back."""
-    client = upstreams.client(service)
-    method = request.method
-    url = httpx.URL(path=f"/{path}", query=request.url.query.encode())
-    body = None if method in ("GET", "HEAD") else request.stream()
-    upstream_request = client.build_request(
-        method, url, headers=forward_headers(request, headers), content=body
-    )
+async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone("the client closed the request before sending all of it")
+        body = message.get("body", b"")
+        if body:
+            yield body
+        if not message.get("more_body", False):
+            return
+
+
+async def send_upstream(
+    upstream: Upstream, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: object
+) -> httpcore.Response:
+    """Send on one pooled connection; only a read, or a connection never made, is tried again."""
     attempts = 1 + (CONNECT_RETRIES if method in IDEMPOTENT else 0)
+    url = upstream.url(target)
     for attempt in range(1, attempts + 1):
+        request = httpcore.Request(
+            method,
+            url,
+            headers=headers,
+            content=body,  # type: ignore[arg-type]
+            extensions={"timeout": upstream.timeouts},
+        )
         try:
-            upstream = await client.send(upstream_request, stream=True)
-            break
-        except httpx.ConnectError as error:
+            return await upstream.pool.handle_async_request(request)
+        except httpcore.ConnectError as error:
             if attempt == attempts:
                 raise ServiceUnavailable(
-                    f"the {service} service is not reachable", headers={"Retry-After": "5"}
+                    f"the {upstream.name} service is not reachable", headers={"Retry-After": "5"}
                 ) from error
-            await asyncio.sleep(0.05 * attempt)
-        except httpx.TimeoutException as error:
+        except httpcore.TimeoutException as error:
             raise ServiceUnavailable(
-                f"the {service} service did not answer in time", headers={"Retry-After": "5"}
+                f"the {upstream.name} service did not answer in time",
+                headers={"Retry-After": "5"},
             ) from error
-        except ClientDisconnect as error:
-            raise ClientGone("the client closed the request before sending all of it") from error
-        except httpx.TransportError as error:
+        except (httpcore.NetworkError, httpcore.ProtocolError) as error:
             # The connection broke under the request: a read without a body is safe to send
             # again; anything else is for the caller to retry (with its Idempotency-Key).
-            if body is None and attempt < attempts:
-                await asyncio.sleep(0.05 * attempt)
-                continue
-            raise BadGateway(
-                f"the connection to the {service} service broke", headers={"Retry-After": "1"}
-            ) from error
-    response = StreamingResponse(
-        upstream.aiter_raw(),
-        status_code=upstream.status_code,
-        background=BackgroundTask(upstream.aclose),
-    )
-    # Raw pairs, not a dict: repeated headers such as Set-Cookie must all get through.
-    response.raw_headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in upstream.headers.multi_items()
-        if name.lower() not in HOP_BY_HOP
+            if body is not None or attempt == attempts:
+                raise BadGateway(
+                    f"the connection to the {upstream.name} service broke",
+                    headers={"Retry-After": "1"},
+                ) from error
+        await asyncio.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def relay(
+    response: httpcore.Response, scope: Scope, receive: Receive, send: Send, service: str
+) -> None:
+    """Pass the service's answer on: a small one whole, anything else streamed as it arrives."""
+    headers = [
+        (name.lower(), value)
+        for name, value in response.headers
+        if name.lower() not in RESPONSE_DROPPED
     ]
-    return response
+    length = next((v for n, v in headers if n == b"content-length"), b"")
+    start = {"type": "http.response.start", "status": response.status, "headers": headers}
+    try:
+        if length.isdigit() and int(length) <= WHOLE_BODY_BYTES:
+            try:
+                body = await response.aread()
+            except BROKEN as error:
+                lost = BadGateway(
+                    f"the {service} service's answer broke off", headers={"Retry-After": "1"}
+                )
+                log.warning("%s", lost.detail, exc_info=error)
+                await problem_for(lost, scope["path"])(scope, receive, send)
+                return
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send(start)
+        async for chunk in response.aiter_stream():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    except BROKEN:
+        # The answer has started: all that is left is to end the client's connection.
+        log.warning("the %s service's answer broke off part-way", service)
+    finally:
+        await response.aclose()
+
+
+class ApiProxy:
+    """`/api/<service>/…`: authenticate, authorize the route, forward with the signed identity.
+
+    Anything else, including the gateway's own `/api/auth`, `/api/audit` and the docs, goes on
+    to the application's router.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        service, slash, path = scope["path"][5:].partition("/")
+        upstreams: Upstreams = scope["app"].state.upstreams
+        upstream = upstreams.upstreams.get(service)
+        if upstream is None or not slash:
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await self._forward(scope, receive, upstream, f"/{path}")
+        except DomainError as error:
+            await problem_for(error, scope["path"])(scope, receive, send)
+            return
+        await relay(response, scope, receive, send, service)
+
+    async def _forward(
+        self, scope: Scope, receive: Receive, upstream: Upstream, path: str
+    ) -> httpcore.Response:
+        request = Request(scope, receive)
+        state = scope["app"].state
+        caller = await current_caller(request)
+        rule = state.policy.authorize(caller.principal, upstream.name, scope["method"], path)
+        scope.setdefault("state", {})["audit_action"] = f"/api/{upstream.name}{rule.template}"
+        token = state.auth.internal_token(caller)
+        target = _target(scope, upstream.name)
+        headers = forward_headers(scope, upstream, b"Bearer " + token.encode("ascii"))
+        body = None if scope["method"] in BODILESS else _request_body(receive)
+        return await send_upstream(upstream, scope["method"], target, headers, body)
+
+
+def _target(scope: Scope, service: str) -> bytes:
+    """The request target at the service: the path as the client encoded it, and the query."""
+    raw_path: bytes | None = scope.get("raw_path")
+    prefix = f"/api/{service}".encode("ascii")
+    if raw_path is not None and raw_path.startswith(prefix + b"/"):
+        target = raw_path[len(prefix) :]
+    else:
+        target = quote(scope["path"][len(prefix) :]).encode("ascii")
+    query: bytes = scope.get("query_string", b"")
+    return target + b"?" + query if query else target

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,9 @@ def _serve(name: str) -> int:
         common, host, port = settings.common, settings.host, settings.port
         app = module.create_app(settings)
     configure_logging(name, level=common.log_level, json_logs=common.log_json)
+    # What start-up made lives as long as the process: keep the collector from walking it again
+    # and again under load.
+    gc.freeze()
     uvicorn.run(
         app,
         host=host,
