@@ -8,7 +8,7 @@ import json
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
@@ -18,6 +18,10 @@ from gateway.errors import RateLimited
 
 KV_BUCKET = "gateway_rate_limits"
 KV_RETRIES = 32
+BURST_SECONDS = 60.0
+#: How long a replica may keep requests it took from the shared bucket before they lapse.
+LEASE_SECONDS = 1.0
+MAX_LEASES = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +53,24 @@ class Decision:
 
 def gcra(tat: float, now: float, per_minute: int) -> tuple[Decision, float]:
     """One request against a theoretical arrival time `tat`; the decision and the new tat."""
+    _, decision, new_tat = gcra_take(tat, now, per_minute, 1)
+    return decision, new_tat
+
+
+def gcra_take(tat: float, now: float, per_minute: int, wanted: int) -> tuple[int, Decision, float]:
+    """Up to `wanted` requests at once against `tat`: how many, the decision and the new tat.
+
+    The bucket holds a minute's worth of requests and refills at `per_minute` a minute.
+    """
     interval = 60.0 / per_minute
-    burst = 60.0
     tat = max(tat, now)
-    new_tat = tat + interval
-    allow_at = new_tat - burst
-    if allow_at > now:
-        remaining = 0
-        return Decision(False, per_minute, remaining, tat - now, allow_at - now), tat
-    remaining = int((now - allow_at) / interval)
-    return Decision(True, per_minute, remaining, new_tat - now, 0.0), new_tat
+    available = int((now + BURST_SECONDS - tat) / interval + 1e-9)
+    if available <= 0:
+        retry_after = tat + interval - BURST_SECONDS - now
+        return 0, Decision(False, per_minute, 0, tat - now, retry_after), tat
+    granted = min(wanted, available)
+    new_tat = tat + granted * interval
+    return granted, Decision(True, per_minute, available - granted, new_tat - now, 0.0), new_tat
 
 
 class RateLimiter(Protocol):
@@ -85,14 +97,55 @@ class MemoryRateLimiter:
         self._tats.clear()
 
 
+@dataclass(slots=True)
+class Lease:
+    """Requests a replica took from the shared bucket in one write, spent here one by one."""
+
+    tokens: int = 0
+    until: float = 0.0
+    size: int = 1
+    remaining: int = 0
+    reset_at: float = 0.0
+    refused_until: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def spend(self, now: float, per_minute: int) -> Decision | None:
+        """A decision made here, or None when the shared bucket must be asked."""
+        if now < self.refused_until:
+            # The shared bucket was empty; it refills with time only, so ask again then.
+            wait = self.refused_until - now
+            return Decision(False, per_minute, 0, wait, wait)
+        if self.tokens <= 0 or now >= self.until:
+            return None
+        self.tokens -= 1
+        return Decision(True, per_minute, self.remaining + self.tokens, self.reset_at - now, 0.0)
+
+    def next_size(self, now: float, most: int) -> int:
+        """Twice the last lease if it ran out in time, half if requests lapsed unused."""
+        if self.tokens <= 0 and now < self.until:
+            return min(most, self.size * 2)
+        if self.tokens > 0:
+            return max(1, self.size // 2)
+        return min(most, self.size)
+
+
 class NatsRateLimiter:
-    """Limits shared by every replica in a JetStream key-value bucket, updated compare-and-set."""
+    """Limits shared by every replica in a JetStream key-value bucket, updated compare-and-set.
+
+    A replica takes requests from the shared bucket in leases rather than one by one: a user
+    busy on this replica costs one write per lease instead of two round trips per request, and
+    replicas seldom race on the key. A lease lapses after a second, and its size follows what
+    the replica spent of the last one, so at most about a second's worth of requests can go
+    unused; the shared limit is never exceeded, since every lease is taken from it first.
+    Limits under one request a second (log-in) are leased one at a time, so exactly.
+    """
 
     def __init__(self, bus: Bus, *, fallback: MemoryRateLimiter | None = None) -> None:
         self.bus = bus
         self._kv = None
         self._fallback = fallback or MemoryRateLimiter()
         self._lock = asyncio.Lock()
+        self._leases: dict[str, Lease] = {}
 
     async def _bucket(self):  # type: ignore[no-untyped-def]
         if self._kv is None:
@@ -101,13 +154,46 @@ class NatsRateLimiter:
                     try:
                         self._kv = await self.bus.js.key_value(KV_BUCKET)
                     except BucketNotFoundError:
-                        self._kv = await self.bus.js.create_key_value(bucket=KV_BUCKET, ttl=120)
+                        self._kv = await self.bus.js.create_key_value(
+                            bucket=KV_BUCKET, ttl=120, replicas=self.bus.replicas
+                        )
         return self._kv
+
+    def _lease(self, key: str, now: float) -> Lease:
+        lease = self._leases.get(key)
+        if lease is None:
+            if len(self._leases) >= MAX_LEASES:
+                self._leases = {
+                    k: v for k, v in self._leases.items() if v.until > now or v.lock.locked()
+                }
+            lease = self._leases[key] = Lease()
+        return lease
 
     async def hit(self, key: str, per_minute: int) -> Decision:
         if not self.bus.ready.is_set():
             # Without NATS each replica still limits on its own rather than not at all.
             return await self._fallback.hit(key, per_minute)
+        lease = self._lease(key, time.monotonic())
+        decision = lease.spend(time.monotonic(), per_minute)
+        if decision is not None:
+            return decision
+        # One request at a time takes the next lease; the others then spend from it.
+        async with lease.lock:
+            now = time.monotonic()
+            decision = lease.spend(now, per_minute)
+            if decision is not None:
+                return decision
+            most = max(1, int(per_minute * LEASE_SECONDS / 60))
+            size = lease.next_size(now, most)
+            granted, decision = await self._take(key, per_minute, size)
+            if granted:
+                lease.size, lease.tokens, lease.until = size, granted - 1, now + LEASE_SECONDS
+                lease.remaining, lease.reset_at = decision.remaining, now + decision.reset_seconds
+            else:
+                lease.refused_until = now + decision.retry_after
+            return decision
+
+    async def _take(self, key: str, per_minute: int, wanted: int) -> tuple[int, Decision]:
         kv = await self._bucket()
         # KV keys allow few characters; a user name or an IPv6 address may hold others.
         kv_key = hashlib.sha256(key.encode()).hexdigest()[:40]
@@ -118,21 +204,22 @@ class NatsRateLimiter:
                 tat, revision = json.loads(entry.value or b"0"), entry.revision
             except KeyNotFoundError:
                 tat, revision = now, None
-            decision, new_tat = gcra(float(tat), now, per_minute)
-            if not decision.allowed:
-                return decision
+            granted, decision, new_tat = gcra_take(float(tat), now, per_minute, wanted)
+            if not granted:
+                return 0, decision
             try:
                 if revision is None:
                     await kv.create(kv_key, json.dumps(new_tat).encode())
                 else:
                     await kv.update(kv_key, json.dumps(new_tat).encode(), last=revision)
-                return decision
+                return granted, decision
             except KeyWrongLastSequenceError:
                 # Another replica wrote the key first: read it again after a short jitter.
                 await asyncio.sleep(random.uniform(0, 0.004))
                 continue
-        # So many writers at once on one key is itself a burst: refuse rather than guess.
-        return Decision(False, per_minute, 0, 1.0, 1.0)
+        # So many replicas writing one key at once is itself a burst: refuse rather than guess.
+        return 0, Decision(False, per_minute, 0, 1.0, 1.0)
 
     async def close(self) -> None:
+        self._leases.clear()
         await self._fallback.close()

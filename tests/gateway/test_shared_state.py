@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import time
 import uuid
 
 import pytest
 
 from common.bus import Bus
 from gateway.app import create_app as create_gateway
-from gateway.ratelimit import NatsRateLimiter
+from gateway.ratelimit import KV_BUCKET, NatsRateLimiter
 from services.staffing.app import create_app as create_staffing
 from services.staffing.settings import StaffingSettings
 from tests.gateway.support import add_user, bearer, gateway_settings, served
@@ -34,6 +36,38 @@ async def test_two_replicas_share_one_rate_limit_in_nats_kv(nats_server):
         assert int(refused.headers()["Retry-After"]) >= 1
         other = await limiters[1].hit("user:someone-else", per_minute=10)
         assert other.allowed
+    finally:
+        for limiter in limiters:
+            await limiter.close()
+        for bus in buses:
+            await bus.close()
+
+
+async def test_a_busy_user_on_two_replicas_takes_requests_in_leases(nats_server):
+    """Well under the limit nobody is refused, and the replicas write the key far less often
+    than once per request; over it, the shared limit still holds."""
+    buses = [Bus(nats_server.url, name=f"gateway-{n}") for n in range(2)]
+    for bus in buses:
+        await bus.connect()
+    limiters = [NatsRateLimiter(bus) for bus in buses]
+    try:
+        busy = await asyncio.gather(
+            *(limiters[n % 2].hit("user:busy", per_minute=6000) for n in range(400))
+        )
+        assert all(d.allowed for d in busy)
+        kv = await buses[0].js.key_value(KV_BUCKET)
+        writes = (await kv.get(hashlib.sha256(b"user:busy").hexdigest()[:40])).revision
+        assert writes < 100, f"{writes} writes for 400 requests"
+
+        started = time.monotonic()
+        capped = await asyncio.gather(
+            *(limiters[n % 2].hit("user:capped", per_minute=120) for n in range(300))
+        )
+        refilled = int((time.monotonic() - started) * 2) + 1
+        allowed = sum(d.allowed for d in capped)
+        # Each replica may hold back what is left of its last lease (two requests at most).
+        assert 120 - 4 <= allowed <= 120 + refilled
+        assert all(int(d.headers()["Retry-After"]) >= 1 for d in capped if not d.allowed)
     finally:
         for limiter in limiters:
             await limiter.close()
