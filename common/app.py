@@ -25,6 +25,30 @@ from common.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 BackgroundJob = Callable[[FastAPI], Coroutine[Any, Any, None]]
+#: How often a task that outlived its cancellation is cancelled again, and for how long.
+RECANCEL_SECONDS = 0.5
+STOP_SECONDS = 15.0
+
+
+async def stop_tasks(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks and wait for them, cancelling again any that carry on.
+
+    A library may swallow a cancellation: on Python 3.11 `asyncio.wait_for` loses one that
+    arrives just as what it waits on fails, and nats-py's first connect then retries forever.
+    A process must stop on SIGTERM all the same.
+    """
+    pending = {task for task in tasks if not task.done()}
+    deadline = asyncio.get_running_loop().time() + STOP_SECONDS
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=RECANCEL_SECONDS)
+        if pending and asyncio.get_running_loop().time() > deadline:
+            log.error("tasks did not stop: %s", ", ".join(t.get_name() for t in pending))
+            return
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("task %s ended with %r", task.get_name(), task.exception())
 
 
 @dataclass(slots=True)
@@ -82,9 +106,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             relay.stop()
             for consumer in consumers:
                 consumer.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await stop_tasks(tasks)
             await bus.close()
             await db.dispose()
 

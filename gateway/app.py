@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from common.app import stop_tasks
 from common.auth import load_signer
 from common.bus import Bus
 from common.db import Database
@@ -102,9 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             for consumer in consumers:
                 consumer.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await stop_tasks(tasks)
             await bus.close()
             await limiter.close()
             await upstreams.close()

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import ValidationError
 
+from common.app import stop_tasks
 from common.db import Database
 from common.settings import CommonSettings
 from contracts import REGISTRY, Envelope
@@ -168,3 +169,23 @@ async def test_cursor_pages_through_timestamps_and_dates(tmp_path):
             assert len(seen) == 25
     finally:
         await db.dispose()
+
+
+async def test_a_task_that_swallows_its_cancellation_is_stopped_all_the_same():
+    """What Python 3.11's wait_for does to nats-py's first connect now and then."""
+    cancellations = 0
+
+    async def stubborn() -> None:
+        nonlocal cancellations
+        while True:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                cancellations += 1
+                if cancellations > 1:
+                    raise
+
+    tasks = [asyncio.create_task(stubborn()), asyncio.create_task(asyncio.sleep(10))]
+    await asyncio.sleep(0)
+    await asyncio.wait_for(stop_tasks(tasks), timeout=5)
+    assert all(task.done() for task in tasks) and cancellations == 2
