@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from starlette.types import Receive, Scope, Send
+
 from common.auth import Principal
 from common.db import Database
 from gateway.app import create_app
@@ -19,7 +21,7 @@ from services.staffing.app import create_app as create_staffing
 from services.staffing.settings import StaffingSettings
 from services.talent.app import create_app as create_talent
 from services.talent.settings import TalentSettings
-from tests.gateway.support import gateway_settings
+from tests.gateway.support import gateway_settings, served
 from tests.support import Identity, running
 
 IGNORED = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"})
@@ -81,10 +83,28 @@ def test_the_auditor_never_writes_and_reads_everywhere() -> None:
         assert ("auditor" in r.roles) == (r.method == "GET"), r
 
 
+async def stand_in(scope: Scope, receive: Receive, send: Send) -> None:
+    """Every service at once: answers 204 to whatever the gateway forwards."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -> None:  # type: ignore[no-untyped-def]
-    """Refused routes get the gateway's 403; allowed ones are forwarded (503: services down)."""
+    """Refused routes get the gateway's 403; allowed ones reach the service (its 204)."""
     url = await make_database("gateway")
-    app = create_app(gateway_settings(identity, url))
+    with served(stand_in) as upstream:  # type: ignore[arg-type]
+        services = {f"{name}_url": upstream.url for name in ("staffing", "sharing", "talent")}
+        await _every_role_on_every_route(
+            create_app(gateway_settings(identity, url, **services)), url, identity
+        )
+
+
+async def _every_role_on_every_route(app: Any, url: str, identity: Identity) -> None:
     async with running(app, "http://gateway") as client:
         headers = {role: await _user_token(app, url, role) for role in USER_ROLES}
         headers.update(
@@ -99,7 +119,7 @@ async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -
             for who, auth in headers.items():
                 allowed = who in rule.roles if who in USER_ROLES else who in rule.scopes
                 response = await client.request(method, target, headers=auth, json={})
-                expected = 503 if allowed else 403
+                expected = 204 if allowed else 403
                 if response.status_code != expected:
                     wrong.append(f"{who} {method} {target}: {response.status_code} != {expected}")
         assert not wrong, "\n".join(wrong)

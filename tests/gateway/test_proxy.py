@@ -16,7 +16,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from gateway.app import create_app
-from tests.gateway.support import add_user, bearer, gateway_settings, served
+from tests.gateway.support import bearer, gateway_settings, served
 from tests.support import Identity, free_port, running
 
 UNITS = "/api/staffing/v1/units"
@@ -110,18 +110,11 @@ def hanging_up(answer: bytes = b"") -> Iterator[tuple[str, list[bytes]]]:
 
 
 @pytest.fixture
-async def gateway_url(make_database) -> str:  # type: ignore[no-untyped-def]
-    url: str = await make_database("gateway")
-    await add_user(url, "cityhr", "city_hr")
-    return url
-
-
-@pytest.fixture
-async def through(gateway_url: str, identity: Identity) -> AsyncIterator[httpx.AsyncClient]:
+async def through(database_url: str, identity: Identity) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a gateway whose staffing service is the echo service on a real port."""
     with served(echo_service) as upstream:  # type: ignore[arg-type]
         settings = gateway_settings(
-            identity, gateway_url, staffing_url=upstream.url, max_body_bytes=8 * 1024 * 1024
+            identity, database_url, staffing_url=upstream.url, max_body_bytes=8 * 1024 * 1024
         )
         async with running(create_app(settings), "http://gateway") as client:
             client.headers.update(await bearer(client, "cityhr"))
@@ -154,11 +147,11 @@ async def test_bodies_stream_both_ways_intact(through: httpx.AsyncClient) -> Non
 
 
 async def test_a_body_over_the_limit_is_refused_while_it_streams(
-    gateway_url: str, identity: Identity
+    database_url: str, identity: Identity
 ) -> None:
     with served(echo_service) as upstream:  # type: ignore[arg-type]
         settings = gateway_settings(
-            identity, gateway_url, staffing_url=upstream.url, max_body_bytes=100_000
+            identity, database_url, staffing_url=upstream.url, max_body_bytes=100_000
         )
         async with running(create_app(settings), "http://gateway") as client:
             headers = await bearer(client, "cityhr")
@@ -211,10 +204,10 @@ async def test_paths_and_queries_reach_the_service_as_sent(through: httpx.AsyncC
 
 
 async def test_a_service_that_hangs_up_gives_502_and_only_reads_are_sent_again(
-    gateway_url: str, identity: Identity
+    database_url: str, identity: Identity
 ) -> None:
     with hanging_up() as (url, received):
-        settings = gateway_settings(identity, gateway_url, staffing_url=url)
+        settings = gateway_settings(identity, database_url, staffing_url=url)
         async with running(create_app(settings), "http://gateway") as client:
             headers = await bearer(client, "cityhr")
             read = await client.get(UNITS, headers=headers)
@@ -229,10 +222,10 @@ async def test_a_service_that_hangs_up_gives_502_and_only_reads_are_sent_again(
     assert all(request.startswith((b"GET", b"POST")) for request in received)
 
 
-async def test_an_answer_that_breaks_off_gives_502(gateway_url: str, identity: Identity) -> None:
+async def test_an_answer_that_breaks_off_gives_502(database_url: str, identity: Identity) -> None:
     partial = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
     with hanging_up(partial) as (url, _):
-        settings = gateway_settings(identity, gateway_url, staffing_url=url)
+        settings = gateway_settings(identity, database_url, staffing_url=url)
         async with running(create_app(settings), "http://gateway") as client:
             response = await client.get(UNITS, headers=await bearer(client, "cityhr"))
     assert response.status_code == 502
@@ -241,13 +234,13 @@ async def test_an_answer_that_breaks_off_gives_502(gateway_url: str, identity: I
 
 
 async def test_a_service_that_does_not_answer_in_time_gives_503(
-    gateway_url: str, identity: Identity
+    database_url: str, identity: Identity
 ) -> None:
     listener = socket.create_server(("127.0.0.1", free_port()))  # accepts, never answers
     try:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         settings = gateway_settings(
-            identity, gateway_url, staffing_url=url, upstream_timeout_seconds=0.5
+            identity, database_url, staffing_url=url, upstream_timeout_seconds=0.5
         )
         async with running(create_app(settings), "http://gateway") as client:
             response = await client.get(UNITS, headers=await bearer(client, "cityhr"))

@@ -16,17 +16,10 @@ from sqlalchemy import select
 from common.db import Database, utcnow
 from gateway.app import create_app
 from gateway.models import Notification, User
-from tests.gateway.support import PASSWORD, add_user, gateway_settings
+from tests.gateway.support import PASSWORD, gateway_settings
 from tests.support import Identity, running
 
 UI = Path(__file__).resolve().parents[2] / "gateway" / "ui"
-
-
-@pytest.fixture
-async def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
-    url: str = await make_database("gateway")
-    await add_user(url, "cityhr", "city_hr")
-    return url
 
 
 @pytest.fixture
