@@ -4,8 +4,9 @@ Real processes on loopback (`teacherpool serve`, uvloop + httptools) and an http
 phases for each path:
 
 - throughput: a closed loop of 8 clients for a fixed time, as fast as the path answers;
-- latency: an open loop at a fixed rate well below either path's capacity, each request timed
-  from the moment it was due, so a slow answer cannot hide the requests queued behind it.
+- latency: an open loop at a fixed rate well below either path's capacity, the two paths taking
+  turns in one window, each request timed from the moment it was due, so a slow answer cannot
+  hide the requests queued behind it.
 
 Target: gateway ≥ 0.6 × direct throughput, and ≤ 2 ms added at p50 in the latency phase. At
 saturation the p50 is mostly time spent queueing for the CPU (client, gateway and service share
@@ -36,7 +37,9 @@ from gateway.seed import seed_gateway
 
 CONCURRENCY = 8
 DURATION = 5.0
+#: Both targets together, taking turns: half of it each.
 PACED_RATE = 100.0
+PACED_SECONDS = 10.0
 READ = "/v1/units?limit=10"
 
 
@@ -79,30 +82,39 @@ def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, f
     }
 
 
-async def _paced(url: str, headers: dict[str, str]) -> dict[str, float]:
-    """Requests sent at PACED_RATE whatever the answers do, each timed from when it was due."""
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as client:
-        await client.get(url)  # one connection open before the clock starts
+async def _paced(*targets: tuple[str, dict[str, str]]) -> list[dict[str, float]]:
+    """Requests at PACED_RATE whatever the answers do, each timed from when it was due.
 
-        async def one(due: float) -> None:
-            nonlocal errors
-            response = await client.get(url)
-            latencies.append(time.perf_counter() - due)
+    The targets take turns within one window, so both see the same machine at the same time.
+    """
+    latencies: list[list[float]] = [[] for _ in targets]
+    errors = [0 for _ in targets]
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    clients = [
+        httpx.AsyncClient(limits=limits, headers=headers, timeout=10) for _, headers in targets
+    ]
+    try:
+        for client, (url, _) in zip(clients, targets, strict=True):
+            await client.get(url)  # a connection open before the clock starts
+
+        async def one(n: int, due: float) -> None:
+            response = await clients[n].get(targets[n][0])
+            latencies[n].append(time.perf_counter() - due)
             if response.status_code != 200:
-                errors += 1
+                errors[n] += 1
 
         started = time.perf_counter()
         tasks = []
-        for i in range(int(DURATION * PACED_RATE)):
+        for i in range(int(PACED_SECONDS * PACED_RATE)):
             due = started + i / PACED_RATE
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(due)))
+            tasks.append(asyncio.create_task(one(i % len(targets), due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
-    return _summary(latencies, errors, elapsed)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return [_summary(lat, err, elapsed) for lat, err in zip(latencies, errors, strict=True)]
 
 
 async def _load(url: str, headers: dict[str, str]) -> dict[str, float]:
@@ -180,7 +192,7 @@ async def run() -> dict[str, Any]:
                 {"Authorization": f"Bearer {token}"},
             )
             direct, through = await _load(*direct_read), await _load(*gateway_read)
-            direct_paced, through_paced = await _paced(*direct_read), await _paced(*gateway_read)
+            direct_paced, through_paced = await _paced(direct_read, gateway_read)
         finally:
             for child in children:
                 child.terminate()
@@ -189,7 +201,8 @@ async def run() -> dict[str, Any]:
     return {
         "concurrency": CONCURRENCY,
         "seconds_each": DURATION,
-        "paced_rate": PACED_RATE,
+        "paced_rate_each": PACED_RATE / 2,
+        "paced_seconds": PACED_SECONDS,
         "direct": direct,
         "gateway": through,
         "direct_paced": direct_paced,
