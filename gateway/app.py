@@ -41,6 +41,7 @@ from gateway.ui import install as install_ui
 from teacherpool.asyncapi import build as build_asyncapi
 
 DOCS_ASSETS = "/api/docs/assets"
+MAIL_STOP_SECONDS = 10.0
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -94,15 +95,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             asyncio.create_task(c.run(), name=f"gateway-consumer-{c.stream}") for c in consumers
         ]
         mail = MailWorker(db, settings, make_mailer(settings))
+        mailing = asyncio.create_task(mail.run(), name="gateway-mail")
         tasks += [
             asyncio.create_task(hub.start(bus if needs_bus else None), name="gateway-notify"),
-            asyncio.create_task(mail.run(), name="gateway-mail"),
+            mailing,
         ]
         try:
             yield
         finally:
             for consumer in consumers:
                 consumer.stop()
+            # A mail being sent is finished and recorded rather than cut off mid-write.
+            mail.stop()
+            await asyncio.wait([mailing], timeout=MAIL_STOP_SECONDS)
             await stop_tasks(tasks)
             await bus.close()
             await limiter.close()

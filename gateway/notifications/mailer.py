@@ -9,6 +9,7 @@ and marking, go twice).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
@@ -142,9 +143,14 @@ class MailWorker:
         self.db = db
         self.settings = settings
         self.mailer = mailer
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """End `run` once the batch in hand is sent and recorded."""
+        self._stopping.set()
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 worked = await self.work_once()
             except asyncio.CancelledError:
@@ -153,7 +159,10 @@ class MailWorker:
                 log.warning("mail worker: %r", error)
                 worked = 0
             if not worked:
-                await asyncio.sleep(self.settings.mail_poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stopping.wait(), timeout=self.settings.mail_poll_seconds
+                    )
 
     async def work_once(self) -> int:
         """Send what is due now; the number of mails tried."""

@@ -30,6 +30,7 @@ from contracts.talent import WebhookDisabled
 from gateway.app import create_app as create_gateway
 from gateway.audit.events import handlers
 from gateway.models import MailDelivery, Notification, User, messaging
+from gateway.notifications.mailer import MailWorker, make_mailer
 from gateway.notifications.service import Hub, Notifier
 from tests.gateway.support import add_user, bearer, gateway_settings, served
 from tests.support import eventually, free_port, running
@@ -563,3 +564,20 @@ class TestInboxApi:
             assert await titles(gateway, "commission1") == ["新的周转池用编申请"]
             for outsider in ("hr_home", "teacher1", "admin1", "admin_host"):
                 assert await titles(gateway, outsider) == [], outsider
+
+
+async def test_the_mail_worker_stops_between_batches_rather_than_being_cut_off(
+    make_database, identity
+):
+    url = await make_database("gateway")
+    settings = gateway_settings(identity, url, mail_poll_seconds=60)
+    db = Database(url)
+    try:
+        worker = MailWorker(db, settings, make_mailer(settings))
+        running_worker = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.2)
+        worker.stop()
+        await asyncio.wait_for(running_worker, timeout=2)
+        assert not running_worker.cancelled()
+    finally:
+        await db.dispose()
