@@ -101,6 +101,11 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncE
     return create_async_engine(url, pool_pre_ping=True, **options)
 
 
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction has committed (never on a rollback)."""
+    event.listen(session.sync_session, "after_commit", lambda _s: callback(), once=True)
+
+
 class Database:
     """One service's database: the engine and the sessions that commit at the boundary."""
 

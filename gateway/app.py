@@ -98,6 +98,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         mailing = asyncio.create_task(mail.run(), name="gateway-mail")
         tasks += [
             asyncio.create_task(hub.start(bus if needs_bus else None), name="gateway-notify"),
+            asyncio.create_task(
+                app.state.auth.start(bus if needs_bus else None), name="gateway-revocations"
+            ),
             mailing,
         ]
         try:

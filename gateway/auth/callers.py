@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, TokenSigner
-from common.db import Database, utcnow
+from common.bus import Bus
+from common.db import Database, after_commit, utcnow
 from common.errors import Unauthorized
 from gateway.auth import service
 from gateway.auth.tokens import ApiTokens
 from gateway.errors import CsrfFailed
 from gateway.settings import GatewaySettings
 
+log = logging.getLogger(__name__)
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Core NATS, outside every stream: a revocation is news for the caches, the database the truth.
+REVOKED_SUBJECT = "tp.gateway.revoked"
 CSRF_HEADER = "x-csrf-token"
 #: Re-sign an internal token this long before it would expire.
 RESIGN_MARGIN = 60.0
@@ -57,10 +66,62 @@ class Authenticator:
         self.signer = signer
         self._cache: dict[str, Caller] = {}
         self._key_used: dict[uuid.UUID, float] = {}
+        self._bus: Bus | None = None
+        self._announcing: set[asyncio.Task[None]] = set()
 
-    def forget(self, ref: uuid.UUID | str) -> None:
-        """Drop cached callers of a revoked family, session or key in this replica at once."""
-        self._cache = {k: c for k, c in self._cache.items() if c.ref != ref}
+    async def start(self, bus: Bus | None) -> None:
+        """Hear the revocations the other replicas announce."""
+        if bus is None:
+            return
+        await bus.ready.wait()
+        assert bus.nc is not None
+        await bus.nc.subscribe(REVOKED_SUBJECT, cb=self._on_revoked)
+        self._bus = bus
+
+    @property
+    def listening(self) -> bool:
+        """Whether revocations announced by other replicas reach this one."""
+        return self._bus is not None
+
+    def revoke_after_commit(
+        self, session: AsyncSession, *, ref: uuid.UUID | None = None, sub: str | None = None
+    ) -> None:
+        """Once `session` commits, no replica serves the family, session or key `ref`, or any
+        log-in of the principal `sub`, from its cache."""
+        after_commit(session, lambda: self.revoked(ref=ref, sub=sub))
+
+    def revoked(self, *, ref: uuid.UUID | None = None, sub: str | None = None) -> None:
+        """Forget here at once, and tell the other replicas (core NATS: one that misses it still
+        checks again within `revocation_check_seconds`)."""
+        self.forget(ref=ref, sub=sub)
+        if self._bus is not None:
+            message = json.dumps({"ref": str(ref) if ref else None, "sub": sub}).encode()
+            task = asyncio.get_running_loop().create_task(self._announce(self._bus, message))
+            self._announcing.add(task)
+            task.add_done_callback(self._announcing.discard)
+
+    def forget(self, *, ref: uuid.UUID | str | None = None, sub: str | None = None) -> None:
+        """Drop this replica's cached callers of a family, session or key, or of a principal."""
+        refs = {str(ref)} if ref else set()
+        self._cache = {
+            k: c
+            for k, c in self._cache.items()
+            if str(c.ref) not in refs and (sub is None or c.principal.sub != sub)
+        }
+
+    async def _announce(self, bus: Bus, message: bytes) -> None:
+        try:
+            assert bus.nc is not None
+            await bus.nc.publish(REVOKED_SUBJECT, message)
+        except Exception as error:
+            log.warning("could not announce a revocation to the other replicas: %r", error)
+
+    async def _on_revoked(self, msg) -> None:  # type: ignore[no-untyped-def]
+        try:
+            data = json.loads(msg.data)
+            self.forget(ref=data.get("ref"), sub=data.get("sub"))
+        except (ValueError, AttributeError) as error:
+            log.warning("a revocation message that is not one: %r", error)
 
     async def identify(self, request: Request) -> Caller:
         """The caller of `request`, or 401; enforces CSRF on cookie sessions."""

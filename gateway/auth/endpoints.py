@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database
 from common.deps import DEFAULT_LIMIT, Cursor, Limit, SessionDep
@@ -112,7 +113,7 @@ async def log_out(caller: CurrentCaller, request: Request, session: SessionDep) 
         raise Unauthorized("no browser session to end")
     await service.close_web_session(session, secret)
     auth: Authenticator = request.app.state.auth
-    auth.forget(caller.ref)
+    auth.revoke_after_commit(session, ref=caller.ref)  # type: ignore[arg-type]
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(settings.session_cookie, path="/")
     return response
@@ -146,7 +147,7 @@ async def token(
             )
         if outcome.error is not None:
             if outcome.family is not None:
-                request.app.state.auth.forget(outcome.family.id)
+                request.app.state.auth.revoked(ref=outcome.family.id)
             raise outcome.error
         assert outcome.user and outcome.family and outcome.refresh_token
         user, family, refresh = outcome.user, outcome.family, outcome.refresh_token
@@ -165,7 +166,7 @@ async def revoke(
     """Log-out of an API client (RFC 7009): the refresh token's whole family is revoked."""
     family_id = await service.revoke_family_of(session, token)
     if family_id is not None:
-        request.app.state.auth.forget(family_id)
+        request.app.state.auth.revoke_after_commit(session, ref=family_id)
     return {"status": "revoked"}
 
 
@@ -205,9 +206,12 @@ async def get_user(user_id: uuid.UUID, _: CityHr, session: SessionDep) -> User:
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic)
-async def disable_user(user_id: uuid.UUID, _: CityHr, session: SessionDep) -> User:
+async def disable_user(
+    user_id: uuid.UUID, _: CityHr, request: Request, session: SessionDep
+) -> User:
     """Disable a user; their sessions and tokens end."""
-    return await service.set_disabled(session, await service.get_user(session, user_id), True)
+    user = await service.set_disabled(session, await service.get_user(session, user_id), True)
+    return _logins_ended(request, session, user)
 
 
 @router.post("/users/{user_id}/enable", response_model=UserPublic)
@@ -217,17 +221,28 @@ async def enable_user(user_id: uuid.UUID, _: CityHr, session: SessionDep) -> Use
 
 @router.post("/users/{user_id}/password", response_model=UserPublic)
 async def reset_password(
-    user_id: uuid.UUID, body: PasswordReset, _: CityHr, session: SessionDep
+    user_id: uuid.UUID, body: PasswordReset, _: CityHr, request: Request, session: SessionDep
 ) -> User:
     """Set a new password; this also lifts a lock-out and ends the user's log-ins."""
     user = await service.get_user(session, user_id)
-    return await service.reset_password(session, user, body.password)
+    user = await service.reset_password(session, user, body.password)
+    return _logins_ended(request, session, user)
 
 
 @router.put("/users/{user_id}/scope", response_model=UserPublic)
-async def set_scope(user_id: uuid.UUID, body: Scope, _: CityHr, session: SessionDep) -> User:
+async def set_scope(
+    user_id: uuid.UUID, body: Scope, _: CityHr, request: Request, session: SessionDep
+) -> User:
     """Change a user's role and scope; their log-ins end so the change applies at once."""
-    return await service.set_scope(session, await service.get_user(session, user_id), body)
+    user = await service.set_scope(session, await service.get_user(session, user_id), body)
+    return _logins_ended(request, session, user)
+
+
+def _logins_ended(request: Request, session: AsyncSession, user: User) -> User:
+    """Every replica drops the user's cached log-ins once the change commits."""
+    auth: Authenticator = request.app.state.auth
+    auth.revoke_after_commit(session, sub=service.user_principal(user).sub)
+    return user
 
 
 def _partner_public(client: PartnerClient) -> PartnerPublic:
@@ -292,5 +307,5 @@ async def revoke_key(
     """Revoke a key; calls with it fail from now on."""
     client = await service.get_partner(session, client_id)
     key = await service.revoke_key(session, client, key_id)
-    request.app.state.auth.forget(key.id)
+    request.app.state.auth.revoke_after_commit(session, ref=key.id)
     return key

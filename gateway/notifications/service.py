@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.bus import Bus
-from common.db import utcnow
+from common.db import after_commit, utcnow
 from common.errors import InvalidInput, NotFound
 from common.projections import apply_unit_facts
 from contracts.base import Envelope, Event
@@ -27,11 +26,6 @@ log = logging.getLogger(__name__)
 
 #: Core NATS (not JetStream: a missed wake-up costs nothing, the table is the truth).
 WAKE_SUBJECT = "tp.notify"
-
-
-def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Run `callback` once the session's transaction has committed (never on a rollback)."""
-    sa_event.listen(session.sync_session, "after_commit", lambda _s: callback(), once=True)
 
 
 class Hub:

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,11 @@ from gateway.app import create_app as create_gateway
 from gateway.ratelimit import KV_BUCKET, NatsRateLimiter
 from services.staffing.app import create_app as create_staffing
 from services.staffing.settings import StaffingSettings
-from tests.gateway.support import add_user, bearer, gateway_settings, served
+from tests.gateway.support import add_user, bearer, gateway_settings, password_grant, served
 from tests.support import eventually, principal, running, service_settings
 
 pytestmark = pytest.mark.nats
+ME = "/api/auth/v1/me"
 
 
 async def test_two_replicas_share_one_rate_limit_in_nats_kv(nats_server):
@@ -73,6 +75,59 @@ async def test_a_busy_user_on_two_replicas_takes_requests_in_leases(nats_server)
             await limiter.close()
         for bus in buses:
             await bus.close()
+
+
+async def test_a_revocation_at_one_replica_ends_the_cached_log_in_at_the_other(
+    make_database, nats_server, identity
+):
+    """Without the announcement, replica B would serve the cached token for a minute."""
+    url = await make_database("gateway")
+    await add_user(url, "cityhr", "city_hr")
+    await add_user(url, "teacher.li", "teacher", unit_id=uuid.uuid4(), teacher_id=uuid.uuid4())
+    await add_user(url, "teacher.wu", "teacher", unit_id=uuid.uuid4(), teacher_id=uuid.uuid4())
+
+    def replica() -> Any:
+        return create_gateway(
+            gateway_settings(
+                identity,
+                url,
+                common=identity.common(nats_server.url),
+                rate_limit_store="nats",
+                revocation_check_seconds=60,
+            )
+        )
+
+    a_app, b_app = replica(), replica()
+    async with running(a_app, "http://a") as a, running(b_app, "http://b") as b:
+        for app in (a_app, b_app):
+            await eventually(lambda app=app: _true(app.state.auth.listening))
+        hr = await bearer(a, "cityhr")
+        li = await password_grant(a, "teacher.li")
+        wu = await password_grant(a, "teacher.wu")
+        li_auth = {"Authorization": f"Bearer {li['access_token']}"}
+        wu_auth = {"Authorization": f"Bearer {wu['access_token']}"}
+        for who in (li_auth, wu_auth):
+            assert (await b.get(ME, headers=who)).status_code == 200  # cached at B now
+
+        users = (await a.get("/api/auth/v1/users", headers=hr)).json()["data"]
+        li_id = next(u["id"] for u in users if u["username"] == "teacher.li")
+        disabled = await a.post(f"/api/auth/v1/users/{li_id}/disable", headers=hr)
+        assert disabled.status_code == 200
+        assert (await a.get(ME, headers=li_auth)).status_code == 401
+
+        async def refused_at_b(auth: dict[str, str]) -> bool:
+            return (await b.get(ME, headers=auth)).status_code == 401
+
+        await eventually(lambda: refused_at_b(li_auth), timeout=5)
+        assert (await b.get(ME, headers=wu_auth)).status_code == 200
+
+        logged_out = await a.post("/api/auth/v1/revoke", data={"token": wu["refresh_token"]})
+        assert logged_out.status_code == 200
+        await eventually(lambda: refused_at_b(wu_auth), timeout=5)
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def test_entity_history_is_built_from_the_domain_events(make_database, own_nats, identity):
