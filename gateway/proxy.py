@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from common.errors import DomainError, NotFound, ServiceUnavailable, problem_for
 from common.observability import current_traceparent, request_id_var
 from gateway.deps import current_caller
+from gateway.network import AsyncioBackend
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class Upstream:
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
             keepalive_expiry=KEEPALIVE_EXPIRY,
+            network_backend=AsyncioBackend(),
         )
 
     def url(self, target: bytes) -> httpcore.URL:

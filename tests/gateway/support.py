@@ -69,9 +69,10 @@ async def password_grant(
 class ThreadServer:
     """An ASGI app under uvicorn on a real port, in a thread with its own event loop."""
 
-    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+    def __init__(self, app: FastAPI, port: int | None = None, **config: Any) -> None:
         self.app = app
         self.port = port or free_port()
+        self.config = config
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
@@ -81,7 +82,12 @@ class ThreadServer:
 
     def start(self) -> ThreadServer:
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            **self.config,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
@@ -100,8 +106,9 @@ class ThreadServer:
 
 
 @contextlib.contextmanager
-def served(app: FastAPI, port: int | None = None) -> Iterator[ThreadServer]:
-    server = ThreadServer(app, port).start()
+def served(app: FastAPI, port: int | None = None, **config: Any) -> Iterator[ThreadServer]:
+    """`app` on a real port; `config` goes to uvicorn."""
+    server = ThreadServer(app, port, **config).start()
     try:
         yield server
     finally:

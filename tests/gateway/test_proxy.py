@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -249,6 +250,20 @@ async def test_a_service_that_does_not_answer_in_time_gives_503(
     assert response.status_code == 503
     assert "did not answer in time" in response.json()["detail"]
     assert int(response.headers["retry-after"]) > 0
+
+
+async def test_a_connection_the_service_closed_while_idle_is_not_reused(
+    database_url: str, identity: Identity
+) -> None:
+    """A write is never sent twice, so it must not go down a connection the service closed."""
+    with served(echo_service, timeout_keep_alive=1) as upstream:  # type: ignore[arg-type]
+        settings = gateway_settings(identity, database_url, staffing_url=upstream.url)
+        async with running(create_app(settings), "http://gateway") as client:
+            headers = await bearer(client, "cityhr")
+            first = await client.post(UNITS, json={"n": 1}, headers=headers)
+            await asyncio.sleep(1.6)
+            second = await client.post(UNITS, json={"n": 2}, headers=headers)
+    assert first.status_code == 200 and second.status_code == 200
 
 
 async def test_an_unknown_service_is_not_found(through: httpx.AsyncClient) -> None:
