@@ -72,7 +72,9 @@ class ThreadServer:
     def __init__(self, app: FastAPI, port: int | None = None, **config: Any) -> None:
         self.app = app
         self.port = port or free_port()
-        self.config = config
+        # As `teacherpool serve` does: idle connections outlive the clients' keep-alive, so a
+        # client never sends a request down a connection the server is closing that moment.
+        self.config = {"timeout_keep_alive": 65, **config}
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
