@@ -21,13 +21,13 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from common.auth import generate_keypair, load_signer, load_verifier
-from common.settings import CommonSettings
 from gateway.settings import GatewaySettings
 from services.sharing.settings import SharingSettings
 from services.staffing.settings import StaffingSettings
 from services.talent.settings import TalentSettings
 from teacherpool.cli import parser
 from teacherpool.launcher import database_urls
+from tests.deploy.settings_reads import READS, unread
 from tests.support import nats_binary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,20 +43,6 @@ SERVICES: dict[str, type[BaseSettings]] = {
     "sharing": SharingSettings,
     "talent": TalentSettings,
 }
-#: Which settings classes each teacherpool process builds, keyed by environment prefix.
-READS: dict[str, dict[str, type[BaseSettings]]] = {
-    "staffing": {"TP_STAFFING_": StaffingSettings},
-    "sharing": {"TP_SHARING_": SharingSettings},
-    "talent": {"TP_TALENT_": TalentSettings},
-    "gateway": {"TP_GATEWAY_": GatewaySettings},
-    "migrate": {
-        "TP_STAFFING_": StaffingSettings,
-        "TP_SHARING_": SharingSettings,
-        "TP_TALENT_": TalentSettings,
-        "TP_GATEWAY_": GatewaySettings,
-    },
-}
-ALL_PREFIXES = ("TP_STAFFING_", "TP_SHARING_", "TP_TALENT_", "TP_GATEWAY_")
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 SECRETS_DIR = "/run/secrets/"
 
@@ -250,19 +236,10 @@ def test_dockerfile_bakes_in_no_secret() -> None:
 def test_every_tp_variable_is_read_by_the_settings(
     services: dict[str, dict[str, Any]], name: str
 ) -> None:
-    reads = READS[name]
     for variable in raw_environment(services[name]):
-        if not variable.startswith("TP_"):
-            continue
-        prefix = next((p for p in ALL_PREFIXES if variable.startswith(p)), None)
-        if prefix is None:
-            field, cls = variable.removeprefix("TP_").lower(), CommonSettings
-        else:
-            assert prefix in reads, f"{name} sets {variable}, but reads no {prefix}* settings"
-            field, cls = variable.removeprefix(prefix).lower(), reads[prefix]
-        assert field in cls.model_fields and field != "common", (
-            f"{name} sets {variable}, which {cls.__name__} does not read"
-        )
+        if variable.startswith("TP_"):
+            problem = unread(name, variable)
+            assert problem is None, problem
 
 
 @pytest.mark.parametrize("name", [*SERVICES, "gateway", "migrate"])

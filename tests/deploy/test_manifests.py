@@ -20,17 +20,12 @@ from urllib.parse import urlsplit
 import kubernetes_validate
 import pytest
 import yaml
-from pydantic_settings import BaseSettings
 
 from common.auth import generate_keypair, load_signer, load_verifier
 from common.migrations import SERVICES as DATABASES
-from common.settings import CommonSettings
-from gateway.settings import GatewaySettings
-from services.sharing.settings import SharingSettings
-from services.staffing.settings import StaffingSettings
-from services.talent.settings import TalentSettings
 from teacherpool.cli import parser
 from tests.deploy.kustomize import KustomizeError, build, containers, json_patch, pod_spec
+from tests.deploy.settings_reads import READS, unread
 from tests.support import nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,20 +39,6 @@ IMAGE = "teacherpool"
 
 SERVICES = ("staffing", "sharing", "talent")
 PROCESSES = (*SERVICES, "gateway")
-#: Which settings classes each teacherpool command builds, keyed by environment prefix.
-READS: dict[str, dict[str, type[BaseSettings]]] = {
-    "staffing": {"TP_STAFFING_": StaffingSettings},
-    "sharing": {"TP_SHARING_": SharingSettings},
-    "talent": {"TP_TALENT_": TalentSettings},
-    "gateway": {"TP_GATEWAY_": GatewaySettings},
-    "migrate": {
-        "TP_STAFFING_": StaffingSettings,
-        "TP_SHARING_": SharingSettings,
-        "TP_TALENT_": TalentSettings,
-        "TP_GATEWAY_": GatewaySettings,
-    },
-}
-ALL_PREFIXES = ("TP_STAFFING_", "TP_SHARING_", "TP_TALENT_", "TP_GATEWAY_")
 #: Variables whose value is a credential: they may only come from a Secret.
 SENSITIVE = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL|PII_KEYS|HASH_KEY|PRIVATE_KEY$")
 
@@ -234,18 +215,10 @@ def test_every_tp_variable_is_read_by_the_settings(
 ) -> None:
     documents = rendered[target]
     for name, (_, container) in teacherpool_workloads(documents).items():
-        reads = READS[name]
         for variable in environment(container, documents):
             assert variable.startswith("TP_"), f"{name} sets {variable}, which nothing reads"
-            prefix = next((p for p in ALL_PREFIXES if variable.startswith(p)), None)
-            if prefix is None:
-                field, cls = variable.removeprefix("TP_").lower(), CommonSettings
-            else:
-                assert prefix in reads, f"{name} sets {variable}, but reads no {prefix}* settings"
-                field, cls = variable.removeprefix(prefix).lower(), reads[prefix]
-            assert field in cls.model_fields and field != "common", (
-                f"{target}: {name} sets {variable}, which {cls.__name__} does not read"
-            )
+            problem = unread(name, variable)
+            assert problem is None, f"{target}: {problem}"
 
 
 @pytest.mark.parametrize("target", TARGETS)

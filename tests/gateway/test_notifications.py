@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.parser
 import email.policy
 import json
@@ -33,7 +34,7 @@ from gateway.models import MailDelivery, Notification, User, messaging
 from gateway.notifications.mailer import MailWorker, make_mailer
 from gateway.notifications.service import Hub, Notifier
 from tests.gateway.support import add_user, bearer, gateway_settings, served
-from tests.support import eventually, free_port, running
+from tests.support import Identity, eventually, free_port, running
 
 DISTRICT = uuid.uuid4()
 OTHER_DISTRICT = uuid.uuid4()
@@ -150,6 +151,18 @@ async def bus(own_nats) -> AsyncIterator[Bus]:
     await bus.close()
 
 
+@contextlib.asynccontextmanager
+async def consuming_gateway(
+    url: str, identity: Identity, nats_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a gateway on the database `url` that consumes the events on `nats_url`."""
+    settings = gateway_settings(
+        identity, url, consume_events=True, common=identity.common(nats_url)
+    )
+    async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+        yield gateway
+
+
 @pytest.mark.nats
 class TestMadeFromEvents:
     async def test_offer_sent_notifies_teacher_and_home_admins_once_when_delivered_twice(
@@ -157,10 +170,7 @@ class TestMadeFromEvents:
     ):
         url = await make_database("gateway")
         await add_people(url)
-        settings = gateway_settings(
-            identity, url, consume_events=True, common=identity.common(own_nats.url)
-        )
-        async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+        async with consuming_gateway(url, identity, own_nats.url) as gateway:
             envelope = offer_sent()
             await publish(bus, envelope, "first")
             await publish(bus, envelope, "second")
@@ -185,10 +195,7 @@ class TestMadeFromEvents:
     ):
         url = await make_database("gateway")
         await add_people(url)
-        settings = gateway_settings(
-            identity, url, consume_events=True, common=identity.common(own_nats.url)
-        )
-        async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+        async with consuming_gateway(url, identity, own_nats.url) as gateway:
             host = UnitRegistered(
                 unit_id=HOST, kind="school", code="S-HOST", name="东城小学", district_id=DISTRICT
             )
@@ -217,10 +224,7 @@ class TestMadeFromEvents:
     ):
         url = await make_database("gateway")
         await add_people(url)
-        settings = gateway_settings(
-            identity, url, consume_events=True, common=identity.common(own_nats.url)
-        )
-        async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+        async with consuming_gateway(url, identity, own_nats.url) as gateway:
             # A school the gateway knows nothing of: the event's district alone finds its HR.
             falling_due = LoanDueApproached(
                 loan_id=uuid.uuid4(),
@@ -258,10 +262,7 @@ class TestMadeFromEvents:
         # Outsiders: another city-wide role, and HR of a district.
         await add_user(url, "commission1", "staffing_commission")
         await add_user(url, "hr_host", "district_hr", district_id=DISTRICT)
-        settings = gateway_settings(
-            identity, url, consume_events=True, common=identity.common(own_nats.url)
-        )
-        async with running(create_gateway(settings), base_url="http://gateway") as gateway:
+        async with consuming_gateway(url, identity, own_nats.url) as gateway:
             disabled = WebhookDisabled(
                 endpoint_id=uuid.uuid4(),
                 partner_id="partner:site",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -95,6 +96,27 @@ class Api:
 
     async def pool(self, quota_type: str = "bianzhi") -> dict[str, Any]:
         return await self.ok("GET", f"/v1/pools/{quota_type}")
+
+    async def lend(self, unit_id: str, due: date | None = None) -> dict[str, Any]:
+        """One post applied for and lent from the pool to the unit (due on `due`, or at the
+        end of the term): the decision, with its application and loan."""
+        application = await self.ok(
+            "POST",
+            "/v1/pool-applications",
+            json={
+                "unit_id": unit_id,
+                "requested": 1,
+                "reason_kind": "new_school",
+                "reason": "新校",
+                "term_years": 3,
+            },
+        )
+        decision: dict[str, Any] = {"outcome": "approve", "reason": "同意"}
+        if due is not None:
+            decision["due_date"] = due.isoformat()
+        return await self.ok(
+            "POST", f"/v1/pool-applications/{application['id']}/decision", json=decision
+        )
 
     async def hire(self, unit_id: str, who: Principal = COMMISSION, **extra: Any) -> httpx.Response:
         return await self.call("POST", "/v1/staff", who, json=person(unit_id, **extra))

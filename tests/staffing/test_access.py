@@ -32,23 +32,8 @@ async def test_district_hr_is_refused_everything_about_another_districts_school(
             json={"unit_id": theirs["id"], "count": 1, "document_no": "收储", "reason": "富余"},
         )
         staff = (await api.hire(theirs["id"])).json()
-        application = await api.ok(
-            "POST",
-            "/v1/pool-applications",
-            json={
-                "unit_id": theirs["id"],
-                "requested": 1,
-                "reason_kind": "new_school",
-                "reason": "新校",
-                "term_years": 3,
-            },
-        )
-        decided = await api.ok(
-            "POST",
-            f"/v1/pool-applications/{application['id']}/decision",
-            json={"outcome": "approve", "reason": "同意"},
-        )
-        loan = decided["loan"]
+        decided = await api.lend(theirs["id"])
+        application, loan = decided["application"], decided["loan"]
         hr = principal("district_hr", district_id=own["id"])
         unit, sid = theirs["id"], staff["id"]
         routes = [

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -19,27 +18,6 @@ from tests.support import NatsServer
 FALLING_DUE = LoanDueApproached.event_type
 OVERDUE = LoanOverdue.event_type
 WINDOW = StaffingSettings.model_fields["falling_due_days"].default
-
-
-async def lend(api: Api, unit_id: str, due: date) -> dict[str, Any]:
-    """One post lent from the pool to the unit, due on `due`."""
-    application = await api.ok(
-        "POST",
-        "/v1/pool-applications",
-        json={
-            "unit_id": unit_id,
-            "requested": 1,
-            "reason_kind": "new_school",
-            "reason": "新校",
-            "term_years": 3,
-        },
-    )
-    decided = await api.ok(
-        "POST",
-        f"/v1/pool-applications/{application['id']}/decision",
-        json={"outcome": "approve", "reason": "同意", "due_date": due.isoformat()},
-    )
-    return decided["loan"]  # type: ignore[no-any-return]
 
 
 async def announced(api: Api) -> list[Envelope]:
@@ -71,9 +49,9 @@ async def test_loans_falling_due_and_overdue_are_announced_once_each(
         # Days far from the real date, so the service's own check (at start-up, on the real
         # date) finds none of these loans and only the calls below announce anything.
         today = local_today() + timedelta(days=400)
-        soon = await lend(api, borrower["id"], today + timedelta(days=10))
-        later = await lend(api, district["id"], today + timedelta(days=45))
-        repaid = await lend(api, borrower["id"], today + timedelta(days=5))
+        soon = (await api.lend(borrower["id"], today + timedelta(days=10)))["loan"]
+        later = (await api.lend(district["id"], today + timedelta(days=45)))["loan"]
+        repaid = (await api.lend(borrower["id"], today + timedelta(days=5)))["loan"]
         await api.ok(
             "POST", f"/v1/loans/{repaid['id']}/repayments", json={"count": 1, "document_no": "还"}
         )

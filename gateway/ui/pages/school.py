@@ -11,7 +11,7 @@ from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.labels import SUBJECTS
 from gateway.ui.pages.pool import unit_names
-from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, week_grid
+from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, timetable_page
 from gateway.ui.pages.units import unit_view
 from gateway.ui.session import Page, signed_in
 
@@ -140,14 +140,4 @@ async def school_timetable(page: Annotated[Page, Depends(signed_in)], on: str = 
     page.require(SCHOOL)
     unit = str(page.user.unit_id)
     found = await page.api.get_or_none("sharing", f"/v1/schools/{unit}/timetable", on=on or None)
-    cells = (found or {"cells": []})["cells"]
-    names = await unit_names(page, {unit})
-    return page.html(
-        "timetable.html",
-        grid=week_grid(cells),
-        available=found is not None,
-        names=names,
-        weekdays=WEEKDAYS,
-        periods=PERIODS,
-        on=on,
-    )
+    return await timetable_page(page, found, on, units={unit})

@@ -27,6 +27,24 @@ def week_grid(cells: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[st
     return grid
 
 
+async def timetable_page(
+    page: Page, found: dict[str, Any] | None, on: str, units: set[str] | None = None
+) -> Any:
+    """A week's timetable, or word that there is none (`found` None). The units named are
+    `units`, or else those of the cells."""
+    cells = (found or {"cells": []})["cells"]
+    names = await unit_names(page, units if units is not None else {c["unit_id"] for c in cells})
+    return page.html(
+        "timetable.html",
+        grid=week_grid(cells),
+        available=found is not None,
+        names=names,
+        weekdays=WEEKDAYS,
+        periods=PERIODS,
+        on=on,
+    )
+
+
 @router.get("/sharing")
 async def requests_queue(
     page: Annotated[Page, Depends(signed_in)], status: str = "open", cursor: str = ""

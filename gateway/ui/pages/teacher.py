@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain
 from gateway.ui.pages.pool import unit_names
-from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, week_grid
+from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, timetable_page
 from gateway.ui.session import Page, signed_in
 
 router = APIRouter()
@@ -59,17 +59,7 @@ async def my_timetable(page: Annotated[Page, Depends(signed_in)], on: str = "") 
         found = await page.api.get_or_none(
             "sharing", f"/v1/teachers/{page.user.teacher_id}/timetable", on=on or None
         )
-    cells = (found or {"cells": []})["cells"]
-    names = await unit_names(page, {c["unit_id"] for c in cells})
-    return page.html(
-        "timetable.html",
-        grid=week_grid(cells),
-        available=found is not None,
-        names=names,
-        weekdays=WEEKDAYS,
-        periods=PERIODS,
-        on=on,
-    )
+    return await timetable_page(page, found, on)
 
 
 @router.get("/teacher/lessons")
