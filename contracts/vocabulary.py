@@ -1,0 +1,290 @@
+"""The shared vocabulary: school stages (学段), curriculum subjects, teacher titles (职称) and
+teacher certificates (教师资格), one list each, with the sources they come from.
+
+Every service validates against these lists; imports map the synonyms below onto them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+Stage = Literal["kindergarten", "primary", "junior", "senior", "vocational"]
+"""A school stage (学段). Codes, youngest first."""
+
+STAGES: tuple[Stage, ...] = get_args(Stage)
+
+STAGE_NAMES_ZH: dict[str, str] = {
+    "kindergarten": "幼儿园",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "高中",
+    "vocational": "中职",
+}
+"""Chinese name of each stage."""
+
+STAGE_SYNONYMS: dict[str, Stage] = {
+    **{code: code for code in STAGES},
+    "幼儿园": "kindergarten",
+    "小学": "primary",
+    "初中": "junior",
+    "高中": "senior",
+    "中职": "vocational",
+    "学前": "kindergarten",
+    "学前教育": "kindergarten",
+    "幼儿园教育": "kindergarten",
+    "小学教育": "primary",
+    "初级中学": "junior",
+    "初中教育": "junior",
+    "高级中学": "senior",
+    "普通高中": "senior",
+    "高中教育": "senior",
+    "中等职业学校": "vocational",
+    "中等职业教育": "vocational",
+    "职高": "vocational",
+}
+"""Codes and the names a spreadsheet may use for a stage, mapped to its code."""
+
+
+# Subjects, and the stages each exists in.
+#
+# Compulsory education (小学 grades 1-6, 初中 grades 7-9): 《义务教育课程方案（2022年版）》
+# (教材〔2022〕2号), 课程设置 table. Senior secondary: 《普通高中课程方案（2017年版2020年修订）》,
+# 科目设置 table; its 技术 subject is taught as 信息技术 and 通用技术. 中职: the public foundation
+# courses of 《中等职业学校公共基础课程方案》(2019-2020 standards). Kindergarten has no subjects
+# (《3-6岁儿童学习与发展指南》 areas are taught together) and its certificate names none, so it
+# has the single subject 学前教育. 心理健康 is taught as 心理健康教育 under
+# 《中小学心理健康教育指导纲要（2012年修订）》 (教基一〔2012〕15号), in every stage from primary
+# up, though neither plan lists it as a subject of its own.
+_PRIMARY_JUNIOR: tuple[Stage, ...] = ("primary", "junior")
+_SCHOOL: tuple[Stage, ...] = ("primary", "junior", "senior", "vocational")
+
+SUBJECT_STAGES: dict[str, tuple[Stage, ...]] = {
+    "学前教育": ("kindergarten",),
+    "道德与法治": _PRIMARY_JUNIOR,
+    "思想政治": ("senior", "vocational"),
+    "语文": _SCHOOL,
+    "数学": _SCHOOL,
+    "英语": _SCHOOL,
+    "日语": ("primary", "junior", "senior"),
+    "俄语": ("primary", "junior", "senior"),
+    "德语": ("senior",),
+    "法语": ("senior",),
+    "西班牙语": ("senior",),
+    "历史": ("junior", "senior", "vocational"),
+    "地理": ("junior", "senior"),
+    "科学": _PRIMARY_JUNIOR,
+    "物理": ("junior", "senior", "vocational"),
+    "化学": ("junior", "senior", "vocational"),
+    "生物学": ("junior", "senior"),
+    "信息科技": _PRIMARY_JUNIOR,
+    "信息技术": ("senior", "vocational"),
+    "通用技术": ("senior",),
+    "体育与健康": _SCHOOL,
+    "艺术": ("primary", "junior", "senior", "vocational"),
+    "音乐": ("primary", "junior", "senior"),
+    "美术": ("primary", "junior", "senior"),
+    "舞蹈": ("junior", "senior"),
+    "戏剧": ("junior", "senior"),
+    "影视": ("junior", "senior"),
+    "劳动": _SCHOOL,
+    "综合实践活动": ("primary", "junior", "senior"),
+    "心理健康": _SCHOOL,
+}
+"""Every subject and the stages it is taught in."""
+
+SUBJECTS: tuple[str, ...] = tuple(SUBJECT_STAGES)
+
+SUBJECT_NAMES_EN: dict[str, str] = {
+    "学前教育": "Early childhood education",
+    "道德与法治": "Morality and rule of law",
+    "思想政治": "Ideology and politics",
+    "语文": "Chinese",
+    "数学": "Mathematics",
+    "英语": "English",
+    "日语": "Japanese",
+    "俄语": "Russian",
+    "德语": "German",
+    "法语": "French",
+    "西班牙语": "Spanish",
+    "历史": "History",
+    "地理": "Geography",
+    "科学": "Science",
+    "物理": "Physics",
+    "化学": "Chemistry",
+    "生物学": "Biology",
+    "信息科技": "Information science and technology",
+    "信息技术": "Information technology",
+    "通用技术": "General technology",
+    "体育与健康": "PE and health",
+    "艺术": "Arts",
+    "音乐": "Music",
+    "美术": "Fine arts",
+    "舞蹈": "Dance",
+    "戏剧": "Drama",
+    "影视": "Film and media",
+    "劳动": "Labour",
+    "综合实践活动": "Integrated practice",
+    "心理健康": "Mental health",
+}
+"""English name of each subject, for the English UI."""
+
+# Names in use before the 2022 plan, or in everyday speech, mapped per stage: 信息技术 is the
+# compulsory stages' old name for 信息科技 but still the senior stage's own subject.
+_SUBJECT_SYNONYMS: dict[str, str | dict[str, str]] = {
+    "体育": "体育与健康",
+    "体育健康": "体育与健康",
+    "思想品德": "道德与法治",
+    "品德与生活": "道德与法治",
+    "品德与社会": "道德与法治",
+    "政治": {"junior": "道德与法治", "senior": "思想政治", "vocational": "思想政治"},
+    "思想政治": {"primary": "道德与法治", "junior": "道德与法治"},
+    "生物": "生物学",
+    "外语": "英语",
+    "心理": "心理健康",
+    "心理健康教育": "心理健康",
+    "劳动教育": "劳动",
+    "综合实践": "综合实践活动",
+    "信息技术": {"primary": "信息科技", "junior": "信息科技"},
+    "信息科技": {"senior": "信息技术", "vocational": "信息技术"},
+    "计算机": {"primary": "信息科技", "junior": "信息科技", "senior": "信息技术"},
+    "幼教": "学前教育",
+    "幼儿教育": "学前教育",
+}
+
+TITLES: tuple[str, ...] = ("正高级教师", "高级教师", "一级教师", "二级教师", "三级教师")
+"""Teacher titles (职称) since the 2015 reform, highest first. 人社部发〔2015〕79号,
+《关于深化中小学教师职称制度改革的指导意见》."""
+
+TITLE_NAMES_EN: dict[str, str] = {
+    "正高级教师": "Senior teacher, full professor level",
+    "高级教师": "Senior teacher",
+    "一级教师": "First-grade teacher",
+    "二级教师": "Second-grade teacher",
+    "三级教师": "Third-grade teacher",
+}
+
+LEGACY_TITLES: dict[str, str] = {
+    "中学高级教师": "高级教师",
+    "中学高级": "高级教师",
+    "中学一级教师": "一级教师",
+    "中学一级": "一级教师",
+    "小学高级教师": "一级教师",
+    "小学高级": "一级教师",
+    "中学二级教师": "二级教师",
+    "中学二级": "二级教师",
+    "小学一级教师": "二级教师",
+    "小学一级": "二级教师",
+    "中学三级教师": "三级教师",
+    "中学三级": "三级教师",
+    "小学二级教师": "三级教师",
+    "小学二级": "三级教师",
+    "小学三级教师": "三级教师",
+    "小学三级": "三级教师",
+    "正高级": "正高级教师",
+    "高级": "高级教师",
+    "一级": "一级教师",
+    "二级": "二级教师",
+    "三级": "三级教师",
+}
+"""The pre-2015 titles and short forms mapped onto the unified ones, by the correspondence in
+人社部发〔2015〕79号 (原中学高级 → 高级; 中学一级, 小学高级 → 一级; 中学二级, 小学一级 → 二级;
+中学三级, 小学二级 and 三级 → 三级)."""
+
+CertificateKind = Literal[
+    "kindergarten", "primary", "junior", "senior", "vocational", "vocational_practice"
+]
+"""Kinds of teacher certificate (教师资格), 《教师资格条例》 §5."""
+
+CERTIFICATE_KINDS: tuple[CertificateKind, ...] = get_args(CertificateKind)
+
+CERTIFICATE_NAMES_ZH: dict[CertificateKind, str] = {
+    "kindergarten": "幼儿园教师资格",
+    "primary": "小学教师资格",
+    "junior": "初级中学教师资格",
+    "senior": "高级中学教师资格",
+    "vocational": "中等职业学校教师资格",
+    "vocational_practice": "中等职业学校实习指导教师资格",
+}
+
+# 《教师资格条例》(国务院令第188号) §5: "取得教师资格的公民，可以在本级及其以下等级的各类学校和其他
+# 教育机构担任教师；但是，取得中等职业学校实习指导教师资格的公民只能在中等专业学校、技工学校、
+# 职业高级中学或者初级职业学校担任实习指导教师。高级中学教师资格与中等职业学校教师资格相互通用。"
+# Kindergartens are left out of "below": 《幼儿园工作规程》(教育部令第39号, 2016) §39 requires a
+# kindergarten teacher to hold the kindergarten certificate, which covers nothing else.
+CERTIFICATE_COVERS: dict[str, frozenset[Stage]] = {
+    "kindergarten": frozenset({"kindergarten"}),
+    "primary": frozenset({"primary"}),
+    "junior": frozenset({"junior", "primary"}),
+    "senior": frozenset({"senior", "vocational", "junior", "primary"}),
+    "vocational": frozenset({"vocational", "senior", "junior", "primary"}),
+    "vocational_practice": frozenset({"vocational"}),
+}
+"""For each certificate level, the stages it qualifies its holder to teach."""
+
+
+class UnknownTerm(ValueError):
+    """A value that is not in the vocabulary, nor a known synonym of one."""
+
+
+def is_subject_in_stage(subject: str, stage: str) -> bool:
+    """Whether `subject` is taught in `stage`."""
+    return stage in SUBJECT_STAGES.get(subject, ())
+
+
+def normalize_stage(value: str) -> Stage:
+    """A stage code from a code or a Chinese name; raises UnknownTerm."""
+    value = value.strip()
+    try:
+        return STAGE_SYNONYMS[value]
+    except KeyError:
+        raise UnknownTerm(f"unknown stage {value!r}") from None
+
+
+def normalize_subject(value: str, stage: str | None = None) -> str:
+    """The curriculum name of `value` as taught in `stage`; raises UnknownTerm.
+
+    A synonym that depends on the stage (信息技术 is 信息科技 in compulsory education) needs the
+    stage; without it, the value must already be a subject of the list.
+    """
+    value = value.strip()
+    synonym = _SUBJECT_SYNONYMS.get(value)
+    if isinstance(synonym, dict):
+        if stage is not None and stage in synonym:
+            value = synonym[stage]
+    elif synonym is not None:
+        value = synonym
+    if value not in SUBJECT_STAGES:
+        raise UnknownTerm(f"unknown subject {value!r}")
+    if stage is not None and not is_subject_in_stage(value, stage):
+        raise UnknownTerm(f"{value} is not taught in {STAGE_NAMES_ZH.get(stage, stage)}")
+    return value
+
+
+def normalize_title(value: str) -> str:
+    """The unified title (2015 reform) for a current or pre-2015 title; raises UnknownTerm."""
+    value = value.strip()
+    if value in TITLES:
+        return value
+    try:
+        return LEGACY_TITLES[value]
+    except KeyError:
+        raise UnknownTerm(f"unknown title {value!r}") from None
+
+
+def title_rank(title: str) -> int:
+    """0 for 三级教师 up to 4 for 正高级教师."""
+    return len(TITLES) - 1 - TITLES.index(title)
+
+
+def certificate_covers(level: str, stage: str) -> bool:
+    """Whether a certificate of `level` qualifies its holder for `stage` (条例 §5)."""
+    return stage in CERTIFICATE_COVERS.get(level, frozenset())
+
+
+def qualified(certificates: Iterable[tuple[str, str]], stage: str, subject: str) -> bool:
+    """Whether any (level, subject) certificate qualifies for teaching `subject` in `stage`."""
+    return any(
+        cert_subject == subject and certificate_covers(level, stage)
+        for level, cert_subject in certificates
+    )
