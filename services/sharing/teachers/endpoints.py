@@ -70,7 +70,7 @@ async def update_teacher(
     principal: CurrentPrincipal,
     day: SchoolDayDep,
 ) -> TeacherPublic:
-    """Change subjects, certificates, modes, home timetable, cap or willingness."""
+    """Teachers: willingness, modes, timetable, cap; HR also subjects, title, certificates."""
     teacher = await service.update_profile(session, principal, teacher_id, body, day, local_today())
     return teacher_public(teacher)
 

@@ -20,7 +20,7 @@ class Certificate(BaseModel):
 
 
 class TeacherUpdate(BaseModel):
-    """What a teacher (or HR) may change on a profile; absent fields stay as they are."""
+    """A profile edit; absent fields stay. A teacher may send only the TEACHER_EDITABLE fields."""
 
     model_config = ConfigDict(extra="forbid")
 

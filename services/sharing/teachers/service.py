@@ -23,6 +23,10 @@ from services.sharing.timetable import SchoolDay, mask_of
 #: Until a teacher says otherwise, a new profile offers nothing to share.
 DEFAULT_CAP = 4
 
+#: What a teacher may change on their own profile. Title, certificates, subjects and stages decide
+#: pay and eligibility, so they come from the roster (实名制) and HR, never from the teacher.
+TEACHER_EDITABLE = frozenset({"willing", "modes", "home_timetable", "weekly_cap"})
+
 
 async def visible_teacher(
     session: AsyncSession, principal: Principal, teacher_id: uuid.UUID, *, lock: bool = False
@@ -55,6 +59,17 @@ async def update_profile(
         raise Forbidden("teachers edit their own profile; HR edits any in its scope")
     if data.rating is not None and not hr:
         raise Forbidden("only HR rates a teacher")
+    if not hr:
+        refused = sorted(data.model_fields_set - TEACHER_EDITABLE)
+        if refused:
+            raise Forbidden(
+                "a teacher edits only willingness, modes, home timetable and weekly cap; "
+                "title, certificates, subjects and stages come from the roster and HR",
+                errors=[
+                    {"field": f"body.{name}", "message": "set by the roster or HR"}
+                    for name in refused
+                ],
+            )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "certificates" in changes:
         changes["certificates"] = [dict(c) for c in changes["certificates"]]
