@@ -7,7 +7,9 @@ Every service validates against these lists; imports map the synonyms below onto
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 Stage = Literal["kindergarten", "primary", "junior", "senior", "vocational"]
 """A school stage (学段). Codes, youngest first."""
@@ -22,6 +24,15 @@ STAGE_NAMES_ZH: dict[str, str] = {
     "vocational": "中职",
 }
 """Chinese name of each stage."""
+
+STAGE_NAMES_EN: dict[str, str] = {
+    "kindergarten": "Kindergarten",
+    "primary": "Primary",
+    "junior": "Junior secondary",
+    "senior": "Senior secondary",
+    "vocational": "Vocational secondary",
+}
+"""English name of each stage, for the English UI."""
 
 STAGE_SYNONYMS: dict[str, Stage] = {
     **{code: code for code in STAGES},
@@ -55,7 +66,34 @@ STAGE_SYNONYMS: dict[str, Stage] = {
 # (《3-6岁儿童学习与发展指南》 areas are taught together) and its certificate names none, so it
 # has the single subject 学前教育. 心理健康 is taught as 心理健康教育 under
 # 《中小学心理健康教育指导纲要（2012年修订）》 (教基一〔2012〕15号), in every stage from primary
-# up, though neither plan lists it as a subject of its own.
+# up, though neither plan lists it as a subject of its own. 劳动 in 中职 follows
+# 《大中小学劳动教育指导纲要（试行）》 (教材〔2020〕4号), which requires it of 职业院校 too.
+# The compulsory plan lets grades 7-9 take 科学 or 物理, 化学, 生物学 and grades 8-9 choose among
+# 音乐, 美术, 舞蹈, 戏剧, 影视 (grades 1-7 teach 音乐 and 美术); the senior plan has 艺术 or
+# 音乐, 美术 only. 中职 professional courses (专业课), which a 中职 certificate or 实习指导
+# certificate names, are listed by the 19 groups (专业大类) of 《职业教育专业目录（2021年）》
+# (教职成〔2021〕2号), e.g. 装备制造类专业.
+_VOCATIONAL_GROUPS: dict[str, str] = {
+    "农林牧渔": "agriculture, forestry, animal husbandry and fishery",
+    "资源环境与安全": "resources, environment and safety",
+    "能源动力与材料": "energy, power and materials",
+    "土木建筑": "civil engineering and architecture",
+    "水利": "water conservancy",
+    "装备制造": "equipment manufacturing",
+    "生物与化工": "biology and chemical engineering",
+    "轻工纺织": "light industry and textiles",
+    "食品药品与粮食": "food, drugs and grain",
+    "交通运输": "transport",
+    "电子与信息": "electronics and information",
+    "医药卫生": "medicine and health",
+    "财经商贸": "finance and commerce",
+    "旅游": "tourism",
+    "文化艺术": "culture and arts",
+    "新闻传播": "journalism and communication",
+    "教育与体育": "education and sports",
+    "公安与司法": "public security and justice",
+    "公共管理与服务": "public administration and services",
+}
 _PRIMARY_JUNIOR: tuple[Stage, ...] = ("primary", "junior")
 _SCHOOL: tuple[Stage, ...] = ("primary", "junior", "senior", "vocational")
 
@@ -84,12 +122,13 @@ SUBJECT_STAGES: dict[str, tuple[Stage, ...]] = {
     "艺术": ("primary", "junior", "senior", "vocational"),
     "音乐": ("primary", "junior", "senior"),
     "美术": ("primary", "junior", "senior"),
-    "舞蹈": ("junior", "senior"),
-    "戏剧": ("junior", "senior"),
-    "影视": ("junior", "senior"),
+    "舞蹈": ("junior",),
+    "戏剧": ("junior",),
+    "影视": ("junior",),
     "劳动": _SCHOOL,
     "综合实践活动": ("primary", "junior", "senior"),
     "心理健康": _SCHOOL,
+    **{f"{group}类专业": ("vocational",) for group in _VOCATIONAL_GROUPS},
 }
 """Every subject and the stages it is taught in."""
 
@@ -126,6 +165,7 @@ SUBJECT_NAMES_EN: dict[str, str] = {
     "劳动": "Labour",
     "综合实践活动": "Integrated practice",
     "心理健康": "Mental health",
+    **{f"{zh}类专业": f"Vocational courses: {en}" for zh, en in _VOCATIONAL_GROUPS.items()},
 }
 """English name of each subject, for the English UI."""
 
@@ -137,7 +177,12 @@ _SUBJECT_SYNONYMS: dict[str, str | dict[str, str]] = {
     "思想品德": "道德与法治",
     "品德与生活": "道德与法治",
     "品德与社会": "道德与法治",
-    "政治": {"junior": "道德与法治", "senior": "思想政治", "vocational": "思想政治"},
+    "政治": {
+        "primary": "道德与法治",
+        "junior": "道德与法治",
+        "senior": "思想政治",
+        "vocational": "思想政治",
+    },
     "思想政治": {"primary": "道德与法治", "junior": "道德与法治"},
     "生物": "生物学",
     "外语": "英语",
@@ -150,6 +195,17 @@ _SUBJECT_SYNONYMS: dict[str, str | dict[str, str]] = {
     "计算机": {"primary": "信息科技", "junior": "信息科技", "senior": "信息技术"},
     "幼教": "学前教育",
     "幼儿教育": "学前教育",
+    "机电": "装备制造类专业",
+    "机电技术应用": "装备制造类专业",
+    "数控技术应用": "装备制造类专业",
+    "汽修": "交通运输类专业",
+    "汽车运用与维修": "交通运输类专业",
+    "会计": "财经商贸类专业",
+    "会计事务": "财经商贸类专业",
+    "旅游服务与管理": "旅游类专业",
+    "计算机应用": "电子与信息类专业",
+    **{zh: f"{zh}类专业" for zh in _VOCATIONAL_GROUPS if zh not in SUBJECT_STAGES},
+    **{f"{zh}类": f"{zh}类专业" for zh in _VOCATIONAL_GROUPS},
 }
 
 TITLES: tuple[str, ...] = ("正高级教师", "高级教师", "一级教师", "二级教师", "三级教师")
@@ -198,6 +254,15 @@ CertificateKind = Literal[
 
 CERTIFICATE_KINDS: tuple[CertificateKind, ...] = get_args(CertificateKind)
 
+CERTIFICATE_NAMES_EN: dict[CertificateKind, str] = {
+    "kindergarten": "Kindergarten teacher certificate",
+    "primary": "Primary school teacher certificate",
+    "junior": "Junior secondary teacher certificate",
+    "senior": "Senior secondary teacher certificate",
+    "vocational": "Vocational school teacher certificate",
+    "vocational_practice": "Vocational school practice instructor certificate",
+}
+
 CERTIFICATE_NAMES_ZH: dict[CertificateKind, str] = {
     "kindergarten": "幼儿园教师资格",
     "primary": "小学教师资格",
@@ -221,6 +286,25 @@ CERTIFICATE_COVERS: dict[str, frozenset[Stage]] = {
     "vocational_practice": frozenset({"vocational"}),
 }
 """For each certificate level, the stages it qualifies its holder to teach."""
+
+CERTIFICATE_STAGE: dict[CertificateKind, Stage] = {
+    "kindergarten": "kindergarten",
+    "primary": "primary",
+    "junior": "junior",
+    "senior": "senior",
+    "vocational": "vocational",
+    "vocational_practice": "vocational",
+}
+"""The stage whose subjects a certificate of each level names."""
+
+_CERTIFICATE_SYNONYMS: dict[str, CertificateKind] = {
+    **{kind: kind for kind in CERTIFICATE_KINDS},
+    **{name: kind for kind, name in CERTIFICATE_NAMES_ZH.items()},
+    **{f"{name}证": kind for kind, name in CERTIFICATE_NAMES_ZH.items()},
+    **{STAGE_NAMES_ZH[stage]: stage for stage in STAGES},
+    "中职实习指导": "vocational_practice",
+    "实习指导": "vocational_practice",
+}
 
 
 class UnknownTerm(ValueError):
@@ -272,6 +356,15 @@ def normalize_title(value: str) -> str:
         raise UnknownTerm(f"unknown title {value!r}") from None
 
 
+def normalize_certificate_level(value: str) -> CertificateKind:
+    """A certificate level from its code or Chinese name; raises UnknownTerm."""
+    value = value.strip()
+    try:
+        return _CERTIFICATE_SYNONYMS[value]
+    except KeyError:
+        raise UnknownTerm(f"unknown certificate level {value!r}") from None
+
+
 def title_rank(title: str) -> int:
     """0 for 三级教师 up to 4 for 正高级教师."""
     return len(TITLES) - 1 - TITLES.index(title)
@@ -282,9 +375,87 @@ def certificate_covers(level: str, stage: str) -> bool:
     return stage in CERTIFICATE_COVERS.get(level, frozenset())
 
 
+def name_in_stage(subject: str, stage: str) -> str | None:
+    """What `subject` is called in `stage` (思想政治: 道德与法治 in 初中); None if not taught."""
+    if is_subject_in_stage(subject, stage):
+        return subject
+    synonym = _SUBJECT_SYNONYMS.get(subject)
+    if isinstance(synonym, dict) and stage in synonym:
+        return synonym[stage]
+    return None
+
+
+def qualifications(certificates: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """The (subject, stage) pairs that (level, subject) certificates qualify their holder for.
+
+    A certificate covers its subject in every stage its level covers, under the name the subject
+    has there: a 高中 信息技术 certificate covers 信息科技 in 初中 and 小学. Levels and subjects not
+    in the vocabulary (rows kept as they were found) qualify for nothing.
+    """
+    pairs: set[tuple[str, str]] = set()
+    for level, subject in certificates:
+        for stage in CERTIFICATE_COVERS.get(level, frozenset()):
+            name = name_in_stage(subject, stage)
+            if name is not None:
+                pairs.add((name, stage))
+    return frozenset(pairs)
+
+
 def qualified(certificates: Iterable[tuple[str, str]], stage: str, subject: str) -> bool:
     """Whether any (level, subject) certificate qualifies for teaching `subject` in `stage`."""
-    return any(
-        cert_subject == subject and certificate_covers(level, stage)
-        for level, cert_subject in certificates
-    )
+    return (subject, stage) in qualifications(certificates)
+
+
+# --- pydantic types: one definition for every service's requests and events ------------------
+
+
+def _hint(value: str, normalize: object) -> str:
+    try:
+        known = normalize(value)  # type: ignore[operator]
+    except (UnknownTerm, TypeError):
+        return ""
+    return f"; did you mean {known!r}?" if known != value else ""
+
+
+def _check_subject(value: str) -> str:
+    if value not in SUBJECT_STAGES:
+        raise ValueError(f"unknown subject {value!r}{_hint(value, normalize_subject)}")
+    return value
+
+
+def _check_title(value: str) -> str:
+    if value not in TITLES:
+        raise ValueError(f"unknown title {value!r}{_hint(value, normalize_title)}")
+    return value
+
+
+Subject = Annotated[str, AfterValidator(_check_subject)]
+"""A subject of `SUBJECTS`, exactly as listed (imports map synonyms first)."""
+
+Title = Annotated[str, AfterValidator(_check_title)]
+"""A title of `TITLES`, exactly as listed (imports map the pre-2015 ones first)."""
+
+
+def check_subject_in_stage(subject: str | None, stage: str | None) -> None:
+    """Raise ValueError when a subject is given for a stage that does not teach it."""
+    if subject is not None and stage is not None and not is_subject_in_stage(subject, stage):
+        raise ValueError(f"{subject} is not taught in {STAGE_NAMES_ZH.get(stage, stage)}")
+
+
+class Certificate(BaseModel):
+    """A teacher certificate (教师资格证): its level (条例 §4) and the subject it names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: CertificateKind
+    subject: Subject
+
+    @model_validator(mode="after")
+    def _subject_of_level(self) -> Certificate:
+        own = CERTIFICATE_STAGE[self.level]
+        if not is_subject_in_stage(self.subject, own):
+            raise ValueError(
+                f"a {CERTIFICATE_NAMES_ZH[self.level]} cannot name {self.subject}, "
+                f"which is not taught in {STAGE_NAMES_ZH[own]}"
+            )
+        return self

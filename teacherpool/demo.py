@@ -12,17 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-STAGES = ("kindergarten", "primary", "junior", "senior", "vocational")
-"""The five school stages (学段), youngest first."""
-
-STAGE_NAMES_ZH = {
-    "kindergarten": "幼儿园",
-    "primary": "小学",
-    "junior": "初中",
-    "senior": "高中",
-    "vocational": "中职",
-}
-"""Chinese name of each stage."""
+from contracts.vocabulary import Stage
 
 UNIT_NAMESPACE = uuid.UUID("24c41003-dde5-4011-82b7-20632161cbf7")
 """Namespace of the stable unit ids (districts and schools)."""
@@ -87,7 +77,7 @@ _KIND_SHARES = {
     "vocational": 0.03,
 }
 
-_KIND_STAGES = {
+_KIND_STAGES: dict[str, tuple[Stage, ...]] = {
     "kindergarten": ("kindergarten",),
     "primary": ("primary",),
     "junior": ("junior",),

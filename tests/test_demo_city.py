@@ -6,11 +6,10 @@ from collections import Counter
 
 import pytest
 
+from contracts.vocabulary import STAGE_NAMES_ZH, STAGES
 from teacherpool.demo import (
     DEMO_SCHOOL_CODE,
     SCALES,
-    STAGE_NAMES_ZH,
-    STAGES,
     UNIT_NAMESPACE,
     DemoCity,
     build_city,

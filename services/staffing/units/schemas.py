@@ -8,10 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from teacherpool.demo import STAGES
-
-Stage = Literal["kindergarten", "primary", "junior", "senior", "vocational"]
-assert set(Stage.__args__) == set(STAGES)  # type: ignore[attr-defined]
+from contracts.vocabulary import Stage
 
 
 class UnitBase(BaseModel):
