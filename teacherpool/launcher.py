@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -34,6 +35,12 @@ from teacherpool.seed import seed_staffing
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
 PR_SET_PDEATHSIG = 1
+#: Restart delays after a child dies: doubling from the first to the last, as Kubernetes'
+#: CrashLoopBackOff does (10 s to 5 min there; shorter here, where a restart is cheap).
+RESTART_BACKOFF_FIRST = 0.5
+RESTART_BACKOFF_MAX = 30.0
+#: A child that stayed up this long counts as healthy again: its next crash restarts at once.
+RESTART_RESET_AFTER = 60.0
 
 
 def nats_server_binary() -> str:
@@ -59,6 +66,8 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     ready_url: str | None
+    #: Starts the child again the same way (a new process), for the supervisor.
+    restart: Callable[[], subprocess.Popen[bytes]] | None = None
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:
@@ -77,27 +86,84 @@ def start_nats(settings: CommonSettings, logs: Path) -> Child:
     host, port = url.hostname or "127.0.0.1", url.port or 4223
     store = settings.var_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
-    log_file = (logs / "nats.log").open("ab")
-    process = subprocess.Popen(
-        [nats_server_binary(), "-a", host, "-p", str(port), "-js", "-sd", str(store)],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_die_with_parent,
-    )
+
+    def spawn() -> subprocess.Popen[bytes]:
+        with (logs / "nats.log").open("ab") as log_file:
+            return subprocess.Popen(
+                [nats_server_binary(), "-a", host, "-p", str(port), "-js", "-sd", str(store)],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+
+    process = spawn()
     wait_for_port(host, port, 15)
-    return Child("nats", process, None)
+    return Child("nats", process, None, restart=spawn)
 
 
 def start_process(name: str, logs: Path, ready_url: str) -> Child:
-    log_file = (logs / f"{name}.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "teacherpool", "serve", name],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_die_with_parent,
-        env=os.environ.copy(),
-    )
-    return Child(name, process, ready_url)
+    def spawn() -> subprocess.Popen[bytes]:
+        with (logs / f"{name}.log").open("ab") as log_file:
+            return subprocess.Popen(
+                [sys.executable, "-m", "teacherpool", "serve", name],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+                env=os.environ.copy(),
+            )
+
+    return Child(name, spawn(), ready_url, restart=spawn)
+
+
+@dataclass
+class Supervisor:
+    """Restarts a child that died, after a delay that doubles while it keeps dying.
+
+    What compose's `restart: unless-stopped` and a Kubernetes pod's `restartPolicy: Always`
+    do: a crashed service (or NATS) comes back on its own and the others carry on; the
+    outbox and the durable consumers catch up on whatever happened while it was down.
+    """
+
+    children: list[Child]
+    log: Callable[[str], None]
+    first_delay: float = RESTART_BACKOFF_FIRST
+    max_delay: float = RESTART_BACKOFF_MAX
+    reset_after: float = RESTART_RESET_AFTER
+    clock: Callable[[], float] = time.monotonic
+    restarts: dict[str, int] = field(default_factory=dict)
+    _delay: dict[str, float] = field(default_factory=dict)
+    _due: dict[str, float] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """Notice children that died and restart those whose delay has passed."""
+        now = self.clock()
+        for child in self.children:
+            self._started.setdefault(child.name, now)
+            if child.process.poll() is None:
+                continue
+            if child.name not in self._due:
+                up_for = now - self._started[child.name]
+                delay = self._delay.get(child.name, 0.0)
+                delay = (
+                    self.first_delay
+                    if delay == 0.0 or up_for >= self.reset_after
+                    else min(delay * 2, self.max_delay)
+                )
+                self._delay[child.name] = delay
+                self._due[child.name] = now + delay
+                self.log(
+                    f"{child.name} exited with {child.process.returncode}; restarting in {delay:g}s"
+                )
+            if now >= self._due[child.name] and child.restart is not None:
+                del self._due[child.name]
+                child.process = child.restart()
+                self._started[child.name] = now
+                self.restarts[child.name] = self.restarts.get(child.name, 0) + 1
+                self.log(
+                    f"{child.name} restarted (pid {child.process.pid},"
+                    f" restart {self.restarts[child.name]})"
+                )
 
 
 def wait_ready(children: list[Child], timeout: float) -> None:
@@ -136,6 +202,11 @@ def stop(children: list[Child]) -> None:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+
+
+def _log_stderr(line: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    print(f"{stamp} {line}", file=sys.stderr, flush=True)
 
 
 def database_urls() -> dict[str, str]:
@@ -238,16 +309,10 @@ def up(*, seed_demo: bool = True, scale: str = "demo") -> int:
             names = ", ".join(DEMO_ACCOUNTS)
             print(f"demo accounts (password {DEMO_PASSWORD}): {names}", flush=True)
             print("a bearer token for one: teacherpool token cityhr", flush=True)
+        supervisor = Supervisor(children, log=_log_stderr)
         while True:
-            for child in children:
-                if child.process.poll() is not None:
-                    print(
-                        f"{child.name} exited with {child.process.returncode}; stopping",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    return 1
-            time.sleep(0.5)
+            supervisor.check()
+            time.sleep(0.2)
     except KeyboardInterrupt:
         return 0
     except (TimeoutError, RuntimeError) as error:

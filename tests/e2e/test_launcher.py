@@ -1,4 +1,5 @@
-"""`teacherpool up` from an empty ./var: ready, serving the slice, and gone on SIGTERM."""
+"""`teacherpool up` from an empty ./var: ready, serving the slice, restarting a killed service,
+and gone on SIGTERM."""
 
 from __future__ import annotations
 
@@ -92,6 +93,26 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
                     seen.add(service)
             time.sleep(0.5)
         assert seen == {"sharing", "talent"}
+
+        # A service killed outright is restarted by the launcher; the rest carry on.
+        talent = next(c for c in children if "serve talent" in " ".join(c.cmdline()))
+        talent.send_signal(signal.SIGKILL)
+        talent.wait(10)
+        deadline = time.monotonic() + 60
+        back = False
+        while time.monotonic() < deadline and not back:
+            time.sleep(0.25)
+            children = psutil.Process(process.pid).children(recursive=True)
+            restarted = any(
+                "serve talent" in " ".join(c.cmdline()) and c.pid != talent.pid for c in children
+            )
+            try:
+                ready = httpx.get(f"{gateway}/readyz/upstreams", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                ready = False
+            back = restarted and ready
+        assert back, "talent did not come back"
+        assert process.poll() is None
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -101,5 +122,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
             output, _ = process.communicate()
     assert process.returncode == 0, output
     assert "ready at" in output
+    assert "talent exited with -9; restarting in" in output
+    assert "talent restarted (pid" in output
     gone = psutil.wait_procs(children, timeout=5)[1]
     assert not gone, f"left running: {[p.pid for p in gone]}"
