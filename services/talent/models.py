@@ -110,7 +110,10 @@ Index("uq_candidates_id_hash", Candidate.__table__.c.id_hash, unique=True)  # ty
 
 
 class CandidateLink(TalentBase, table=True):  # type: ignore[call-arg]
-    """A partner pushed this candidate (under its own external id): what it may see."""
+    """A partner pushed this candidate (under its own external id): what it may see.
+
+    `submission_enc` is the partner's own submission, sealed: a partner is shown what it sent,
+    never what another source sent about the same person."""
 
     __tablename__ = "candidate_links"
 
@@ -121,6 +124,7 @@ class CandidateLink(TalentBase, table=True):  # type: ignore[call-arg]
         )
     )
     external_id: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    submission_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _now_column()
 
 

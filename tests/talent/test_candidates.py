@@ -218,7 +218,8 @@ class TestOnePersonOneCandidate:
             second = await api.call(
                 "POST", "/v1/candidates", other_site, json={**body, "external_id": "F-1"}
             )
-            assert (first.status_code, second.status_code) == (201, 200)
+            # A partner is never told whether we knew the person (tests/security finding 1).
+            assert (first.status_code, second.status_code) == (201, 201)
             assert second.json()["id"] == first.json()["id"]
             assert second.json()["external_id"] == "F-1"
             async with api.db.session(read_only=True) as session:

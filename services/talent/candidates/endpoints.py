@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import paginate
 from services.talent.candidates import repository, service
@@ -32,7 +33,9 @@ router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CandidatePublic,
-    responses={200: {"model": CandidatePublic, "description": "the person was known already"}},
+    responses={
+        200: {"model": CandidatePublic, "description": "to HR: the person was known already"}
+    },
 )
 async def push_candidate(
     body: CandidateCreate,
@@ -42,7 +45,8 @@ async def push_candidate(
     settings: SettingsDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    """Add a person (201), or get the candidate already known by the same ID number (200)."""
+    """Add a person (201). A partner always gets 201 and its own submission back, known person
+    or not (we merge on our side); HR gets 200 and the record when the person was known."""
 
     async def push() -> Outcome:
         pushed = await service.push_candidate(
@@ -53,8 +57,10 @@ async def push_candidate(
             today=local_today(),
             retention_days=settings.default_retention_days,
         )
-        external_id = body.external_id if principal.kind == "partner" else None
-        view = service.masked(cipher, pushed.candidate, external_id)
+        if principal.kind == "partner":
+            view = service.partner_view(cipher, pushed.candidate, pushed.link)
+            return Outcome(201, view, pushed.candidate.id)
+        view = service.masked(cipher, pushed.candidate)
         return Outcome(201 if pushed.created else 200, view, pushed.candidate.id)
 
     return await idempotency.run(session, principal, push)
@@ -93,13 +99,12 @@ async def list_candidates(
         cursor=cursor,
         limit=limit,
     )
-    external: dict[uuid.UUID, str | None] = {}
     if principal.kind == "partner":
-        external = await repository.external_ids(session, principal.sub, [r.id for r in rows])
-    return CandidatePage(
-        data=[service.masked(cipher, r, external.get(r.id)) for r in rows],
-        next_cursor=next_cursor,
-    )
+        links = await repository.links_for(session, principal.sub, [r.id for r in rows])
+        data = [service.partner_view(cipher, r, links.get(r.id)) for r in rows]
+    else:
+        data = [service.masked(cipher, r) for r in rows]
+    return CandidatePage(data=data, next_cursor=next_cursor)
 
 
 @router.post("/merge", response_model=CandidatePublic)
@@ -107,7 +112,7 @@ async def merge_candidates(
     body: CandidateMerge, session: SessionDep, principal: CurrentPrincipal, cipher: CipherDep
 ) -> CandidatePublic:
     """Fold a duplicate into the candidate to keep; the duplicate is erased."""
-    return service.masked(cipher, await service.merge(session, principal, body))
+    return service.masked(cipher, await service.merge(session, principal, cipher, body))
 
 
 @router.get("/{candidate_id}", response_model=CandidateWhole | CandidatePublic)
@@ -124,12 +129,10 @@ async def get_candidate(
     candidate = await service.visible_candidate(session, principal, candidate_id)
     if reveal:
         return await service.reveal(request.app.state.db, principal, cipher, candidate, purpose)
-    external = None
     if principal.kind == "partner":
-        external = (await repository.external_ids(session, principal.sub, [candidate.id])).get(
-            candidate.id
-        )
-    return service.masked(cipher, candidate, external)
+        links = await repository.links_for(session, principal.sub, [candidate.id])
+        return service.partner_view(cipher, candidate, links.get(candidate.id))
+    return service.masked(cipher, candidate)
 
 
 @router.post("/{candidate_id}/erase", response_model=CandidatePublic)
@@ -141,10 +144,17 @@ async def erase_candidate(
     idempotency: IdempotencyDep,
     body: CandidateErase | None = None,
 ) -> JSONResponse:
-    """Erase the person's personal fields on their request (PIPL); statistics stay."""
+    """Erase on the person's request (PIPL): HR erases the person; a partner its own submission
+    (and the person too when no other source holds them). Statistics stay."""
 
     async def erase() -> Outcome:
-        candidate = await service.request_erasure(session, principal, candidate_id)
-        return Outcome(200, service.masked(cipher, candidate))
+        erased = await service.request_erasure(session, principal, candidate_id)
+        if erased.submission is not None:
+            view = service.partner_view(
+                cipher, erased.candidate, erased.submission, erased_at=utcnow()
+            )
+        else:
+            view = service.masked(cipher, erased.candidate)
+        return Outcome(200, view)
 
     return await idempotency.run(session, principal, erase)

@@ -45,16 +45,17 @@ async def links_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[C
     return (await session.execute(stmt)).scalars().all()
 
 
-async def external_ids(
+async def links_for(
     session: AsyncSession, partner_id: str, candidate_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, str | None]:
+) -> dict[uuid.UUID, CandidateLink]:
+    """The partner's own links (and submissions) of these candidates."""
     if not candidate_ids:
         return {}
-    stmt = select(CandidateLink.candidate_id, CandidateLink.external_id).where(
+    stmt = select(CandidateLink).where(
         CandidateLink.partner_id == partner_id,
         CandidateLink.candidate_id.in_(candidate_ids),  # type: ignore[attr-defined]
     )
-    return {row.candidate_id: row.external_id for row in await session.execute(stmt)}
+    return {link.candidate_id: link for link in (await session.execute(stmt)).scalars()}
 
 
 async def applications_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[Application]:

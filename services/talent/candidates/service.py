@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,7 @@ PERSONAL_FIELDS = ("name", "id_number", "phone", "email", "birth_date")
 class Pushed:
     candidate: Candidate
     created: bool
+    link: CandidateLink | None = None
 
 
 async def push_candidate(
@@ -53,7 +55,10 @@ async def push_candidate(
     today: date,
     retention_days: int,
 ) -> Pushed:
-    """Add a person, or return the one already known by the same ID number (and link it)."""
+    """Add a person, or find the one already known by the same ID number.
+
+    A partner's push is kept as its own submission beside the person: the partner is answered
+    from what it sent, so the answer cannot tell whether we knew the person already."""
     if principal.kind == "partner":
         principal.require_scope("candidates:write")
     else:
@@ -74,9 +79,27 @@ async def push_candidate(
                 raise
             created = False
     candidate = existing or candidate
+    link = None
     if principal.kind == "partner":
-        await _link(session, principal.sub, candidate.id, data.external_id)
-    return Pushed(candidate, created)
+        retention_until = data.retention_until or today + timedelta(days=retention_days)
+        link = await _link(session, principal.sub, candidate.id, data.external_id)
+        link.submission_enc = cipher.encrypt(
+            json.dumps(
+                data.model_dump(mode="json", exclude={"consent", "retention_until"})
+                | {"retention_until": retention_until.isoformat()}
+            ),
+            row=_link_row(link),
+            field=SUBMISSION_FIELD,
+        )
+        await session.flush()
+    return Pushed(candidate, created, link)
+
+
+SUBMISSION_FIELD = "candidate_link.submission"
+
+
+def _link_row(link: CandidateLink) -> str:
+    return f"{link.candidate_id}:{link.partner_id}"
 
 
 def _sealed(
@@ -119,21 +142,24 @@ def _sealed(
 
 async def _link(
     session: AsyncSession, partner_id: str, candidate_id: uuid.UUID, external_id: str | None
-) -> None:
+) -> CandidateLink:
     found = await repository.link(session, partner_id, candidate_id)
     if found is None:
+        made = CandidateLink(
+            partner_id=partner_id, candidate_id=candidate_id, external_id=external_id
+        )
         try:
             async with session.begin_nested():
-                session.add(
-                    CandidateLink(
-                        partner_id=partner_id, candidate_id=candidate_id, external_id=external_id
-                    )
-                )
+                session.add(made)
                 await session.flush()
+            return made
         except IntegrityError:
-            pass  # the same partner linked it in a concurrent push
-    elif external_id and found.external_id != external_id:
+            # The same partner linked it in a concurrent push.
+            found = await repository.link(session, partner_id, candidate_id)
+            assert found is not None
+    if external_id and found.external_id != external_id:
         found.external_id = external_id
+    return found
 
 
 async def visible_candidate(
@@ -169,6 +195,51 @@ def masked(
         phone=mask_phone(clear["phone"]),
         email=mask_email(clear["email"]),
         external_id=external_id,
+    )
+
+
+def partner_view(
+    cipher: PiiCipher,
+    candidate: Candidate,
+    link: CandidateLink | None,
+    *,
+    erased_at: datetime | None = None,
+) -> CandidatePublic:
+    """What a partner sees of a candidate: its own submission, masked, and nothing another
+    source sent. Links made before submissions were kept show the stored record."""
+    if link is None or link.submission_enc is None or erased_at is not None:
+        view = masked(cipher, candidate, link.external_id if link else None)
+        if erased_at is None:
+            return view
+        gone = dict.fromkeys(("name", "id_number", "phone", "email"))
+        return view.model_copy(update=gone | {"erased_at": erased_at, "updated_at": erased_at})
+    clear = cipher.decrypt(link.submission_enc, row=_link_row(link), field=SUBMISSION_FIELD)
+    assert clear is not None
+    sent = json.loads(clear)
+    born = birth_date_of(sent["id_number"])
+    assert born is not None
+    return CandidatePublic(
+        id=candidate.id,
+        degree=sent.get("degree"),
+        school=sent.get("school"),
+        major=sent.get("major"),
+        certificates=sent.get("certificates") or [],
+        title=sent.get("title"),
+        talent_tier=sent.get("talent_tier"),
+        source=sent.get("source") or "website",
+        name=mask_name(sent["name"]),
+        id_number=mask_id_number(sent["id_number"]),
+        phone=mask_phone(sent.get("phone")),
+        email=mask_email(sent.get("email")),
+        sex=sex_of(sent["id_number"]),
+        birth_year=born.year,
+        external_id=link.external_id,
+        consent_at=link.created_at,
+        retention_until=date.fromisoformat(sent["retention_until"]),
+        erased_at=candidate.erased_at,
+        merged_into_id=None,
+        created_at=link.created_at,
+        updated_at=link.created_at,
     )
 
 
@@ -223,16 +294,33 @@ def _profile(candidate: Candidate) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Erased:
+    candidate: Candidate
+    #: A partner's submission that was removed while the person stays for other sources.
+    submission: CandidateLink | None = None
+
+
 async def request_erasure(
     session: AsyncSession, principal: Principal, candidate_id: uuid.UUID
-) -> Candidate:
-    """Erase on the person's request: by HR, or by a partner that pushed them."""
+) -> Erased:
+    """Erase on the person's request: HR erases the person and every submission; a partner
+    erases its own submission, and the person too only when no other source holds them."""
     if principal.kind != "partner":
         principal.require_role(*ENTERERS)
     candidate = await visible_candidate(session, principal, candidate_id)
     if candidate.erased_at is not None:
-        return candidate
-    return await erase(session, candidate, "request")
+        return Erased(candidate)
+    if principal.kind == "partner":
+        links = await repository.links_of(session, candidate.id)
+        own = next(link for link in links if link.partner_id == principal.sub)
+        others = [link for link in links if link.partner_id != principal.sub]
+        entered_by_staff = not candidate.created_by.startswith("partner:")
+        if others or entered_by_staff:
+            await session.delete(own)
+            await session.flush()
+            return Erased(candidate, own)
+    return Erased(await erase(session, candidate, "request"))
 
 
 async def erase(session: AsyncSession, candidate: Candidate, reason: str) -> Candidate:
@@ -242,6 +330,8 @@ async def erase(session: AsyncSession, candidate: Candidate, reason: str) -> Can
     candidate.id_hash = None
     candidate.erased_at = candidate.updated_at = utcnow()
     candidate.erased_reason = reason
+    for link in await repository.links_of(session, candidate.id):
+        link.submission_enc = None
     await forget_resource(session, candidate.id)
     await session.flush()
     await outbox.add(
@@ -260,7 +350,9 @@ async def erase_expired(session: AsyncSession, today: date, limit: int = 200) ->
     return len(due)
 
 
-async def merge(session: AsyncSession, principal: Principal, data: CandidateMerge) -> Candidate:
+async def merge(
+    session: AsyncSession, principal: Principal, cipher: PiiCipher, data: CandidateMerge
+) -> Candidate:
     """Move the duplicate's applications and partner links to the kept candidate, then erase
     the duplicate, pointing it at the one kept."""
     principal.require_role(*ENTERERS)
@@ -281,11 +373,17 @@ async def merge(session: AsyncSession, principal: Principal, data: CandidateMerg
         application.updated_at = utcnow()
     for found in await repository.links_of(session, duplicate.id):
         if await repository.link(session, found.partner_id, keep.id) is None:
-            session.add(
-                CandidateLink(
-                    partner_id=found.partner_id, candidate_id=keep.id, external_id=found.external_id
-                )
+            moved = CandidateLink(
+                partner_id=found.partner_id, candidate_id=keep.id, external_id=found.external_id
             )
+            # The submission is sealed to its row: open it under the old link, seal it anew.
+            sent = cipher.decrypt(
+                found.submission_enc, row=_link_row(found), field=SUBMISSION_FIELD
+            )
+            moved.submission_enc = cipher.encrypt(
+                sent, row=_link_row(moved), field=SUBMISSION_FIELD
+            )
+            session.add(moved)
         await session.delete(found)
     await session.flush()
     duplicate.merged_into_id = keep.id
