@@ -47,6 +47,7 @@ SUBJECTS = {
     "vocational": ("机电", "计算机", "会计", "旅游", "语文", "数学"),
 }
 TITLES = ("二级教师", "一级教师", "高级教师", "正高级教师")
+SENIOR_TITLES = ("高级教师", "正高级教师")
 CHUNK = 5_000
 
 
@@ -171,17 +172,21 @@ def _person(
     born = date(rng.randint(1966, 2001), rng.randint(1, 12), rng.randint(1, 28))
     hired = min(born + timedelta(days=365 * rng.randint(22, 30)), today)
     stage = rng.choice(stages)
+    sex = rng.choice(("female", "female", "male"))
+    title = rng.choice(TITLES)
     return {
         "id": uuid.UUID(int=rng.getrandbits(128), version=4),
         "unit_id": unit_id,
         "quota_type": "bianzhi",
         "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
-        "sex": rng.choice(("female", "female", "male")),
+        "sex": sex,
         "birth_date": born,
         "hire_date": hired,
         "subject": rng.choice(SUBJECTS[stage]),
         "stage": stage,
-        "title": rng.choice(TITLES),
+        "title": title,
+        # 专业技术岗位; 高级 titles are senior professional posts (their women retire at 60).
+        "post_category": "senior_professional" if title in SENIOR_TITLES else "professional",
         "status": "active",
         "created_at": utcnow(),
     }

@@ -86,6 +86,13 @@ LABELS: dict[str, dict[str, str]] = {
         "release": N_("Release"),
     },
     "staff_status": {"active": N_("Active"), "left": N_("Left")},
+    "sex": {"male": N_("Male"), "female": N_("Female")},
+    "post_category": {
+        "professional": N_("Professional post"),
+        "senior_professional": N_("Senior professional post"),
+        "management": N_("Management post"),
+        "worker": N_("Worker post"),
+    },
     "weekday": {
         "1": N_("Mon"),
         "2": N_("Tue"),

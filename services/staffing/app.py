@@ -11,6 +11,7 @@ from services.staffing.ledger.endpoints import router as ledger_router
 from services.staffing.models import messaging, outbox
 from services.staffing.pool.endpoints import router as pool_router
 from services.staffing.quotas.endpoints import router as quotas_router
+from services.staffing.retirement.endpoints import router as retirement_router
 from services.staffing.roster.endpoints import router as roster_router
 from services.staffing.settings import StaffingSettings
 from services.staffing.spreadsheets.endpoints import router as spreadsheets_router
@@ -30,6 +31,7 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
                 summaries_router,
                 pool_router,
                 roster_router,
+                retirement_router,
                 ledger_router,
                 spreadsheets_router,
             ],

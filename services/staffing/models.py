@@ -105,15 +105,30 @@ class Standard(StaffingBase, table=True):  # type: ignore[call-arg]
     source: str = Field(sa_column=Column(String(200), nullable=False))
 
 
-class RetirementAge(StaffingBase, table=True):  # type: ignore[call-arg]
-    """The statutory retirement age by sex, in force from a date."""
+class RetirementRule(StaffingBase, table=True):  # type: ignore[call-arg]
+    """The statutory retirement age of one group of birth months, by sex and base age, in force
+    from a date (法定退休年龄; the 2025 rows are the decision's annex tables row by row)."""
 
-    __tablename__ = "retirement_ages"
+    __tablename__ = "retirement_rules"
 
     effective_from: date = Field(sa_column=Column(Date, primary_key=True))
     sex: str = Field(sa_column=Column(String(10), primary_key=True))
-    age: int
-    source: str = Field(sa_column=Column(String(200), nullable=False))
+    base_age: int = Field(primary_key=True)
+    born_from: date = Field(sa_column=Column(Date, primary_key=True))
+    born_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    age_months: int
+    source: str = Field(sa_column=Column(String(300), nullable=False))
+
+
+class RetirementBase(StaffingBase, table=True):  # type: ignore[call-arg]
+    """The base (original) retirement age of a post category and sex (原法定退休年龄)."""
+
+    __tablename__ = "retirement_bases"
+
+    post_category: str = Field(sa_column=Column(String(30), primary_key=True))
+    sex: str = Field(sa_column=Column(String(10), primary_key=True))
+    base_age: int
+    source: str = Field(sa_column=Column(String(300), nullable=False))
 
 
 class PoolApplication(StaffingBase, table=True):  # type: ignore[call-arg]
@@ -212,6 +227,10 @@ class Staff(StaffingBase, table=True):  # type: ignore[call-arg]
     subject: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     stage: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     title: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    post_category: str = Field(
+        default="professional",
+        sa_column=Column(String(30), nullable=False, server_default="professional"),
+    )
     status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
     left_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     posting_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))

@@ -27,7 +27,10 @@ IMPORT_KINDS = {
 COLUMNS = {
     "units": "code, name, kind, district_code, stages, lat, lon, bianzhi, yuan_e, control",
     "enrolment": "school_code, school_year, stage, pupils, forecast",
-    "roster": "school_code, name, sex, birth_date, hire_date, quota_type, subject, stage, title",
+    "roster": (
+        "school_code, name, sex, birth_date, hire_date, quota_type, subject, stage, title, "
+        "post_category"
+    ),
 }
 EXPORT_KINDS = {
     "summary": N_("Summary of posts"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from gateway.ui.session import HR_ROLES, Page, signed_in
 
@@ -50,15 +50,18 @@ async def unit_list(
 
 @router.get("/units/{unit_id}")
 async def unit_detail(
-    unit_id: str, page: Annotated[Page, Depends(signed_in)], tab: str = "summary"
+    unit_id: str,
+    page: Annotated[Page, Depends(signed_in)],
+    tab: str = "summary",
+    months: Annotated[int, Query(ge=1, le=120)] = 36,
 ) -> Any:
     page.require(HR_ROLES)
-    return await unit_view(page, unit_id, tab)
+    return await unit_view(page, unit_id, tab, months)
 
 
-async def unit_view(page: Page, unit_id: str, tab: str) -> Any:
+async def unit_view(page: Page, unit_id: str, tab: str, months: int = 36) -> Any:
     """A unit's page; the school admin's home page is the same view of their own school."""
-    unit, summary, ledger, staff = await asyncio.gather(
+    unit, summary, ledger, staff, retirements = await asyncio.gather(
         page.api.get("staffing", f"/v1/units/{unit_id}"),
         page.api.get_or_none("staffing", f"/v1/units/{unit_id}/summary"),
         page.api.get_or_none("staffing", "/v1/ledger", unit_id=unit_id, limit=200)
@@ -66,6 +69,9 @@ async def unit_view(page: Page, unit_id: str, tab: str) -> Any:
         else asyncio.sleep(0, None),
         page.api.get_or_none("staffing", "/v1/staff", unit_id=unit_id, active=True, limit=500)
         if tab == "roster"
+        else asyncio.sleep(0, None),
+        page.api.get_or_none("staffing", "/v1/retirements", unit_id=unit_id, within_months=months)
+        if tab == "retirements"
         else asyncio.sleep(0, None),
     )
     district = None
@@ -78,6 +84,8 @@ async def unit_view(page: Page, unit_id: str, tab: str) -> Any:
         summary=summary,
         ledger=ledger,
         staff=staff,
+        retirements=retirements,
+        months=months,
         tab=tab,
         base=page.request.url.path,
     )

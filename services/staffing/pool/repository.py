@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.scoping import unit_scope
-from services.staffing.models import Loan, PoolApplication, RetirementAge, Staff, Unit
+from services.staffing.models import Loan, PoolApplication, Unit
 
 
 async def lock_application(
@@ -120,22 +120,3 @@ async def pool_figures(session: AsyncSession, quota_type: str, today: date) -> t
         PoolApplication.quota_type == quota_type, PoolApplication.status == "pending"
     )
     return int(outstanding), int(overdue), int((await session.execute(pending)).scalar_one())
-
-
-async def retirement_ages(session: AsyncSession, on: date) -> dict[str, int]:
-    """The retirement age by sex in force on `on`."""
-    stmt = (
-        select(RetirementAge)
-        .where(RetirementAge.effective_from <= on)
-        .order_by(RetirementAge.effective_from)
-    )
-    return {row.sex: row.age for row in (await session.execute(stmt)).scalars()}
-
-
-async def birth_dates(
-    session: AsyncSession, unit_id: uuid.UUID, quota_type: str
-) -> list[tuple[str, date]]:
-    stmt = select(Staff.sex, Staff.birth_date).where(
-        Staff.unit_id == unit_id, Staff.quota_type == quota_type, Staff.status == "active"
-    )
-    return [(sex, born) for sex, born in await session.execute(stmt)]

@@ -30,6 +30,7 @@ from services.staffing.pool.schemas import (
 )
 from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.service import no_vacancy
+from services.staffing.retirement import service as retirement
 from services.staffing.units.repository import get as get_unit
 from services.staffing.units.service import ensure_visible, require_manager, unit_for_action
 
@@ -91,13 +92,9 @@ async def deposit(
 async def forecast_attrition(
     session: AsyncSession, unit_id: uuid.UUID, quota_type: str, years: int, today: date
 ) -> int:
-    """Staff of the unit who reach retirement age within `years` (自然减员), by the dated table."""
-    ages = await repository.retirement_ages(session, today)
-    end = add_years(today, years)
-    return sum(
-        1
-        for sex, born in await repository.birth_dates(session, unit_id, quota_type)
-        if sex in ages and add_years(born, ages[sex]) < end
+    """Staff of the unit who reach retirement age within `years` (自然减员), by the dated rules."""
+    return await retirement.forecast_attrition(
+        session, unit_id, quota_type, add_years(today, years)
     )
 
 

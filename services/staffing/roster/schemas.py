@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.staffing.quotas.schemas import DocumentNo, QuotaType
+from services.staffing.retirement.schemas import PostCategory
 from services.staffing.units.schemas import Stage
 
 Sex = Literal["female", "male"]
@@ -22,6 +23,7 @@ class StaffBase(BaseModel):
     subject: str | None = Field(default=None, max_length=40)
     stage: Stage | None = None
     title: str | None = Field(default=None, max_length=40)
+    post_category: PostCategory = "professional"
 
 
 class StaffCreate(StaffBase):

@@ -36,6 +36,7 @@ async def hire(
         subject=data.subject,
         stage=data.stage,
         title=data.title,
+        post_category=data.post_category,
         status="active",
     )
     return await hire_into_vacancy(session, unit, staff, Movement.of("hire", principal.sub))

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.staffing.retirement.schemas import PostCategory
 from services.staffing.roster.schemas import Sex
 from services.staffing.units.schemas import Stage
 
@@ -59,6 +60,7 @@ class RosterRow(Row):
     subject: str | None = Field(default=None, max_length=40)
     stage: Stage | None = None
     title: str | None = Field(default=None, max_length=40)
+    post_category: PostCategory = "professional"
 
 
 ROW_MODELS: dict[str, type[Row]] = {
