@@ -93,6 +93,9 @@ STAFFING = [
     rule("staffing", "GET", "/v1/warnings", HR),
     rule("staffing", "POST", "/v1/imports/{kind}", HR),
     rule("staffing", "GET", "/v1/exports/{kind}", HR),
+    rule("staffing", "GET", "/v1/retirement-rules", SCHOOL),
+    rule("staffing", "GET", "/v1/retirement-rules/age", SCHOOL),
+    rule("staffing", "GET", "/v1/retirements", SCHOOL),
 ]
 
 SHARING = [
