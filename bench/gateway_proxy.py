@@ -34,6 +34,7 @@ from common.auth import Principal, generate_keypair, load_signer
 from common.migrations import upgrade
 from common.settings import CommonSettings
 from gateway.seed import seed_gateway
+from teacherpool.demo import build_city
 
 CONCURRENCY = 8
 DURATION = 5.0
@@ -165,7 +166,7 @@ async def run() -> dict[str, Any]:
         os.environ.update({k: v for k, v in env.items() if k.startswith("TP_")})
         await asyncio.to_thread(upgrade, "staffing", staffing_db)
         await asyncio.to_thread(upgrade, "gateway", gateway_db)
-        await seed_gateway(gateway_db)
+        await seed_gateway(gateway_db, build_city())
         children = [_serve(name, env) for name in ("staffing", "gateway")]
         try:
             direct_base = f"http://127.0.0.1:{staffing_port}"

@@ -23,6 +23,7 @@ import psutil
 from bench.support import PG_URL, scratch_dir, start_nats
 from common.migrations import SERVICES as DATABASES
 from gateway.seed import seed_gateway
+from teacherpool.demo import build_city
 from tests.deploy.system import System
 from tests.support import Databases, Identity
 
@@ -119,7 +120,7 @@ async def _measure(root: Path, replicas: int, identity: Identity) -> dict[str, A
     system: System | None = None
     try:
         urls = {name: await databases.create(name, "postgresql") for name in DATABASES}
-        await seed_gateway(urls["gateway"])
+        await seed_gateway(urls["gateway"], build_city())
         system = System(
             root=root / f"r{replicas}",
             nats_url=nats.url,

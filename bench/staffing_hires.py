@@ -15,9 +15,10 @@ from common.auth import Principal
 from common.db import Database
 from services.staffing.app import create_app
 from services.staffing.calendar import local_today
+from services.staffing.seed import seed_staffing
 from services.staffing.settings import StaffingSettings
 from services.staffing.summaries.service import area_summary
-from teacherpool.seed import seed_staffing
+from teacherpool.demo import ROSTER_SIZE, build_city
 from tests.staffing.support import COMMISSION, Api
 from tests.support import Identity, running, service_settings
 
@@ -100,7 +101,7 @@ async def _plain_updates(url: str) -> float:
 
 
 async def _city_summary(url: str) -> dict[str, Any]:
-    report = await seed_staffing(url, scale="city")
+    report = await seed_staffing(url, build_city("city"), staff=ROSTER_SIZE["city"])
     db = Database(url)
     auditor = Principal(sub="bench:auditor", role="auditor")
     try:

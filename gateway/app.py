@@ -21,6 +21,7 @@ from common.db import Database
 from common.errors import ServiceUnavailable, install_problem_handlers
 from common.inbox import Consumer
 from common.observability import RequestContextMiddleware
+from contracts.asyncapi import build as build_asyncapi
 from gateway.audit.endpoints import router as audit_router
 from gateway.audit.events import handlers as event_handlers
 from gateway.audit.recorder import AuditMiddleware
@@ -38,7 +39,6 @@ from gateway.ratelimit import MemoryRateLimiter, NatsRateLimiter, RateLimiter
 from gateway.security import SecurityMiddleware
 from gateway.settings import GatewaySettings
 from gateway.ui import install as install_ui
-from teacherpool.asyncapi import build as build_asyncapi
 
 DOCS_ASSETS = "/api/docs/assets"
 MAIL_STOP_SECONDS = 10.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.auth import Principal
-from teacherpool.demo import DEMO_SCHOOL_CODE, load_districts, unit_id
+from common.city import DemoCity
 
 DEMO_PASSWORD = "demo12345"
 QINGYANG_CODE = "510105"
@@ -17,7 +17,7 @@ class DemoAccount:
     role: str
     display_name: str
     district_code: str | None = None
-    school_code: str | None = None
+    at_demo_school: bool = False
 
 
 DEMO_ACCOUNTS: dict[str, DemoAccount] = {
@@ -33,30 +33,29 @@ DEMO_ACCOUNTS: dict[str, DemoAccount] = {
             "school_admin",
             "成都市青羊区实验学校",
             district_code=QINGYANG_CODE,
-            school_code=DEMO_SCHOOL_CODE,
+            at_demo_school=True,
         ),
         DemoAccount(
             "teacher.demo",
             "teacher",
             "张老师",
             district_code=QINGYANG_CODE,
-            school_code=DEMO_SCHOOL_CODE,
+            at_demo_school=True,
         ),
     )
 }
 
 
-def demo_principal(username: str) -> Principal:
-    """The identity a demo account carries; KeyError for an unknown name."""
+def demo_principal(username: str, city: DemoCity) -> Principal:
+    """The identity a demo account carries in the city; KeyError for an unknown name."""
     account = DEMO_ACCOUNTS[username]
-    codes = {d.code for d in load_districts()}
-    if account.district_code and account.district_code not in codes:
-        raise KeyError(account.district_code)
+    district = city.district_by_code(account.district_code) if account.district_code else None
+    school = city.school_by_code(city.demo_school_code) if account.at_demo_school else None
     return Principal(
         sub=f"user:{account.username}",
         kind="user",
         role=account.role,  # type: ignore[arg-type]
         name=account.display_name,
-        district_id=unit_id(account.district_code) if account.district_code else None,
-        unit_id=unit_id(account.school_code) if account.school_code else None,
+        district_id=district.id if district else None,
+        unit_id=school.id if school else None,
     )

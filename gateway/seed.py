@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from common.city import DemoCity
 from common.db import Database
 from gateway.auth.secrets import hash_password
 from gateway.auth.service import start_token_family, user_principal
@@ -13,7 +14,7 @@ from gateway.models import User
 from gateway.settings import GatewaySettings
 
 
-async def seed_gateway(url: str) -> list[str]:
+async def seed_gateway(url: str, city: DemoCity) -> list[str]:
     """Add the demo accounts that are missing; returns the usernames added."""
     db = Database(url)
     added: list[str] = []
@@ -30,7 +31,7 @@ async def seed_gateway(url: str) -> list[str]:
             for username in DEMO_ACCOUNTS:
                 if username in existing:
                     continue
-                principal = demo_principal(username)
+                principal = demo_principal(username, city)
                 session.add(
                     User(
                         username=username,

@@ -94,7 +94,7 @@ def _token(username: str) -> int:
 
 
 def _asyncapi(output: str | None) -> int:
-    from teacherpool.asyncapi import build
+    from contracts.asyncapi import build
 
     text = json.dumps(build(), ensure_ascii=False, indent=2)
     if output:

@@ -8,10 +8,10 @@ import math
 import random
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from common.city import DemoCity, DemoDistrict, DemoSchool
 from contracts.vocabulary import Stage
 
 UNIT_NAMESPACE = uuid.UUID("24c41003-dde5-4011-82b7-20632161cbf7")
@@ -19,6 +19,9 @@ UNIT_NAMESPACE = uuid.UUID("24c41003-dde5-4011-82b7-20632161cbf7")
 
 SCALES = {"demo": 300, "city": 4000}
 """Number of schools generated at each scale."""
+
+ROSTER_SIZE = {"demo": 20_000, "city": 200_000}
+"""Staff on the roster at each scale: about 20,000 for the demo, 200,000 for the whole city."""
 
 DEMO_SCHOOL_CODE = "510105-S0001"
 """Code of the named demo school (九年一贯制, 青羊区) behind the demo account school.demo."""
@@ -28,7 +31,6 @@ DEMO_SCHOOL_NAME = "成都市青羊区实验学校"
 
 _DEMO_DISTRICT_CODE = "510105"
 _MIN_SCHOOLS_PER_DISTRICT = 3
-_EARTH_RADIUS_KM = 6371.0
 _KM_PER_DEGREE_LAT = 111.0
 _LAT_BOX = (30.0, 31.5)
 _LON_BOX = (102.9, 105.0)
@@ -147,71 +149,9 @@ _COMMON_PLACES = (
 _ZH_DIGITS = "零一二三四五六七八九"
 
 
-@dataclass(frozen=True, slots=True)
-class DemoDistrict:
-    """A county-level unit of Chengdu (区/县/市 or functional zone)."""
-
-    id: uuid.UUID
-    code: str
-    name: str
-    kind: str
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True, slots=True)
-class DemoSchool:
-    """A public school of the demo city with this school year's enrolment per stage."""
-
-    id: uuid.UUID
-    code: str
-    name: str
-    district_code: str
-    district_id: uuid.UUID
-    stages: tuple[str, ...]
-    lat: float
-    lon: float
-    enrolment: dict[str, int] = field(hash=False)
-
-
-@dataclass(frozen=True, slots=True)
-class DemoCity:
-    """The generated districts and schools, with lookups by district name and school code."""
-
-    districts: tuple[DemoDistrict, ...]
-    schools: tuple[DemoSchool, ...]
-    _districts_by_name: dict[str, DemoDistrict] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
-    _schools_by_code: dict[str, DemoSchool] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_districts_by_name", {d.name: d for d in self.districts})
-        object.__setattr__(self, "_schools_by_code", {s.code: s for s in self.schools})
-
-    def district_by_name(self, name: str) -> DemoDistrict:
-        """The district with this full name (e.g. "青羊区"); KeyError if none."""
-        return self._districts_by_name[name]
-
-    def school_by_code(self, code: str) -> DemoSchool:
-        """The school with this code; KeyError if none."""
-        return self._schools_by_code[code]
-
-
 def unit_id(code: str) -> uuid.UUID:
     """Stable id of the district or school with this code."""
     return uuid.uuid5(UNIT_NAMESPACE, f"unit:{code}")
-
-
-def travel_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in km between two points."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @lru_cache(maxsize=1)
@@ -270,7 +210,7 @@ def build_city(scale: str = "demo", seed: int = 2023) -> DemoCity:
                     enrolment=_enrolment(rng, district, stages),
                 )
             )
-    return DemoCity(districts=districts, schools=tuple(schools))
+    return DemoCity(districts=districts, schools=tuple(schools), demo_school_code=DEMO_SCHOOL_CODE)
 
 
 def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:

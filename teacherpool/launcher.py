@@ -27,10 +27,11 @@ from gateway.seed import seed_gateway
 from gateway.settings import GatewaySettings
 from services.sharing.seed import seed_sharing
 from services.sharing.settings import SharingSettings
+from services.staffing.seed import seed_staffing
 from services.staffing.settings import StaffingSettings
 from services.talent.seed import seed_talent
 from services.talent.settings import TalentSettings
-from teacherpool.seed import seed_staffing
+from teacherpool.demo import ROSTER_SIZE, build_city
 
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
@@ -251,22 +252,23 @@ def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:
 async def seed_demo_city(urls: dict[str, str], *, scale: str, seed: int = 2023) -> list[str]:
     """Seed every empty database with the demo city; returns what was done, a line each."""
     done = []
-    staffing = await seed_staffing(urls["staffing"], scale=scale, seed=seed)
+    city = build_city(scale, seed)
+    staffing = await seed_staffing(urls["staffing"], city, seed=seed, staff=ROSTER_SIZE[scale])
     if not staffing.skipped:
         done.append(f"staffing: {staffing.districts} districts, {staffing.schools} schools")
-    sharing = await seed_sharing(urls["sharing"], scale=scale, seed=seed)
+    sharing = await seed_sharing(urls["sharing"], city, seed=seed)
     if not sharing.skipped:
         done.append(
             f"sharing: {sharing.teachers} teacher profiles, {sharing.open_requests} open requests,"
             f" {sharing.assignments} assignments, {sharing.lessons} lessons"
         )
-    talent = await seed_talent(urls["talent"], scale=scale, seed=seed)
+    talent = await seed_talent(urls["talent"], city, seed=seed)
     if not talent.skipped:
         done.append(
             f"talent: {talent.postings} postings, {talent.candidates} candidates,"
             f" {talent.applications} applications"
         )
-    added = await seed_gateway(urls["gateway"])
+    added = await seed_gateway(urls["gateway"], city)
     if added:
         done.append(f"gateway: demo accounts {', '.join(added)}")
     return done

@@ -6,15 +6,15 @@ from collections import Counter
 
 import pytest
 
+from common.city import DemoCity
+from common.geo import haversine_km
 from contracts.vocabulary import STAGE_NAMES_ZH, STAGES
 from teacherpool.demo import (
     DEMO_SCHOOL_CODE,
     SCALES,
     UNIT_NAMESPACE,
-    DemoCity,
     build_city,
     load_districts,
-    travel_km,
     unit_id,
 )
 
@@ -178,7 +178,7 @@ def test_schools_lie_in_the_chengdu_box_near_their_district(city: DemoCity) -> N
         assert round(school.lat, 5) == school.lat
         centre = centres[school.district_code]
         limit = 8.5 if centre.kind in ("district", "functional_zone") else 21.0
-        assert travel_km(centre.lat, centre.lon, school.lat, school.lon) <= limit
+        assert haversine_km(centre.lat, centre.lon, school.lat, school.lon) <= limit
 
 
 def test_lookups_raise_key_error_for_unknown_keys(city: DemoCity) -> None:
@@ -186,18 +186,6 @@ def test_lookups_raise_key_error_for_unknown_keys(city: DemoCity) -> None:
         city.district_by_name("海淀区")
     with pytest.raises(KeyError):
         city.school_by_code("000000-S0001")
-
-
-def test_travel_km_is_a_haversine_distance() -> None:
-    districts = {d.name: d for d in load_districts()}
-    qingyang, longquanyi = districts["青羊区"], districts["龙泉驿区"]
-    km = travel_km(qingyang.lat, qingyang.lon, longquanyi.lat, longquanyi.lon)
-    assert 15 < km < 30
-    assert travel_km(longquanyi.lat, longquanyi.lon, qingyang.lat, qingyang.lon) == pytest.approx(
-        km
-    )
-    assert travel_km(30.0, 104.0, 30.0, 104.0) == 0
-    assert travel_km(30.0, 104.0, 31.0, 104.0) == pytest.approx(111.2, abs=0.5)
 
 
 def test_stage_names_cover_every_stage() -> None:

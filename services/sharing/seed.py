@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 
+from common.city import DemoCity
 from common.db import Database
 from services.sharing.assignments.service import start
 from services.sharing.models import Lesson, Offer, ShareRequest, Teacher, Unit
 from services.sharing.timetable import Booking, Place, SchoolDay, mask_of
-from teacherpool.demo import DEMO_SCHOOL_CODE, build_city
 
 TEACHER_NAMESPACE = uuid.UUID("5d1c7f0e-3a51-4d0b-9a57-0c2b7e9f4a11")
 """Namespace of the demo teachers' ids."""
@@ -47,11 +47,10 @@ def teacher_id(school_code: str, n: int) -> uuid.UUID:
 
 
 async def seed_sharing(
-    url: str, *, scale: str = "demo", seed: int = 2023, teachers: int = 3000
+    url: str, city: DemoCity, *, seed: int = 2023, teachers: int = 3000
 ) -> SharingSeedReport:
     """Fill an empty sharing database with the demo city's profiles, requests and assignments."""
     rng = random.Random(seed)
-    city = build_city(scale, seed)
     schools = [s for s in city.schools if "kindergarten" not in s.stages]
     day = SchoolDay()
     db = Database(url)
@@ -100,7 +99,7 @@ async def seed_sharing(
                     unit_id=school.id,
                     district_id=school.district_id,
                     user_sub=DEMO_TEACHER_SUB
-                    if school.code == DEMO_SCHOOL_CODE and n < len(schools)
+                    if school.code == city.demo_school_code and n < len(schools)
                     else None,
                     name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
                     quota_type="bianzhi",

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from teacherpool.demo import travel_km
+from common.geo import haversine_km
 
 WEEKDAYS = 5
 PERIODS = 8
@@ -63,9 +63,9 @@ class Place:
     def km_to(self, other: Place) -> float:
         if self.unit_id == other.unit_id:
             return 0.0
-        if None in (self.lat, self.lon, other.lat, other.lon):
+        if self.lat is None or self.lon is None or other.lat is None or other.lon is None:
             return math.inf
-        return travel_km(self.lat, self.lon, other.lat, other.lon)  # type: ignore[arg-type]
+        return haversine_km(self.lat, self.lon, other.lat, other.lon)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Value types shared by the sharing API: stages, modes, subjects and timetable slots."""
+"""Value types shared by the sharing API: modes, subjects and timetable slots."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pydantic import Field
 
 from services.sharing.timetable import PERIODS, WEEKDAYS
 
-Stage = Literal["kindergarten", "primary", "junior", "senior", "vocational"]
 Mode = Literal["in_person", "online", "rotation"]
 Subject = Annotated[str, Field(min_length=1, max_length=20)]
 Weekday = Annotated[int, Field(ge=1, le=WEEKDAYS)]

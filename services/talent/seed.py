@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from common.auth import Principal
+from common.city import DemoCity
 from common.db import Database, utcnow
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.applications.service import PIPELINE, apply, move
@@ -20,7 +21,6 @@ from services.talent.clock import local_today
 from services.talent.models import Posting
 from services.talent.pii import load_cipher
 from services.talent.settings import TalentSettings
-from teacherpool.demo import DEMO_SCHOOL_CODE, build_city
 
 SEEDER = Principal(sub="system:seed", role="city_hr", name="demo seed")
 SUBJECTS = (
@@ -63,8 +63,8 @@ class TalentSeedReport:
 
 async def seed_talent(
     url: str,
+    city: DemoCity,
     *,
-    scale: str = "demo",
     seed: int = 2023,
     settings: TalentSettings | None = None,
     candidates: int = 300,
@@ -73,15 +73,14 @@ async def seed_talent(
     settings = settings or TalentSettings(database_url=url)
     cipher = load_cipher(settings)
     rng = random.Random(seed)
-    city = build_city(scale, seed)
     today = local_today()
     db = Database(url)
     try:
         async with db.session() as session:
             if (await session.execute(select(func.count()).select_from(Posting))).scalar_one():
                 return TalentSeedReport(0, 0, 0, skipped=True)
-            others = [s for s in city.schools if s.code != DEMO_SCHOOL_CODE]
-            schools = [city.school_by_code(DEMO_SCHOOL_CODE), *rng.sample(others, 11)]
+            others = [s for s in city.schools if s.code != city.demo_school_code]
+            schools = [city.school_by_code(city.demo_school_code), *rng.sample(others, 11)]
             postings = [_posting(rng, school, i, today) for i, school in enumerate(schools)]
             session.add_all(postings)
             await session.flush()

@@ -14,12 +14,12 @@ from common.app import stop_tasks
 from common.db import Database
 from common.settings import CommonSettings
 from contracts import REGISTRY, Envelope
+from contracts.asyncapi import build
 from gateway.models import GatewayBase
 from services.sharing.models import SharingBase
 from services.staffing.models import StaffingBase
 from services.staffing.settings import StaffingSettings
 from services.talent.models import TalentBase
-from teacherpool.asyncapi import build
 
 # Past participles that do not end in -ed, and "overdue", a state a loan has come to.
 IRREGULAR_PAST = {

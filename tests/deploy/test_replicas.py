@@ -26,6 +26,7 @@ import pytest
 from common.bus import stream_name
 from common.migrations import SERVICES as DATABASES
 from gateway.seed import seed_gateway
+from teacherpool.demo import build_city
 from tests.deploy.system import SERVICES, System, counter
 from tests.support import PG_ENV, PG_MISSING, Databases, Identity, NatsServer
 
@@ -126,7 +127,7 @@ async def test_two_replicas_share_the_work_and_lose_nothing_when_one_of_each_is_
     system: System | None = None
     try:
         urls = {name: await databases.create(name, "postgresql") for name in DATABASES}
-        await seed_gateway(urls["gateway"])
+        await seed_gateway(urls["gateway"], build_city())
         system = System(
             root=tmp_path,
             nats_url=nats_server.url,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from common.db import Database, utcnow
+from common.geo import haversine_km
 from services.sharing.models import ShareRequest, Teacher, Unit
 from services.sharing.timetable import mask_of
-from teacherpool.demo import travel_km
 
 DISTRICT = uuid.UUID("00000000-0000-4000-8000-00000000d001")
 OTHER_DISTRICT = uuid.UUID("00000000-0000-4000-8000-00000000d002")
@@ -132,7 +132,7 @@ def travel_needed(a: tuple[float, float] | None, b: tuple[float, float] | None) 
         return 0.0
     if a is None or b is None:
         return float("inf")
-    return travel_km(*a, *b) / 30 * 60 + 10
+    return haversine_km(*a, *b) / 30 * 60 + 10
 
 
 def clash_free(bookings: list[tuple[set[tuple[int, int]], tuple[float, float] | None]]) -> bool:

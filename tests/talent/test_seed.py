@@ -8,14 +8,15 @@ from common.db import Database
 from services.talent.models import Application, Candidate, Posting
 from services.talent.seed import seed_talent
 from services.talent.settings import TalentSettings
+from teacherpool.demo import build_city
 
 
 async def test_seed_makes_open_and_blocked_postings_and_a_pipeline(make_database, identity):
     url = await make_database("talent")
     settings = TalentSettings(database_url=url, common=identity.common())
-    report = await seed_talent(url, settings=settings, candidates=120)
+    report = await seed_talent(url, build_city(), settings=settings, candidates=120)
     assert (report.postings, report.candidates, report.skipped) == (12, 120, False)
-    assert (await seed_talent(url, settings=settings)).skipped
+    assert (await seed_talent(url, build_city(), settings=settings)).skipped
     db = Database(url)
     try:
         async with db.session(read_only=True) as session:

@@ -21,11 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
+from common.geo import haversine_km
 from services.sharing.models import Assignment, Teacher, Unit
 from services.sharing.timetable import TRAVELLING_MODES, Booking, Place, SchoolDay
 
 MODE_BITS = {"in_person": 1, "online": 2, "rotation": 4}
-EARTH_RADIUS_KM = 6371.0
 #: Rows changed this long before the last look are read again, for transactions that were
 #: still open when we looked (their updated_at is older than their commit).
 REFRESH_OVERLAP = timedelta(seconds=10)
@@ -90,14 +90,6 @@ class Eligible:
 class _Bucket:
     rows: set[int] = field(default_factory=set)
     cached: tuple[np.ndarray, np.ndarray] | None = None
-
-
-def haversine_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
-    phi1, phi2 = np.radians(lat), math.radians(lat0)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon0) - np.radians(lon)
-    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * math.cos(phi2) * np.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 class TeacherIndex:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contracts.vocabulary import Stage
 from services.sharing.timetable import slots_of
-from services.sharing.types import Mode, Reason, Slot, Stage, Subject
+from services.sharing.types import Mode, Reason, Slot, Subject
 
 
 class RequestCreate(BaseModel):

@@ -7,7 +7,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.sharing.types import Mode, SlotList, Stage, Subject
+from contracts.vocabulary import Stage
+from services.sharing.types import Mode, SlotList, Subject
 
 
 class Certificate(BaseModel):

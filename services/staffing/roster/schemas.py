@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contracts.vocabulary import Stage
 from services.staffing.quotas.schemas import DocumentNo, QuotaType
 from services.staffing.retirement.schemas import PostCategory
-from services.staffing.units.schemas import Stage
 
 Sex = Literal["female", "male"]
 LeaveReason = Literal["retired", "resigned", "transferred_out", "dismissed", "deceased", "other"]

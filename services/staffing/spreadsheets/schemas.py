@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contracts.vocabulary import Stage
 from services.staffing.retirement.schemas import PostCategory
 from services.staffing.roster.schemas import Sex
-from services.staffing.units.schemas import Stage
 
 ImportKind = Literal["units", "enrolment", "roster"]
 ExportKind = Literal["summary", "loans", "ledger"]

@@ -7,8 +7,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.vocabulary import Stage
 from services.staffing.quotas.schemas import QuotaPublic
-from services.staffing.units.schemas import Stage
 
 
 class QuotaTotals(BaseModel):

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contracts.vocabulary import Stage
+
 QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
-Stage = Literal["kindergarten", "primary", "junior", "senior", "vocational"]
 Degree = Literal["associate", "bachelor", "master", "doctorate"]
 TalentTier = Literal["A", "B", "C", "D", "E"]
 PostingStatus = Literal["draft", "pending_quota", "open", "blocked", "closed"]

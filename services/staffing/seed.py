@@ -1,4 +1,4 @@
-"""Seeding the demo city into the services' databases."""
+"""Demo data of staffing: the city's units, posts, roster, loans and applications."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
+from common.city import DemoCity
 from common.db import Database, utcnow
 from contracts.base import Envelope
 from contracts.staffing import StaffHired
@@ -31,11 +32,8 @@ from services.staffing.pool.schemas import ApplicationCreate, DecisionCreate, De
 from services.staffing.summaries.repository import standards_in_force
 from services.staffing.summaries.service import required_posts
 from services.staffing.units.service import add_unit
-from teacherpool.demo import DemoCity, build_city
 
 DEMO_SCHOOL_YEAR = 2026
-#: Staff on the roster at each scale: about 20,000 for the demo, 200,000 for the whole city.
-ROSTER_SIZE = {"demo": 20_000, "city": 200_000}
 SEED_ACTOR = "system:seed"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞琳晨雪梅"
@@ -61,9 +59,10 @@ class SeedReport:
     pending_applications: int = 0
 
 
-async def seed_staffing(url: str, *, scale: str = "demo", seed: int = 2023) -> SeedReport:
-    """Register the demo city, its posts, roster, loans and applications into an empty database."""
-    city = build_city(scale, seed)
+async def seed_staffing(
+    url: str, city: DemoCity, *, seed: int = 2023, staff: int = 20_000
+) -> SeedReport:
+    """Fill an empty database with the city: units, posts, ~`staff` staff, loans, applications."""
     db = Database(url)
     try:
         async with db.session() as session:
@@ -71,10 +70,10 @@ async def seed_staffing(url: str, *, scale: str = "demo", seed: int = 2023) -> S
             if existing:
                 return SeedReport(0, 0, skipped=True)
             await _units(session, city)
-            staff = await _roster(session, city, ROSTER_SIZE[scale], random.Random(seed))
+            staffed = await _roster(session, city, staff, random.Random(seed))
         async with db.session() as session:
             loans, pending = await _pool(session, random.Random(seed + 1))
-        return SeedReport(len(city.districts), len(city.schools), False, staff, loans, pending)
+        return SeedReport(len(city.districts), len(city.schools), False, staffed, loans, pending)
     finally:
         await db.dispose()
 
