@@ -19,6 +19,7 @@ from common.errors import ServiceUnavailable, install_problem_handlers
 from common.inbox import Consumer, Handler
 from common.models import MessagingTables
 from common.observability import RequestContextMiddleware
+from common.openapi import describe_errors
 from common.outbox import Outbox, OutboxRelay
 from common.settings import ServiceSettings
 
@@ -121,11 +122,24 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.verifier = load_verifier(settings.common)
     install_problem_handlers(app)
+    document_real_errors(app, frozenset({"/healthz", "/readyz"}))
     app.add_middleware(RequestContextMiddleware, service=name)
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+def document_real_errors(app: FastAPI, public_paths: frozenset[str] = frozenset()) -> None:
+    """`/openapi.json` documents the problem+json errors the app really answers with."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_errors(generate(), public_paths=public_paths)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def health_router() -> APIRouter:

@@ -10,12 +10,17 @@ from typing import Any
 
 import httpx
 
+from common.openapi import SHARED_SCHEMAS, describe_errors, problem_response
 from gateway.proxy import Upstreams
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30.0
 SCHEMA_REF = "#/components/schemas/"
+#: The gateway's own route that answers without a token (RFC 7009: revoking always succeeds).
+PUBLIC_PATHS = frozenset({"/api/auth/v1/revoke"})
+RATE_LIMITED = "Too many requests from this caller; `Retry-After` says when to try again"
+UNAVAILABLE = "The service behind the gateway is not reachable now"
 SECURITY_SCHEMES = {
     "bearer": {
         "type": "oauth2",
@@ -26,11 +31,11 @@ SECURITY_SCHEMES = {
 
 
 def _rename_refs(node: Any, prefix: str) -> Any:
-    """Point every schema reference at its namespaced name."""
+    """Point every schema reference at its namespaced name (shared schemas keep theirs)."""
     if isinstance(node, dict):
         return {
             key: (
-                SCHEMA_REF + prefix + value[len(SCHEMA_REF) :]
+                SCHEMA_REF + _namespaced(prefix, value[len(SCHEMA_REF) :])
                 if key == "$ref" and isinstance(value, str) and value.startswith(SCHEMA_REF)
                 else _rename_refs(value, prefix)
             )
@@ -42,11 +47,26 @@ def _rename_refs(node: Any, prefix: str) -> Any:
 
 
 def _namespaced(prefix: str, name: str) -> str:
-    return f"{prefix}{name}"
+    return name if name in SHARED_SCHEMAS else f"{prefix}{name}"
+
+
+def _with_errors(item: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """A path's operations, each also documenting the errors the gateway itself answers with."""
+    item = copy.deepcopy(item)
+    for operation in item.values():
+        if isinstance(operation, dict) and "responses" in operation:
+            for code, description in errors.items():
+                operation["responses"].setdefault(code, problem_response(description))
+    return item
 
 
 def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One document: the gateway's paths as they are, each service's under /api/<service>."""
+    """One document: the gateway's paths as they are, each service's under /api/<service>.
+
+    Each service's schemas are namespaced by the service, and so are their titles, which client
+    generators take for class names; the problem schemas are the same everywhere and kept once.
+    """
+    gateway = describe_errors(gateway, public_paths=PUBLIC_PATHS)
     merged: dict[str, Any] = {
         "openapi": gateway.get("openapi", "3.1.0"),
         "info": {
@@ -55,7 +75,10 @@ def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[
             "description": "Every service behind the gateway. Log in with the OAuth2 password "
             "flow for a bearer token, or send a partner key as X-API-Key.",
         },
-        "paths": copy.deepcopy(gateway.get("paths", {})),
+        "paths": {
+            path: _with_errors(item, {"429": RATE_LIMITED})
+            for path, item in gateway.get("paths", {}).items()
+        },
         "components": {
             "schemas": copy.deepcopy(gateway.get("components", {}).get("schemas", {})),
             "securitySchemes": SECURITY_SCHEMES,
@@ -65,11 +88,14 @@ def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[
     }
     for service, document in sorted(services.items()):
         prefix = f"{service}_"
+        document = describe_errors(document)
         schemas = document.get("components", {}).get("schemas", {})
         for name, schema in schemas.items():
-            merged["components"]["schemas"][_namespaced(prefix, name)] = _rename_refs(
-                schema, prefix
-            )
+            if name in SHARED_SCHEMAS:
+                continue
+            renamed = _rename_refs(schema, prefix)
+            renamed["title"] = _namespaced(prefix, name)
+            merged["components"]["schemas"][renamed["title"]] = renamed
         for path, item in document.get("paths", {}).items():
             if path in ("/healthz", "/readyz", "/metrics"):
                 continue
@@ -77,7 +103,9 @@ def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[
             for operation in operations.values():
                 if isinstance(operation, dict) and "operationId" in operation:
                     operation["operationId"] = f"{service}_{operation['operationId']}"
-            merged["paths"][f"/api/{service}{path}"] = operations
+            merged["paths"][f"/api/{service}{path}"] = _with_errors(
+                operations, {"429": RATE_LIMITED, "503": UNAVAILABLE}
+            )
     return merged
 
 
