@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, InvalidInput
+from common.spreadsheets import safe_row
 from contracts.sharing import SettlementIssued
 from services.sharing.access import require_hr
 from services.sharing.lessons import repository as lessons
@@ -153,18 +154,21 @@ def workbook(rows: list[tuple[Settlement, Teacher | None, Unit | None]], month: 
     )
     for settlement, teacher, unit in rows:
         sheet.append(
-            [
-                settlement.month,
-                str(settlement.teacher_id),
-                teacher.name if teacher else "",
-                unit.name if unit else str(settlement.home_unit_id),
-                settlement.title,
-                settlement.periods,
-                settlement.amount_cents / 100,
-                settlement.adjustment_periods,
-                settlement.adjustment_cents / 100,
-                settlement.total_cents / 100,
-            ]
+            safe_row(
+                sheet,
+                [
+                    settlement.month,
+                    str(settlement.teacher_id),
+                    teacher.name if teacher else "",
+                    unit.name if unit else str(settlement.home_unit_id),
+                    settlement.title,
+                    settlement.periods,
+                    settlement.amount_cents / 100,
+                    settlement.adjustment_periods,
+                    settlement.adjustment_cents / 100,
+                    settlement.total_cents / 100,
+                ],
+            )
         )
     out = io.BytesIO()
     book.save(out)

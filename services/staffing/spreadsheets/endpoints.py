@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from common.deps import CurrentPrincipal, SessionDep
 from services.staffing.calendar import local_today
@@ -26,10 +26,21 @@ async def import_workbook(
     session: SessionDep,
     principal: CurrentPrincipal,
     content: Annotated[bytes, Body(media_type=service.XLSX)],
+    request: Request,
     document_no: Annotated[str, Query(min_length=1, max_length=80)] = "import",
 ) -> ImportReport:
-    """Import an xlsx workbook's first sheet: every row, or none with each problem named."""
-    return await service.import_workbook(session, principal, kind, content, document_no)
+    """Import an xlsx workbook's first sheet: every row, or none with each problem named.
+    A workbook over the configured size, sheet or row limits is refused with 413."""
+    settings = request.app.state.settings
+    return await service.import_workbook(
+        session,
+        principal,
+        kind,
+        content,
+        document_no,
+        service.upload_limits(settings),
+        settings.import_max_bytes,
+    )
 
 
 @router.get("/exports/{kind}")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import InvalidInput
+from common.spreadsheets import UploadLimits, WorkbookTooLarge, bounded_rows, check_upload, safe_row
 from contracts.staffing import UnitUpdated
 from services.staffing.ledger.service import Movement, move
 from services.staffing.models import Enrolment, Staff, Unit, outbox
@@ -61,8 +62,22 @@ class Problems:
             )
 
 
-def read_rows(content: bytes, kind: str) -> tuple[str, list[tuple[int, Any]], Problems]:
-    """Parse the first sheet; header names map columns, row numbers are the sheet's own."""
+def upload_limits(settings: Any) -> UploadLimits:
+    return UploadLimits(
+        max_uncompressed_bytes=settings.import_max_uncompressed_bytes,
+        max_sheets=settings.import_max_sheets,
+        max_rows=settings.import_max_rows,
+    )
+
+
+def read_rows(
+    content: bytes, kind: str, limits: UploadLimits, max_bytes: int | None = None
+) -> tuple[str, list[tuple[int, Any]], Problems]:
+    """Parse the first sheet; header names map columns, row numbers are the sheet's own.
+    The limits are checked on the zip's directory first, and rows are counted as they stream."""
+    if max_bytes is not None and len(content) > max_bytes:
+        raise WorkbookTooLarge(f"the upload is {len(content):,} bytes; the limit is {max_bytes:,}")
+    check_upload(content, limits)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:
@@ -71,7 +86,7 @@ def read_rows(content: bytes, kind: str) -> tuple[str, list[tuple[int, Any]], Pr
         ) from error
     sheet = book.worksheets[0]
     problems = Problems(sheet.title)
-    rows = sheet.iter_rows(values_only=True)
+    rows = bounded_rows(sheet.iter_rows(values_only=True), limits.max_rows)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     model = ROW_MODELS[kind]
     required = [name for name, f in model.model_fields.items() if f.is_required()]
@@ -97,11 +112,17 @@ def _plain(record: dict[str, Any]) -> dict[str, Any]:
 
 
 async def import_workbook(
-    session: AsyncSession, principal: Principal, kind: str, content: bytes, document_no: str
+    session: AsyncSession,
+    principal: Principal,
+    kind: str,
+    content: bytes,
+    document_no: str,
+    limits: UploadLimits,
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Import every row, or none: any bad row answers 422 naming sheet, row, column and why."""
     require_manager(principal, "import spreadsheets")
-    sheet, rows, problems = read_rows(content, kind)
+    sheet, rows, problems = read_rows(content, kind, limits, max_bytes)
     units = {u.code: u for u in await repository.units(session)}
     if kind == "units":
         created, updated = await _units(session, principal, rows, units, problems, document_no)
@@ -257,9 +278,9 @@ def workbook(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = title
-    sheet.append(header)
+    sheet.append(safe_row(sheet, header))
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append(safe_row(sheet, [_cell(v) for v in row]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
