@@ -60,6 +60,9 @@ class PoolDeposited(Event):
     count: int = Field(ge=1)
     pool_balance: int = Field(ge=0)
     document_no: str
+    pool_district_id: uuid.UUID | None = Field(
+        default=None, description="the district whose own pool took the posts; none: the city's"
+    )
 
 
 @event_model("staffing.application.submitted")
@@ -73,6 +76,21 @@ class ApplicationSubmitted(Event):
     reason_kind: str
     term_years: int
     forecast_attrition: int
+    pool_district_id: uuid.UUID | None = Field(
+        default=None, description="the district whose pool is asked; none: the city's"
+    )
+
+
+@event_model("staffing.application.referred")
+class ApplicationReferred(Event):
+    """A district short of posts passed a pending application on to the city's pool."""
+
+    application_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    requested: int = Field(ge=1)
+    from_district_id: uuid.UUID
+    reason: str
 
 
 @event_model("staffing.application.decided")
@@ -98,6 +116,9 @@ class LoanGranted(Event):
     quota_type: QuotaType
     count: int = Field(ge=1)
     due_date: date
+    pool_district_id: uuid.UUID | None = Field(
+        default=None, description="the district whose own pool lent; none: the city's"
+    )
 
 
 @event_model("staffing.loan.repaid")
@@ -111,6 +132,9 @@ class LoanRepaid(Event):
     outstanding: int = Field(ge=0)
     how: Literal["departure", "early"]
     staff_id: uuid.UUID | None = None
+    pool_district_id: uuid.UUID | None = Field(
+        default=None, description="the district whose own pool was repaid; none: the city's"
+    )
 
 
 @event_model("staffing.loan.overdue")

@@ -146,6 +146,10 @@ class Api:
         response = await self.call("POST", service, path, json=body)
         return response.json() if response.content else None
 
+    async def put(self, service: str, path: str, body: Any = None) -> Any:
+        response = await self.call("PUT", service, path, json=body)
+        return response.json() if response.content else None
+
     async def own(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """Call the gateway's own API (users, partner clients) as this browser session."""
         response = await own_api(

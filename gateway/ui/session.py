@@ -33,6 +33,8 @@ CITY_ROLES = frozenset({"city_hr", "staffing_commission"})
 DONE = {
     "applied": N_("The application was sent to the staffing commission."),
     "decided": N_("The decision was recorded."),
+    "referred": N_("The application was passed on to the city pool."),
+    "opened": N_("The district pool is open."),
     "deposited": N_("The posts were deposited into the pool."),
     "repaid": N_("The repayment was recorded."),
     "requested": N_("The request was sent."),

@@ -93,6 +93,29 @@ class Pool(StaffingBase, table=True):  # type: ignore[call-arg]
     quota_type: str = Field(sa_column=Column(String(20), primary_key=True))
     balance: int = 0
 
+    @property
+    def owner_id(self) -> uuid.UUID | None:
+        """The district that runs the pool; None for the city's."""
+        return None
+
+
+class DistrictPool(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A district's own turnover pool of one quota type (区级编制周转池): its schools' idle posts,
+    lent to its schools first; it never goes negative."""
+
+    __tablename__ = "district_pools"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+
+    district_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True)
+    )
+    quota_type: str = Field(sa_column=Column(String(20), primary_key=True))
+    balance: int = 0
+
+    @property
+    def owner_id(self) -> uuid.UUID | None:
+        return self.district_id
+
 
 class Standard(StaffingBase, table=True):  # type: ignore[call-arg]
     """Pupils per post of one stage, in force from a date (编制标准)."""
@@ -141,6 +164,11 @@ class PoolApplication(StaffingBase, table=True):  # type: ignore[call-arg]
         sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, index=True)
     )
     quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    lender_district_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=True, index=True),
+    )
+    referred_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
     requested: int
     reason_kind: str = Field(sa_column=Column(String(40), nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
@@ -173,6 +201,10 @@ class Loan(StaffingBase, table=True):  # type: ignore[call-arg]
         sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, index=True)
     )
     quota_type: str = Field(sa_column=Column(String(20), nullable=False))
+    lender_district_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=True, index=True),
+    )
     granted: int
     outstanding: int
     due_date: date = Field(sa_column=Column(Date, nullable=False, index=True))

@@ -1,4 +1,5 @@
-"""Conservation: random movements never create or lose a post, and the ledger always agrees."""
+"""Conservation: random movements never create or lose a post, and the ledger always agrees,
+across the city's pool and the districts' own pools, with loans decided concurrently."""
 
 from __future__ import annotations
 
@@ -28,12 +29,13 @@ from common.errors import DomainError
 from common.migrations import upgrade
 from contracts.talent import CandidateHired, PostingClosed, PostingOpened
 from services.staffing.ledger.service import verify
-from services.staffing.models import Pool, Quota, Unit
+from services.staffing.models import DistrictPool, Pool, Quota, Unit
 from services.staffing.pool import service as pool
 from services.staffing.pool.schemas import (
     ApplicationCreate,
     DecisionCreate,
     DepositCreate,
+    ReferralCreate,
     RepaymentCreate,
 )
 from services.staffing.quotas.schemas import AdjustmentCreate
@@ -45,7 +47,9 @@ from services.staffing.units.service import add_unit
 from tests.staffing.support import COMMISSION
 
 TODAY = date(2026, 11, 26)
-UNITS = 3
+#: Schools, spread over two districts (0 and 2 in one, 1 in the other); the last is city-direct.
+UNITS = 4
+DISTRICT_OF = (0, 1, 0, None)
 _TEMPLATE: list[Path] = []
 
 
@@ -72,6 +76,7 @@ class PostMovements(RuleBasedStateMachine):
         shutil.copyfile(template(), self.folder / "staffing.db")
         self.db = Database(f"sqlite+aiosqlite:///{self.folder / 'staffing.db'}")
         self.units: list[uuid.UUID] = []
+        self.districts: list[uuid.UUID] = []
 
     def run(self, work):  # type: ignore[no-untyped-def]
         async def transaction():  # type: ignore[no-untyped-def]
@@ -91,11 +96,20 @@ class PostMovements(RuleBasedStateMachine):
     @initialize(posts=st.lists(st.integers(0, 6), min_size=UNITS, max_size=UNITS))
     def city(self, posts: list[int]) -> None:
         async def work(session):  # type: ignore[no-untyped-def]
-            district = await add_unit(session, Unit(kind="district", code="D", name="区"))
+            for n in range(2):
+                district = await add_unit(session, Unit(kind="district", code=f"D{n}", name="区"))
+                self.districts.append(district.id)
+                await pool.open_district_pool(session, COMMISSION, district.id, "bianzhi")
             for n, count in enumerate(posts):
+                home = DISTRICT_OF[n]
                 school = await add_unit(
                     session,
-                    Unit(kind="school", code=f"S{n}", name=f"校{n}", district_id=district.id),
+                    Unit(
+                        kind="school",
+                        code=f"S{n}",
+                        name=f"校{n}",
+                        district_id=None if home is None else self.districts[home],
+                    ),
                 )
                 self.units.append(school.id)
                 if count:
@@ -107,22 +121,55 @@ class PostMovements(RuleBasedStateMachine):
     def adjustment(self, unit: int, delta: int) -> None:
         self.run(lambda s: adjust(s, COMMISSION, self.units[unit], _adjustment(delta)))
 
-    @rule(unit=st.integers(0, UNITS - 1), count=st.integers(1, 3))
-    def deposit(self, unit: int, count: int) -> None:
+    @rule(unit=st.integers(0, UNITS - 1), count=st.integers(1, 3), to_district=st.booleans())
+    def deposit(self, unit: int, count: int, to_district: bool) -> None:
         data = DepositCreate(unit_id=self.units[unit], count=count, document_no="收储", reason="r")
-        self.run(lambda s: pool.deposit(s, COMMISSION, "bianzhi", data))
+        home = DISTRICT_OF[unit]
+        district = self.districts[home] if to_district and home is not None else None
+        self.run(lambda s: pool.deposit(s, COMMISSION, "bianzhi", data, district))
 
-    @rule(target=applications, unit=st.integers(0, UNITS - 1), requested=st.integers(1, 4))
-    def apply(self, unit: int, requested: int):  # type: ignore[no-untyped-def]
+    @rule(
+        target=applications,
+        unit=st.integers(0, UNITS - 1),
+        requested=st.integers(1, 4),
+        asked=st.sampled_from(["district", "city", None]),
+    )
+    def apply(self, unit: int, requested: int, asked: str | None):  # type: ignore[no-untyped-def]
         data = ApplicationCreate(
             unit_id=self.units[unit],
             requested=requested,
             reason_kind="enrolment_growth",
             reason="r",
             term_years=3,
+            pool=asked,
         )
         application = self.run(lambda s: pool.submit_application(s, COMMISSION, data, TODAY))
         return multiple(application.id) if application else multiple()
+
+    @rule(application=applications)
+    def refer(self, application: uuid.UUID) -> None:
+        data = ReferralCreate(reason="区级周转池不足")
+        self.run(lambda s: pool.refer(s, COMMISSION, application, data))
+
+    @rule(
+        chosen=st.lists(consumes(applications), min_size=2, max_size=4, unique=True),
+        granted=st.integers(1, 4),
+    )
+    def decide_concurrently(self, chosen: list[uuid.UUID], granted: int) -> None:
+        """Several approvals at once, each in its own transaction, against either level."""
+        data = DecisionCreate(outcome="approve", granted=granted, reason="r")
+
+        async def one(application: uuid.UUID) -> None:
+            try:
+                async with self.db.session() as session:
+                    await pool.decide(session, COMMISSION, application, data, TODAY)
+            except DomainError:
+                pass
+
+        async def race() -> None:
+            await asyncio.gather(*(one(a) for a in chosen))
+
+        self.loop.run_until_complete(race())
 
     @rule(
         application=consumes(applications),
@@ -206,6 +253,7 @@ class PostMovements(RuleBasedStateMachine):
                 differences = await verify(session)
                 quotas = list((await session.execute(select(Quota))).scalars())
                 pools = list((await session.execute(select(Pool))).scalars())
+                pools += list((await session.execute(select(DistrictPool))).scalars())
             return differences, quotas, pools
 
         differences, quotas, pools = self.loop.run_until_complete(check())

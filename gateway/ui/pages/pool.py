@@ -47,17 +47,25 @@ async def pool_view(
 ) -> Any:
     page.require(HR_ROLES)
     tab = tab if tab in TABS else "queue"
-    pools = await asyncio.gather(
-        *(page.api.get_or_none("staffing", f"/v1/pools/{t}") for t in POOLED_TYPES)
+    pools, district_pools, districts = await asyncio.gather(
+        asyncio.gather(*(page.api.get_or_none("staffing", f"/v1/pools/{t}") for t in POOLED_TYPES)),
+        page.api.get_or_none("staffing", "/v1/district-pools"),
+        district_options(page),
     )
+    own_district = str(page.user.district_id) if page.role == "district_hr" else ""
     context: dict[str, Any] = {
         "pools": [p for p in pools if p],
+        "district_pools": (district_pools or {"data": []})["data"],
+        "district_names": dict(districts),
+        "all_districts": districts,
+        "own_district": own_district,
         "tab": tab,
         "status_filter": status_filter,
         "district_id": district_id,
         "errors": errors,
         "error_for": error_for,
         "may_decide": page.role in CITY_ROLES,
+        "is_city": page.role in CITY_ROLES,
         "quota_options": [
             (p["quota_type"], page.label("quota", p["quota_type"])) for p in pools if p
         ],
@@ -83,7 +91,7 @@ async def pool_view(
         context["deposits"] = list(reversed(rows))
         context["names"] = await unit_names(page, {d["unit_id"] for d in rows if d["unit_id"]})
     if tab in ("apply", "deposits"):
-        context["districts"] = await district_options(page) if page.role != "district_hr" else []
+        context["districts"] = districts if page.role != "district_hr" else []
         context["schools"] = await school_options(page, district_id)
     return page.html("pool.html", status=code, **context)
 
@@ -116,6 +124,7 @@ async def apply(page: Annotated[Page, Depends(signed_in)]) -> Any:
         "reason_kind": page.value("reason_kind") or None,
         "reason": page.value("reason"),
         "term_years": _int(page, "term_years"),
+        "pool": page.value("pool") or None,
     }
     try:
         await page.api.post("staffing", "/v1/pool-applications", body)
@@ -132,8 +141,9 @@ async def apply(page: Annotated[Page, Depends(signed_in)]) -> Any:
 
 @router.post("/pool/applications/{application_id}/decision")
 async def decide(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    """The staffing commission approves in full or in part, or rejects, with a reason."""
-    page.require(CITY_ROLES)
+    """The pool asked approves in full or in part, or rejects, with a reason: the staffing
+    commission for the city's pool, a district's HR for its own."""
+    page.require(HR_ROLES)
     outcome = page.value("outcome")
     body: dict[str, Any] = {"outcome": outcome, "reason": page.value("reason")}
     if outcome == "approve":
@@ -153,9 +163,43 @@ async def decide(application_id: str, page: Annotated[Page, Depends(signed_in)])
     return page.redirect("/pool?tab=queue&status=", done="decided")
 
 
+@router.post("/pool/applications/{application_id}/referral")
+async def refer(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A district short of posts passes an application on to the city's pool."""
+    page.require(HR_ROLES)
+    body = {"reason": page.value("reason")}
+    try:
+        await page.api.post("staffing", f"/v1/pool-applications/{application_id}/referral", body)
+    except ApiProblem as problem:
+        return await pool_view(
+            page, errors=explain(problem, page._), error_for=application_id, code=problem.status
+        )
+    return page.redirect("/pool?tab=queue", done="referred")
+
+
+@router.post("/pool/district-pools")
+async def open_district_pool(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Open a district's own pool of a quota type (district HR its own; city HR any)."""
+    page.require(HR_ROLES)
+    district_id = (
+        str(page.user.district_id) if page.role == "district_hr" else page.value("district_id")
+    )
+    quota_type = page.value("quota_type", "bianzhi")
+    if not district_id:
+        errors = invalid(page._, district_id=page._("Choose a district"))
+        return await pool_view(page, errors=errors, error_for="open-pool", code=422)
+    try:
+        await page.api.put("staffing", f"/v1/districts/{district_id}/pools/{quota_type}", None)
+    except ApiProblem as problem:
+        return await pool_view(
+            page, errors=explain(problem, page._), error_for="open-pool", code=problem.status
+        )
+    return page.redirect("/pool?tab=queue", done="opened")
+
+
 @router.post("/pool/deposits")
 async def deposit(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    """Move a unit's idle posts into the pool (收储)."""
+    """Move a unit's idle posts into the city's pool or its district's own (收储)."""
     page.require(HR_ROLES)
     quota_type = page.value("quota_type", "bianzhi")
     body = {
@@ -164,8 +208,15 @@ async def deposit(page: Annotated[Page, Depends(signed_in)]) -> Any:
         "document_no": page.value("document_no"),
         "reason": page.value("reason"),
     }
+    district_id = (
+        str(page.user.district_id) if page.role == "district_hr" else page.value("district_id")
+    )
+    if page.value("target") == "district" and district_id:
+        path = f"/v1/districts/{district_id}/pools/{quota_type}/deposits"
+    else:
+        path = f"/v1/pools/{quota_type}/deposits"
     try:
-        await page.api.post("staffing", f"/v1/pools/{quota_type}/deposits", body)
+        await page.api.post("staffing", path, body)
     except ApiProblem as problem:
         return await pool_view(
             page,

@@ -12,7 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.scoping import unit_scope
-from services.staffing.models import LedgerEntry, Loan, Pool, Quota, Reservation, Staff, Unit
+from services.staffing.models import (
+    DistrictPool,
+    LedgerEntry,
+    Loan,
+    Pool,
+    Quota,
+    Reservation,
+    Staff,
+    Unit,
+)
 
 Key = tuple[uuid.UUID, str]
 
@@ -62,8 +71,10 @@ async def all_quotas(session: AsyncSession) -> list[Quota]:
     return list((await session.execute(select(Quota))).scalars())
 
 
-async def all_pools(session: AsyncSession) -> list[Pool]:
-    return list((await session.execute(select(Pool))).scalars())
+async def all_pools(session: AsyncSession) -> list[Pool | DistrictPool]:
+    """The city's pools and every district's."""
+    city: list[Pool | DistrictPool] = list((await session.execute(select(Pool))).scalars())
+    return city + list((await session.execute(select(DistrictPool))).scalars())
 
 
 async def active_staff(session: AsyncSession) -> dict[Key, int]:
@@ -90,7 +101,7 @@ async def outstanding_loans(session: AsyncSession) -> dict[Key, int]:
 
 
 async def posts_held(session: AsyncSession) -> dict[str, int]:
-    """Approved posts of all units plus the pool, per quota type."""
+    """Approved posts of all units plus every pool, per quota type."""
     held: dict[str, int] = {}
     by_unit = select(Quota.quota_type, func.sum(Quota.approved)).group_by(Quota.quota_type)
     for quota_type, total in await session.execute(by_unit):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db import Database
 from common.observability import current_traceparent
 from services.staffing.ledger import repository
-from services.staffing.models import LedgerEntry, Pool, Quota
+from services.staffing.models import DistrictPool, LedgerEntry, Pool, Quota
 
 #: Kinds that change the city's total of posts; every other movement only moves posts around.
 EXTERNAL_KINDS = frozenset({"adjustment", "opening"})
@@ -48,10 +48,11 @@ def move(session: AsyncSession, quota: Quota, account: str, delta: int, why: Mov
     session.add(_entry(why, quota.unit_id, quota.quota_type, account, delta, balance))
 
 
-def move_pool(session: AsyncSession, pool: Pool, delta: int, why: Movement) -> None:
-    """Change the pool's balance (already locked) and record the movement."""
+def move_pool(session: AsyncSession, pool: Pool | DistrictPool, delta: int, why: Movement) -> None:
+    """Change a pool's balance (already locked) and record the movement: the city's pool under
+    no unit, a district's under the district."""
     pool.balance += delta
-    session.add(_entry(why, None, pool.quota_type, POOL_ACCOUNT, delta, pool.balance))
+    session.add(_entry(why, pool.owner_id, pool.quota_type, POOL_ACCOUNT, delta, pool.balance))
 
 
 def _entry(
@@ -109,7 +110,7 @@ async def verify(session: AsyncSession) -> list[Difference]:
         for account in ACCOUNTS:
             compare("ledger", (quota.unit_id, quota.quota_type, account), getattr(quota, account))
     for pool in await repository.all_pools(session):
-        compare("ledger", (None, pool.quota_type, POOL_ACCOUNT), pool.balance)
+        compare("ledger", (pool.owner_id, pool.quota_type, POOL_ACCOUNT), pool.balance)
     for (unit_id, quota_type, account), total in sorted(sums.items(), key=str):
         if total:
             differences.append(Difference("ledger", quota_type, unit_id, account, 0, total))
@@ -143,7 +144,8 @@ async def _records(session: AsyncSession) -> list[Difference]:
 
 
 async def _conservation(session: AsyncSession) -> list[Difference]:
-    """Per quota type, approved posts plus the pool change only by adjustments (基数不变)."""
+    """Per quota type, approved posts plus every pool, the city's and the districts', change only
+    by adjustments (基数不变)."""
     found: list[Difference] = []
     held = await repository.posts_held(session)
     external = await repository.external_changes(session, EXTERNAL_KINDS)

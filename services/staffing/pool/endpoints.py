@@ -14,7 +14,7 @@ from common.errors import NotFound
 from common.pagination import paginate
 from services.staffing.calendar import local_today
 from services.staffing.ledger import repository as ledger
-from services.staffing.models import LedgerEntry, Loan, PoolApplication
+from services.staffing.models import DistrictPool, LedgerEntry, Loan, PoolApplication, Unit
 from services.staffing.pool import repository, service
 from services.staffing.pool.schemas import (
     ApplicationCreate,
@@ -24,9 +24,12 @@ from services.staffing.pool.schemas import (
     DecisionPublic,
     DepositCreate,
     DepositPublic,
+    DistrictPoolPublic,
+    DistrictPoolsPublic,
     LoanPublic,
     LoansPage,
     PoolPublic,
+    ReferralCreate,
     RepaymentCreate,
 )
 from services.staffing.quotas import repository as quotas
@@ -120,6 +123,82 @@ async def list_deposits(
     )
 
 
+async def district_pool_public(
+    session: SessionDep, pool: DistrictPool, district: Unit
+) -> DistrictPoolPublic:
+    lent, overdue, pending = await repository.pool_figures(
+        session, pool.quota_type, local_today(), pool.district_id
+    )
+    return DistrictPoolPublic(
+        district_id=pool.district_id,
+        district_name=district.name,
+        quota_type=pool.quota_type,
+        balance=pool.balance,
+        lent_outstanding=lent,
+        overdue_loans=overdue,
+        pending_applications=pending,
+    )
+
+
+@router.get("/district-pools", response_model=DistrictPoolsPublic)
+async def list_district_pools(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    district_id: uuid.UUID | None = None,
+    quota_type: str | None = None,
+) -> DistrictPoolsPublic:
+    """The districts' own pools in your scope (city HR sees all; district HR its own)."""
+    rows = await repository.visible_district_pools(session, principal, district_id, quota_type)
+    return DistrictPoolsPublic(
+        data=[await district_pool_public(session, pool, district) for pool, district in rows]
+    )
+
+
+@router.get("/districts/{district_id}/pools/{quota_type}", response_model=DistrictPoolPublic)
+async def get_district_pool(
+    district_id: uuid.UUID, quota_type: QuotaType, session: SessionDep, principal: CurrentPrincipal
+) -> DistrictPoolPublic:
+    """A district's own pool: balance, posts lent to its schools, overdue loans, pending asks."""
+    district = await service.district_of(session, principal, district_id)
+    pool = await quotas.district_pool(session, district.id, quota_type)
+    if pool is None:
+        raise NotFound(f"the district does not pool {quota_type} posts")
+    return await district_pool_public(session, pool, district)
+
+
+@router.put("/districts/{district_id}/pools/{quota_type}", response_model=DistrictPoolPublic)
+async def open_district_pool(
+    district_id: uuid.UUID, quota_type: QuotaType, session: SessionDep, principal: CurrentPrincipal
+) -> DistrictPoolPublic:
+    """Start a district's own pool of a quota type (district HR of that district, or the city)."""
+    pool = await service.open_district_pool(session, principal, district_id, quota_type)
+    district = await service.district_of(session, principal, district_id)
+    return await district_pool_public(session, pool, district)
+
+
+@router.post(
+    "/districts/{district_id}/pools/{quota_type}/deposits",
+    status_code=http.HTTP_201_CREATED,
+    response_model=DepositPublic,
+)
+async def deposit_to_district(
+    district_id: uuid.UUID,
+    quota_type: QuotaType,
+    body: DepositCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> DepositPublic:
+    """Move a school's vacant posts into its own district's pool (区级收储)."""
+    quota, pool = await service.deposit(session, principal, quota_type, body, district_id)
+    return DepositPublic(
+        unit_id=quota.unit_id,
+        quota_type=quota_type,
+        count=body.count,
+        pool_balance=pool.balance,
+        unit_approved=quota.approved,
+    )
+
+
 @router.post(
     "/pool-applications", status_code=http.HTTP_201_CREATED, response_model=ApplicationPublic
 )
@@ -137,11 +216,19 @@ async def list_applications(
     status: Literal["pending", "approved", "partially_approved", "rejected"] | None = None,
     unit_id: uuid.UUID | None = None,
     quota_type: str | None = None,
+    pool: Literal["city", "district"] | None = None,
+    lender_district_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> ApplicationsPage:
-    """Applications in your scope, oldest first."""
+    """Applications in your scope, oldest first; `pool` or `lender_district_id` for one pool's."""
     stmt = repository.visible_applications(principal)
+    if pool == "city":
+        stmt = stmt.where(PoolApplication.lender_district_id.is_(None))
+    elif pool == "district":
+        stmt = stmt.where(PoolApplication.lender_district_id.is_not(None))
+    if lender_district_id:
+        stmt = stmt.where(PoolApplication.lender_district_id == lender_district_id)
     if status:
         stmt = stmt.where(PoolApplication.status == status)
     if unit_id:
@@ -188,6 +275,21 @@ async def decide(
     )
 
 
+@router.post(
+    "/pool-applications/{application_id}/referral",
+    status_code=http.HTTP_201_CREATED,
+    response_model=ApplicationPublic,
+)
+async def refer(
+    application_id: uuid.UUID,
+    body: ReferralCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> PoolApplication:
+    """Pass a pending application on from the district's pool to the city's."""
+    return await service.refer(session, principal, application_id, body)
+
+
 @router.get("/loans", response_model=LoansPage)
 async def list_loans(
     session: SessionDep,
@@ -195,12 +297,21 @@ async def list_loans(
     unit_id: uuid.UUID | None = None,
     quota_type: str | None = None,
     state: Literal["open", "overdue", "repaid"] | None = None,
+    pool: Literal["city", "district"] | None = None,
+    lender_district_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> LoansPage:
-    """Loans in your scope, oldest first; `state=overdue` for those past due."""
+    """Loans in your scope, oldest first; `state=overdue` for those past due, `pool` or
+    `lender_district_id` for one pool's."""
     today = local_today()
     stmt = repository.visible_loans(principal)
+    if pool == "city":
+        stmt = stmt.where(Loan.lender_district_id.is_(None))
+    elif pool == "district":
+        stmt = stmt.where(Loan.lender_district_id.is_not(None))
+    if lender_district_id:
+        stmt = stmt.where(Loan.lender_district_id == lender_district_id)
     if unit_id:
         stmt = stmt.where(Loan.unit_id == unit_id)
     if quota_type:

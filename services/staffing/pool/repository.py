@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.scoping import unit_scope
-from services.staffing.models import Loan, PoolApplication, Unit
+from services.staffing.models import DistrictPool, Loan, PoolApplication, Unit
 
 
 async def lock_application(
@@ -109,14 +109,47 @@ async def lock_unannounced_falling_due(
     return [(loan, district_id) for loan, district_id in await session.execute(stmt)]
 
 
-async def pool_figures(session: AsyncSession, quota_type: str, today: date) -> tuple[int, int, int]:
-    """Posts lent and still owed, overdue loans, and pending applications of one quota type."""
+async def pool_figures(
+    session: AsyncSession, quota_type: str, today: date, district_id: uuid.UUID | None = None
+) -> tuple[int, int, int]:
+    """Posts lent and still owed, overdue loans, and pending applications of one pool: the
+    city's, or a district's with `district_id`."""
+    lender = (
+        Loan.lender_district_id.is_(None)
+        if district_id is None
+        else Loan.lender_district_id == district_id
+    )
+    asked = (
+        PoolApplication.lender_district_id.is_(None)
+        if district_id is None
+        else PoolApplication.lender_district_id == district_id
+    )
     lent = select(
         func.coalesce(func.sum(Loan.outstanding), 0),
         func.count().filter(Loan.outstanding > 0, Loan.due_date < today),
-    ).where(Loan.quota_type == quota_type)
+    ).where(Loan.quota_type == quota_type, lender)
     outstanding, overdue = (await session.execute(lent)).one()
     pending = select(func.count()).where(
-        PoolApplication.quota_type == quota_type, PoolApplication.status == "pending"
+        PoolApplication.quota_type == quota_type, PoolApplication.status == "pending", asked
     )
     return int(outstanding), int(overdue), int((await session.execute(pending)).scalar_one())
+
+
+async def visible_district_pools(
+    session: AsyncSession,
+    principal: Principal,
+    district_id: uuid.UUID | None,
+    quota_type: str | None,
+) -> list[tuple[DistrictPool, Unit]]:
+    """District pools whose district the caller may see, with the district, by code."""
+    stmt = (
+        select(DistrictPool, Unit)
+        .join(Unit, Unit.id == DistrictPool.district_id)
+        .where(unit_scope(principal, Unit.id, Unit.district_id))
+        .order_by(Unit.code, DistrictPool.quota_type)
+    )
+    if district_id is not None:
+        stmt = stmt.where(DistrictPool.district_id == district_id)
+    if quota_type is not None:
+        stmt = stmt.where(DistrictPool.quota_type == quota_type)
+    return [(pool, unit) for pool, unit in await session.execute(stmt)]

@@ -23,6 +23,25 @@ class PoolPublic(BaseModel):
     pending_applications: int
 
 
+class DistrictPoolPublic(PoolPublic):
+    """A district's own pool: its balance and what it has lent to its schools."""
+
+    district_id: uuid.UUID
+    district_name: str
+
+
+class DistrictPoolsPublic(BaseModel):
+    data: list[DistrictPoolPublic]
+
+
+class ReferralCreate(BaseModel):
+    """Pass a pending application on from the district's pool to the city's (上报市级周转池)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
 class DepositCreate(BaseModel):
     """Move a unit's vacant posts into the pool (收储)."""
 
@@ -53,6 +72,10 @@ class ApplicationCreate(BaseModel):
     reason_kind: ReasonKind
     reason: Reason
     term_years: int = Field(ge=3, le=5)
+    pool: Literal["district", "city"] | None = Field(
+        default=None,
+        description="the pool asked: the unit's district's when it pools the type, else the city's",
+    )
 
 
 class ApplicationPublic(BaseModel):
@@ -68,6 +91,8 @@ class ApplicationPublic(BaseModel):
     reason: str
     term_years: int
     forecast_attrition: int
+    lender_district_id: uuid.UUID | None
+    referred_by: str | None
     status: str
     granted: int
     decision_reason: str | None
@@ -109,6 +134,7 @@ class LoanPublic(BaseModel):
     application_id: uuid.UUID | None
     unit_id: uuid.UUID
     quota_type: str
+    lender_district_id: uuid.UUID | None
     granted: int
     outstanding: int
     due_date: date

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, InvalidInput, NotFound
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contracts.staffing import (
     ApplicationDecided,
+    ApplicationReferred,
     ApplicationSubmitted,
     LoanDueApproached,
     LoanGranted,
@@ -20,19 +21,36 @@ from contracts.staffing import (
     PoolDeposited,
 )
 from services.staffing.ledger.service import Movement, move, move_pool
-from services.staffing.models import Loan, Pool, PoolApplication, Quota, Staff, outbox
+from services.staffing.models import (
+    DistrictPool,
+    Loan,
+    Pool,
+    PoolApplication,
+    Quota,
+    Staff,
+    Unit,
+    outbox,
+)
 from services.staffing.pool import repository
 from services.staffing.pool.schemas import (
     ApplicationCreate,
     DecisionCreate,
     DepositCreate,
+    ReferralCreate,
     RepaymentCreate,
 )
 from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.service import no_vacancy
 from services.staffing.retirement import service as retirement
 from services.staffing.units.repository import get as get_unit
-from services.staffing.units.service import ensure_visible, require_manager, unit_for_action
+from services.staffing.units.service import (
+    MANAGERS,
+    ensure_visible,
+    require_manager,
+    unit_for_action,
+)
+
+AnyPool = Pool | DistrictPool
 
 
 def add_years(day: date, years: int) -> date:
@@ -43,10 +61,51 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-async def locked_pool(session: AsyncSession, quota_type: str) -> Pool:
+async def locked_pool(
+    session: AsyncSession, quota_type: str, district_id: uuid.UUID | None = None
+) -> AnyPool:
+    """The city's pool of a quota type, or a district's with `district_id`, locked."""
+    if district_id is not None:
+        found = await quotas.lock_district_pool(session, district_id, quota_type)
+        if found is None:
+            raise NotFound(f"the district does not pool {quota_type} posts")
+        return found
     pool = await quotas.lock_pool(session, quota_type)
     if pool is None:
         raise NotFound(f"the city does not pool {quota_type} posts")
+    return pool
+
+
+def require_pool_manager(principal: Principal, district_id: uuid.UUID | None, action: str) -> None:
+    """City HR and the commission run every pool; a district's HR runs its own district's."""
+    if principal.role in MANAGERS:
+        return
+    if district_id is not None and principal.role == "district_hr":
+        if principal.district_id == district_id:
+            return
+        raise Forbidden(f"district HR may {action} of its own district's pool only")
+    raise Forbidden(f"only city HR or the staffing commission may {action} of the city's pool")
+
+
+async def district_of(session: AsyncSession, principal: Principal, district_id: uuid.UUID) -> Unit:
+    """A district in the caller's scope, or 404."""
+    district = ensure_visible(principal, await get_unit(session, district_id))
+    if district.kind != "district":
+        raise NotFound("no such district in your scope")
+    return district
+
+
+async def open_district_pool(
+    session: AsyncSession, principal: Principal, district_id: uuid.UUID, quota_type: str
+) -> DistrictPool:
+    """Start a district's own pool of a quota type; opening an open pool changes nothing."""
+    district = await district_of(session, principal, district_id)
+    require_pool_manager(principal, district.id, "open the pools")
+    pool = await quotas.district_pool(session, district.id, quota_type)
+    if pool is None:
+        pool = DistrictPool(district_id=district.id, quota_type=quota_type, balance=0)
+        session.add(pool)
+        await session.flush()
     return pool
 
 
@@ -62,13 +121,24 @@ async def open_pool(session: AsyncSession, principal: Principal, quota_type: str
 
 
 async def deposit(
-    session: AsyncSession, principal: Principal, quota_type: str, data: DepositCreate
-) -> tuple[Quota, Pool]:
-    """Move idle posts from a unit into the pool (收储)."""
-    require_manager(principal, "deposit posts into the pool")
+    session: AsyncSession,
+    principal: Principal,
+    quota_type: str,
+    data: DepositCreate,
+    district_id: uuid.UUID | None = None,
+) -> tuple[Quota, AnyPool]:
+    """Move idle posts from a unit into the city's pool, or from a school into its own
+    district's pool (收储)."""
+    if district_id is not None:
+        district_id = (await district_of(session, principal, district_id)).id
+    require_pool_manager(principal, district_id, "deposit posts")
     unit = await unit_for_action(session, principal, data.unit_id)
+    if district_id is not None and unit.district_id != district_id:
+        raise InvalidInput.field(
+            "body.unit_id", "a district's pool takes posts from its own schools only"
+        )
     quota = await quotas.lock_quota(session, unit.id, quota_type)
-    pool = await locked_pool(session, quota_type)
+    pool = await locked_pool(session, quota_type, district_id)
     if quota is None or quota.vacant < data.count:
         raise no_vacancy(quota, unit.code, quota_type, data.count)
     why = Movement.of("deposit", principal.sub, document_no=data.document_no, reason=data.reason)
@@ -83,6 +153,7 @@ async def deposit(
             count=data.count,
             pool_balance=pool.balance,
             document_no=data.document_no,
+            pool_district_id=district_id,
         ),
         subject=str(unit.id),
     )
@@ -103,11 +174,11 @@ async def submit_application(
 ) -> PoolApplication:
     """A unit applies for posts from the pool, with the forecast attrition over the term."""
     unit = await unit_for_action(session, principal, data.unit_id)
-    if await quotas.pool(session, data.quota_type) is None:
-        raise InvalidInput.field("body.quota_type", f"the city does not pool {data.quota_type}")
+    lender = await _lender(session, unit, data.quota_type, data.pool)
     application = PoolApplication(
         unit_id=unit.id,
         quota_type=data.quota_type,
+        lender_district_id=lender,
         requested=data.requested,
         reason_kind=data.reason_kind,
         reason=data.reason,
@@ -130,6 +201,59 @@ async def submit_application(
             reason_kind=application.reason_kind,
             term_years=application.term_years,
             forecast_attrition=application.forecast_attrition,
+            pool_district_id=lender,
+        ),
+        subject=str(application.id),
+    )
+    return application
+
+
+async def _lender(
+    session: AsyncSession, unit: Unit, quota_type: str, asked: str | None
+) -> uuid.UUID | None:
+    """Which pool an application goes to: the unit's district's when it pools the type (a district
+    lends within its schools first), else the city's; or the one asked for."""
+    district_pools = (
+        unit.district_id is not None
+        and await quotas.district_pool(session, unit.district_id, quota_type) is not None
+    )
+    city_pools = await quotas.pool(session, quota_type) is not None
+    if asked == "district" or (asked is None and district_pools):
+        if not district_pools:
+            raise InvalidInput.field("body.pool", f"the unit's district does not pool {quota_type}")
+        return unit.district_id
+    if not city_pools:
+        raise InvalidInput.field("body.quota_type", f"the city does not pool {quota_type}")
+    return None
+
+
+async def refer(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, data: ReferralCreate
+) -> PoolApplication:
+    """A district short of posts passes a pending application on to the city's pool."""
+    found = await visible_application(session, principal, application_id)
+    require_pool_manager(principal, found.lender_district_id, "refer applications")
+    application = await repository.lock_application(session, application_id)
+    assert application is not None
+    if application.status != "pending":
+        raise Conflict(f"the application was already decided: {application.status}")
+    if application.lender_district_id is None:
+        raise Conflict("the application is already before the city's pool")
+    if await quotas.pool(session, application.quota_type) is None:
+        raise Conflict(f"the city does not pool {application.quota_type} posts")
+    district_id = application.lender_district_id
+    application.lender_district_id = None
+    application.referred_by = principal.sub
+    await session.flush()
+    await outbox.add(
+        session,
+        ApplicationReferred(
+            application_id=application.id,
+            unit_id=application.unit_id,
+            quota_type=application.quota_type,
+            requested=application.requested,
+            from_district_id=district_id,
+            reason=data.reason,
         ),
         subject=str(application.id),
     )
@@ -153,9 +277,9 @@ async def decide(
     data: DecisionCreate,
     today: date,
 ) -> tuple[PoolApplication, Loan | None]:
-    """Approve in full or in part, lending posts from the pool, or reject; always with a reason."""
-    require_manager(principal, "decide pool applications")
-    await visible_application(session, principal, application_id)
+    """Approve in full or in part, lending posts from the pool asked, or reject; with a reason."""
+    found = await visible_application(session, principal, application_id)
+    require_pool_manager(principal, found.lender_district_id, "decide applications")
     application = await repository.lock_application(session, application_id)
     assert application is not None
     if application.status != "pending":
@@ -172,11 +296,11 @@ async def decide(
             raise InvalidInput.field("body.due_date", "the due date must lie in the future")
         await quotas.ensure_quotas(session, [(application.unit_id, application.quota_type)])
         quota = await quotas.lock_quota(session, application.unit_id, application.quota_type)
-        pool = await locked_pool(session, application.quota_type)
+        pool = await locked_pool(session, application.quota_type, application.lender_district_id)
         assert quota is not None
         if pool.balance < granted:
             raise Conflict(
-                f"the {pool.quota_type} pool holds {pool.balance} posts and this decision "
+                f"the {pool.quota_type} pool asked holds {pool.balance} posts and this decision "
                 f"grants {granted}",
                 extra={"pool_balance": pool.balance},
             )
@@ -184,6 +308,7 @@ async def decide(
             application_id=application.id,
             unit_id=application.unit_id,
             quota_type=application.quota_type,
+            lender_district_id=application.lender_district_id,
             granted=granted,
             outstanding=granted,
             due_date=due,
@@ -229,6 +354,7 @@ async def decide(
                 quota_type=loan.quota_type,
                 count=granted,
                 due_date=loan.due_date,
+                pool_district_id=loan.lender_district_id,
             ),
             subject=str(loan.id),
         )
@@ -251,7 +377,7 @@ async def repay_early(
     unit = await unit_for_action(session, principal, found.unit_id)
     quota = await quotas.lock_quota(session, found.unit_id, found.quota_type)
     loan = await repository.lock_loan(session, loan_id)
-    pool = await locked_pool(session, found.quota_type)
+    pool = await locked_pool(session, found.quota_type, found.lender_district_id)
     assert loan is not None and quota is not None
     if data.count > loan.outstanding:
         raise Conflict(f"the loan has {loan.outstanding} posts outstanding, not {data.count}")
@@ -269,6 +395,7 @@ async def repay_early(
             count=data.count,
             outstanding=loan.outstanding,
             how="early",
+            pool_district_id=loan.lender_district_id,
         ),
         subject=str(loan.id),
     )
@@ -287,7 +414,7 @@ async def repay_from_departure(
     loan = await repository.lock_earliest_open_loan(session, quota.unit_id, quota.quota_type)
     if loan is None:
         return None
-    pool = await locked_pool(session, quota.quota_type)
+    pool = await locked_pool(session, quota.quota_type, loan.lender_district_id)
     _repay(session, quota, pool, loan, 1, why)
     await outbox.add(
         session,
@@ -298,6 +425,7 @@ async def repay_from_departure(
             count=1,
             outstanding=loan.outstanding,
             how="departure",
+            pool_district_id=loan.lender_district_id,
             staff_id=staff.id,
         ),
         subject=str(loan.id),
@@ -306,7 +434,7 @@ async def repay_from_departure(
 
 
 def _repay(
-    session: AsyncSession, quota: Quota, pool: Pool, loan: Loan, count: int, why: Movement
+    session: AsyncSession, quota: Quota, pool: AnyPool, loan: Loan, count: int, why: Movement
 ) -> None:
     repayment = Movement("repayment", why.actor, why.document_no, why.reason, why.correlation_id)
     move(session, quota, "approved", -count, repayment)

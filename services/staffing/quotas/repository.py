@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.staffing.models import Pool, Quota
+from services.staffing.models import DistrictPool, Pool, Quota
 
 QuotaKey = tuple[uuid.UUID, str]
 
@@ -77,3 +77,31 @@ async def pools(session: AsyncSession) -> list[Pool]:
 
 async def pool(session: AsyncSession, quota_type: str) -> Pool | None:
     return await session.get(Pool, quota_type)
+
+
+async def lock_district_pool(
+    session: AsyncSession, district_id: uuid.UUID, quota_type: str
+) -> DistrictPool | None:
+    """A district's pool row, locked until the transaction ends (taken where the city's is)."""
+    stmt = (
+        select(DistrictPool)
+        .where(DistrictPool.district_id == district_id, DistrictPool.quota_type == quota_type)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def district_pool(
+    session: AsyncSession, district_id: uuid.UUID, quota_type: str
+) -> DistrictPool | None:
+    return await session.get(DistrictPool, (district_id, quota_type))
+
+
+async def district_pools(
+    session: AsyncSession, district_id: uuid.UUID | None = None
+) -> list[DistrictPool]:
+    stmt = select(DistrictPool).order_by(DistrictPool.district_id, DistrictPool.quota_type)
+    if district_id is not None:
+        stmt = stmt.where(DistrictPool.district_id == district_id)
+    return list((await session.execute(stmt)).scalars())

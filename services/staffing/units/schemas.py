@@ -20,7 +20,8 @@ class UnitBase(BaseModel):
 
 
 class UnitCreate(UnitBase):
-    """A district (no `district_id`) or a school (in the district `district_id`)."""
+    """A district (no `district_id`), a school in the district `district_id`, or a city-direct
+    school (市直属学校: a school without `district_id`, registered and run by city HR)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -29,8 +30,6 @@ class UnitCreate(UnitBase):
 
     @model_validator(mode="after")
     def _school_in_a_district(self) -> UnitCreate:
-        if self.kind == "school" and self.district_id is None:
-            raise ValueError("a school needs district_id")
         if self.kind == "district" and self.district_id is not None:
             raise ValueError("a district has no district_id")
         if self.kind == "school" and not self.stages:

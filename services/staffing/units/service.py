@@ -27,10 +27,13 @@ async def register_unit(session: AsyncSession, principal: Principal, data: UnitC
     if data.kind == "district":
         if principal.role not in ("city_hr", "staffing_commission"):
             raise Forbidden("only city HR or the staffing commission registers districts")
+    elif data.district_id is None:
+        if principal.role not in MANAGERS:
+            raise Forbidden("only city HR registers city-direct schools (市直属学校)")
     else:
         if principal.role not in ("city_hr", "staffing_commission", "district_hr"):
             raise Forbidden("only HR registers schools")
-        district = await repository.get(session, data.district_id)  # type: ignore[arg-type]
+        district = await repository.get(session, data.district_id)
         if district is None or district.kind != "district":
             raise InvalidInput.field("body.district_id", "no such district")
         if principal.role == "district_hr" and principal.district_id != district.id:
