@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from common.app import stop_tasks
 from common.auth import load_signer
@@ -24,9 +25,10 @@ from common.observability import RequestContextMiddleware
 from contracts.asyncapi import build as build_asyncapi
 from gateway.audit.endpoints import router as audit_router
 from gateway.audit.events import handlers as event_handlers
-from gateway.audit.recorder import AuditMiddleware
+from gateway.audit.recorder import AuditMiddleware, RefusalAggregator
 from gateway.auth.callers import Authenticator
 from gateway.auth.endpoints import router as auth_router
+from gateway.auth.throttle import LoginThrottle, PasswordWork
 from gateway.auth.tokens import ApiTokens
 from gateway.models import messaging
 from gateway.notifications.endpoints import router as notifications_router
@@ -102,6 +104,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 app.state.auth.start(bus if needs_bus else None), name="gateway-revocations"
             ),
             mailing,
+            asyncio.create_task(app.state.refusals.run(db), name="gateway-refusals"),
         ]
         try:
             yield
@@ -112,6 +115,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             mail.stop()
             await asyncio.wait([mailing], timeout=MAIL_STOP_SECONDS)
             await stop_tasks(tasks)
+            await app.state.refusals.flush(db, everything=True)
+            app.state.passwords.close()
             await bus.close()
             await limiter.close()
             await upstreams.close()
@@ -130,6 +135,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings.common, audience=settings.api_audience, ttl=settings.access_token_ttl_seconds
     )
     app.state.policy = Policy()
+    app.state.login_throttle = LoginThrottle(
+        free=settings.login_free_failures,
+        base_seconds=settings.login_delay_base_seconds,
+        max_seconds=settings.login_delay_max_seconds,
+    )
+    app.state.passwords = PasswordWork(
+        workers=settings.password_hash_workers, queue=settings.password_hash_queue
+    )
+    app.state.refusals = RefusalAggregator(settings.audit_refusal_window_seconds)
+    app.state.unauthenticated_until = {}
     install_problem_handlers(app)
     # Innermost: API calls to the services are proxied before any routing, and audited.
     app.add_middleware(ApiProxy)
@@ -140,6 +155,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         production=settings.common.is_production,
     )
     app.add_middleware(RequestContextMiddleware, service="gateway")
+    # Outermost: the client address is the one a trusted proxy forwarded, and nobody else's say.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.include_router(_health_router())
     app.include_router(auth_router)
     app.include_router(audit_router)

@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from common.errors import Forbidden
+from common.errors import Forbidden, Unauthorized
 from gateway.auth.callers import Caller
+from gateway.auth.throttle import request_source
+from gateway.errors import RateLimited
 from gateway.settings import GatewaySettings
+
+MAX_WAITING = 100_000
 
 
 async def current_caller(request: Request) -> Caller:
-    """The authenticated caller, within their rate limit."""
-    caller: Caller = await request.app.state.auth.identify(request)
+    """The authenticated caller, within their rate limit.
+
+    A source whose credentials keep failing is refused before any are checked again: each
+    failure spends from `unauth:<source>`, and once that is empty the source waits it out."""
     settings: GatewaySettings = request.app.state.settings
+    source = request_source(request)
+    waiting: dict[str, float] = request.app.state.unauthenticated_until
+    until = waiting.get(source)
+    if until is not None:
+        if until > time.monotonic():
+            raise RateLimited(
+                "too many requests without valid credentials from this address",
+                headers={"Retry-After": str(max(1, math.ceil(until - time.monotonic())))},
+            )
+        waiting.pop(source, None)
+    try:
+        caller: Caller = await request.app.state.auth.identify(request)
+    except Unauthorized:
+        decision = await request.app.state.limiter.hit(
+            f"unauth:{source}", settings.rate_limit_unauthenticated_per_minute
+        )
+        if not decision.allowed:
+            if len(waiting) >= MAX_WAITING:
+                waiting.clear()
+            waiting[source] = time.monotonic() + decision.retry_after
+            decision.raise_if_refused("without valid credentials from this address")
+        raise
     per_minute = (
         settings.rate_limit_key_per_minute
         if caller.via == "key"
@@ -43,9 +73,8 @@ def requires(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
 async def login_rate_limit(request: Request) -> None:
     """Log-in attempts per client IP, before any password is checked."""
     settings: GatewaySettings = request.app.state.settings
-    ip = request.client.host if request.client else "unknown"
     decision = await request.app.state.limiter.hit(
-        f"login:{ip}", settings.rate_limit_login_per_minute
+        f"login:{request_source(request)}", settings.rate_limit_login_per_minute
     )
     decision.raise_if_refused("to log in from this address")
 

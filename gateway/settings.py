@@ -29,8 +29,22 @@ class GatewaySettings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
     session_ttl_seconds: int = Field(default=8 * 3600, ge=300)
     session_cookie: str = "tp_session"
-    lockout_threshold: int = Field(default=5, ge=1)
-    lockout_seconds: int = Field(default=15 * 60, ge=1)
+    # Log-in throttling per account and source (defaults chosen here, to be tuned by the
+    # operator): free failures in a row, then a delay doubling from the base up to the most.
+    login_free_failures: int = Field(default=5, ge=1)
+    login_delay_base_seconds: float = Field(default=1.0, gt=0)
+    login_delay_max_seconds: float = Field(default=15 * 60.0, gt=0)
+    # argon2 runs in this many threads, with at most this many checks waiting for one.
+    password_hash_workers: int = Field(default=2, ge=1, le=32)
+    password_hash_queue: int = Field(default=64, ge=0)
+    # Peers whose X-Forwarded-For/-Proto are believed (comma-separated addresses or CIDRs, or
+    # "*"): the ingress or load balancer in front of the gateway. Everyone else is the client.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Requests whose credentials fail, per source per minute, before the source must wait.
+    rate_limit_unauthenticated_per_minute: int = Field(default=60, ge=1)
+    # Refused log-ins and other refused anonymous requests are summed per actor and source
+    # over this window into one audit row.
+    audit_refusal_window_seconds: float = Field(default=300.0, gt=0)
     revocation_check_seconds: float = Field(default=5.0, ge=0)
     rate_limit_store: Literal["memory", "nats"] = "memory"
     rate_limit_user_per_minute: int = Field(default=1200, ge=1)

@@ -43,6 +43,8 @@ def _serve(name: str) -> int:
         http="httptools",
         log_config=None,
         access_log=False,
+        # The gateway applies TP_GATEWAY_FORWARDED_ALLOW_IPS itself; nothing else trusts a proxy.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
         # Longer than the gateway keeps an idle connection, so it is always the gateway that
         # closes one and never sends a request down a connection being closed.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.db import Database, utcnow
 from common.observability import request_id_var
+from gateway.auth.throttle import source_of
 from gateway.models import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -21,6 +25,73 @@ def outcome_of(status: int) -> str:
     if status in (401, 403, 423, 429):
         return "refused"
     return "failed" if status >= 500 else "rejected"
+
+
+@dataclass(slots=True)
+class _Window:
+    first: AuditEntry
+    opened: float
+    count: int = 1
+
+
+class RefusalAggregator:
+    """Refused anonymous requests (failed log-ins, bad tokens, rate-limited sources) summed per
+    actor, action and source: the first is written at once, the rest as one row per window, so a
+    password-guessing run is a handful of rows rather than one per guess."""
+
+    def __init__(self, window_seconds: float) -> None:
+        self.window = window_seconds
+        self._open: dict[tuple[str, str, str], _Window] = {}
+
+    def add(self, entry: AuditEntry, source: str) -> AuditEntry | None:
+        """The row to write now (the window's first), or None when it was counted."""
+        key = (entry.actor, entry.action, source)
+        found = self._open.get(key)
+        if found is not None and time.monotonic() - found.opened < self.window:
+            found.count += 1
+            return None
+        self._open[key] = _Window(entry, time.monotonic())
+        return entry
+
+    def due(self, *, everything: bool = False) -> list[AuditEntry]:
+        """Summary rows of the windows that closed (or of every window), taken out."""
+        now = time.monotonic()
+        rows = []
+        for key, window in list(self._open.items()):
+            if everything or now - window.opened >= self.window:
+                del self._open[key]
+                if window.count > 1:
+                    rows.append(self._summary(key[2], window))
+        return rows
+
+    @staticmethod
+    def _summary(source: str, window: _Window) -> AuditEntry:
+        first = window.first
+        since = first.at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return AuditEntry(
+            at=utcnow(),
+            actor=first.actor,
+            role=first.role,
+            action=f"{first.action} refused {window.count} times from {source} since {since}"[:240],
+            target=first.target,
+            status=first.status,
+            outcome="refused",
+            request_id=first.request_id,
+        )
+
+    async def flush(self, db: Database, *, everything: bool = False) -> None:
+        rows = self.due(everything=everything)
+        if rows:
+            async with db.session() as session:
+                session.add_all(rows)
+
+    async def run(self, db: Database) -> None:
+        while True:
+            await asyncio.sleep(min(self.window, 30.0))
+            try:
+                await self.flush(db)
+            except Exception:
+                log.exception("could not record the summed refusals")
 
 
 class AuditMiddleware:
@@ -68,6 +139,12 @@ class AuditMiddleware:
             request_id=(request_id_var.get() or state.get("request_id") or "-")[:128],
         )
         db: Database = scope["app"].state.db
+        refusals: RefusalAggregator | None = getattr(scope["app"].state, "refusals", None)
+        if refusals is not None and principal is None and entry.outcome == "refused":
+            client = scope.get("client")
+            written = refusals.add(entry, source_of(client[0] if client else None))
+            if written is None:
+                return
         try:
             async with db.session() as session:
                 session.add(entry)

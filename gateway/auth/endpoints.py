@@ -32,6 +32,7 @@ from gateway.auth.schemas import (
     UserPublic,
     UsersPublic,
 )
+from gateway.auth.throttle import request_source
 from gateway.auth.tokens import ApiTokens
 from gateway.deps import CityHr, CurrentCaller, LoginLimited
 from gateway.models import ApiKey, PartnerClient, User
@@ -49,21 +50,22 @@ def _db(request: Request) -> Database:
 
 
 async def _login(request: Request, username: str, password: str) -> User:
-    """Check the password in a transaction of its own, so a failure is counted even as we refuse."""
-    settings = _settings(request)
+    """Check the password; every refusal is the same 401 (see gateway.auth.throttle)."""
     request.state.audit_actor = f"user:{username}"
     async with _db(request).session() as session:
-        outcome = await service.attempt_login(
-            session,
-            username,
-            password,
-            threshold=settings.lockout_threshold,
-            lock_seconds=settings.lockout_seconds,
-        )
-    if outcome.error is not None:
-        raise outcome.error
-    assert outcome.user is not None
-    return outcome.user
+        found = await service.user_named(session, username)
+    # No database connection is held while argon2 runs.
+    user = await service.check_login(
+        found,
+        username,
+        password,
+        request_source(request),
+        throttle=request.app.state.login_throttle,
+        passwords=request.app.state.passwords,
+    )
+    if user is None:
+        raise Unauthorized(service.BAD_CREDENTIALS)
+    return user
 
 
 @router.post("/session", response_model=SessionPublic, dependencies=[LoginLimited])

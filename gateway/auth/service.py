@@ -22,9 +22,8 @@ from gateway.auth.secrets import (
     new_api_key,
     new_secret,
     same_digest,
-    verify_password,
 )
-from gateway.errors import AccountLocked
+from gateway.auth.throttle import LoginThrottle, PasswordWork
 from gateway.models import ApiKey, PartnerClient, RefreshToken, TokenFamily, User, WebSession
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,47 +52,34 @@ def partner_principal(client: PartnerClient) -> Principal:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class LoginOutcome:
-    """What a log-in attempt came to; the caller commits before raising, so failures count."""
-
-    user: User | None
-    error: Unauthorized | AccountLocked | None
-
-
-def _locked_message(until: datetime) -> str:
-    local = until.astimezone(SHANGHAI).strftime("%H:%M")
+async def user_named(session: AsyncSession, username: str) -> User | None:
     return (
-        f"this account is locked after repeated failed log-ins; try again after {local} "
-        "(Asia/Shanghai) or ask city HR to reset the password"
-    )
-
-
-async def attempt_login(
-    session: AsyncSession, username: str, password: str, *, threshold: int, lock_seconds: int
-) -> LoginOutcome:
-    """Check a password, counting failures and locking the account at `threshold` in a row."""
-    user = (
-        await session.execute(select(User).where(User.username == username).with_for_update())
+        await session.execute(select(User).where(User.username == username))
     ).scalar_one_or_none()
-    now = utcnow()
-    matches = verify_password(user.password_hash if user else None, password)
-    if user is None:
-        return LoginOutcome(None, Unauthorized(BAD_CREDENTIALS))
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginOutcome(None, AccountLocked(_locked_message(user.locked_until)))
-    if not matches:
-        user.failed_logins += 1
-        if user.failed_logins >= threshold:
-            user.failed_logins = 0
-            user.locked_until = now + timedelta(seconds=lock_seconds)
-            return LoginOutcome(None, AccountLocked(_locked_message(user.locked_until)))
-        return LoginOutcome(None, Unauthorized(BAD_CREDENTIALS))
-    if user.disabled:
-        return LoginOutcome(None, Unauthorized("this account is disabled"))
-    user.failed_logins = 0
-    user.locked_until = None
-    return LoginOutcome(user, None)
+
+
+async def check_login(
+    user: User | None,
+    username: str,
+    password: str,
+    source: str,
+    *,
+    throttle: LoginThrottle,
+    passwords: PasswordWork,
+) -> User | None:
+    """The user when the password is right, the account enabled and the (account, source) pair
+    not being slowed down; None otherwise, whatever the reason, so that no answer tells an
+    unknown user from a wrong password, a disabled account or a throttled source."""
+    if throttle.wait_seconds(username, source) > 0:
+        throttle.failed(username, source)
+        return None
+    # One argon2 check whether or not the user exists, so a miss takes as long as a wrong password.
+    matches = await passwords.verify(user.password_hash if user else None, password)
+    if user is None or not matches or user.disabled:
+        throttle.failed(username, source)
+        return None
+    throttle.succeeded(username, source)
+    return user
 
 
 async def open_web_session(session: AsyncSession, user: User, ttl: int) -> tuple[str, WebSession]:

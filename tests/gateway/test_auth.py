@@ -191,23 +191,8 @@ class TestCookieSessions:
         assert (await client.get(ME)).status_code == 401
 
 
-class TestLockOut:
-    async def test_repeated_failures_lock_the_account(self, client):  # type: ignore[no-untyped-def]
-        for _ in range(4):
-            response = await client.post(
-                "/api/auth/v1/session", json={"username": "cityhr", "password": "wrong"}
-            )
-            assert response.status_code == 401
-        locked = await client.post(
-            "/api/auth/v1/session", json={"username": "cityhr", "password": "wrong"}
-        )
-        assert locked.status_code == 423
-        assert "locked" in locked.json()["detail"]
-        correct = await client.post(
-            "/api/auth/v1/session", json={"username": "cityhr", "password": PASSWORD}
-        )
-        assert correct.status_code == 423
-
+class TestLogInLimits:
+    # Throttling per account and source: tests/security/test_login_lockout_enumeration.py
     async def test_login_is_rate_limited_per_address(self, database_url, identity):  # type: ignore[no-untyped-def]
         app = create_app(gateway_settings(identity, database_url, rate_limit_login_per_minute=3))
         async with running(app, "http://gateway") as client:
