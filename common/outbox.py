@@ -8,13 +8,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.bus import Bus
 from common.db import Database, mark_outbox_written, utcnow
 from common.observability import EVENTS_PUBLISHED, OUTBOX_PENDING_ERRORS, current_traceparent
 from contracts.base import Envelope, Event
+from contracts.reconciliation import OutboxBacklog
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +161,15 @@ class OutboxRelay:
                 .where(table.c.id.in_(ids))
                 .values(published_at=utcnow(), attempts=table.c.attempts + 1)
             )
+
+
+async def backlog(session: AsyncSession, table: Table) -> OutboxBacklog:
+    """How many events wait for the relay, and since when (for `teacherpool reconcile`)."""
+    row = (
+        await session.execute(
+            select(func.count(), func.min(table.c.created_at)).where(
+                table.c.published_at.is_(None)
+            )
+        )
+    ).one()
+    return OutboxBacklog(unpublished=int(row[0] or 0), oldest=row[1])

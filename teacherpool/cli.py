@@ -1,4 +1,4 @@
-"""The `teacherpool` command: up, serve, migrate, seed, token, asyncapi."""
+"""The `teacherpool` command: up, serve, migrate, seed, token, asyncapi, reconcile."""
 
 from __future__ import annotations
 
@@ -135,6 +135,24 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
     asyncapi.add_argument("-o", "--output")
+    reconcile = sub.add_parser(
+        "reconcile",
+        help="compare every hand-over between the services; non-zero exit on any discrepancy",
+    )
+    reconcile.add_argument(
+        "--gateway", help="read through this gateway (with --token) instead of the services"
+    )
+    reconcile.add_argument("--token", help="a city HR or auditor bearer token for --gateway")
+    reconcile.add_argument(
+        "--grace",
+        type=float,
+        default=120.0,
+        help="seconds a discrepancy may wait for events in flight before it is an error",
+    )
+    reconcile.add_argument(
+        "--wait", type=float, default=0.0, help="look again for up to this many seconds"
+    )
+    reconcile.add_argument("--json", action="store_true", help="print JSON")
     staffing = sub.add_parser("staffing", help="staffing service tools")
     staffing_sub = staffing.add_subparsers(dest="staffing_command", required=True)
     staffing_sub.add_parser("verify", help="recompute every balance from the ledger")
@@ -157,6 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _token(args.username)
     if args.command == "asyncapi":
         return _asyncapi(args.output)
+    if args.command == "reconcile":
+        from gateway.reconciliation.command import run
+
+        return run(
+            gateway=args.gateway,
+            token=args.token,
+            grace_seconds=args.grace,
+            wait_seconds=args.wait,
+            json_output=args.json,
+        )
     if args.command == "staffing":
         return _staffing_verify()
     raise AssertionError(args.command)

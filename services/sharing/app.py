@@ -15,6 +15,7 @@ from services.sharing.lessons.endpoints import router as lessons
 from services.sharing.matching.index import TeacherIndex
 from services.sharing.models import Unit, messaging, outbox
 from services.sharing.offers.endpoints import router as offers
+from services.sharing.reconciliation.endpoints import router as reconciliation
 from services.sharing.requests.endpoints import router as requests
 from services.sharing.settings import SharingSettings
 from services.sharing.settlements.endpoints import router as settlements
@@ -37,6 +38,7 @@ def create_app(settings: SharingSettings | None = None) -> FastAPI:
                 lessons,
                 settlements,
                 batches,
+                reconciliation,
             ],
             messaging=messaging,
             outbox=outbox,

@@ -11,6 +11,7 @@ from services.staffing.ledger.endpoints import router as ledger_router
 from services.staffing.models import messaging, outbox
 from services.staffing.pool.endpoints import router as pool_router
 from services.staffing.quotas.endpoints import router as quotas_router
+from services.staffing.reconciliation.endpoints import router as reconciliation_router
 from services.staffing.retirement.endpoints import router as retirement_router
 from services.staffing.roster.endpoints import router as roster_router
 from services.staffing.settings import StaffingSettings
@@ -34,6 +35,7 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
                 retirement_router,
                 ledger_router,
                 spreadsheets_router,
+                reconciliation_router,
             ],
             messaging=messaging,
             outbox=outbox,

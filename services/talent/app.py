@@ -13,6 +13,7 @@ from services.talent.jobs import deliver_webhooks, erase_at_retention_end
 from services.talent.models import Unit, messaging, outbox
 from services.talent.pii import load_cipher
 from services.talent.postings.endpoints import router as postings_router
+from services.talent.reconciliation.endpoints import router as reconciliation_router
 from services.talent.settings import TalentSettings
 from services.talent.webhooks.endpoints import deliveries_router
 from services.talent.webhooks.endpoints import router as webhooks_router
@@ -32,6 +33,7 @@ def create_app(settings: TalentSettings | None = None) -> FastAPI:
                 applications_router,
                 webhooks_router,
                 deliveries_router,
+                reconciliation_router,
             ],
             messaging=messaging,
             outbox=outbox,

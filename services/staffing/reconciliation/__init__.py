@@ -1,0 +1,1 @@
+"""The staffing side of `teacherpool reconcile`."""

@@ -1,0 +1,1 @@
+"""The talent side of `teacherpool reconcile`."""
