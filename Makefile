@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast bench lint format clean
+.PHONY: run test test-fast chaos bench lint format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not slow"
+
+# Many seeded rounds of the chaos test (tests/chaos): TP_CHAOS_SEEDS=7 make chaos runs one again.
+TP_CHAOS_SEEDS ?= 1-50
+TP_CHAOS_STEPS ?= 24
+chaos: $(STAMP)
+	TP_CHAOS_SEEDS=$(TP_CHAOS_SEEDS) TP_CHAOS_STEPS=$(TP_CHAOS_STEPS) \
+		$(BIN)/python -m pytest tests/chaos -p no:xdist -q -ra -s
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

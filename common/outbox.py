@@ -167,9 +167,7 @@ async def backlog(session: AsyncSession, table: Table) -> OutboxBacklog:
     """How many events wait for the relay, and since when (for `teacherpool reconcile`)."""
     row = (
         await session.execute(
-            select(func.count(), func.min(table.c.created_at)).where(
-                table.c.published_at.is_(None)
-            )
+            select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
         )
     ).one()
     return OutboxBacklog(unpublished=int(row[0] or 0), oldest=row[1])

@@ -109,9 +109,7 @@ def compare(
         if backlog.in_flight:
             in_flight[f"{backlog.consumer} ← {backlog.stream}"] = backlog.in_flight
     moving = bool(in_flight)
-    marked = [
-        replace(d, pending=moving and (d.at is None or now - d.at < grace)) for d in found
-    ]
+    marked = [replace(d, pending=moving and (d.at is None or now - d.at < grace)) for d in found]
     marked += [
         Discrepancy(
             "dead_letters",
