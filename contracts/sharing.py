@@ -153,3 +153,42 @@ class SettlementIssued(Event):
     periods: int
     adjustment_periods: int
     total_cents: int
+
+
+class LibraryFacts(Event):
+    """What other services may know of a teacher's application to the sharing library (入库)."""
+
+    application_id: uuid.UUID
+    teacher_id: uuid.UUID
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None
+
+
+@event_model("sharing.library.applied")
+class LibraryApplied(LibraryFacts):
+    """A teacher applied to join the sharing library; their school's consent comes next."""
+
+
+@event_model("sharing.library.consented")
+class LibraryConsented(LibraryFacts):
+    """The home school consented to the application, or returned it with a reason."""
+
+    consented: bool
+    reason: str | None = None
+
+
+@event_model("sharing.library.decided")
+class LibraryDecided(LibraryFacts):
+    """District HR approved the application (the teacher is listed), or returned it."""
+
+    approved: bool
+    reason: str | None = None
+
+
+@event_model("sharing.library.left")
+class LibraryLeft(Event):
+    """A teacher paused their library membership or left the library: no more offers."""
+
+    teacher_id: uuid.UUID
+    unit_id: uuid.UUID
+    status: str

@@ -209,7 +209,81 @@ def _settlement_issued(e: sharing.SettlementIssued) -> Message:
     )
 
 
+def _library_applied(e: sharing.LibraryApplied) -> Message:
+    return Message(
+        "本校教师申请加入共享教师库，待您同意",
+        "A teacher of your school applied to the sharing library",
+        "请查看申请的学科、学段与每周课时上限，同意或退回（须说明理由）。",
+        "Check the subjects, stages and weekly cap, then consent or return it with a reason.",
+        f"/school/library#application-{e.application_id}",
+    )
+
+
+def _library_to_review(e: sharing.LibraryConsented) -> Message:
+    return Message(
+        "共享教师入库申请待审核",
+        "A library application awaits your review",
+        "派出学校已同意一位教师的入库申请，请审核通过或退回。",
+        "The home school consented to a library application; approve it or return it.",
+        f"/sharing/library#application-{e.application_id}",
+    )
+
+
+def _library_returned_by_school(e: sharing.LibraryConsented) -> Message:
+    return Message(
+        "学校退回了您的入库申请",
+        "Your school returned your library application",
+        f"理由：{e.reason or '—'}",
+        f"Reason: {e.reason or '—'}",
+        "/teacher/library",
+    )
+
+
+def _library_decided(e: sharing.LibraryDecided) -> Message:
+    if e.approved:
+        return Message(
+            "您已入库共享教师库",
+            "You are listed in the sharing library",
+            "区县人事部门审核通过，您的档案已可参与匹配。",
+            "District HR approved your application; your profile is now listed for matching.",
+            "/teacher/library",
+        )
+    return Message(
+        "入库申请被退回",
+        "Your library application was returned",
+        f"理由：{e.reason or '—'}",
+        f"Reason: {e.reason or '—'}",
+        "/teacher/library",
+    )
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "sharing.library.applied",
+        "library_applied",
+        lambda e: [school_admins(e.unit_id)],
+        _library_applied,
+    ),
+    Rule(
+        "sharing.library.consented",
+        "library_to_review",
+        lambda e: [district_hr(e.unit_id)],
+        _library_to_review,
+        applies=lambda e: e.consented,
+    ),
+    Rule(
+        "sharing.library.consented",
+        "library_returned",
+        lambda e: [teacher(e.teacher_id)],
+        _library_returned_by_school,
+        applies=lambda e: not e.consented,
+    ),
+    Rule(
+        "sharing.library.decided",
+        "library_decided",
+        lambda e: [teacher(e.teacher_id)],
+        _library_decided,
+    ),
     Rule(
         "sharing.offer.sent",
         "offer_received",

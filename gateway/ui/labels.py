@@ -59,6 +59,24 @@ LABELS: dict[str, dict[str, str]] = {
         "disputed": N_("Disputed"),
     },
     "assignment_status": {"active": N_("Active"), "ended": N_("Ended")},
+    "library_status": {
+        "none": N_("Not in the library"),
+        "listed": N_("Listed for matching"),
+        "paused": N_("Paused"),
+        "left": N_("Left the library"),
+    },
+    "library_application": {
+        "applied": N_("Awaiting the school"),
+        "consented": N_("Awaiting district HR"),
+        "approved": N_("Approved"),
+        "returned": N_("Returned"),
+        "withdrawn": N_("Withdrawn"),
+    },
+    "honour": {
+        "backbone": N_("Backbone teacher (骨干教师)"),
+        "subject_leader": N_("Subject leader (学科带头人)"),
+        "famous": N_("Master teacher (名师)"),
+    },
     "role": {
         "city_hr": N_("City HR"),
         "staffing_commission": N_("Staffing commission"),

@@ -58,6 +58,10 @@ DONE = {
     "password": N_("The password was reset; the user's log-ins ended."),
     "proposed": N_("The proposal is ready to review."),
     "partner": N_("The partner client was registered."),
+    "library_applied": N_("Your application was sent to your school for consent."),
+    "library_consented": N_("You consented; district HR reviews the application next."),
+    "library_returned": N_("The application was returned with your reason."),
+    "library_approved": N_("The teacher is listed in the sharing library."),
 }
 
 

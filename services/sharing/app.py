@@ -12,6 +12,7 @@ from services.sharing.consumers import HANDLERS
 from services.sharing.deps import school_day
 from services.sharing.jobs import expire_offers, warm_index
 from services.sharing.lessons.endpoints import router as lessons
+from services.sharing.library.endpoints import router as library
 from services.sharing.matching.index import TeacherIndex
 from services.sharing.models import Unit, messaging, outbox
 from services.sharing.offers.endpoints import router as offers
@@ -32,6 +33,7 @@ def create_app(settings: SharingSettings | None = None) -> FastAPI:
             routers=[
                 unit_router(Unit),
                 teachers,
+                library,
                 requests,
                 offers,
                 assignments,

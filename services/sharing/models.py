@@ -80,7 +80,16 @@ class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
     modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     home_timetable: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     weekly_cap: int = Field(default=4, sa_column=Column(Integer, nullable=False))
-    willing: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    #: Where the teacher stands in the sharing library (入库): none, listed, paused or left.
+    library_status: str = Field(default="none", sa_column=Column(String(20), nullable=False))
+    #: The (subject, stage) pairs the library approved the teacher for, as [subject, stage].
+    offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: Districts the teacher will travel to for 走教 and 轮岗 (ids as strings).
+    areas: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: 骨干教师 / 学科带头人 / 名师, each with the document that conferred it.
+    honours: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     rating: float = Field(default=3.0, sa_column=Column(Float, nullable=False))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     left_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
@@ -269,3 +278,35 @@ class BatchMatch(SharingBase, table=True):  # type: ignore[call-arg]
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(sa_column=Column(String(120), nullable=False))
     created_at: datetime = _created()
+
+
+class LibraryApplication(SharingBase, table=True):  # type: ignore[call-arg]
+    """A teacher's application to join the sharing library (入库申请), and its review.
+
+    applied → consented (home school) → approved (district HR), or returned with a reason by
+    either; the teacher may withdraw while it is under review.
+    """
+
+    __tablename__ = "library_applications"
+    __table_args__ = (
+        CheckConstraint("weekly_cap >= 1 AND weekly_cap <= 40", name="weekly_cap_range"),
+        Index("ix_library_applications_status", "status", "district_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    teacher_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("teachers.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), nullable=True))
+    offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    weekly_cap: int = Field(sa_column=Column(Integer, nullable=False))
+    areas: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    statement: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    return_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    consented_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    decided_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()

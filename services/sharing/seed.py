@@ -110,7 +110,9 @@ async def seed_sharing(
                     modes=rng.choice([["in_person"], ["in_person", "online"], ["online"]]),
                     home_timetable=mask_of(busy),
                     weekly_cap=rng.randint(2, 6),
-                    willing=rng.random() < 0.7,
+                    library_status="listed" if rng.random() < 0.7 else "none",
+                    offered=[[subject, stage]],
+                    areas=[str(school.district_id)],
                     rating=round(rng.uniform(3.0, 5.0), 1),
                     as_of=SEEDED_AT,
                 )
@@ -149,7 +151,7 @@ async def seed_sharing(
                     (
                         t
                         for t in profiles
-                        if t.willing
+                        if t.library_status == "listed"
                         and t.unit_id != school.id
                         and {"stage": request.stage, "subject": request.subject} in t.certificates
                         and request.mode in t.modes

@@ -1,7 +1,8 @@
 """Finding 2: a teacher may not set their own title, certificates, subjects or stages.
 
 Title and certificates decide pay (settlement by title) and eligibility (持证上岗); they come from
-the roster and HR. A teacher edits only willingness, modes, home timetable and weekly cap.
+the roster and HR. A teacher edits only modes, home timetable and weekly cap (joining or
+leaving the sharing library goes through its own review).
 """
 
 from __future__ import annotations
@@ -59,18 +60,17 @@ async def test_teacher_cannot_set_roster_owned_fields(sharing, identity, field, 
     assert after == before
 
 
-async def test_teacher_edits_willingness_modes_timetable_and_cap(sharing, identity):
+async def test_teacher_edits_modes_timetable_and_cap(sharing, identity):
     http, db = sharing
     teacher_id = await add_teacher(db, 2)
     response = await http.patch(
         f"/v1/teachers/{teacher_id}",
         headers=as_teacher(identity, teacher_id),
-        json={"willing": False, "modes": ["online"], "home_timetable": [[1, 2]], "weekly_cap": 3},
+        json={"modes": ["online"], "home_timetable": [[1, 2]], "weekly_cap": 3},
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["willing"], body["modes"], body["home_timetable"], body["weekly_cap"]) == (
-        False,
+    assert (body["modes"], body["home_timetable"], body["weekly_cap"]) == (
         ["online"],
         [[1, 2]],
         3,

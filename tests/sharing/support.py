@@ -80,8 +80,37 @@ async def add_teacher(
                 modes=list(modes),
                 home_timetable=mask_of(home or []),
                 weekly_cap=cap,
-                willing=True,
+                library_status="listed",
+                offered=[[subject, stage]],
+                areas=[str(DISTRICT), str(OTHER_DISTRICT)],
                 rating=rating,
+                as_of=utcnow(),
+            )
+        )
+    return teacher_id
+
+
+async def add_roster_teacher(
+    db: Database,
+    school: int,
+    *,
+    certificates: list[tuple[str, str]] = [("junior", "音乐")],  # noqa: B006 (read only)
+    title: str = "一级教师",
+) -> uuid.UUID:
+    """A teacher as the roster brought them: certificates and a post, not in the library."""
+    teacher_id = uuid.uuid4()
+    async with db.session() as session:
+        session.add(
+            Teacher(
+                id=teacher_id,
+                unit_id=school_id(school),
+                district_id=OTHER_DISTRICT if school == 9 else DISTRICT,
+                name=f"教师{teacher_id.hex[:4]}",
+                title=title,
+                subjects=[certificates[0][1]],
+                stages=[certificates[0][0]],
+                certificates=[{"stage": g, "subject": s} for g, s in certificates],
+                modes=["in_person", "online"],
                 as_of=utcnow(),
             )
         )

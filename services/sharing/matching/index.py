@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
 from common.geo import haversine_km
+from contracts.vocabulary import qualified
 from services.sharing.models import Assignment, Teacher, Unit
 from services.sharing.timetable import TRAVELLING_MODES, Booking, Place, SchoolDay
 
@@ -48,6 +49,8 @@ class Need:
     host: Place
     starts_on: date
     ends_on: date
+    #: The host's district: a travelling teacher must have named it among their areas.
+    host_district: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,9 @@ class TeacherIndex:
         self.modes = np.zeros(capacity, np.int8)
         self.live = np.zeros(capacity, bool)
         self.booked = np.zeros(capacity, bool)
+        self.areas = np.zeros(capacity, np.uint64)
+        self._district_bits: dict[uuid.UUID, int] = {}
+        self.honours: list[tuple[str, ...]] = []
         self._keys: list[tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]] = []
         self._certified: dict[tuple[str, str], _Bucket] = {}
         self._teaching: dict[tuple[str, str], set[int]] = {}
@@ -133,6 +139,7 @@ class TeacherIndex:
             ("modes", 0),
             ("live", False),
             ("booked", False),
+            ("areas", 0),
         ):
             old = getattr(self, name)
             new = np.full(capacity, fill, old.dtype)
@@ -144,6 +151,14 @@ class TeacherIndex:
         if code is None:
             code = self._unit_codes[unit_id] = len(self._unit_codes)
         return code
+
+    def _district_bit(self, district_id: uuid.UUID) -> np.uint64:
+        """The district's bit in `areas`. Past 64 districts the last bit is shared: the index
+        then lists a few teachers the offer check refuses, never hides one it would accept."""
+        code = self._district_bits.get(district_id)
+        if code is None:
+            code = self._district_bits[district_id] = min(len(self._district_bits), 63)
+        return np.uint64(1 << code)
 
     def put_teacher(
         self,
@@ -160,8 +175,11 @@ class TeacherIndex:
         live: bool,
         certificates: Iterable[tuple[str, str]],
         teaching: Iterable[tuple[str, str]],
+        areas: Iterable[uuid.UUID] | None = None,
+        honours: Iterable[str] = (),
     ) -> None:
-        """Add or replace one teacher; `certificates` and `teaching` are (subject, stage) pairs."""
+        """Add or replace one teacher; `certificates` (what they may be offered) and `teaching`
+        are (subject, stage) pairs; `areas` the districts they travel to, None for any."""
         row = self.row_of.get(teacher_id)
         if row is None:
             row = self.size
@@ -173,7 +191,16 @@ class TeacherIndex:
             self.names.append(name)
             self.units.append(unit_id)
             self._keys.append((frozenset(), frozenset()))
+            self.honours.append(())
         self.names[row], self.units[row] = name, unit_id
+        self.honours[row] = tuple(honours)
+        if areas is None:
+            self.areas[row] = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+        else:
+            bits = np.uint64(0)
+            for area in areas:
+                bits |= self._district_bit(area)
+            self.areas[row] = bits
         self.unit[row] = self._unit_code(unit_id)
         self.lat[row] = np.nan if lat is None else lat
         self.lon[row] = np.nan if lon is None else lon
@@ -237,9 +264,11 @@ class TeacherIndex:
                 cap=teacher.weekly_cap,
                 rating=teacher.rating,
                 modes=teacher.modes,
-                live=teacher.active and teacher.willing,
-                certificates=[(c["subject"], c["stage"]) for c in teacher.certificates],
+                live=teacher.active and teacher.library_status == "listed",
+                certificates=listed_pairs(teacher),
                 teaching=[(s, g) for s in teacher.subjects for g in teacher.stages],
+                areas=[uuid.UUID(a) for a in teacher.areas],
+                honours=[h["name"] for h in teacher.honours],
             )
         self._seen_teachers = started
         held = select(Assignment, Unit.lat, Unit.lon).outerjoin(
@@ -304,6 +333,9 @@ class TeacherIndex:
             km = haversine_km(self.lat[rows], self.lon[rows], need.host.lat, need.host.lon)
             km = np.where(np.isnan(km), np.inf, km)
         travelling = need.mode in TRAVELLING_MODES
+        if travelling and need.host_district is not None:
+            keep = self.areas[rows] & self._district_bit(need.host_district) != 0
+            rows, teaches, km = rows[keep], teaches[keep], km[keep]
         if travelling:
             minutes = km / self.day.speed_kmh * 60 + self.day.buffer_minutes
             unreachable = np.zeros(len(rows), np.int64)
@@ -382,6 +414,10 @@ class TeacherIndex:
                 "detail": f"rated {float(self.rating[row]):.1f} of 5",
             },
         ]
+        if self.honours[row]:
+            reasons.append(
+                {"factor": "honours", "points": 0, "detail": "、".join(self.honours[row])}
+            )
         return Candidate(
             teacher_id=self.ids[row],
             name=self.names[row],
@@ -393,6 +429,12 @@ class TeacherIndex:
             weekly_cap=cap,
             reasons=reasons,
         )
+
+
+def listed_pairs(teacher: Teacher) -> list[tuple[str, str]]:
+    """The (subject, stage) pairs the library approved, while a certificate still covers them."""
+    held = [(c["stage"], c["subject"]) for c in teacher.certificates]
+    return [(s, g) for s, g in teacher.offered if qualified(held, g, s)]
 
 
 def _float(value: float) -> float | None:

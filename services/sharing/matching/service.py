@@ -21,6 +21,7 @@ async def need_of(session: AsyncSession, request: ShareRequest, today: date) -> 
         host=await place_of(session, request.unit_id),
         starts_on=max(request.term_start, today),
         ends_on=request.term_end,
+        host_district=request.district_id,
     )
 
 

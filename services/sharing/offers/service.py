@@ -23,6 +23,7 @@ from contracts.sharing import (
     OfferSent,
     RequestFilled,
 )
+from contracts.vocabulary import qualified
 from services.sharing.access import acting_teacher_id, is_hr_for, is_school_of
 from services.sharing.assignments import service as assignments
 from services.sharing.models import Assignment, Offer, ShareRequest, Teacher, outbox
@@ -31,7 +32,7 @@ from services.sharing.offers.schemas import ConsentCreate, DeclineCreate, OfferC
 from services.sharing.requests import repository as requests
 from services.sharing.requests.service import request_facts, visible_request
 from services.sharing.teachers import repository as teachers
-from services.sharing.timetable import SchoolDay
+from services.sharing.timetable import TRAVELLING_MODES, SchoolDay
 
 EXPIRY_BATCH = 500
 
@@ -47,19 +48,34 @@ def offer_facts(offer: Offer) -> dict[str, object]:
 
 
 def check_eligible(teacher: Teacher | None, request: ShareRequest) -> Teacher:
-    """The teacher may be offered this request: active, willing, certified, not the host's own."""
+    """The teacher may be offered this request: listed in the library for its subject and
+    stage, still qualified by certificate, sharing in its mode and district, not the host's own.
+    """
     if teacher is None:
         raise InvalidInput.field("body.teacher_id", "no such teacher")
     if not teacher.active:
         raise InvalidInput.field("body.teacher_id", "the teacher has left")
+    if teacher.library_status != "listed":
+        raise InvalidInput.field(
+            "body.teacher_id",
+            f"the teacher is not listed in the library ({teacher.library_status})",
+        )
     if teacher.unit_id == request.unit_id:
         raise InvalidInput.field("body.teacher_id", "the teacher belongs to the requesting school")
-    if {"stage": request.stage, "subject": request.subject} not in teacher.certificates:
+    if [request.subject, request.stage] not in teacher.offered or not qualified(
+        [(c["stage"], c["subject"]) for c in teacher.certificates], request.stage, request.subject
+    ):
         raise InvalidInput.field(
-            "body.teacher_id", f"no certificate for {request.stage} {request.subject}"
+            "body.teacher_id", f"not listed or certified for {request.stage} {request.subject}"
         )
-    if request.mode not in teacher.modes or not teacher.willing:
+    if request.mode not in teacher.modes:
         raise InvalidInput.field("body.teacher_id", f"the teacher does not share {request.mode}")
+    if (
+        request.mode in TRAVELLING_MODES
+        and request.district_id is not None
+        and str(request.district_id) not in teacher.areas
+    ):
+        raise InvalidInput.field("body.teacher_id", "the teacher does not travel to that district")
     return teacher
 
 

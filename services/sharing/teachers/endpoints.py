@@ -70,7 +70,10 @@ async def update_teacher(
     principal: CurrentPrincipal,
     day: SchoolDayDep,
 ) -> TeacherPublic:
-    """Teachers: willingness, modes, timetable, cap; HR also subjects, title, certificates."""
+    """Change the home timetable, weekly cap or modes (HR: certificates and title too).
+
+    Joining or leaving the library goes through /library/applications and /membership.
+    """
     teacher = await service.update_profile(session, principal, teacher_id, body, day, local_today())
     return teacher_public(teacher)
 

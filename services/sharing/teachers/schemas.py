@@ -32,7 +32,6 @@ class TeacherUpdate(BaseModel):
     modes: list[Mode] | None = Field(default=None, max_length=3)
     home_timetable: SlotList | None = None
     weekly_cap: int | None = Field(default=None, ge=0, le=40)
-    willing: bool | None = None
     rating: float | None = Field(default=None, ge=0, le=5)
 
 
@@ -52,7 +51,10 @@ class TeacherPublic(BaseModel):
     modes: list[str]
     home_timetable: list[tuple[int, int]]
     weekly_cap: int
-    willing: bool
+    library_status: str
+    offered: list[tuple[str, str]]
+    areas: list[uuid.UUID]
+    honours: list[dict[str, str]]
     rating: float
     active: bool
     left_on: date | None

@@ -25,7 +25,7 @@ DEFAULT_CAP = 4
 
 #: What a teacher may change on their own profile. Title, certificates, subjects and stages decide
 #: pay and eligibility, so they come from the roster (实名制) and HR, never from the teacher.
-TEACHER_EDITABLE = frozenset({"willing", "modes", "home_timetable", "weekly_cap"})
+TEACHER_EDITABLE = frozenset({"modes", "home_timetable", "weekly_cap"})
 
 
 async def visible_teacher(
@@ -63,7 +63,7 @@ async def update_profile(
         refused = sorted(data.model_fields_set - TEACHER_EDITABLE)
         if refused:
             raise Forbidden(
-                "a teacher edits only willingness, modes, home timetable and weekly cap; "
+                "a teacher edits only modes, home timetable and weekly cap; "
                 "title, certificates, subjects and stages come from the roster and HR",
                 errors=[
                     {"field": f"body.{name}", "message": "set by the roster or HR"}

@@ -1,0 +1,1 @@
+"""The sharing library (入库): applications, review, membership and honours."""

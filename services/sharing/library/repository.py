@@ -1,0 +1,53 @@
+"""Queries of library applications."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from services.sharing.models import LibraryApplication, Offer
+
+UNDER_REVIEW = ("applied", "consented")
+
+
+async def lock(session: AsyncSession, application_id: uuid.UUID) -> LibraryApplication | None:
+    stmt = (
+        select(LibraryApplication)
+        .where(LibraryApplication.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def under_review(session: AsyncSession, teacher_id: uuid.UUID) -> LibraryApplication | None:
+    stmt = select(LibraryApplication).where(
+        LibraryApplication.teacher_id == teacher_id,
+        LibraryApplication.status.in_(UNDER_REVIEW),
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def live_offers(session: AsyncSession, teacher_id: uuid.UUID) -> list[Offer]:
+    stmt = (
+        select(Offer)
+        .where(Offer.teacher_id == teacher_id, Offer.status.in_(("sent", "consented")))
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
+    """A teacher's own, a school's teachers', a district's, or all for the city."""
+    stmt = select(LibraryApplication)
+    if principal.is_city_wide or principal.role == "city_hr":
+        return stmt
+    if principal.role == "district_hr":
+        return stmt.where(LibraryApplication.district_id == principal.district_id)
+    if principal.role == "school_admin":
+        return stmt.where(LibraryApplication.unit_id == principal.unit_id)
+    return stmt.where(LibraryApplication.teacher_id == teacher_id)
