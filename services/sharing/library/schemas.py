@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.sharing.types import Mode, Reason, Stage, Subject
+from contracts.vocabulary import Stage
+from services.sharing.types import Mode, Reason, Subject
 
 #: Honours HR may flag on a profile, with their Chinese names.
 HONOURS: dict[str, str] = {
