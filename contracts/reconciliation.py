@@ -66,6 +66,7 @@ class TeacherRow(Row):
     unit_id: uuid.UUID
     active: bool
     title: str | None = None
+    subjects: list[str] = []
     left_on: date | None = None
     at: datetime
 
@@ -90,7 +91,7 @@ class SharingSide(Row):
 
 
 class PostingRow(Row):
-    """A posting that asked staffing for posts (any reservation state but `not_needed`)."""
+    """A posting past its draft: what talent believes staffing holds for it."""
 
     id: uuid.UUID
     unit_id: uuid.UUID

@@ -185,43 +185,7 @@ def reservations(staffing: StaffingSide, talent: TalentSide) -> Iterable[Discrep
         r = held.get(p.id)
         side = f"staffing reservation {p.id}" if r else "staffing: none"
         at = max(p.at, r.at) if r else p.at
-        if r is None:
-            code = "reservation_unanswered" if p.reservation == "pending" else "no_reservation"
-            yield Discrepancy("reservations", code, post, side, f"talent: {p.reservation}", at)
-            continue
-        expected = {
-            "pending": None,
-            "confirmed": ("confirmed", "filled", "released"),
-            "rejected": ("rejected",),
-            "released": ("released", "filled"),
-        }.get(p.reservation)
-        if expected is None or r.status not in expected:
-            yield Discrepancy(
-                "reservations",
-                "reservation_state_differs",
-                post,
-                side,
-                f"talent: {p.status}/{p.reservation}, staffing: {r.status}",
-                at,
-            )
-        elif p.status == "closed" and r.held:
-            yield Discrepancy(
-                "reservations",
-                "posts_held_for_closed_posting",
-                post,
-                side,
-                f"staffing holds {r.held}",
-                at,
-            )
-        if r.requested != p.count:
-            yield Discrepancy(
-                "reservations",
-                "count_differs",
-                post,
-                side,
-                f"talent: {p.count}, staffing: {r.requested}",
-                at,
-            )
+        state = f"talent: {p.status}/{p.reservation}, staffing: {r.status if r else 'none'}"
         if p.hired != hired_from[p.id]:
             yield Discrepancy(
                 "reservations",
@@ -229,6 +193,40 @@ def reservations(staffing: StaffingSide, talent: TalentSide) -> Iterable[Discrep
                 post,
                 side,
                 f"talent: {p.hired} hired, staffing: {hired_from[p.id]} staff records",
+                at,
+            )
+        if p.reservation == "not_needed" and r is None:
+            # A posting opened without asking staffing (control numbers before every quota type
+            # reserved): nothing to compare but its hires.
+            continue
+        if p.status == "pending_quota" or p.reservation == "pending":
+            code = "reservation_unanswered" if r is None else "reservation_answer_not_applied"
+            yield Discrepancy("reservations", code, post, side, state, at)
+            continue
+        if r is None:
+            if p.status != "closed":
+                yield Discrepancy("reservations", "no_reservation", post, side, state, at)
+            continue
+        expected = {
+            "open": ("confirmed", "filled"),
+            "blocked": ("rejected",),
+            "closed": ("released", "filled", "rejected", "confirmed"),
+        }.get(p.status, ())
+        if r.status not in expected:
+            yield Discrepancy("reservations", "reservation_state_differs", post, side, state, at)
+        if p.status in ("closed", "blocked") and r.held:
+            code = "posts_held_for_closed_posting" if p.status == "closed" else "posts_held"
+            yield Discrepancy(
+                "reservations", code, post, side, f"{state}; staffing holds {r.held}", at
+            )
+        if r.requested != p.count or r.held + r.filled > r.requested:
+            yield Discrepancy(
+                "reservations",
+                "count_differs",
+                post,
+                side,
+                f"talent: {p.count}; staffing: requested {r.requested}, held {r.held},"
+                f" filled {r.filled}",
                 at,
             )
     for r in staffing.reservations:
@@ -273,6 +271,14 @@ def roster(staffing: StaffingSide, sharing: SharingSide) -> Iterable[Discrepancy
                 _staff(s),
                 profile,
                 f"staffing: {s.title}, sharing: {t.title}",
+            )
+        if s.subject and s.subject not in t.subjects:
+            yield Discrepancy(
+                "roster",
+                "subject_missing",
+                _staff(s),
+                profile,
+                f"staffing: {s.subject}, sharing: {', '.join(t.subjects) or 'none'}",
             )
     for t in sharing.teachers:
         held = staff.get(t.id)

@@ -139,6 +139,10 @@ def test_reservations_disagree_on_state_count_and_posts_held_after_closing():
     assert "reservations/posts_held_for_closed_posting" in codes(
         staffing, sharing, replace(talent, postings=[closed])
     )
+    blocked = replace(talent.postings[0], status="blocked", reservation="rejected")
+    assert "reservations/reservation_state_differs" in codes(
+        staffing, sharing, replace(talent, postings=[blocked])
+    )
     rejected = replace(staffing.reservations[0], status="rejected")
     assert "reservations/reservation_state_differs" in codes(
         replace(staffing, reservations=[rejected]), sharing, talent
@@ -161,6 +165,11 @@ def test_the_roster_and_the_profiles_disagree_on_presence_unit_and_title():
     assert "roster/unit_differs" in codes(staffing, moved, talent)
     titled = replace(sharing, teachers=[replace(teacher, title="二级教师")])
     assert "roster/title_differs" in codes(staffing, titled, talent)
+    taught = replace(staffing, staff=[replace(staffing.staff[0], subject="数学")])
+    assert "roster/subject_missing" in codes(taught, sharing, talent)
+    assert "roster/subject_missing" not in codes(
+        taught, replace(sharing, teachers=[replace(teacher, subjects=["数学"])]), talent
+    )
     stranger = replace(teacher, id=uuid.uuid4())
     assert "roster/profile_active_without_staff" in codes(
         staffing, replace(sharing, teachers=[teacher, stranger]), talent

@@ -11,7 +11,13 @@ from services.sharing.models import Assignment, Teacher
 
 async def teachers(session: AsyncSession) -> list[TeacherRow]:
     stmt = select(
-        Teacher.id, Teacher.unit_id, Teacher.active, Teacher.title, Teacher.left_on, Teacher.as_of
+        Teacher.id,
+        Teacher.unit_id,
+        Teacher.active,
+        Teacher.title,
+        Teacher.subjects,
+        Teacher.left_on,
+        Teacher.as_of,
     ).order_by(Teacher.id)
     return [
         TeacherRow(
@@ -19,6 +25,7 @@ async def teachers(session: AsyncSession) -> list[TeacherRow]:
             unit_id=r.unit_id,
             active=r.active,
             title=r.title,
+            subjects=list(r.subjects or []),
             left_on=r.left_on,
             at=r.as_of,
         )

@@ -13,11 +13,7 @@ HIRE_STATES = ("hired", "hiring", "hire_failed")
 
 
 async def postings(session: AsyncSession) -> list[PostingRow]:
-    stmt = (
-        select(Posting)
-        .where(Posting.reservation != "not_needed", Posting.status != "draft")
-        .order_by(Posting.id)
-    )
+    stmt = select(Posting).where(Posting.status != "draft").order_by(Posting.id)
     return [
         PostingRow(
             id=p.id,
