@@ -157,6 +157,10 @@ class Api:
         )
         return response.json() if response.content else None
 
+    async def record(self, method: str, template: str, target: str, status: int) -> None:
+        """Write a change the gateway made itself (not through a service) to the audit trail."""
+        await self._audit(method, template, target, status)
+
     async def _audit(self, method: str, template: str, target: str, status: int) -> None:
         principal = self.caller.principal
         entry = AuditEntry(

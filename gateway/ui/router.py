@@ -19,6 +19,7 @@ from gateway.ui.pages import (
     inbox,
     library,
     pool,
+    reconciliation,
     school,
     sharing,
     talent,
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         inbox,
         library,
         admin,
+        reconciliation,
         school,
         teacher,
     ):

@@ -62,6 +62,7 @@ DONE = {
     "library_consented": N_("You consented; district HR reviews the application next."),
     "library_returned": N_("The application was returned with your reason."),
     "library_approved": N_("The teacher is listed in the sharing library."),
+    "replayed": N_("The event was published again; the report shows whether it was applied."),
 }
 
 

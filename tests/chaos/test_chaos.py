@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
+from common.bus import DLQ_STREAM, Bus
+from common.deadletters import DeadLetter, DeadLetterNotFound, dead_letter, dead_letters
 from common.migrations import SERVICES as DATABASES
-from tests.chaos.system import Launched, chaos_run, running_system, seeds_from
+from tests.chaos.system import Calls, Launched, chaos_run, running_system, seeds_from
+from tests.gateway.support import PASSWORD, add_user
 from tests.support import PG_ENV, PG_MISSING, Databases
 
 pytestmark = [
@@ -66,3 +71,59 @@ async def test_after_kills_and_restarts_reconcile_and_verify_report_nothing_on_p
     postgresql_system: Launched, seed: int
 ):
     print(await chaos_run(postgresql_system, seed, STEPS))
+
+
+async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: Launched):
+    """The reconciliation page on the system the chaos rounds left: all agree, then a dead
+    letter appears with its reason, and city HR's replay publishes it again."""
+    gateway_db = f"sqlite+aiosqlite:///{sqlite_system.root}/var/gateway.db"
+    await add_user(gateway_db, "chaos.cityhr", "city_hr")
+    bus = Bus(sqlite_system.env["TP_NATS_URL"], name="chaos-test")
+    await bus.connect()
+    async with httpx.AsyncClient(base_url=sqlite_system.url("gateway"), timeout=60) as client:
+        try:
+            form = await client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token is not None
+            signed = await client.post(
+                "/login",
+                data={
+                    "username": "chaos.cityhr",
+                    "password": PASSWORD,
+                    "csrf_token": token.group(1),
+                    "next": "/reconciliation",
+                },
+                follow_redirects=True,
+            )
+            assert signed.status_code == 200, signed.text
+            assert 'data-testid="reconciliation-clean"' in signed.text
+
+            # A message no consumer can read is parked at once with the reason.
+            await bus.js.publish(
+                "talent.posting.opened", b"{not json", headers={"Nats-Msg-Id": "chaos-poison"}
+            )
+
+            async def parked() -> list[DeadLetter]:
+                return await dead_letters(bus.js, service="staffing")
+
+            (letter,) = await Calls(sqlite_system).until(parked, timeout=60)
+            page = await client.get("/reconciliation")
+            assert f'data-testid="replay-{letter.sequence}"' in page.text
+            assert "malformed event" in page.text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert csrf is not None
+            replayed = await client.post(
+                f"/reconciliation/dead-letters/{letter.sequence}/replay",
+                data={"csrf_token": csrf.group(1)},
+            )
+            assert replayed.status_code == 303
+            assert replayed.headers["location"] == "/reconciliation?done=replayed"
+            with pytest.raises(DeadLetterNotFound):
+                await dead_letter(bus.js, letter.sequence)
+            # Still malformed, so parked again under a new number: nothing was fixed.
+            (again,) = await Calls(sqlite_system).until(parked, timeout=60)
+            assert again.sequence > letter.sequence and again.event_id is None
+        finally:
+            for left in await dead_letters(bus.js):
+                await bus.js.delete_msg(DLQ_STREAM, left.sequence)
+            await bus.close()

@@ -1,0 +1,111 @@
+"""City HR's reconciliation page (对账): every hand-over between the services, both sides,
+and the dead letters, each replayable once its cause is fixed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from common.bus import Bus
+from common.deadletters import DeadLetterNotFound, replay
+from gateway.reconciliation.report import CHECKS
+from gateway.reconciliation.sources import PATH, build_report
+from gateway.ui.forms import FormErrors
+from gateway.ui.i18n import N_
+from gateway.ui.session import Page, signed_in
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+READERS = frozenset({"city_hr", "auditor"})
+REPLAYERS = frozenset({"city_hr"})
+
+CHECK_TEXT = {
+    "hires": N_("Hires: talent ↔ roster"),
+    "reservations": N_("Postings ↔ reserved posts"),
+    "roster": N_("Roster ↔ sharing profiles"),
+    "departures": N_("Departed staff ↔ running assignments"),
+    "outbox": N_("Events not yet published"),
+    "dead_letters": N_("Dead letters"),
+}
+CODE_TEXT = {
+    "hired_without_staff_record": N_("Hired in talent, no staff record"),
+    "hire_unanswered": N_("Hire not yet answered by staffing"),
+    "staff_record_for_unhired": N_("Staff record for an application not hired"),
+    "staff_record_not_confirmed": N_("Staff record not yet confirmed to talent"),
+    "staff_record_differs": N_("Talent names another staff record"),
+    "staff_record_without_hire": N_("Staff record from an unknown hire"),
+    "hired_count_differs": N_("Hires counted differently"),
+    "reservation_unanswered": N_("Posts asked for, no answer yet"),
+    "reservation_answer_not_applied": N_("Staffing answered, talent not yet updated"),
+    "no_reservation": N_("No reserved posts for the posting"),
+    "reservation_state_differs": N_("Posting and reservation disagree"),
+    "posts_held_for_closed_posting": N_("Posts still held for a closed posting"),
+    "posts_held": N_("Posts held for a blocked posting"),
+    "count_differs": N_("Numbers of posts differ"),
+    "reservation_without_posting": N_("Reserved posts without a posting"),
+    "profile_missing": N_("No sharing profile"),
+    "profile_inactive": N_("Sharing profile inactive"),
+    "unit_differs": N_("Sharing profile at another unit"),
+    "title_differs": N_("Title differs"),
+    "subject_missing": N_("Subject missing from the profile"),
+    "profile_active_without_staff": N_("Active profile without a staff record"),
+    "profile_active_after_departure": N_("Profile still active after leaving"),
+    "assignment_without_staff": N_("Assignment without a staff record"),
+    "assignment_after_departure": N_("Assignment runs past the leaving day"),
+    "unpublished_events": N_("Events waiting in the outbox"),
+    "dead_letter": N_("Event parked as a dead letter"),
+}
+
+
+def _bus(page: Page) -> Bus | None:
+    bus: Bus | None = page.request.app.state.bus
+    return bus if bus is not None and bus.is_connected and bus.ready.is_set() else None
+
+
+@router.get("/reconciliation")
+async def reconciliation(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The report of `teacherpool reconcile`, for city HR and the auditor."""
+    page.require(READERS)
+    bus = _bus(page)
+
+    async def fetch(service: str) -> Any:
+        return await page.api.get(service, PATH)
+
+    report = await build_report(fetch, bus.js if bus else None)
+    return page.html(
+        "reconciliation.html",
+        report=report,
+        groups=[(check, report.by_check().get(check, [])) for check in CHECKS],
+        check_text={k: page.translate(v) for k, v in CHECK_TEXT.items()},
+        code_text={k: page.translate(v) for k, v in CODE_TEXT.items()},
+        nats=bus is not None,
+        can_replay=page.role in REPLAYERS and bus is not None,
+    )
+
+
+@router.post("/reconciliation/dead-letters/{sequence}/replay")
+async def replay_dead_letter(sequence: int, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Publish a parked event again to its subject (once its cause is fixed)."""
+    page.require(REPLAYERS)
+    bus = _bus(page)
+    if bus is None:
+        return page.redirect_with_error(
+            "/reconciliation", FormErrors(summary=page._("NATS is not reachable; try again."))
+        )
+    try:
+        letter = await replay(bus.js, sequence)
+    except DeadLetterNotFound:
+        return page.redirect_with_error(
+            "/reconciliation",
+            FormErrors(summary=page._("That dead letter is gone: replayed or expired already.")),
+        )
+    await page.api.record(
+        "POST",
+        "/reconciliation/dead-letters/{sequence}/replay",
+        f"/reconciliation/dead-letters/{sequence}/replay ({letter.event_type} {letter.event_id})",
+        200,
+    )
+    log.info("dead letter %s replayed: %s %s", sequence, letter.event_type, letter.event_id)
+    return page.redirect("/reconciliation", done="replayed")

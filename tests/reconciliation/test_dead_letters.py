@@ -1,0 +1,108 @@
+"""Dead letters over a real NATS: listed with the reason, replayed once the cause is fixed,
+applied by the consumer that gave up and ignored by the one that had applied it already."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from common.bus import Bus
+from common.db import Database
+from common.deadletters import DeadLetterNotFound, consumer_backlogs, dead_letters, replay
+from common.inbox import Consumer
+from contracts.base import Envelope, Event
+from contracts.staffing import UnitRegistered
+from services.sharing.models import messaging as sharing_messaging
+from services.talent.models import messaging as talent_messaging
+from tests.common.test_events import EffectCounter
+from tests.support import NatsServer, eventually
+
+pytestmark = pytest.mark.nats
+
+
+class Flaky(EffectCounter):
+    """A handler that fails until its cause is fixed."""
+
+    broken = True
+
+    async def __call__(self, session, event: Event, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+        if self.broken:
+            raise RuntimeError("the unit's district is not known yet")
+        await super().__call__(session, event, envelope)
+
+
+async def test_a_dead_letter_is_listed_then_replayed_once_fixed_and_applied_once(
+    make_database, nats_server: NatsServer
+):
+    sharing_db = Database(await make_database("sharing"))
+    talent_db = Database(await make_database("talent"))
+    bus = Bus(nats_server.url, name="test")
+    await bus.connect()
+    flaky, steady = Flaky(sharing_db), EffectCounter(talent_db)
+    await flaky.prepare()
+    await steady.prepare()
+    consumers = [
+        Consumer(
+            service="sharing",
+            publisher="staffing",
+            db=sharing_db,
+            bus=bus,
+            inbox=sharing_messaging.inbox,
+            handlers={"staffing.unit.registered": flaky},
+            max_attempts=1,
+        ),
+        Consumer(
+            service="talent",
+            publisher="staffing",
+            db=talent_db,
+            bus=bus,
+            inbox=talent_messaging.inbox,
+            handlers={"staffing.unit.registered": steady},
+        ),
+    ]
+    tasks = [asyncio.create_task(c.run()) for c in consumers]
+    try:
+        event = UnitRegistered(unit_id=uuid.uuid4(), kind="school", code="S-DLQ", name="学校")
+        envelope = Envelope.wrap(event, source="teacherpool/staffing", subject=str(event.unit_id))
+        await bus.js.publish(
+            event.event_type,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(envelope.id)},
+        )
+
+        async def parked() -> bool:
+            return len(await dead_letters(bus.js)) == 1 and await steady.count() == 1
+
+        await eventually(parked)
+        (letter,) = await dead_letters(bus.js, service="sharing")
+        assert letter.subject == "staffing.unit.registered"
+        assert letter.event_id == str(envelope.id)
+        assert letter.event_type == "staffing.unit.registered"
+        assert "the unit's district is not known yet" in letter.reason
+        assert await dead_letters(bus.js, service="talent") == []
+        assert await flaky.count() == 0
+
+        flaky.broken = False
+        replayed = await replay(bus.js, letter.sequence)
+        assert replayed.event_id == str(envelope.id)
+
+        async def applied() -> bool:
+            backlog = sum(b.in_flight for b in await consumer_backlogs(bus.js))
+            return await flaky.count() == 1 and backlog == 0
+
+        await eventually(applied)
+        assert await steady.count() == 1, "the consumer that had applied it applied it again"
+        assert await dead_letters(bus.js) == []
+        with pytest.raises(DeadLetterNotFound):
+            await replay(bus.js, letter.sequence)
+    finally:
+        for consumer in consumers:
+            consumer.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bus.close()
+        await sharing_db.dispose()
+        await talent_db.dispose()
