@@ -154,7 +154,7 @@ async def test_district_hr_registers_schools_only_in_own_district(
             )
             ids.append(r.json()["id"])
         hr = identity.headers(principal("district_hr", district_id=uuid.UUID(ids[0])))
-        school = {"kind": "school", "name": "校", "stages": ["primary"]}
+        school = {"kind": "school", "name": "校", "stages": ["primary"], "lat": 30.6, "lon": 104.0}
         own = await client.post(
             "/v1/units", json={**school, "code": "S1", "district_id": ids[0]}, headers=hr
         )

@@ -79,6 +79,8 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
                 "name": "青羊区新建小学",
                 "district_id": qingyang["id"],
                 "stages": ["primary"],
+                "lat": 30.67,
+                "lon": 104.05,
             },
         )
         assert created.status_code == 201, created.text

@@ -70,6 +70,8 @@ class Api:
                 "name": f"学校{code}",
                 "district_id": district_id,
                 "stages": ["primary", "junior"],
+                "lat": 30.66,
+                "lon": 104.06,
             },
         )
         if posts:

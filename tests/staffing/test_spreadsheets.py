@@ -24,7 +24,7 @@ def xlsx(header: list[str], *rows: list[object]) -> bytes:
     return out.getvalue()
 
 
-UNITS = ["code", "name", "kind", "district_code", "stages", "bianzhi"]
+UNITS = ["code", "name", "kind", "district_code", "stages", "lat", "lon", "bianzhi"]
 ROSTER = ["school_code", "name", "sex", "birth_date", "hire_date", "subject"]
 
 
@@ -46,9 +46,9 @@ async def upload(api, kind: str, content: bytes):
 async def test_one_bad_row_imports_nothing_and_names_sheet_row_and_column(api):
     bad = xlsx(
         UNITS,
-        ["D9", "新区", "district", None, None, None],
-        ["D9-S1", "一小", "school", "D9", "primary", 30],
-        ["D9-S2", "二小", "school", "D9", "primary,galaxy", 20],
+        ["D9", "新区", "district", None, None, None, None, None],
+        ["D9-S1", "一小", "school", "D9", "primary", 30.66, 104.06, 30],
+        ["D9-S2", "二小", "school", "D9", "primary,galaxy", 30.66, 104.06, 20],
     )
     response = await upload(api, "units", bad)
     assert response.status_code == 422
@@ -63,9 +63,9 @@ async def test_one_bad_row_imports_nothing_and_names_sheet_row_and_column(api):
 async def test_good_workbooks_import_every_row_and_export(api):
     units = xlsx(
         UNITS,
-        ["D9", "新区", "district", None, None, None],
-        ["D9-S1", "一小", "school", "D9", "primary", 2],
-        ["D9-S2", "二小", "school", "D9", "primary,junior", 20],
+        ["D9", "新区", "district", None, None, None, None, None],
+        ["D9-S1", "一小", "school", "D9", "primary", 30.66, 104.06, 2],
+        ["D9-S2", "二小", "school", "D9", "primary,junior", 30.66, 104.06, 20],
     )
     report = await upload(api, "units", units)
     assert report.status_code == 200, report.text

@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.patch import MergePatch
 from contracts.vocabulary import Stage
 from services.sharing.types import Mode, SlotList, Subject
 
@@ -20,10 +21,14 @@ class Certificate(BaseModel):
     subject: Subject
 
 
-class TeacherUpdate(BaseModel):
-    """A profile edit; absent fields stay. A teacher may send only the TEACHER_EDITABLE fields."""
+class TeacherUpdate(MergePatch):
+    """A profile edit. A teacher may send only the TEACHER_EDITABLE fields; the title may be
+    cleared, the lists only emptied (`[]`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_clearable = frozenset(
+        {"subjects", "stages", "certificates", "modes", "home_timetable"}
+        | {"weekly_cap", "willing", "rating"}
+    )
 
     subjects: list[Subject] | None = Field(default=None, max_length=10)
     stages: list[Stage] | None = Field(default=None, max_length=5)

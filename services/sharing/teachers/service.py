@@ -57,7 +57,7 @@ async def update_profile(
     hr = is_hr_for(principal, teacher.unit_id, teacher.district_id)
     if not (own or hr):
         raise Forbidden("teachers edit their own profile; HR edits any in its scope")
-    if data.rating is not None and not hr:
+    if "rating" in data.model_fields_set and not hr:
         raise Forbidden("only HR rates a teacher")
     if not hr:
         refused = sorted(data.model_fields_set - TEACHER_EDITABLE)
@@ -70,7 +70,7 @@ async def update_profile(
                     for name in refused
                 ],
             )
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes = data.changes()
     if "certificates" in changes:
         changes["certificates"] = [dict(c) for c in changes["certificates"]]
     if "home_timetable" in changes:

@@ -28,7 +28,13 @@ from services.staffing.spreadsheets.schemas import (
     RosterRow,
     UnitRow,
 )
-from services.staffing.units.service import add_unit, facts, require_manager
+from services.staffing.units.service import (
+    add_unit,
+    check_stages_dropped,
+    facts,
+    location_problem,
+    require_manager,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -155,9 +161,16 @@ async def _units(
                 problems.add(number, "district_code", f"no district {row.district_code}")
             if not row.stages:
                 problems.add(number, "stages", "a school teaches at least one stage")
+        located = location_problem(row.kind, row.lat, row.lon)
+        if located is not None:
+            problems.add(number, *located)
         existing = units.get(row.code)
         if existing is not None and existing.kind != row.kind:
             problems.add(number, "kind", f"{row.code} is a {existing.kind}")
+        elif existing is not None:
+            dropped = await check_stages_dropped(session, existing, list(row.stages))
+            if dropped:
+                problems.add(number, "stages", dropped)
         if existing is not None:
             for quota_type in QUOTA_COLUMNS:
                 target = getattr(row, quota_type)

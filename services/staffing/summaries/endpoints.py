@@ -10,6 +10,7 @@ from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionD
 from services.staffing.calendar import local_today
 from services.staffing.summaries import repository, service
 from services.staffing.summaries.schemas import (
+    DataProblem,
     StandardPublic,
     StandardsPublic,
     Summary,
@@ -63,8 +64,11 @@ async def list_warnings(
     limit: Limit = DEFAULT_LIMIT,
 ) -> WarningsPage:
     """Schools short of posts now or by their enrolment forecast (学位预警), by code."""
-    found = await service.warnings(session, principal, district_id, local_today())
+    problems: list[DataProblem] = []
+    found = await service.warnings(session, principal, district_id, local_today(), problems)
     if cursor:
         found = [w for w in found if w.code > cursor]
     page = found[:limit]
-    return WarningsPage(data=page, next_cursor=page[-1].code if len(found) > limit else None)
+    return WarningsPage(
+        data=page, next_cursor=page[-1].code if len(found) > limit else None, problems=problems
+    )

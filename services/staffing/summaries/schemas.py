@@ -22,6 +22,15 @@ class QuotaTotals(BaseModel):
     borrowed: int
 
 
+class DataProblem(BaseModel):
+    """A stored row a read could not use (written before a check existed, or by a migration); the
+    rest of the answer stands without it."""
+
+    table: str
+    key: str
+    problem: str
+
+
 class Requirement(BaseModel):
     """Posts the staffing standard requires for one school year's enrolment."""
 
@@ -52,6 +61,7 @@ class Summary(BaseModel):
     shortage_forecast: int | None
     requirements: list[Requirement]
     pool_balances: dict[str, int] = Field(default_factory=dict)
+    problems: list[DataProblem] = Field(default_factory=list)
 
 
 class UnitSummary(Summary):
@@ -92,3 +102,4 @@ class Warning(BaseModel):
 class WarningsPage(BaseModel):
     data: list[Warning]
     next_cursor: str | None = None
+    problems: list[DataProblem] = Field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections import defaultdict
@@ -18,6 +19,7 @@ from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.schemas import QuotaPublic
 from services.staffing.summaries import repository
 from services.staffing.summaries.schemas import (
+    DataProblem,
     QuotaTotals,
     Requirement,
     StandardPublic,
@@ -28,8 +30,28 @@ from services.staffing.summaries.schemas import (
 from services.staffing.units import repository as units
 from services.staffing.units.service import ensure_visible, require_manager
 
+log = logging.getLogger(__name__)
+
 #: A fraction of a post below this is rounding noise, not a post required.
 EPSILON = 1e-9
+
+
+async def usable_ratios(
+    session: AsyncSession, today: date, problems: list[DataProblem]
+) -> dict[str, float]:
+    """The standards in force; a stored ratio that is not a positive number is reported, unused."""
+    ratios = {}
+    for stage, ratio in (await repository.standards_in_force(session, today)).items():
+        if isinstance(ratio, int | float) and math.isfinite(ratio) and ratio > 0:
+            ratios[stage] = float(ratio)
+        else:
+            found(problems, "standards", stage, f"pupils_per_post {ratio!r} is not positive")
+    return ratios
+
+
+def found(problems: list[DataProblem], table: str, key: str, problem: str) -> None:
+    log.warning("unusable %s row %s: %s", table, key, problem)
+    problems.append(DataProblem(table=table, key=key, problem=problem))
 
 
 def required_posts(pupils_by_stage: dict[str, int], ratios: dict[str, float]) -> int:
@@ -87,7 +109,8 @@ async def _summary(
     area = repository.in_area(unit_id, district_id)
     totals = _totals(await repository.quota_totals(session, area))  # type: ignore[arg-type]
     approved = sum(t.approved for t in totals)
-    ratios = await repository.standards_in_force(session, today)
+    problems: list[DataProblem] = []
+    ratios = await usable_ratios(session, today, problems)
     needs = requirements(await repository.pupils(session, area), ratios, approved)  # type: ignore[arg-type]
     now = next((r for r in needs if not r.forecast), None)
     ahead = [r.shortage for r in needs if r.forecast]
@@ -105,6 +128,7 @@ async def _summary(
         shortage_forecast=max(ahead) if ahead else None,
         requirements=needs,
         pool_balances=await repository.pool_balances(session) if scope == "city" else {},
+        problems=problems,
     )
 
 
@@ -144,39 +168,51 @@ async def warnings(
     principal: Principal,
     district_id: uuid.UUID | None,
     today: date,
+    problems: list[DataProblem],
 ) -> list[Warning]:
-    """Schools short of posts now or by their enrolment forecast, by code."""
+    """Schools short of posts now or by their enrolment forecast, by code; a school whose stored
+    rows cannot be read is added to `problems` and the others are still answered."""
     area = repository.in_area(None, district_id)
     scope = unit_scope(principal, Unit.id, Unit.district_id)
-    ratios = await repository.standards_in_force(session, today)
+    ratios = await usable_ratios(session, today, problems)
     approved = await repository.approved_by_unit(session, area)
     rows: dict[uuid.UUID, list[tuple[int, str, bool, int]]] = defaultdict(list)
     for unit_id, school_year, stage, forecast, pupils in await repository.pupils_by_unit(
         session, area
     ):
         rows[unit_id].append((school_year, stage, forecast, pupils))
-    found = []
+    short = []
     for school in await repository.schools(session, area, scope):
-        held = approved.get(school.id, 0)
-        needs = requirements(rows.get(school.id, []), ratios, held)
-        now = next((r for r in needs if not r.forecast), None)
-        worst = max((r for r in needs if r.forecast), key=lambda r: r.shortage, default=None)
-        if (now and now.shortage > 0) or (worst and worst.shortage > 0):
-            found.append(
-                Warning(
-                    unit_id=school.id,
-                    code=school.code,
-                    name=school.name,
-                    district_id=school.district_id,
-                    approved=held,
-                    required_now=now.required if now else None,
-                    shortage_now=now.shortage if now else None,
-                    forecast_year=worst.school_year if worst else None,
-                    required_forecast=worst.required if worst else None,
-                    shortage_forecast=worst.shortage if worst else None,
-                )
-            )
-    return found
+        try:
+            warning = _warning(school, rows.get(school.id, []), ratios, approved.get(school.id, 0))
+        except (TypeError, ValueError, ArithmeticError) as error:
+            found(problems, "units", str(school.code or school.id), f"{error}")
+            continue
+        if warning is not None:
+            short.append(warning)
+    return short
+
+
+def _warning(
+    school: Unit, rows: list[tuple[int, str, bool, int]], ratios: dict[str, float], held: int
+) -> Warning | None:
+    needs = requirements(rows, ratios, held)
+    now = next((r for r in needs if not r.forecast), None)
+    worst = max((r for r in needs if r.forecast), key=lambda r: r.shortage, default=None)
+    if (now and now.shortage > 0) or (worst and worst.shortage > 0):
+        return Warning(
+            unit_id=school.id,
+            code=school.code,
+            name=school.name,
+            district_id=school.district_id,
+            approved=held,
+            required_now=now.required if now else None,
+            shortage_now=now.shortage if now else None,
+            forecast_year=worst.school_year if worst else None,
+            required_forecast=worst.required if worst else None,
+            shortage_forecast=worst.shortage if worst else None,
+        )
+    return None
 
 
 async def standards(session: AsyncSession) -> list[Standard]:

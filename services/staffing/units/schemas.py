@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.patch import MergePatch
 from contracts.vocabulary import Stage
 
 
@@ -52,10 +53,11 @@ class UnitsPublic(BaseModel):
     next_cursor: str | None = None
 
 
-class UnitUpdate(BaseModel):
-    """Change a unit's name, stages or location; fields left out stay as they are."""
+class UnitUpdate(MergePatch):
+    """Change a unit's name, stages or location. A school keeps its stages and its location; a
+    district's location may be cleared (lat and lon together)."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_clearable = frozenset({"name", "stages"})
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
     stages: list[Stage] | None = None

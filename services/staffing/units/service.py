@@ -52,7 +52,39 @@ async def register_unit(session: AsyncSession, principal: Principal, data: UnitC
         lat=data.lat,
         lon=data.lon,
     )
+    check_location(unit)
     return await add_unit(session, unit)
+
+
+def location_problem(kind: str, lat: float | None, lon: float | None) -> tuple[str, str] | None:
+    """What is wrong with a unit's location, as (field, why): a school has one (travel times and
+    matching need it), and lat and lon go together."""
+    for name, value, other in (("lat", lat, lon), ("lon", lon, lat)):
+        if value is None and kind == "school":
+            return name, "a school has a location: give both lat and lon"
+        if value is None and other is not None:
+            return name, "lat and lon go together: give both or neither"
+    return None
+
+
+def check_location(unit: Unit) -> None:
+    problem = location_problem(unit.kind, unit.lat, unit.lon)
+    if problem is not None:
+        raise InvalidInput.field(f"body.{problem[0]}", problem[1])
+
+
+async def check_stages_dropped(session: AsyncSession, unit: Unit, stages: list[str]) -> str | None:
+    """Why `unit` may not drop a stage it teaches: its enrolment counts or forecasts pupils there
+    (enrolment fits the unit's stages). None when it may."""
+    rows = await repository.enrolment(session, unit.id)
+    counted = [r.school_year for r in rows if not r.forecast]
+    current = max(counted) if counted else 0
+    held = sorted(
+        {r.stage for r in rows if r.pupils > 0 and r.school_year >= current} - set(stages)
+    )
+    if held:
+        return f"{unit.code} has pupils enrolled in {', '.join(held)}; record them as 0 first"
+    return None
 
 
 async def add_unit(session: AsyncSession, unit: Unit) -> Unit:
@@ -107,11 +139,16 @@ async def update_unit(
 ) -> Unit:
     """Change a unit's name, stages or location and announce it."""
     unit = await unit_for_action(session, principal, unit_id)
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.changes()
     if unit.kind == "school" and changes.get("stages") == []:
         raise InvalidInput.field("body.stages", "a school teaches at least one stage")
+    if "stages" in changes:
+        why = await check_stages_dropped(session, unit, changes["stages"])
+        if why:
+            raise InvalidInput.field("body.stages", why)
     for name, value in changes.items():
         setattr(unit, name, list(value) if name == "stages" else value)
+    check_location(unit)
     unit.updated_at = utcnow()
     await session.flush()
     await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.patch import MergePatch
 from contracts.vocabulary import Stage
 
 QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
@@ -52,10 +53,10 @@ class PostingCreate(PostingFields):
     unit_id: uuid.UUID
 
 
-class PostingUpdate(BaseModel):
-    """Changes to a draft posting."""
+class PostingUpdate(MergePatch):
+    """Changes to a draft posting; subject, stage, requirements and the window may be cleared."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_clearable = frozenset({"title", "count", "quota_type"})
 
     title: str | None = Field(default=None, min_length=1, max_length=120)
     subject: str | None = Field(default=None, max_length=40)

@@ -59,14 +59,14 @@ async def update_posting(
     posting = await _managed(session, principal, posting_id)
     if posting.status != "draft":
         raise Conflict(f"only a draft can be changed; this posting is {posting.status}")
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.changes()
     if "requirements" in changes:
         requirements = data.requirements
         changes["requirements"] = requirements.model_dump(exclude_none=True) if requirements else {}
     for field, value in changes.items():
         setattr(posting, field, value)
     if posting.apply_from and posting.apply_until and posting.apply_until < posting.apply_from:
-        raise InvalidInput.field("apply_until", "apply_until must not come before apply_from")
+        raise InvalidInput.field("body.apply_until", "apply_until must not come before apply_from")
     posting.updated_at = utcnow()
     await session.flush()
     return posting

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from common.patch import MergePatch
+
 WebhookType = Literal[
     "application.status_changed", "posting.opened", "posting.closed", "candidate.erased"
 ]
@@ -24,10 +26,11 @@ class WebhookCreate(BaseModel):
     description: str | None = Field(default=None, max_length=200)
 
 
-class WebhookUpdate(BaseModel):
-    """Change an endpoint, or enable it again after it was disabled."""
+class WebhookUpdate(MergePatch):
+    """Change an endpoint, or enable it again after it was disabled; the description may be
+    cleared."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_clearable = frozenset({"url", "event_types", "enabled"})
 
     url: str | None = Field(default=None, min_length=8, max_length=2000)
     event_types: list[WebhookType] | None = Field(default=None, min_length=1, max_length=4)

@@ -124,7 +124,7 @@ async def update(
         endpoint.url = await _checked_url(data.url, allow_private)
     if data.event_types is not None:
         endpoint.event_types = sorted(set(data.event_types))
-    if data.description is not None:
+    if "description" in data.model_fields_set:
         endpoint.description = data.description
     if data.enabled is True:
         endpoint.disabled_at = endpoint.disabled_reason = None
