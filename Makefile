@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast chaos bench lint format clean
+.PHONY: run test test-fast chaos fuzz bench lint format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ TP_CHAOS_STEPS ?= 24
 chaos: $(STAMP)
 	TP_CHAOS_SEEDS=$(TP_CHAOS_SEEDS) TP_CHAOS_STEPS=$(TP_CHAOS_STEPS) \
 		$(BIN)/python -m pytest tests/chaos -p no:xdist -q -ra -s
+
+# The schemathesis run of tests/gateway/test_schemathesis.py at full strength: every operation
+# fuzzed, then the stateful phase, 40 examples per operation (the normal suite runs a few).
+fuzz: $(STAMP)
+	TP_FUZZ_EXAMPLES=$${TP_FUZZ_EXAMPLES:-40} TP_FUZZ_PHASES=fuzzing,stateful \
+		$(BIN)/python -m pytest -q tests/gateway/test_schemathesis.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
