@@ -224,3 +224,38 @@ class StaffTransferred(StaffFacts):
     from_unit_id: uuid.UUID
     transferred_on: date
     repaid_loan_id: uuid.UUID | None = None
+
+
+@event_model("staffing.school.opened")
+class SchoolOpened(Event):
+    """A new school was opened (新开校) with its staffing plan, under a document."""
+
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None = None
+    name: str
+    document_no: str
+    posts: dict[str, int] = Field(default_factory=dict, description="posts granted by quota type")
+
+
+@event_model("staffing.school.merged")
+class SchoolsMerged(Event):
+    """A school was merged into another (合并): its posts, staff and loans moved to the survivor."""
+
+    unit_id: uuid.UUID
+    into_unit_id: uuid.UUID
+    district_id: uuid.UUID | None = None
+    document_no: str
+    staff_moved: int = Field(ge=0)
+    posts_moved: dict[str, int] = Field(default_factory=dict)
+
+
+@event_model("staffing.school.closed")
+class SchoolClosed(Event):
+    """A school was closed (撤销): its staff transferred by a list, its posts returned to a pool."""
+
+    unit_id: uuid.UUID
+    district_id: uuid.UUID | None = None
+    document_no: str
+    staff_transferred: int = Field(ge=0)
+    posts_returned: dict[str, int] = Field(default_factory=dict)
+    returned_to_district_pool: bool

@@ -107,6 +107,10 @@ STAFFING = [
     rule("staffing", "GET", "/v1/retirement-rules", SCHOOL),
     rule("staffing", "GET", "/v1/retirement-rules/age", SCHOOL),
     rule("staffing", "GET", "/v1/retirements", SCHOOL),
+    rule("staffing", "POST", "/v1/schools/openings", HR),
+    rule("staffing", "POST", "/v1/schools/{unit_id}/merger", HR),
+    rule("staffing", "POST", "/v1/schools/{unit_id}/closure", HR),
+    rule("staffing", "GET", "/v1/unit-acts", HR),
 ]
 
 SHARING = [

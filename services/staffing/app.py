@@ -8,6 +8,7 @@ from common.app import ServiceSpec, create_service_app
 from services.staffing.consumers import HANDLERS
 from services.staffing.jobs import loan_deadlines
 from services.staffing.ledger.endpoints import router as ledger_router
+from services.staffing.lifecycle.endpoints import router as lifecycle_router
 from services.staffing.models import messaging, outbox
 from services.staffing.pool.endpoints import router as pool_router
 from services.staffing.quotas.endpoints import router as quotas_router
@@ -33,6 +34,7 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
                 pool_router,
                 roster_router,
                 retirement_router,
+                lifecycle_router,
                 ledger_router,
                 spreadsheets_router,
                 reconciliation_router,

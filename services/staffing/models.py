@@ -36,12 +36,39 @@ class Unit(StaffingBase, table=True):  # type: ignore[call-arg]
     stages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     lat: float | None = None
     lon: float | None = None
+    status: str = Field(
+        default="open", sa_column=Column(String(20), nullable=False, server_default="open")
+    )
+    merged_into_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    closed_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class UnitAct(StaffingBase, table=True):  # type: ignore[call-arg]
+    """An auditable act on a school's life: opened (新开校), merged (合并) or closed (撤销),
+    under a document number, with what moved."""
+
+    __tablename__ = "unit_acts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    other_unit_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    document_no: str = Field(sa_column=Column(String(80), nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    effective_on: date = Field(sa_column=Column(Date, nullable=False))
+    details: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    actor: str = Field(sa_column=Column(String(120), nullable=False))
+    correlation_id: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Enrolment(StaffingBase, table=True):  # type: ignore[call-arg]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from gateway.ui.forms import FormErrors
 from gateway.ui.session import HR_ROLES, Page, signed_in
 
 router = APIRouter()
@@ -59,7 +60,16 @@ async def unit_detail(
     return await unit_view(page, unit_id, tab, months)
 
 
-async def unit_view(page: Page, unit_id: str, tab: str, months: int = 36) -> Any:
+async def unit_view(
+    page: Page,
+    unit_id: str,
+    tab: str,
+    months: int = 36,
+    *,
+    errors: FormErrors | None = None,
+    error_for: str = "",
+    code: int = 200,
+) -> Any:
     """A unit's page; the school admin's home page is the same view of their own school."""
     unit, summary, ledger, staff, retirements = await asyncio.gather(
         page.api.get("staffing", f"/v1/units/{unit_id}"),
@@ -77,8 +87,15 @@ async def unit_view(page: Page, unit_id: str, tab: str, months: int = 36) -> Any
     district = None
     if unit.get("district_id"):
         district = await page.api.get_or_none("staffing", f"/v1/units/{unit['district_id']}")
+    lifecycle: dict[str, Any] = {}
+    if tab == "lifecycle":
+        lifecycle = await lifecycle_context(page, unit)
     return page.html(
         "unit.html",
+        status=code,
+        errors=errors,
+        error_for=error_for,
+        lifecycle=lifecycle,
         unit=unit,
         district=district,
         summary=summary,
@@ -89,3 +106,29 @@ async def unit_view(page: Page, unit_id: str, tab: str, months: int = 36) -> Any
         tab=tab,
         base=page.request.url.path,
     )
+
+
+async def lifecycle_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
+    """The acts on a school, and what its merge and closure forms offer: the other open schools
+    of its district (or, for city HR, of the city-direct ones) and its active staff."""
+    acts = await page.api.get_or_none("staffing", "/v1/unit-acts", unit_id=unit["id"], limit=100)
+    context: dict[str, Any] = {"acts": (acts or {"data": []})["data"], "schools": [], "staff": []}
+    if unit["kind"] != "school" or unit.get("status", "open") != "open":
+        return context
+    if page.role not in ("city_hr", "staffing_commission", "district_hr"):
+        return context
+    peers = await page.api.get_all(
+        "staffing", "/v1/units", kind="school", district_id=unit.get("district_id") or ""
+    )
+    context["schools"] = [
+        (u["id"], f"{u['name']}（{u['code']}）")
+        for u in peers
+        if u["id"] != unit["id"]
+        and u.get("status", "open") == "open"
+        and u.get("district_id") == unit.get("district_id")
+    ]
+    staff = await page.api.get_or_none(
+        "staffing", "/v1/staff", unit_id=unit["id"], active=True, limit=500
+    )
+    context["staff"] = (staff or {"data": []})["data"]
+    return context

@@ -384,7 +384,7 @@ async def repay_early(
     if quota.vacant < data.count:
         raise no_vacancy(quota, unit.code, loan.quota_type, data.count)
     why = Movement.of("repayment", principal.sub, document_no=data.document_no, reason=data.reason)
-    _repay(session, quota, pool, loan, data.count, why)
+    repay(session, quota, pool, loan, data.count, why)
     await session.flush()
     await outbox.add(
         session,
@@ -415,7 +415,7 @@ async def repay_from_departure(
     if loan is None:
         return None
     pool = await locked_pool(session, quota.quota_type, loan.lender_district_id)
-    _repay(session, quota, pool, loan, 1, why)
+    repay(session, quota, pool, loan, 1, why)
     await outbox.add(
         session,
         LoanRepaid(
@@ -433,9 +433,10 @@ async def repay_from_departure(
     return loan
 
 
-def _repay(
+def repay(
     session: AsyncSession, quota: Quota, pool: AnyPool, loan: Loan, count: int, why: Movement
 ) -> None:
+    """Give `count` posts of a loan back to the pool that lent them (all three rows locked)."""
     repayment = Movement("repayment", why.actor, why.document_no, why.reason, why.correlation_id)
     move(session, quota, "approved", -count, repayment)
     move(session, quota, "borrowed", -count, repayment)

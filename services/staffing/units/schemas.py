@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -44,6 +44,9 @@ class UnitPublic(UnitBase):
     id: uuid.UUID
     kind: Literal["district", "school"]
     district_id: uuid.UUID | None
+    status: str = "open"
+    merged_into_id: uuid.UUID | None = None
+    closed_on: date | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -1,0 +1,74 @@
+"""District pools, the due-to-retire list and a school's life, in real Chromium against the
+whole running system (started once for this module)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import System
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+
+def district(system: System, name: str) -> dict:
+    with system.api("cityhr") as api:
+        found = api.get("/staffing/v1/units", params={"kind": "district", "limit": 100})
+    return next(d for d in found.json()["data"] if d["name"] == name)
+
+
+def schools_of(system: System, district_id: str) -> list[dict]:
+    with system.api("cityhr") as api:
+        found = api.get(
+            "/staffing/v1/units",
+            params={"kind": "school", "district_id": district_id, "limit": 100},
+        )
+    return found.json()["data"]
+
+
+def test_the_due_to_retire_tab_lists_people_with_their_rule(system: System, open_page):
+    school = schools_of(system, district(system, "青羊区")["id"])[0]
+    page = open_page("qingyang.hr")
+    page.goto(f"/units/{school['id']}?tab=retirements&months=120")
+    table = page.get_by_test_id("retirements")
+    assert "法定退休年龄" in page.content()
+    if table.locator("tbody tr td").count() > 1:
+        assert "附件" in table.inner_text() or "国发" in table.inner_text()
+    assert page.get_by_test_id("retirement-count").is_visible()
+
+
+def test_district_hr_opens_its_pool_and_sees_only_its_own(system: System, open_page):
+    page = open_page("qingyang.hr")
+    page.goto("/pool")
+    page.get_by_role("button", name="开设本区周转池").click()
+    page.wait_for_url("**/pool?tab=queue&done=opened")
+    rows = page.get_by_test_id("district-pool")
+    assert rows.count() == 1
+    assert "青羊区" in rows.first.inner_text()
+    city = open_page("cityhr")
+    city.goto("/pool")
+    assert city.get_by_test_id("district-pools").is_visible()
+
+
+def test_a_school_is_opened_and_merged_through_the_ui(system: System, open_page):
+    qingyang = district(system, "青羊区")
+    page = open_page("cityhr")
+    page.goto("/schools/new")
+    form = page.get_by_test_id("open-school")
+    form.get_by_label("代码").fill("QY-NEW-1")
+    form.get_by_label("名称").fill("青羊区新建实验小学")
+    form.get_by_label("区(市)县").select_option(qingyang["id"])
+    form.get_by_label("小学").check()
+    form.get_by_label("文号").fill("青教〔2026〕31号")
+    form.get_by_label("理由").fill("新建小区配套学校")
+    page.locator("#posts-bianzhi").fill("12")
+    page.locator("#source-bianzhi").select_option("adjustment")
+    page.get_by_role("button", name="开办学校").click()
+    page.wait_for_url("**tab=lifecycle**")
+    assert "青教〔2026〕31号" in page.get_by_test_id("acts").inner_text()
+    survivor = next(s for s in schools_of(system, qingyang["id"]) if s["code"] != "QY-NEW-1")
+    page.locator("#merge-into").select_option(survivor["id"])
+    page.locator("#merge-doc").fill("青教〔2026〕32号")
+    page.locator("#merge-reason").fill("撤并")
+    page.get_by_role("button", name="合并", exact=True).click()
+    page.wait_for_url("**done=school_merged**")
+    assert page.get_by_test_id("unit-status").inner_text().startswith("已合并")
