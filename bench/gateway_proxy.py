@@ -185,7 +185,7 @@ async def run() -> dict[str, Any]:
                     )
                 ).json()["access_token"]
             internal = load_signer(CommonSettings(var_dir=var)).sign(
-                Principal(sub="user:cityhr", role="city_hr"), ttl=600
+                Principal(sub="user:cityhr", role="city_hr"), audience="staffing", ttl=600
             )
             direct_read = (f"{direct_base}{READ}", {"Authorization": f"Bearer {internal}"})
             gateway_read = (

@@ -120,7 +120,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.verifier = load_verifier(settings.common)
+    app.state.verifier = load_verifier(settings.common, settings.service_name)
     install_problem_handlers(app)
     document_real_errors(app, frozenset({"/healthz", "/readyz"}))
     app.add_middleware(RequestContextMiddleware, service=name)

@@ -1,12 +1,16 @@
-"""Identity between the gateway and the services: an EdDSA-signed, short-lived token."""
+"""Identity between the gateway and the services: an EdDSA-signed, short-lived token per service,
+verified against a key set by `kid` so the signing key can rotate without downtime."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -62,52 +66,147 @@ class Principal(BaseModel):
         return False
 
 
-class TokenSigner:
-    """Signs principals into tokens; only the gateway (and the dev `token` command) holds one."""
+#: RFC 8725 §3.11 explicit typing: a token of one kind is never taken for another.
+SERVICE_TOKEN_TYPE = "tp-service+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068: the gateway's access tokens for API clients
+SERVICES = ("staffing", "sharing", "talent")
 
-    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, ttl: int):
-        self._key = private_key
-        self.issuer = issuer
-        self.audience = audience
-        self.ttl = ttl
 
-    def sign(self, principal: Principal, *, ttl: int | None = None) -> str:
-        now = datetime.now(UTC)
-        claims = {
-            **principal.model_dump(mode="json", exclude_none=True),
-            "iss": self.issuer,
-            "aud": self.audience,
-            "iat": now,
-            "nbf": now - timedelta(seconds=5),
-            "exp": now + timedelta(seconds=ttl if ttl is not None else self.ttl),
-            "jti": uuid.uuid4().hex,
+def audience_of(service: str) -> str:
+    """The audience of tokens meant for one service: a token for one is refused by another."""
+    return f"teacherpool-{service}"
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """The RFC 7638 thumbprint of an Ed25519 public key: its `kid`, with nothing to configure."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    members = json.dumps(
+        {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}, separators=(",", ":"), sort_keys=True
+    )
+    return _b64url(hashlib.sha256(members.encode()).digest())
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class KeySet:
+    """The public keys tokens may be signed with, by `kid`: during a rotation, old and new.
+
+    The key file is a PEM bundle: one or more public keys, one after another."""
+
+    def __init__(self, keys: list[Ed25519PublicKey]) -> None:
+        self.keys = {key_id(k): k for k in keys}
+
+    @classmethod
+    def from_pem(cls, data: bytes, source: object = "the key file") -> KeySet:
+        marker = b"-----BEGIN PUBLIC KEY-----"
+        keys = []
+        for chunk in data.split(marker)[1:]:
+            key = serialization.load_pem_public_key(marker + chunk)
+            if not isinstance(key, Ed25519PublicKey):
+                raise ValueError(f"{source} holds a key that is not an Ed25519 public key")
+            keys.append(key)
+        if not keys:
+            raise ValueError(f"{source} holds no public key")
+        return cls(keys)
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The set as a JWKS document (RFC 7517), public members only."""
+        return {
+            "keys": [
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": _b64url(
+                        k.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+                    ),
+                    "kid": kid,
+                    "alg": "EdDSA",
+                    "use": "sig",
+                }
+                for kid, k in self.keys.items()
+            ]
         }
-        return jwt.encode(claims, self._key, algorithm="EdDSA")
 
-
-class TokenVerifier:
-    """Verifies a token's signature, algorithm, issuer, audience and lifetime."""
-
-    def __init__(self, public_key: Ed25519PublicKey, *, issuer: str, audience: str) -> None:
-        self._key = public_key
-        self.issuer = issuer
-        self.audience = audience
-
-    def verify(self, token: str) -> Principal:
+    def decode(
+        self, token: str, *, typ: str, issuer: str, audience: str, require: list[str]
+    ) -> dict[str, Any]:
+        """The claims of a token of type `typ` signed by a key of this set, or 401."""
         try:
-            claims = jwt.decode(
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as error:
+            raise Unauthorized(f"the token is not valid: {error}") from error
+        if header.get("typ") != typ:
+            raise Unauthorized(f"the token is not a {typ} token")
+        key = self.keys.get(str(header.get("kid")))
+        if key is None:
+            raise Unauthorized("the token is signed by a key this service does not hold")
+        try:
+            claims: dict[str, Any] = jwt.decode(
                 token,
-                self._key,
+                key,
                 algorithms=ALGORITHMS,
-                issuer=self.issuer,
-                audience=self.audience,
-                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                issuer=issuer,
+                audience=audience,
+                options={"require": require},
                 leeway=5,
             )
         except jwt.ExpiredSignatureError as error:
             raise Unauthorized("the token has expired") from error
         except jwt.InvalidTokenError as error:
             raise Unauthorized(f"the token is not valid: {error}") from error
+        return claims
+
+
+class TokenSigner:
+    """Signs principals into tokens; only the gateway (and the dev `token` command) holds one."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, ttl: int):
+        self._key = private_key
+        self.kid = key_id(private_key.public_key())
+        self.issuer = issuer
+        self.ttl = ttl
+
+    def sign(
+        self, principal: Principal, *, audience: str | list[str], ttl: int | None = None
+    ) -> str:
+        """A token for the service `audience` (a list only where one caller needs several)."""
+        now = datetime.now(UTC)
+        names = [audience] if isinstance(audience, str) else audience
+        claims = {
+            **principal.model_dump(mode="json", exclude_none=True),
+            "iss": self.issuer,
+            "aud": [audience_of(n) for n in names] if len(names) > 1 else audience_of(names[0]),
+            "iat": now,
+            "nbf": now - timedelta(seconds=5),
+            "exp": now + timedelta(seconds=ttl if ttl is not None else self.ttl),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(
+            claims,
+            self._key,
+            algorithm="EdDSA",
+            headers={"typ": SERVICE_TOKEN_TYPE, "kid": self.kid},
+        )
+
+
+class TokenVerifier:
+    """Verifies a token's type, key, signature, algorithm, issuer, audience and lifetime."""
+
+    def __init__(self, keys: KeySet, *, issuer: str, audience: str) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+
+    def verify(self, token: str) -> Principal:
+        claims = self.keys.decode(
+            token,
+            typ=SERVICE_TOKEN_TYPE,
+            issuer=self.issuer,
+            audience=self.audience,
+            require=["exp", "iat", "iss", "aud", "sub"],
+        )
         try:
             return Principal.model_validate(
                 {k: v for k, v in claims.items() if k in Principal.model_fields}
@@ -155,12 +254,17 @@ def ensure_dev_keypair(settings: CommonSettings) -> None:
     generate_keypair(private, public)
 
 
-def load_verifier(settings: CommonSettings) -> TokenVerifier:
+def load_keys(settings: CommonSettings) -> KeySet:
     ensure_dev_keypair(settings)
-    key = serialization.load_pem_public_key(settings.public_key_path.read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{settings.public_key_path} is not an Ed25519 public key")
-    return TokenVerifier(key, issuer=settings.auth_issuer, audience=settings.auth_audience)
+    path = settings.public_key_path
+    return KeySet.from_pem(path.read_bytes(), path)
+
+
+def load_verifier(settings: CommonSettings, service: str) -> TokenVerifier:
+    """The verifier of the tokens meant for `service`."""
+    return TokenVerifier(
+        load_keys(settings), issuer=settings.auth_issuer, audience=audience_of(service)
+    )
 
 
 def load_signer(settings: CommonSettings) -> TokenSigner:
@@ -168,9 +272,9 @@ def load_signer(settings: CommonSettings) -> TokenSigner:
     key = serialization.load_pem_private_key(settings.private_key_path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{settings.private_key_path} is not an Ed25519 private key")
-    return TokenSigner(
-        key,
-        issuer=settings.auth_issuer,
-        audience=settings.auth_audience,
-        ttl=settings.auth_token_ttl_seconds,
-    )
+    if key_id(key.public_key()) not in load_keys(settings).keys:
+        raise ValueError(
+            f"the public key of {settings.private_key_path} is not in {settings.public_key_path}: "
+            "add it there first, or the gateway could not verify what it signs"
+        )
+    return TokenSigner(key, issuer=settings.auth_issuer, ttl=settings.auth_token_ttl_seconds)

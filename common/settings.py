@@ -24,7 +24,6 @@ class CommonSettings(BaseSettings):
     auth_public_key_file: Path | None = None
     auth_private_key_file: Path | None = None
     auth_issuer: str = "teacherpool-gateway"
-    auth_audience: str = "teacherpool-services"
     auth_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     log_level: str = "INFO"
     log_json: bool = True

@@ -298,7 +298,7 @@ class ApiProxy:
         caller = await current_caller(request)
         rule = state.policy.authorize(caller.principal, upstream.name, scope["method"], path)
         scope.setdefault("state", {})["audit_action"] = f"/api/{upstream.name}{rule.template}"
-        token = state.auth.internal_token(caller)
+        token = state.auth.internal_token(caller, upstream.name)
         target = _target(scope, upstream.name)
         headers = forward_headers(scope, upstream, b"Bearer " + token.encode("ascii"))
         body = None if scope["method"] in BODILESS else _request_body(receive)

@@ -27,6 +27,9 @@ class GatewaySettings(BaseSettings):
     api_audience: str = "teacherpool-api"
     access_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
+    # A log-in's refresh tokens renew each other until this long after the log-in, then the
+    # client logs in again (default chosen here: 30 days).
+    refresh_family_max_seconds: int = Field(default=30 * 24 * 3600, ge=300)
     session_ttl_seconds: int = Field(default=8 * 3600, ge=300)
     session_cookie: str = "tp_session"
     # Log-in throttling per account and source (defaults chosen here, to be tuned by the

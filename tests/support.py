@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from common.auth import Principal, TokenSigner, generate_keypair, load_signer
+from common.auth import SERVICES, Principal, TokenSigner, generate_keypair, load_signer
 from common.migrations import upgrade
 from common.settings import CommonSettings
 
@@ -175,7 +175,9 @@ class Identity:
         return load_signer(self.common())
 
     def headers(self, principal: Principal) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.signer.sign(principal)}"}
+        # Tests call each service with the same headers: the token names all three audiences.
+        token = self.signer.sign(principal, audience=list(SERVICES))
+        return {"Authorization": f"Bearer {token}"}
 
 
 def principal(role: str, **fields: Any) -> Principal:

@@ -348,7 +348,7 @@ def test_settings_validate_in_production_from_the_compose_environment(
         settings: Any = cls()
         assert settings.common.is_production, f"{name}: {cls.__name__} is not in production"
         assert settings.database_url.startswith("postgresql+asyncpg://"), settings.database_url
-        load_verifier(settings.common)  # reads and checks the public key
+        load_verifier(settings.common, "staffing")  # reads and checks the public key
         if name == "gateway":
             load_signer(settings.common)  # reads and checks the private key
         if name != "migrate":

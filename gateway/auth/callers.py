@@ -46,8 +46,8 @@ class Caller:
     expires_at: float
     csrf_token: str | None = None
     checked_at: float = field(default_factory=time.monotonic)
-    internal_token: str = ""
-    internal_until: float = 0.0
+    #: Internal tokens by service (each has its own audience) and until when each is reused.
+    internal: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def rate_key(self) -> str:
@@ -146,13 +146,14 @@ class Authenticator:
         request.state.principal = caller.principal
         return caller
 
-    def internal_token(self, caller: Caller) -> str:
-        """The signed identity for the services, reused until shortly before it expires."""
+    def internal_token(self, caller: Caller, service: str) -> str:
+        """The signed identity for `service`, reused until shortly before it expires."""
         now = time.monotonic()
-        if now >= caller.internal_until:
-            caller.internal_token = self.signer.sign(caller.principal)
-            caller.internal_until = now + self.signer.ttl - RESIGN_MARGIN
-        return caller.internal_token
+        token, until = caller.internal.get(service, ("", 0.0))
+        if now >= until:
+            token = self.signer.sign(caller.principal, audience=service)
+            caller.internal[service] = (token, now + self.signer.ttl - RESIGN_MARGIN)
+        return token
 
     def _cached(self, key: str) -> Caller | None:
         caller = self._cache.get(key)
@@ -184,10 +185,7 @@ class Authenticator:
         previous = self._cache.get(cache_key)
         caller = Caller(principal, "bearer", family_id, expires)
         if previous is not None:
-            caller.internal_token, caller.internal_until = (
-                previous.internal_token,
-                previous.internal_until,
-            )
+            caller.internal = previous.internal
         return self._remember(cache_key, caller)
 
     async def _by_cookie(self, secret: str) -> Caller:

@@ -145,7 +145,10 @@ async def token(
             raise InvalidInput.field("body.refresh_token", "refresh_token is required")
         async with _db(request).session() as session:
             outcome = await service.rotate_refresh(
-                session, refresh_token, settings.refresh_token_ttl_seconds
+                session,
+                refresh_token,
+                settings.refresh_token_ttl_seconds,
+                settings.refresh_family_max_seconds,
             )
         if outcome.error is not None:
             if outcome.family is not None:
@@ -170,6 +173,14 @@ async def revoke(
     if family_id is not None:
         request.app.state.auth.revoke_after_commit(session, ref=family_id)
     return {"status": "revoked"}
+
+
+@router.get("/jwks.json")
+async def key_set(request: Request) -> dict[str, object]:
+    """The public keys tokens are signed with, by `kid` (RFC 7517): old and new during a
+    rotation, so a verifier can be checked against what the gateway holds."""
+    tokens: ApiTokens = request.app.state.tokens
+    return tokens.keys.jwks()
 
 
 @router.get("/me")

@@ -150,8 +150,11 @@ class RotationOutcome:
     error: Unauthorized | None
 
 
-async def rotate_refresh(session: AsyncSession, secret: str, ttl: int) -> RotationOutcome:
-    """Spend a refresh token for a new one; a token spent before revokes its whole family."""
+async def rotate_refresh(
+    session: AsyncSession, secret: str, ttl: int, max_family_seconds: int
+) -> RotationOutcome:
+    """Spend a refresh token for a new one; a token spent before revokes its whole family, and
+    a family older than `max_family_seconds` renews no more."""
     token = (
         await session.execute(
             select(RefreshToken).where(RefreshToken.id == digest(secret)).with_for_update()
@@ -172,6 +175,10 @@ async def rotate_refresh(session: AsyncSession, secret: str, ttl: int) -> Rotati
     if family.revoked_at is not None or token.expires_at <= now:
         return RotationOutcome(
             None, None, None, Unauthorized("the refresh token is no longer valid")
+        )
+    if family.created_at + timedelta(seconds=max_family_seconds) <= now:
+        return RotationOutcome(
+            None, None, None, Unauthorized("this log-in has reached its lifetime; log in again")
         )
     user = await session.get(User, family.user_id)
     if user is None or user.disabled:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from common.auth import ALGORITHMS, Principal, ensure_dev_keypair
+from common.auth import ACCESS_TOKEN_TYPE, Principal, ensure_dev_keypair, key_id, load_keys
 from common.errors import Unauthorized
 from common.settings import CommonSettings
 
@@ -31,7 +31,10 @@ class ApiTokens:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{common.private_key_path} is not an Ed25519 private key")
         self._key = key
-        self._public = key.public_key()
+        self.kid = key_id(key.public_key())
+        self.keys = load_keys(common)
+        if self.kid not in self.keys.keys:
+            raise ValueError(f"the public key of {common.private_key_path} is not in the key set")
         self.issuer = common.auth_issuer
         self.audience = audience
         self.ttl = ttl
@@ -47,24 +50,22 @@ class ApiTokens:
             "exp": now + timedelta(seconds=self.ttl),
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(claims, self._key, algorithm="EdDSA")
+        return jwt.encode(
+            claims,
+            self._key,
+            algorithm="EdDSA",
+            headers={"typ": ACCESS_TOKEN_TYPE, "kid": self.kid},
+        )
 
     def verify(self, token: str) -> tuple[Principal, uuid.UUID, float]:
         """The principal, token family and expiry (epoch seconds) of a valid access token."""
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                self._public,
-                algorithms=ALGORITHMS,
-                issuer=self.issuer,
-                audience=self.audience,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "fam"]},
-                leeway=5,
-            )
-        except jwt.ExpiredSignatureError as error:
-            raise Unauthorized("the token has expired") from error
-        except jwt.InvalidTokenError as error:
-            raise Unauthorized(f"the token is not valid: {error}") from error
+        claims: dict[str, Any] = self.keys.decode(
+            token,
+            typ=ACCESS_TOKEN_TYPE,
+            issuer=self.issuer,
+            audience=self.audience,
+            require=["exp", "iat", "iss", "aud", "sub", "fam"],
+        )
         try:
             principal = Principal.model_validate(
                 {k: v for k, v in claims.items() if k in Principal.model_fields}

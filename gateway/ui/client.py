@@ -82,7 +82,7 @@ class Api:
         """Send one request; raise ApiProblem for an error answer."""
         rule = self.policy.authorize(self.caller.principal, service, method, path)
         headers = {
-            "authorization": f"Bearer {self.auth.internal_token(self.caller)}",
+            "authorization": f"Bearer {self.auth.internal_token(self.caller, service)}",
             "x-request-id": request_id_var.get() or "",
             "traceparent": current_traceparent() or "",
             "accept-language": self.request.headers.get("accept-language", ""),

@@ -11,7 +11,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from common.auth import TokenSigner, TokenVerifier, load_verifier
+from common.auth import (
+    SERVICE_TOKEN_TYPE,
+    TokenSigner,
+    TokenVerifier,
+    audience_of,
+    load_verifier,
+)
 from common.errors import Unauthorized
 from services.staffing.app import create_app
 from services.staffing.settings import StaffingSettings
@@ -29,7 +35,7 @@ def claims(identity: Identity, **override: object) -> dict[str, object]:
         "role": "city_hr",
         "kind": "user",
         "iss": identity.common().auth_issuer,
-        "aud": identity.common().auth_audience,
+        "aud": audience_of("staffing"),
         "iat": now,
         "exp": now + timedelta(minutes=5),
     }
@@ -48,23 +54,30 @@ def bad_tokens(identity: Identity, tmp_path: Path) -> dict[str, str | None]:
     )
     other_key = Ed25519PrivateKey.generate()
     now = datetime.now(UTC)
+    # Right type and key id, so each token is refused for the fault its name says.
+    typed = {"typ": SERVICE_TOKEN_TYPE, "kid": identity.signer.kid}
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': 'x', 'role': 'city_hr'})}."
     return {
         "no token": None,
         "not a jwt": "abc.def",
         "alg none": unsigned,
-        "other key": jwt.encode(claims(identity), other_key, algorithm="EdDSA"),
+        "other key": jwt.encode(claims(identity), other_key, algorithm="EdDSA", headers=typed),
         "expired": jwt.encode(
             claims(identity, iat=now - timedelta(hours=2), exp=now - timedelta(hours=1)),
             good_key,
             algorithm="EdDSA",
+            headers=typed,
         ),
         "wrong audience": jwt.encode(
-            claims(identity, aud="someone-else"), good_key, algorithm="EdDSA"
+            claims(identity, aud="someone-else"), good_key, algorithm="EdDSA", headers=typed
         ),
-        "wrong issuer": jwt.encode(claims(identity, iss="mallory"), good_key, algorithm="EdDSA"),
+        "wrong issuer": jwt.encode(
+            claims(identity, iss="mallory"), good_key, algorithm="EdDSA", headers=typed
+        ),
         "hmac": f"{_b64({'alg': 'HS256', 'typ': 'JWT'})}.{_b64(claims_json(identity))}.c2ln",
-        "unknown role": jwt.encode(claims(identity, role="emperor"), good_key, algorithm="EdDSA"),
+        "unknown role": jwt.encode(
+            claims(identity, role="emperor"), good_key, algorithm="EdDSA", headers=typed
+        ),
     }
 
 
@@ -85,11 +98,11 @@ async def test_service_refuses_every_bad_token(make_database, nats_server, ident
 
 
 def test_verifier_allows_only_eddsa(identity: Identity) -> None:
-    verifier: TokenVerifier = load_verifier(identity.common())
+    verifier: TokenVerifier = load_verifier(identity.common(), "staffing")
     signer: TokenSigner = identity.signer
-    token = signer.sign(principal("auditor"))
+    token = signer.sign(principal("auditor"), audience="staffing")
     assert verifier.verify(token).role == "auditor"
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
     assert header["alg"] == "EdDSA"
     with pytest.raises(Unauthorized):
-        verifier.verify(signer.sign(principal("auditor"), ttl=-60))
+        verifier.verify(signer.sign(principal("auditor"), audience="staffing", ttl=-60))

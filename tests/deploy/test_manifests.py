@@ -406,7 +406,7 @@ def test_settings_validate_in_production_from_the_manifests(
         settings: Any = cls()
         assert settings.common.is_production, f"{name}: {cls.__name__} is not in production"
         assert settings.database_url.startswith("postgresql+asyncpg://"), settings.database_url
-        load_verifier(settings.common)
+        load_verifier(settings.common, "staffing")
         if name == "gateway":
             load_signer(settings.common)
 

@@ -26,6 +26,8 @@ UNREACHABLE = "http://127.0.0.1:9"
 def gateway_settings(identity: Identity, database_url: str, **extra: Any) -> GatewaySettings:
     extra.setdefault("consume_events", False)
     extra.setdefault("revocation_check_seconds", 0)
+    # In-process clients connect from 127.0.0.1: trust no proxy unless a test says so.
+    extra.setdefault("forwarded_allow_ips", "192.0.2.1")
     for name in ("staffing_url", "sharing_url", "talent_url"):
         extra.setdefault(name, UNREACHABLE)
     common = extra.pop("common", None) or identity.common()

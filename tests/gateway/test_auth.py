@@ -105,7 +105,9 @@ class TestBearerTokens:
     async def test_an_internal_service_token_is_not_a_gateway_token(self, client, identity):  # type: ignore[no-untyped-def]
         from tests.support import principal
 
-        await assert_refused(client, identity.signer.sign(principal("city_hr")))
+        await assert_refused(
+            client, identity.signer.sign(principal("city_hr"), audience="staffing")
+        )
 
     async def test_a_valid_token_is_accepted(self, client):  # type: ignore[no-untyped-def]
         response = await client.get(ME, headers=await bearer(client, "cityhr"))
@@ -284,6 +286,8 @@ class TestIdentityToServices:
                 response = await client.post(UNITS, json={}, headers={"X-CSRF-Token": csrf})
         seen = response.json()["headers"]
         assert "cookie" not in seen and "x-csrf-token" not in seen and "x-api-key" not in seen
-        principal = load_verifier(identity.common()).verify(seen["authorization"].split()[1])
+        principal = load_verifier(identity.common(), "staffing").verify(
+            seen["authorization"].split()[1]
+        )
         assert principal.sub == "user:cityhr" and principal.role == "city_hr"
         assert seen["x-request-id"] == response.headers["x-request-id"]
