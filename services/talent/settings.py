@@ -33,8 +33,9 @@ class TalentSettings(ServiceSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_batch: int = Field(default=50, ge=1, le=1000)
-    #: Loopback and private webhook targets; never in production (SSRF).
-    webhook_allow_private_targets: bool = True
+    #: Loopback, private, link-local, CGNAT and metadata webhook targets (and plain http): only
+    #: when an operator opts in, and never in production (SSRF).
+    webhook_allow_private_targets: bool = False
 
     @property
     def private_targets_allowed(self) -> bool:

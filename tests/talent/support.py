@@ -187,6 +187,8 @@ async def add_units(url: str) -> None:
 
 def talent_settings(identity: Identity, url: str, nats_url: str, **extra: Any) -> TalentSettings:
     extra.setdefault("webhook_poll_seconds", 0.05)
+    # The receivers listen on 127.0.0.1: the tests opt in as an operator would on a test bench.
+    extra.setdefault("webhook_allow_private_targets", True)
     return service_settings(TalentSettings, identity, url, nats_url, **extra)  # type: ignore[no-any-return]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +17,12 @@ from services.talent.models import WebhookDelivery
 from services.talent.pii import PiiCipher
 from services.talent.settings import TalentSettings
 from services.talent.webhooks import repository, service
-from services.talent.webhooks.targets import TargetRefused, check_target
+from services.talent.webhooks.targets import (
+    Resolver,
+    TargetRefused,
+    check_target,
+    system_resolver,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +54,13 @@ class Deliverer:
         cipher: PiiCipher,
         settings: TalentSettings,
         client: httpx.AsyncClient,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.db = db
         self.cipher = cipher
         self.settings = settings
         self.client = client
+        self.resolver = resolver
 
     async def run_once(self) -> int:
         """Send one batch; how many deliveries were attempted."""
@@ -84,12 +92,20 @@ class Deliverer:
         return claimed
 
     async def _send(self, claimed: Claimed) -> Result:
+        """Send to the address vetted just now; the partner is told only an error category,
+        the detail goes to our log."""
         try:
-            await check_target(claimed.url, allow_private=self.settings.private_targets_allowed)
+            target = await check_target(
+                claimed.url,
+                allow_private=self.settings.private_targets_allowed,
+                resolver=self.resolver,
+            )
         except TargetRefused as error:
-            return Result(claimed.delivery_id, None, f"refused: {error}")
+            log.info("webhook %s not sent: %s", claimed.delivery_id, error)
+            return Result(claimed.delivery_id, None, "target_not_allowed")
         now = utcnow()
         headers = {
+            "host": target.host_header,
             "content-type": "application/json",
             "user-agent": USER_AGENT,
             "webhook-id": str(claimed.delivery_id),
@@ -100,13 +116,18 @@ class Deliverer:
         }
         try:
             response = await self.client.post(
-                claimed.url, content=claimed.payload.encode(), headers=headers
+                target.pinned_url,
+                content=claimed.payload.encode(),
+                headers=headers,
+                # TLS names and checks the certificate of the host, not of the address.
+                extensions={"sni_hostname": target.host},
             )
         except httpx.HTTPError as error:
-            return Result(claimed.delivery_id, None, f"{error.__class__.__name__}: {error}")
+            log.info("webhook %s to %s failed: %r", claimed.delivery_id, target.address, error)
+            return Result(claimed.delivery_id, None, error_category(error))
         if 200 <= response.status_code < 300:
             return Result(claimed.delivery_id, response.status_code, None)
-        return Result(claimed.delivery_id, response.status_code, f"HTTP {response.status_code}")
+        return Result(claimed.delivery_id, response.status_code, f"http_{response.status_code}")
 
     async def _record(self, session, results: list[Result]) -> None:  # type: ignore[no-untyped-def]
         now = utcnow()
@@ -138,3 +159,19 @@ class Deliverer:
                     "webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason
                 )
                 await service.announce_disabled(session, endpoint)
+
+
+def error_category(error: httpx.HTTPError) -> str:
+    """What a partner may know of a failed delivery: timeout, refused, tls or network."""
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError | ssl.CertificateError):
+            return "tls"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(error, httpx.ConnectError):
+        return "refused" if "refused" in str(error).lower() else "network"
+    return "network"
