@@ -67,8 +67,8 @@ class Principal(BaseModel):
 
 
 #: RFC 8725 §3.11 explicit typing: a token of one kind is never taken for another.
-SERVICE_TOKEN_TYPE = "tp-service+jwt"
-ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068: the gateway's access tokens for API clients
+SERVICE_TOKEN_TYPE = "tp-service+jwt"  # noqa: S105 a token type name, not a secret
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 RFC 9068: the gateway's access tokens for API clients
 SERVICES = ("staffing", "sharing", "talent")
 
 

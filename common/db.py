@@ -176,7 +176,7 @@ async def run_in_transaction(
         except DBAPIError as error:
             if attempt == attempts or not is_retryable(error):
                 raise
-            delay = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
+            delay = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())  # noqa: S311 jitter
             log.info(
                 "retrying transaction after %s",
                 sqlstate(error) or "lock",

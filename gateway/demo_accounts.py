@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from common.auth import Principal
 from common.city import DemoCity
 
-DEMO_PASSWORD = "demo12345"
+# The demo city only: seeding refuses to run in production (teacherpool seed, launcher).
+DEMO_PASSWORD = "demo12345"  # noqa: S105
 QINGYANG_CODE = "510105"
 
 

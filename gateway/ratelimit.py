@@ -215,7 +215,7 @@ class NatsRateLimiter:
                 return granted, decision
             except KeyWrongLastSequenceError:
                 # Another replica wrote the key first: read it again after a short jitter.
-                await asyncio.sleep(random.uniform(0, 0.004))
+                await asyncio.sleep(random.uniform(0, 0.004))  # noqa: S311 jitter, not a secret
                 continue
         # So many replicas writing one key at once is itself a burst: refuse rather than guess.
         return 0, Decision(False, per_minute, 0, 1.0, 1.0)

@@ -175,7 +175,7 @@ def build_city(scale: str = "demo", seed: int = 2023) -> DemoCity:
     """Generate the demo city at a scale from SCALES; the same (scale, seed) gives the same city."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {sorted(SCALES)}")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 deterministic demo data, not a secret
     districts = load_districts()
     counts = _apportion(
         SCALES[scale] - _MIN_SCHOOLS_PER_DISTRICT * len(districts),

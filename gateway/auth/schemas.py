@@ -83,7 +83,7 @@ class TokenPair(BaseModel):
     """The OAuth2 token response (RFC 6749 §5.1)."""
 
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 the OAuth2 token type, not a secret
     expires_in: int
     refresh_token: str
 

@@ -61,7 +61,8 @@ def bars(
     chart.add(title, [value for _, value in rows])
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', 1)
-    return Markup(svg)
+    # pygal escapes every label and value; scripts are stripped above and the title escaped.
+    return Markup(svg)  # noqa: S704
 
 
 def _attr(text: str) -> str:

@@ -70,9 +70,9 @@ async def seed_staffing(
             if existing:
                 return SeedReport(0, 0, skipped=True)
             await _units(session, city)
-            staffed = await _roster(session, city, staff, random.Random(seed))
+            staffed = await _roster(session, city, staff, random.Random(seed))  # noqa: S311 demo
         async with db.session() as session:
-            loans, pending = await _pool(session, random.Random(seed + 1))
+            loans, pending = await _pool(session, random.Random(seed + 1))  # noqa: S311 demo
         return SeedReport(len(city.districts), len(city.schools), False, staffed, loans, pending)
     finally:
         await db.dispose()

@@ -25,7 +25,7 @@ from services.talent.webhooks import repository
 from services.talent.webhooks.schemas import WebhookCreate, WebhookUpdate
 from services.talent.webhooks.targets import TargetRefused, check_target
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 the Standard Webhooks prefix, not a secret
 
 
 def _owner(principal: Principal) -> str:
