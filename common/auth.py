@@ -26,7 +26,35 @@ ALGORITHMS = ["EdDSA"]
 Role = Literal[
     "city_hr", "staffing_commission", "district_hr", "school_admin", "teacher", "auditor", "partner"
 ]
-CITY_WIDE_ROLES = frozenset({"city_hr", "staffing_commission", "auditor"})
+USER_ROLES: tuple[Role, ...] = (
+    "city_hr",
+    "staffing_commission",
+    "district_hr",
+    "school_admin",
+    "teacher",
+    "auditor",
+)
+"""The roles a person logs in with (a partner key carries scopes instead)."""
+
+# Every role set of the gateway's policy table, its UI and the services derives from these.
+CITY_ROLES = frozenset({"city_hr", "staffing_commission"})
+"""Decide for the whole city: the bureau's HR office (人事处) and the staffing commission (编办)."""
+PERSONNEL_ROLES = frozenset({"city_hr", "district_hr"})
+"""The bureaus' HR, who manage people (sharing, postings, candidates); 编办 manages posts."""
+HR_ROLES = CITY_ROLES | PERSONNEL_ROLES
+"""Everyone who administers posts or people above the schools."""
+SCHOOL_ROLES = HR_ROLES | {"school_admin"}
+"""HR and a school's administrators."""
+EVERYONE_ROLES = SCHOOL_ROLES | {"teacher"}
+"""Every role that acts (the auditor only reads)."""
+AUDITOR_ROLES = frozenset({"auditor"})
+"""Reads everything city-wide and never writes."""
+ACCOUNT_ADMIN_ROLES = frozenset({"city_hr"})
+"""Manage the gateway's users and partner clients."""
+AUDIT_ROLES = ACCOUNT_ADMIN_ROLES | AUDITOR_ROLES
+"""Read the audit trail and the webhook delivery log."""
+CITY_WIDE_ROLES = CITY_ROLES | AUDITOR_ROLES
+"""See every unit of the city."""
 
 
 class Principal(BaseModel):

@@ -65,6 +65,24 @@ class Conflict(DomainError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 
 
+class IllegalTransition(Conflict):
+    """The step does not apply in the current state (deciding an application already decided)."""
+
+    slug, title = "illegal-transition", "Not possible in the current state"
+
+    def __init__(self, detail: str, *, state: str | None = None) -> None:
+        super().__init__(detail, extra={"state": state} if state is not None else None)
+
+
+class AlreadyTaken(Conflict):
+    """A name, code or key that must be unique is in use; names the field."""
+
+    slug, title = "already-taken", "Already taken"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "message": "already taken"}])
+
+
 class ServiceUnavailable(DomainError):
     status, slug, title = 503, "unavailable", "Service unavailable"
 

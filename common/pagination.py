@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -75,3 +76,17 @@ async def paginate(
     rows = rows[:limit]
     last = rows[-1]
     return rows, _encode([getattr(last, str(column.key)) for column in order_by])  # type: ignore[attr-defined]
+
+
+async def paged(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    order_by: list[ColumnElement[Any]],
+    cursor: str | None,
+    limit: int = DEFAULT_LIMIT,
+    shape: Callable[[Any], T],
+) -> Page[T]:
+    """One page of `stmt` (see `paginate`), each row shaped for the response by `shape`."""
+    rows, next_cursor = await paginate(session, stmt, order_by=order_by, cursor=cursor, limit=limit)
+    return Page[T](data=[shape(row) for row in rows], next_cursor=next_cursor)

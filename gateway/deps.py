@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from common.auth import ACCOUNT_ADMIN_ROLES, AUDIT_ROLES, USER_ROLES
 from common.errors import Forbidden, Unauthorized
 from gateway.auth.callers import Caller
 from gateway.auth.throttle import request_source
@@ -79,6 +80,6 @@ async def login_rate_limit(request: Request) -> None:
     decision.raise_if_refused("to log in from this address")
 
 
-CityHr = Annotated[Caller, Depends(requires("city_hr"))]
-AuditReader = Annotated[Caller, Depends(requires("city_hr", "auditor"))]
+CityHr = Annotated[Caller, Depends(requires(*ACCOUNT_ADMIN_ROLES))]
+AuditReader = Annotated[Caller, Depends(requires(*sorted(AUDIT_ROLES, key=USER_ROLES.index)))]
 LoginLimited = Depends(login_rate_limit)

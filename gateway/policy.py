@@ -10,14 +10,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from common.auth import Principal
+from common.auth import (
+    AUDITOR_ROLES,
+    CITY_ROLES,
+    EVERYONE_ROLES,
+    HR_ROLES,
+    PERSONNEL_ROLES,
+    SCHOOL_ROLES,
+    Principal,
+)
 from gateway.errors import RouteForbidden
 
-CITY = frozenset({"city_hr", "staffing_commission"})
-HR = frozenset({"city_hr", "staffing_commission", "district_hr"})
-SCHOOL = HR | {"school_admin"}
-EVERYONE = SCHOOL | {"teacher"}
-READ_METHODS = frozenset({"GET", "HEAD"})
+# Short names for the role sets of common.auth, so each row reads on one line.
+CITY = CITY_ROLES
+HR = HR_ROLES
+PEOPLE = PERSONNEL_ROLES
+SCHOOL = SCHOOL_ROLES
+EVERYONE = EVERYONE_ROLES
+TEACHER = frozenset({"teacher"})
+SCHOOL_ADMIN = frozenset({"school_admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,7 @@ def shape(template: str) -> str:
 def rule(service: str, method: str, template: str, roles: frozenset[str], *scopes: str) -> Rule:
     # The auditor reads city-wide and never writes: every read rule lets it in.
     if method == "GET":
-        roles = roles | {"auditor"}
+        roles = roles | AUDITOR_ROLES
     return Rule(service, method, template, frozenset(roles), frozenset(scopes))
 
 
@@ -76,12 +87,11 @@ STAFFING = [
     rule("staffing", "POST", "/v1/units/{unit_id}/adjustments", CITY),
     rule("staffing", "GET", "/v1/summary", HR),
     rule("staffing", "GET", "/v1/standards", SCHOOL),
-    rule("staffing", "PUT", "/v1/standards", CITY),
     rule("staffing", "POST", "/v1/standards", CITY),
     rule("staffing", "GET", "/v1/pools/{quota_type}", HR),
     rule("staffing", "PUT", "/v1/pools/{quota_type}", CITY),
     rule("staffing", "GET", "/v1/pools/{quota_type}/deposits", HR),
-    rule("staffing", "POST", "/v1/pools/{quota_type}/deposits", HR),
+    rule("staffing", "POST", "/v1/pools/{quota_type}/deposits", CITY),
     rule("staffing", "GET", "/v1/pool-applications", HR),
     rule("staffing", "POST", "/v1/pool-applications", HR),
     rule("staffing", "GET", "/v1/pool-applications/{application_id}", HR),
@@ -97,12 +107,11 @@ STAFFING = [
     rule("staffing", "GET", "/v1/staff", SCHOOL),
     rule("staffing", "POST", "/v1/staff", HR),
     rule("staffing", "GET", "/v1/staff/{staff_id}", SCHOOL),
-    rule("staffing", "PATCH", "/v1/staff/{staff_id}", HR),
     rule("staffing", "POST", "/v1/staff/{staff_id}/departure", HR),
     rule("staffing", "POST", "/v1/staff/{staff_id}/transfer", HR),
     rule("staffing", "GET", "/v1/ledger", HR),
     rule("staffing", "GET", "/v1/warnings", HR),
-    rule("staffing", "POST", "/v1/imports/{kind}", HR),
+    rule("staffing", "POST", "/v1/imports/{kind}", CITY),
     rule("staffing", "GET", "/v1/exports/{kind}", HR),
     rule("staffing", "GET", "/v1/retirement-rules", SCHOOL),
     rule("staffing", "GET", "/v1/retirement-rules/age", SCHOOL),
@@ -121,12 +130,11 @@ SHARING = [
     rule("sharing", "GET", "/v1/teachers/{teacher_id}/timetable", EVERYONE),
     rule("sharing", "GET", "/v1/schools/{unit_id}/timetable", SCHOOL),
     rule("sharing", "GET", "/v1/district-settings/{district_id}", HR),
-    rule("sharing", "PUT", "/v1/district-settings/{district_id}", HR),
+    rule("sharing", "PUT", "/v1/district-settings/{district_id}", PEOPLE),
     rule("sharing", "GET", "/v1/period-rates", EVERYONE),
     rule("sharing", "POST", "/v1/period-rates", CITY),
-    rule("sharing", "PATCH", "/v1/teachers/{teacher_id}", HR | {"teacher"}),
-    rule("sharing", "PUT", "/v1/teachers/{teacher_id}", HR | {"teacher"}),
-    rule("sharing", "POST", "/v1/library/applications", frozenset({"teacher"})),
+    rule("sharing", "PATCH", "/v1/teachers/{teacher_id}", PEOPLE | TEACHER),
+    rule("sharing", "POST", "/v1/library/applications", TEACHER),
     rule("sharing", "GET", "/v1/library/applications", EVERYONE),
     rule("sharing", "GET", "/v1/library/applications/{application_id}", EVERYONE),
     rule("sharing", "POST", "/v1/library/applications/{application_id}/consent", SCHOOL),
@@ -135,60 +143,60 @@ SHARING = [
         "sharing",
         "POST",
         "/v1/library/applications/{application_id}/withdraw",
-        frozenset({"teacher"}),
+        TEACHER,
     ),
-    rule("sharing", "POST", "/v1/teachers/{teacher_id}/membership", HR | {"teacher"}),
+    rule("sharing", "POST", "/v1/teachers/{teacher_id}/membership", HR | TEACHER),
     rule("sharing", "POST", "/v1/teachers/{teacher_id}/honours", HR),
     rule("sharing", "GET", "/v1/requests", SCHOOL),
-    rule("sharing", "POST", "/v1/requests", frozenset({"school_admin"})),
-    rule("sharing", "GET", "/v1/requests/{request_id}", SCHOOL | {"teacher"}),
-    rule("sharing", "PATCH", "/v1/requests/{request_id}", SCHOOL),
-    rule("sharing", "DELETE", "/v1/requests/{request_id}", SCHOOL),
+    rule("sharing", "POST", "/v1/requests", SCHOOL_ADMIN),
+    rule("sharing", "GET", "/v1/requests/{request_id}", SCHOOL | TEACHER),
     rule("sharing", "POST", "/v1/requests/{request_id}/cancel", SCHOOL),
-    rule("sharing", "POST", "/v1/requests/{request_id}/approve", HR),
+    rule("sharing", "POST", "/v1/requests/{request_id}/approve", PEOPLE),
     rule("sharing", "GET", "/v1/requests/{request_id}/candidates", SCHOOL),
     rule("sharing", "GET", "/v1/requests/{request_id}/offers", SCHOOL),
-    rule("sharing", "POST", "/v1/requests/{request_id}/offers", HR),
+    rule("sharing", "POST", "/v1/requests/{request_id}/offers", PEOPLE),
     rule("sharing", "GET", "/v1/offers", EVERYONE),
     rule("sharing", "GET", "/v1/offers/{offer_id}", EVERYONE),
-    rule("sharing", "POST", "/v1/offers/{offer_id}/consent", frozenset({"school_admin"})),
-    rule("sharing", "POST", "/v1/offers/{offer_id}/accept", frozenset({"teacher"})),
-    rule("sharing", "POST", "/v1/offers/{offer_id}/decline", frozenset({"teacher"})),
+    rule("sharing", "POST", "/v1/offers/{offer_id}/consent", SCHOOL_ADMIN),
+    rule("sharing", "POST", "/v1/offers/{offer_id}/accept", TEACHER),
+    rule("sharing", "POST", "/v1/offers/{offer_id}/decline", TEACHER),
     rule("sharing", "GET", "/v1/assignments", EVERYONE),
     rule("sharing", "GET", "/v1/assignments/{assignment_id}", EVERYONE),
-    rule("sharing", "POST", "/v1/assignments/{assignment_id}/end", HR),
+    rule("sharing", "POST", "/v1/assignments/{assignment_id}/end", PEOPLE),
     rule("sharing", "GET", "/v1/lessons", EVERYONE),
-    rule("sharing", "POST", "/v1/lessons/{lesson_id}/given", frozenset({"teacher"})),
-    rule("sharing", "POST", "/v1/lessons/{lesson_id}/confirm", SCHOOL | {"teacher"}),
+    rule("sharing", "POST", "/v1/lessons/{lesson_id}/given", TEACHER),
+    rule("sharing", "POST", "/v1/lessons/{lesson_id}/confirm", SCHOOL | TEACHER),
     rule("sharing", "GET", "/v1/settlements", EVERYONE),
-    rule("sharing", "GET", "/v1/settlements/export", HR),
-    rule("sharing", "POST", "/v1/settlements", HR),
-    rule("sharing", "GET", "/v1/settlements/{settlement_id}", EVERYONE),
-    rule("sharing", "GET", "/v1/batch-matches", HR),
-    rule("sharing", "POST", "/v1/batch-matches", HR),
-    rule("sharing", "GET", "/v1/batch-matches/{batch_id}", HR),
-    rule("sharing", "POST", "/v1/batch-matches/{batch_id}/offers", HR),
+    rule("sharing", "GET", "/v1/settlements/export", PEOPLE),
+    rule("sharing", "POST", "/v1/settlements", PEOPLE),
+    rule("sharing", "POST", "/v1/batch-matches", PEOPLE),
+    rule("sharing", "GET", "/v1/batch-matches/{batch_id}", PEOPLE),
+    rule("sharing", "POST", "/v1/batch-matches/{batch_id}/offers", PEOPLE),
 ]
 
 TALENT = [
     *_units("talent"),
     _reconciliation("talent"),
     rule("talent", "GET", "/v1/postings", SCHOOL, "postings:read"),
-    rule("talent", "POST", "/v1/postings", HR),
+    rule("talent", "POST", "/v1/postings", PEOPLE),
     rule("talent", "GET", "/v1/postings/{posting_id}", SCHOOL, "postings:read"),
-    rule("talent", "PATCH", "/v1/postings/{posting_id}", HR),
-    rule("talent", "POST", "/v1/postings/{posting_id}/open", HR),
-    rule("talent", "POST", "/v1/postings/{posting_id}/close", HR),
+    rule("talent", "PATCH", "/v1/postings/{posting_id}", PEOPLE),
+    rule("talent", "POST", "/v1/postings/{posting_id}/open", PEOPLE),
+    rule("talent", "POST", "/v1/postings/{posting_id}/close", PEOPLE),
     rule("talent", "GET", "/v1/candidates", HR, "candidates:write"),
-    rule("talent", "POST", "/v1/candidates", HR, "candidates:write"),
+    rule("talent", "POST", "/v1/candidates", PEOPLE, "candidates:write"),
     rule("talent", "GET", "/v1/candidates/{candidate_id}", HR, "candidates:write"),
-    rule("talent", "POST", "/v1/candidates/{candidate_id}/erase", HR, "candidates:write"),
-    rule("talent", "POST", "/v1/candidates/merge", CITY),
+    rule("talent", "POST", "/v1/candidates/{candidate_id}/erase", PEOPLE, "candidates:write"),
+    rule("talent", "POST", "/v1/candidates/merge", CITY & PEOPLE),
     rule("talent", "GET", "/v1/applications", SCHOOL, "applications:read"),
-    rule("talent", "POST", "/v1/applications", HR, "applications:write"),
+    rule("talent", "POST", "/v1/applications", PEOPLE, "applications:write"),
     rule("talent", "GET", "/v1/applications/{application_id}", SCHOOL, "applications:read"),
     rule(
-        "talent", "POST", "/v1/applications/{application_id}/transitions", HR, "applications:write"
+        "talent",
+        "POST",
+        "/v1/applications/{application_id}/transitions",
+        PEOPLE,
+        "applications:write",
     ),
     rule("talent", "GET", "/v1/webhooks", CITY, "webhooks:manage"),
     rule("talent", "POST", "/v1/webhooks", CITY, "webhooks:manage"),
@@ -210,6 +218,16 @@ class Policy:
         ordered = sorted(rules, key=lambda r: (r.template.count("{"), -len(r.template)))
         for r in ordered:
             self._index.setdefault((r.service, r.method), []).append((r.pattern, r))
+
+    def allows(self, role: str, service: str, method: str, template: str) -> bool:
+        """Whether a user of `role` may use the route `template`; KeyError if it has no row.
+
+        The UI asks this before it shows a page or a button, so it offers what the API allows.
+        """
+        found = self.find(service, method, template)
+        if found is None or shape(found.template) != shape(template):
+            raise KeyError(f"{method} {template} on {service} has no row in the policy table")
+        return role in found.roles
 
     def find(self, service: str, method: str, path: str) -> Rule | None:
         method = "GET" if method == "HEAD" else method

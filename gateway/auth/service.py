@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, NotFound, Unauthorized
+from common.errors import AlreadyTaken, NotFound, Unauthorized
 from gateway.auth.schemas import KeyCreate, PartnerCreate, Scope, UserCreate
 from gateway.auth.secrets import (
     digest,
@@ -239,10 +239,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as error:
-        raise Conflict(
-            f"the username {data.username} is taken",
-            errors=[{"field": "body.username", "message": "already taken"}],
-        ) from error
+        raise AlreadyTaken("body.username", f"the username {data.username} is taken") from error
     return user
 
 
@@ -287,10 +284,7 @@ async def create_partner(session: AsyncSession, data: PartnerCreate, actor: str)
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as error:
-        raise Conflict(
-            f"a partner named {data.name} exists",
-            errors=[{"field": "body.name", "message": "already taken"}],
-        ) from error
+        raise AlreadyTaken("body.name", f"a partner named {data.name} exists") from error
     return client
 
 

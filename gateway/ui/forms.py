@@ -66,7 +66,8 @@ def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
         else error["message"]
         for name, error in problem.field_errors().items()
     }
-    summary = PROBLEMS.get(problem.slug)
+    # A service's own conflict types (pool-exhausted, …) read as a conflict.
+    summary = PROBLEMS.get(problem.slug) or (PROBLEMS["conflict"] if problem.status == 409 else "")
     return FormErrors(
         summary=translate(summary) if summary else _("The request was refused."),
         detail=problem.detail,

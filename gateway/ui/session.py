@@ -12,21 +12,30 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from common.auth import Principal
+from common.auth import ACCOUNT_ADMIN_ROLES, AUDIT_ROLES, AUDITOR_ROLES, HR_ROLES, Principal
 from common.errors import Unauthorized
 from gateway.auth.callers import CSRF_HEADER, SAFE_METHODS, Caller
 from gateway.deps import current_caller
+from gateway.policy import Policy
 from gateway.ui.client import Api, ApiProblem
 from gateway.ui.forms import FormErrors
 from gateway.ui.i18n import LANGUAGE_COOKIE, N_, language_of
 from gateway.ui.labels import LABELS, label
-from gateway.ui.render import render, translator
+from gateway.ui.render import environment, render, translator
 
 log = logging.getLogger(__name__)
 CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "tp_error"
-HR_ROLES = frozenset({"city_hr", "staffing_commission", "district_hr", "auditor"})
-CITY_ROLES = frozenset({"city_hr", "staffing_commission"})
+HR_DESK = HR_ROLES | AUDITOR_ROLES
+"""Who uses the HR pages: HR, and the auditor who reads them. What a page lets them do, the
+policy table says (`Page.may`)."""
+
+# The role sets the templates test (the menu, the audit links), from common.auth.
+environment.globals["roles"] = {
+    "hr_desk": HR_DESK,
+    "audit": AUDIT_ROLES,
+    "account_admin": ACCOUNT_ADMIN_ROLES,
+}
 
 
 #: What a page says after a change went through (Post/Redirect/Get with `?done=`).
@@ -140,7 +149,18 @@ class Page:
             return None
 
     def require(self, roles: frozenset[str] | set[str]) -> None:
+        """Refuse the page to a role it is not for."""
         if self.role not in roles:
+            raise NotForYou(self.role)
+
+    def may(self, service: str, method: str, template: str) -> bool:
+        """Whether the policy table lets this user's role use an API route."""
+        policy: Policy = self.request.app.state.policy
+        return policy.allows(self.role, service, method, template)
+
+    def require_api(self, service: str, method: str, template: str) -> None:
+        """Refuse an action whose API route the policy table closes to this user's role."""
+        if not self.may(service, method, template):
             raise NotForYou(self.role)
 
     def html(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -160,6 +180,7 @@ class Page:
             unread=self.unread,
             flash=self._flash(),
             value=self.value,
+            may=self.may,
             **context,
         )
         response = HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})

@@ -7,11 +7,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import PERSONNEL_ROLES, Principal
 from common.errors import Forbidden
 from services.sharing.models import Teacher
-
-HR_ROLES = ("city_hr", "district_hr")
 
 
 def is_hr_for(principal: Principal, unit_id: uuid.UUID, district_id: uuid.UUID | None) -> bool:
@@ -22,7 +20,7 @@ def is_hr_for(principal: Principal, unit_id: uuid.UUID, district_id: uuid.UUID |
 
 
 def require_hr(principal: Principal, action: str) -> None:
-    if principal.role not in HR_ROLES:
+    if principal.role not in PERSONNEL_ROLES:
         raise Forbidden(f"only city or district HR may {action}")
 
 

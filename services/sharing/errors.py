@@ -1,4 +1,4 @@
-"""Domain errors of the sharing center, each a 409 that says exactly what is in the way."""
+"""Domain errors of the sharing center, each a 409 naming what is in the way; common.errors maps."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class TimetableClash(Conflict):
     def __init__(self, clash: Clash) -> None:
         super().__init__(
             f"timetable clash: {clash.describe()}",
-            errors=[{"field": "slots", "message": clash.describe()}],
+            errors=[{"field": "body.slots", "message": clash.describe()}],
             extra={
                 "clash": {
                     "weekday": clash.weekday,
@@ -37,3 +37,45 @@ class OverWeeklyCap(Conflict):
             errors=[{"field": "weekly_cap", "message": f"{load} + {adding} > {cap}"}],
             extra={"load": load, "adding": adding, "cap": cap},
         )
+
+
+class LessonNotYetDue(Conflict):
+    """A lesson is marked given before the day it is taught."""
+
+    slug, title = "lesson-not-yet-due", "The lesson is not yet due"
+
+
+class LessonSettled(Conflict):
+    """The lesson is in a settlement; corrections go into a later one."""
+
+    slug, title = "lesson-settled", "The lesson is settled"
+
+
+class NoPeriodRate(Conflict):
+    """The rate table has no period rate for a title on a day."""
+
+    slug, title = "no-period-rate", "No period rate"
+
+
+class LiveOfferExists(Conflict):
+    """The teacher already has a live offer for the request."""
+
+    slug, title = "live-offer-exists", "A live offer exists"
+
+
+class ExpiredOffer(Conflict):
+    """The offer's time to answer has passed."""
+
+    slug, title = "offer-expired", "The offer has expired"
+
+
+class TeacherLeft(Conflict):
+    """The teacher has left the roster."""
+
+    slug, title = "teacher-left", "The teacher has left"
+
+
+class ApplicationUnderReview(Conflict):
+    """The teacher has a library application under review already."""
+
+    slug, title = "application-under-review", "An application is under review"

@@ -6,8 +6,20 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Text, Uuid
-from sqlmodel import Field
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Uuid,
+    and_,
+)
+from sqlmodel import Field, col
 
 from common.db import UTCDateTime, utcnow
 from common.models import messaging_tables, new_base
@@ -246,6 +258,16 @@ class Loan(StaffingBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+    # The one overdue rule (逾期: posts still owed after the due date), in Python and in SQL.
+    def is_overdue(self, today: date) -> bool:
+        """Whether the loan still owes posts after its due date."""
+        return self.outstanding > 0 and self.due_date < today
+
+    @classmethod
+    def overdue_on(cls, today: date) -> ColumnElement[bool]:
+        """`is_overdue` as a SQL clause, for queries over many loans."""
+        return and_(col(cls.outstanding) > 0, col(cls.due_date) < today)
 
 
 class Reservation(StaffingBase, table=True):  # type: ignore[call-arg]

@@ -36,6 +36,7 @@ class TestAdjust:
             json={"quota_type": "bianzhi", "delta": -1, "document_no": "X1", "reason": "核减"},
         )
         assert response.status_code == 409
+        assert response.json()["type"] == "/problems/below-held-posts"
         assert "below the 1 held" in response.json()["detail"]
 
     async def test_zero_delta_names_the_field_and_writes_nothing(self, api):
@@ -60,6 +61,7 @@ class TestRoster:
         assert (await api.hire(school["id"])).status_code == 201
         refused = await api.hire(school["id"])
         assert refused.status_code == 409
+        assert refused.json()["type"] == "/problems/no-vacancy"
         assert "0 vacant bianzhi posts" in refused.json()["detail"]
         assert (await api.quota(school["id"]))["occupied"] == 1
 

@@ -41,6 +41,7 @@ class TestApply:
             json={"candidate_id": candidate["id"], "posting_id": posting["id"]},
         )
         assert again.status_code == 409
+        assert again.json()["type"] == "/problems/already-applied"
         assert again.json()["existing_id"] == first["id"]
 
     async def test_partner_cannot_apply_to_a_posting_still_waiting_for_posts(self, api):
@@ -54,7 +55,7 @@ class TestApply:
             json={"candidate_id": candidate["id"], "posting_id": posting["id"]},
         )
         assert response.status_code == 422
-        assert response.json()["errors"][0]["field"] == "posting_id"
+        assert response.json()["errors"][0]["field"] == "body.posting_id"
 
 
 class TestPipeline:
@@ -79,7 +80,7 @@ class TestPipeline:
         application = await api.application(SITE, candidate["id"], posting["id"])
         skip = await api.move(application["id"], "interview")
         assert skip.status_code == 422
-        assert skip.json()["errors"][0]["field"] == "to"
+        assert skip.json()["errors"][0]["field"] == "body.to"
         assert "screened" in skip.json()["errors"][0]["message"]
         assert (await api.move(application["id"], "withdrawn", SITE)).status_code == 200
         after_exit = await api.move(application["id"], "screened")
@@ -152,6 +153,7 @@ class TestHireNeedsHeldPosts:
             await api.move(late["id"], step)
         full = await api.move(late["id"], "hired")
         assert full.status_code == 409 and "filled" in full.json()["detail"]
+        assert full.json()["type"] == "/problems/posting-filled"
         await api.staffing_says(
             StaffHired(
                 staff_id=uuid.uuid4(),

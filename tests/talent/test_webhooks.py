@@ -208,4 +208,4 @@ class TestTargets:
                 json={"url": "https://127.0.0.1/x", "event_types": ["posting.opened"]},
             )
             assert response.status_code == 422
-            assert response.json()["errors"][0]["field"] == "url"
+            assert response.json()["errors"][0]["field"] == "body.url"

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.ui.client import ApiProblem, own_api
 from gateway.ui.i18n import LANGUAGE_COOKIE, LANGUAGES
 from gateway.ui.render import render, translator
-from gateway.ui.session import HR_ROLES, Page, language, signed_in
+from gateway.ui.session import HR_DESK, Page, language, signed_in
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "tp_login_csrf"
@@ -127,6 +127,6 @@ async def who_am_i(page: Annotated[Page, Depends(signed_in)]) -> dict[str, objec
     return {
         **page.user.model_dump(mode="json"),
         "home": HOME.get(page.role, "/dashboard"),
-        "hr": page.role in HR_ROLES,
+        "hr": page.role in HR_DESK,
         "csrf_token": page.caller.csrf_token,
     }

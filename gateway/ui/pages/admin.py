@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.auth import ACCOUNT_ADMIN_ROLES, AUDIT_ROLES
 from common.errors import ServiceUnavailable
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
@@ -16,8 +17,6 @@ from gateway.ui.pages.units import district_options
 from gateway.ui.session import Page, signed_in
 
 router = APIRouter()
-AUDIT_READERS = frozenset({"city_hr", "auditor"})
-CITY_HR = frozenset({"city_hr"})
 ENTITY = re.compile(r"^[a-z_]{1,40}$")
 
 
@@ -31,7 +30,7 @@ async def audit_entries(
     entity_id: str = "",
 ) -> Any:
     """Every change made through the gateway, and a way to any entity's history."""
-    page.require(AUDIT_READERS)
+    page.require(AUDIT_ROLES)
     if ENTITY.match(entity_type) and entity_id.strip():
         return page.redirect(f"/audit/{entity_type}/{entity_id.strip()}")
     found = await page.api.own(
@@ -51,7 +50,7 @@ async def entity_history(
     entity_type: str, entity_id: str, page: Annotated[Page, Depends(signed_in)], cursor: str = ""
 ) -> Any:
     """Everything that happened to one entity, oldest first, from the domain events."""
-    page.require(AUDIT_READERS)
+    page.require(AUDIT_ROLES)
     found = await page.api.own(
         "GET",
         f"/api/audit/v1/entities/{entity_type}/{entity_id}/history",
@@ -91,14 +90,14 @@ async def users_view(page: Page, errors: FormErrors | None = None, code: int = 2
 
 @router.get("/users")
 async def users(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(CITY_HR)
+    page.require(ACCOUNT_ADMIN_ROLES)
     return await users_view(page)
 
 
 @router.post("/users")
 async def create_user(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A new user with a role and its scope (a district for district HR, a school below)."""
-    page.require(CITY_HR)
+    page.require(ACCOUNT_ADMIN_ROLES)
     body = {
         "username": page.value("username"),
         "display_name": page.value("display_name"),
@@ -120,7 +119,7 @@ async def create_user(page: Annotated[Page, Depends(signed_in)]) -> Any:
 
 @router.post("/users/{user_id}/disable")
 async def disable_user(user_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(CITY_HR)
+    page.require(ACCOUNT_ADMIN_ROLES)
     enable = page.value("enable") == "1"
     await page.api.own("POST", f"/api/auth/v1/users/{user_id}/{'enable' if enable else 'disable'}")
     return page.redirect("/users", done="enabled" if enable else "disabled")
@@ -129,7 +128,7 @@ async def disable_user(user_id: str, page: Annotated[Page, Depends(signed_in)]) 
 @router.post("/users/{user_id}/password")
 async def reset_password(user_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Set a new password; this also lifts a lock-out and ends the user's log-ins."""
-    page.require(CITY_HR)
+    page.require(ACCOUNT_ADMIN_ROLES)
     try:
         await page.api.own(
             "POST", f"/api/auth/v1/users/{user_id}/password", {"password": page.value("password")}

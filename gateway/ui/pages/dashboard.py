@@ -18,7 +18,7 @@ from gateway.models import EventRecord
 from gateway.ui.charts import bars
 from gateway.ui.i18n import N_
 from gateway.ui.render import SHANGHAI, local_time
-from gateway.ui.session import HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 #: Loans falling due within this many days count as "due soon".
@@ -185,7 +185,7 @@ async def dashboard_data(page: Page) -> dict[str, Any]:
 
 @router.get("/dashboard")
 async def dashboard(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     data = await dashboard_data(page)
     recent = await _events(page)
     events = [_event_row(page, r) for r in recent[:RECENT_EVENTS]]
@@ -198,7 +198,7 @@ async def live_events(
     page: Annotated[Page, Depends(signed_in)], after: int = 0
 ) -> StreamingResponse:
     """Server-sent events: each new domain event the gateway records, as it arrives."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     request = page.request
 
     async def stream() -> AsyncIterator[str]:

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain, invalid
 from gateway.ui.i18n import N_
-from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,21 +46,21 @@ def _view(page: Page, code: int = 200, **context: Any) -> Any:
         kinds=[(k, page.translate(v)) for k, v in IMPORT_KINDS.items()],
         columns=COLUMNS,
         exports=[(k, page.translate(v)) for k, v in EXPORT_KINDS.items()],
-        may_import=page.role in CITY_ROLES,
+        may_import=page.may("staffing", "POST", "/v1/imports/{kind}"),
         **{"errors": None, "problems": [], "report": None, **context},
     )
 
 
 @router.get("/imports")
 async def imports(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return _view(page)
 
 
 @router.post("/imports")
 async def upload(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Send the workbook to staffing: every row is imported, or none, with each problem named."""
-    page.require(HR_ROLES)
+    page.require_api("staffing", "POST", "/v1/imports/{kind}")
     kind = page.value("kind")
     upload = page.form.get("file") if page.form is not None else None
     content = await upload.read() if isinstance(upload, UploadFile) else b""
@@ -94,7 +94,7 @@ async def upload(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.get("/imports/exports/{kind}")
 async def export(kind: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Staffing's workbook of `kind`, passed through for download."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     if kind not in EXPORT_KINDS:
         return page.redirect("/imports")
     answer = await page.api.call("GET", "staffing", f"/v1/exports/{kind}")

@@ -12,7 +12,7 @@ from contracts.vocabulary import STAGES, SUBJECT_NAMES_EN, SUBJECT_STAGES, quali
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.units import district_options
-from gateway.ui.session import HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 TEACHER = frozenset({"teacher"})
@@ -168,13 +168,13 @@ async def school_consent(application_id: str, page: Annotated[Page, Depends(sign
 @router.get("/sharing/library")
 async def hr_library(page: Annotated[Page, Depends(signed_in)], status: str = "consented") -> Any:
     """Applications the home schools consented to, for HR's decision; listed teachers' honours."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await review_page(page, status, "/sharing/library")
 
 
 @router.post("/sharing/library/{application_id}")
 async def hr_decide(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     approve = page.value("answer") == "approve"
     body = {"approve": approve, "reason": page.value("reason") or None}
     try:
@@ -189,7 +189,7 @@ async def hr_decide(application_id: str, page: Annotated[Page, Depends(signed_in
 @router.post("/sharing/library/teachers/{teacher_id}/honours")
 async def flag_honour(teacher_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Flag 骨干教师 / 学科带头人 / 名师 with the document that conferred it."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     body = {
         "kind": page.value("kind"),
         "document_no": page.value("document_no"),

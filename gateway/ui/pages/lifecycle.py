@@ -6,17 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.auth import CITY_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.units import district_options, unit_view
-from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 PLAN_TYPES = ("bianzhi", "yuan_e", "control")
 
 
 async def opening_view(page: Page, errors: FormErrors | None = None, code: int = 200) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     districts = await district_options(page) if page.role in CITY_ROLES else []
     return page.html(
         "school_new.html",
@@ -47,7 +48,7 @@ async def new_school(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.post("/schools/new")
 async def open_school(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Open a school with its staffing plan (新开校)."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     district_id = (
         str(page.user.district_id) if page.role == "district_hr" else page.value("district_id")
     )
@@ -86,7 +87,7 @@ async def open_school(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.post("/units/{unit_id}/merger")
 async def merge(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Merge the school into another (合并)."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     body = {
         "into_unit_id": page.value("into_unit_id") or None,
         "document_no": page.value("document_no"),
@@ -109,7 +110,7 @@ async def merge(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.post("/units/{unit_id}/closure")
 async def close(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Close the school (撤销): each person goes where the list says."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     transfers = [
         {"staff_id": staff_id, "to_unit_id": page.value(f"to_{staff_id}") or None}
         for staff_id in page.values("staff_id")

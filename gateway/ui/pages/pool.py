@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.auth import CITY_ROLES, HR_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.units import district_options
-from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 POOLED_TYPES = ("bianzhi", "yuan_e", "control")
@@ -45,7 +46,7 @@ async def pool_view(
     error_for: str = "",
     code: int = 200,
 ) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     tab = tab if tab in TABS else "queue"
     pools, district_pools, districts = await asyncio.gather(
         asyncio.gather(*(page.api.get_or_none("staffing", f"/v1/pools/{t}") for t in POOLED_TYPES)),
@@ -116,7 +117,7 @@ def _int(page: Page, name: str) -> int | None:
 @router.post("/pool/applications")
 async def apply(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A district asks the pool for posts for one of its schools (申请)."""
-    page.require(HR_ROLES)
+    page.require_api("staffing", "POST", "/v1/pool-applications")
     body = {
         "unit_id": page.value("unit_id") or None,
         "quota_type": page.value("quota_type", "bianzhi"),
@@ -143,7 +144,7 @@ async def apply(page: Annotated[Page, Depends(signed_in)]) -> Any:
 async def decide(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """The pool asked approves in full or in part, or rejects, with a reason: the staffing
     commission for the city's pool, a district's HR for its own."""
-    page.require(HR_ROLES)
+    page.require_api("staffing", "POST", "/v1/pool-applications/{application_id}/decision")
     outcome = page.value("outcome")
     body: dict[str, Any] = {"outcome": outcome, "reason": page.value("reason")}
     if outcome == "approve":
@@ -166,7 +167,7 @@ async def decide(application_id: str, page: Annotated[Page, Depends(signed_in)])
 @router.post("/pool/applications/{application_id}/referral")
 async def refer(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A district short of posts passes an application on to the city's pool."""
-    page.require(HR_ROLES)
+    page.require_api("staffing", "POST", "/v1/pool-applications/{application_id}/referral")
     body = {"reason": page.value("reason")}
     try:
         await page.api.post("staffing", f"/v1/pool-applications/{application_id}/referral", body)
@@ -180,7 +181,7 @@ async def refer(application_id: str, page: Annotated[Page, Depends(signed_in)]) 
 @router.post("/pool/district-pools")
 async def open_district_pool(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Open a district's own pool of a quota type (district HR its own; city HR any)."""
-    page.require(HR_ROLES)
+    page.require_api("staffing", "PUT", "/v1/districts/{district_id}/pools/{quota_type}")
     district_id = (
         str(page.user.district_id) if page.role == "district_hr" else page.value("district_id")
     )
@@ -232,7 +233,7 @@ async def deposit(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.post("/pool/loans/{loan_id}/repayments")
 async def repay(loan_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Repay posts of a loan early (提前归还)."""
-    page.require(HR_ROLES)
+    page.require_api("staffing", "POST", "/v1/loans/{loan_id}/repayments")
     body = {"count": _int(page, "count"), "document_no": page.value("document_no")}
     try:
         await page.api.post("staffing", f"/v1/loans/{loan_id}/repayments", body)
@@ -246,7 +247,7 @@ async def repay(loan_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.get("/pool/applications/{application_id}")
 async def application_detail(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """One application to the pool: what was asked, the forecast, the decision."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     found = await page.api.get("staffing", f"/v1/pool-applications/{application_id}")
     names = await unit_names(page, {found["unit_id"]})
     return page.html("pool_item.html", entry=found, item_kind="application", names=names)
@@ -255,7 +256,7 @@ async def application_detail(application_id: str, page: Annotated[Page, Depends(
 @router.get("/pool/loans/{loan_id}")
 async def loan_detail(loan_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """One loan from the pool: what is still outstanding and when it falls due."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     found = await page.api.get("staffing", f"/v1/loans/{loan_id}")
     names = await unit_names(page, {found["unit_id"]})
     return page.html("pool_item.html", entry=found, item_kind="loan", names=names)

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from common.auth import CITY_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.pages.pool import unit_names
 from gateway.ui.pages.units import district_options
-from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 WEEKDAYS = range(1, 6)
@@ -49,7 +50,7 @@ async def timetable_page(
 async def requests_queue(
     page: Annotated[Page, Depends(signed_in)], status: str = "open", cursor: str = ""
 ) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     found = await page.api.get("sharing", "/v1/requests", status=status, cursor=cursor, limit=100)
     names = await unit_names(page, {r["unit_id"] for r in found["data"]})
     return page.html(
@@ -90,14 +91,14 @@ async def request_view(
 async def request_detail(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     if page.role == "school_admin":
         return page.redirect("/school/request")
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await request_view(page, request_id)
 
 
 @router.post("/sharing/requests/{request_id}/approve")
 async def approve_request(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """The district approves a school's request, which opens it for matching (区县审批)."""
-    page.require(HR_ROLES)
+    page.require_api("sharing", "POST", "/v1/requests/{request_id}/approve")
     try:
         await page.api.post("sharing", f"/v1/requests/{request_id}/approve")
     except ApiProblem as problem:
@@ -112,7 +113,7 @@ async def offer_link(offer_id: str, page: Annotated[Page, Depends(signed_in)]) -
         return page.redirect(f"/teacher#offer-{offer_id}")
     if page.role == "school_admin":
         return page.redirect(f"/school/offers#offer-{offer_id}")
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     offer = await page.api.get("sharing", f"/v1/offers/{offer_id}")
     return page.redirect(f"/sharing/requests/{offer['request_id']}")
 
@@ -120,7 +121,7 @@ async def offer_link(offer_id: str, page: Annotated[Page, Depends(signed_in)]) -
 @router.post("/sharing/requests/{request_id}/offers")
 async def send_offer(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Offer the request to a ranked teacher; the home school consents next."""
-    page.require(HR_ROLES)
+    page.require_api("sharing", "POST", "/v1/requests/{request_id}/offers")
     body = {"teacher_id": page.value("teacher_id") or None, "note": page.value("note") or None}
     try:
         await page.api.post("sharing", f"/v1/requests/{request_id}/offers", body)
@@ -131,7 +132,7 @@ async def send_offer(request_id: str, page: Annotated[Page, Depends(signed_in)])
 
 @router.get("/sharing/settlements")
 async def settlements(page: Annotated[Page, Depends(signed_in)], month: str = "") -> Any:
-    page.require(HR_ROLES | {"teacher"})
+    page.require(HR_DESK | {"teacher"})
     found = await page.api.get_or_none("sharing", "/v1/settlements", month=month, limit=200)
     return page.html(
         "settlements.html",
@@ -144,7 +145,7 @@ async def settlements(page: Annotated[Page, Depends(signed_in)], month: str = ""
 @router.get("/sharing/settlements/export")
 async def settlements_export(page: Annotated[Page, Depends(signed_in)], month: str = "") -> Any:
     """The month's settlements as the service's xlsx, for payroll."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     answer = await page.api.call(
         "GET", "sharing", "/v1/settlements/export", params={"month": month}
     )
@@ -162,7 +163,7 @@ async def settlements_export(page: Annotated[Page, Depends(signed_in)], month: s
 @router.get("/sharing/settlements/{settlement_id}")
 async def settlement_link(settlement_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """One settlement, as a notification links to it (the teacher's own, or HR's)."""
-    page.require(HR_ROLES | {"teacher"})
+    page.require(HR_DESK | {"teacher"})
     rows = await page.api.get_all("sharing", "/v1/settlements", cap=2000)
     found = [r for r in rows if r.get("id") == settlement_id]
     return page.html("settlements.html", settlements=found, available=True, month="")
@@ -170,7 +171,7 @@ async def settlement_link(settlement_id: str, page: Annotated[Page, Depends(sign
 
 @router.get("/sharing/batches")
 async def batch_form(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await batch_form_view(page)
 
 
@@ -182,7 +183,7 @@ async def batch_form_view(page: Page, errors: FormErrors | None = None, code: in
 @router.post("/sharing/batches")
 async def propose_batch(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Match every open request of a term at once; the answer is a proposal to review."""
-    page.require(HR_ROLES)
+    page.require_api("sharing", "POST", "/v1/batch-matches")
     district = page.value("district_id") or None
     if page.role == "district_hr":
         district = str(page.user.district_id)
@@ -203,7 +204,7 @@ async def batch_review(
     batch_id: str, page: Annotated[Page, Depends(signed_in)], made: int = -1, skipped: int = -1
 ) -> Any:
     """The proposal: each request with the teacher it would get, and the figures beside."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     batch = await page.api.get("sharing", f"/v1/batch-matches/{batch_id}")
     proposals = batch["proposals"]
     requests, teachers = await asyncio.gather(
@@ -235,7 +236,7 @@ async def batch_review(
 @router.post("/sharing/batches/{batch_id}/offers")
 async def batch_offers(batch_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Turn the whole proposal into offers in one step."""
-    page.require(HR_ROLES)
+    page.require_api("sharing", "POST", "/v1/batch-matches/{batch_id}/offers")
     try:
         result = await page.api.post("sharing", f"/v1/batch-matches/{batch_id}/offers")
     except ApiProblem as problem:

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.auth import ACCOUNT_ADMIN_ROLES, PERSONNEL_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.pool import unit_names
-from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 PIPELINE = ("applied", "screened", "exam", "interview", "assessment", "offered", "hired")
@@ -19,8 +20,6 @@ EXITS = ("rejected", "withdrawn")
 #: Moves that end an application or hire someone: the UI asks before making them.
 FINAL = frozenset({"hired", *EXITS})
 #: Roles the talent service lets see a candidate's personal fields whole.
-REVEALERS = frozenset({"city_hr", "district_hr"})
-MOVERS = frozenset({"city_hr", "district_hr"})
 PARTNER_SCOPES = (
     "postings:read",
     "candidates:write",
@@ -42,7 +41,7 @@ def legal_moves(status: str) -> tuple[str, ...]:
 async def postings(
     page: Annotated[Page, Depends(signed_in)], status: str = "", cursor: str = ""
 ) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     found = await page.api.get(
         "talent", "/v1/postings", status=status or None, cursor=cursor, limit=100
     )
@@ -82,7 +81,7 @@ async def posting_view(
         candidates={c["id"]: c for c in people if c},
         moves=legal_moves,
         final=FINAL,
-        may_move=page.role in MOVERS,
+        may_move=page.may("talent", "POST", "/v1/applications/{application_id}/transitions"),
         names=names,
         errors=errors,
     )
@@ -90,14 +89,14 @@ async def posting_view(
 
 @router.get("/talent/postings/{posting_id}")
 async def posting_detail(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await posting_view(page, posting_id)
 
 
 @router.post("/talent/applications/{application_id}/move")
 async def move_application(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Move an application one legal step on the board; the service checks it again."""
-    page.require(MOVERS)
+    page.require_api("talent", "POST", "/v1/applications/{application_id}/transitions")
     posting_id = page.value("posting_id")
     body = {"to": page.value("to"), "note": page.value("note") or None}
     try:
@@ -109,7 +108,7 @@ async def move_application(application_id: str, page: Annotated[Page, Depends(si
 
 @router.get("/talent/candidates")
 async def candidates(page: Annotated[Page, Depends(signed_in)], cursor: str = "") -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     found = await page.api.get("talent", "/v1/candidates", cursor=cursor, limit=100)
     return page.html(
         "talent_candidates.html",
@@ -134,7 +133,7 @@ async def candidate_view(
         status=code,
         candidate=masked,
         whole=whole is not None,
-        may_reveal=page.role in REVEALERS,
+        may_reveal=page.role in PERSONNEL_ROLES,
         applications=applications,
         errors=errors,
     )
@@ -142,14 +141,14 @@ async def candidate_view(
 
 @router.get("/talent/candidates/{candidate_id}")
 async def candidate_detail(candidate_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await candidate_view(page, candidate_id)
 
 
 @router.post("/talent/candidates/{candidate_id}/reveal")
 async def reveal_candidate(candidate_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """The personal fields whole, for this answer only; the service records who looked and why."""
-    page.require(REVEALERS)
+    page.require(PERSONNEL_ROLES)
     purpose = page.value("purpose")
     if not purpose:
         errors = invalid(page._, purpose=page._("Say why you need to see it."))
@@ -192,14 +191,14 @@ async def partners_view(
 
 @router.get("/talent/partners")
 async def partners(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require({"city_hr"})
+    page.require(ACCOUNT_ADMIN_ROLES)
     return await partners_view(page)
 
 
 @router.post("/talent/partners")
 async def create_partner(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Register a partner client (such as the recruitment site) with its scopes."""
-    page.require({"city_hr"})
+    page.require(ACCOUNT_ADMIN_ROLES)
     body = {"name": page.value("name"), "scopes": page.values("scopes")}
     try:
         await page.api.own("POST", "/api/auth/v1/partners", body)
@@ -211,7 +210,7 @@ async def create_partner(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.post("/talent/partners/{client_id}/keys")
 async def issue_key(client_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A new key, shown in this answer only: it is never stored and never shown again."""
-    page.require({"city_hr"})
+    page.require(ACCOUNT_ADMIN_ROLES)
     try:
         created = await page.api.own(
             "POST", f"/api/auth/v1/partners/{client_id}/keys", {"label": page.value("label")}
@@ -225,7 +224,7 @@ async def issue_key(client_id: str, page: Annotated[Page, Depends(signed_in)]) -
 
 @router.post("/talent/partners/{client_id}/keys/{key_id}/revoke")
 async def revoke_key(client_id: str, key_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    page.require({"city_hr"})
+    page.require(ACCOUNT_ADMIN_ROLES)
     await page.api.own("DELETE", f"/api/auth/v1/partners/{client_id}/keys/{key_id}")
     return page.redirect("/talent/partners", done="saved")
 
@@ -233,7 +232,7 @@ async def revoke_key(client_id: str, key_id: str, page: Annotated[Page, Depends(
 @router.get("/talent/webhooks")
 async def webhooks(page: Annotated[Page, Depends(signed_in)], endpoint: str = "") -> Any:
     """Webhook endpoints and the delivery log of one of them."""
-    page.require(CITY_ROLES | {"auditor"})
+    page.require_api("talent", "GET", "/v1/webhooks")
     found = await page.api.get_or_none("talent", "/v1/webhooks", limit=100)
     endpoints = (found or {"data": []})["data"]
     chosen = endpoint or (endpoints[0]["id"] if endpoints else "")

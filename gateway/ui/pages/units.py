@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from gateway.ui.forms import FormErrors
-from gateway.ui.session import HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 
@@ -25,7 +25,7 @@ async def unit_list(
     kind: str = "school",
     cursor: str = "",
 ) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     if page.role == "district_hr":
         district_id = str(page.user.district_id)
     units, districts, warnings = await asyncio.gather(
@@ -56,7 +56,7 @@ async def unit_detail(
     tab: str = "summary",
     months: Annotated[int, Query(ge=1, le=120)] = 36,
 ) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await unit_view(page, unit_id, tab, months)
 
 

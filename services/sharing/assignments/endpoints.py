@@ -9,10 +9,10 @@ from fastapi import APIRouter
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.assignments import repository, service
-from services.sharing.assignments.schemas import AssignmentEnd, AssignmentPublic, AssignmentsPage
+from services.sharing.assignments.schemas import AssignmentEnd, AssignmentPublic
 from services.sharing.calendar import local_today
 from services.sharing.models import Assignment, Unit
 from services.sharing.teachers.schemas import Timetable, TimetableCell
@@ -21,7 +21,7 @@ from services.sharing.timetable import slots_of
 router = APIRouter(prefix="/v1", tags=["assignments"])
 
 
-@router.get("/assignments", response_model=AssignmentsPage)
+@router.get("/assignments", response_model=Page[AssignmentPublic])
 async def list_assignments(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -30,7 +30,7 @@ async def list_assignments(
     status: str | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> AssignmentsPage:
+) -> Page[AssignmentPublic]:
     """Assignments you host, send, or teach; filter by teacher, host school or status."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if teacher_id is not None:
@@ -39,14 +39,14 @@ async def list_assignments(
         stmt = stmt.where(Assignment.host_unit_id == unit_id)
     if status is not None:
         stmt = stmt.where(Assignment.status == status)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[Assignment.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
+        shape=AssignmentPublic.of,
     )
-    return AssignmentsPage(data=[AssignmentPublic.of(a) for a in rows], next_cursor=next_cursor)
 
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentPublic)

@@ -41,8 +41,3 @@ class AssignmentPublic(BaseModel):
     def of(cls, a: object) -> AssignmentPublic:
         fields = {name: getattr(a, name) for name in cls.model_fields if name != "slots"}
         return cls(**fields, slots=slots_of(a.slot_mask))  # type: ignore[attr-defined]
-
-
-class AssignmentsPage(BaseModel):
-    data: list[AssignmentPublic]
-    next_cursor: str | None = None

@@ -12,7 +12,13 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from common.errors import (
+    DomainError,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+)
 from services.sharing.access import require_hr
 from services.sharing.batches.schemas import BatchCreate
 from services.sharing.batches.solver import Job, Option, Problem, Result, solve
@@ -140,7 +146,7 @@ async def make_offers(
     """Turn the whole proposal into offers in one step; proposals that no longer hold are listed."""
     batch = await visible_batch(session, principal, batch_id)
     if batch.status != "proposed":
-        raise Conflict(f"the batch match is {batch.status}")
+        raise IllegalTransition(f"the batch match is {batch.status}", state=batch.status)
     made, skipped = [], []
     for proposal in batch.proposals:
         request_id = uuid.UUID(proposal["request_id"])

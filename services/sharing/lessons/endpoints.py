@@ -8,17 +8,17 @@ from datetime import date
 from fastapi import APIRouter
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.calendar import local_today
 from services.sharing.lessons import repository, service
-from services.sharing.lessons.schemas import LessonConfirm, LessonPublic, LessonsPage
+from services.sharing.lessons.schemas import LessonConfirm, LessonPublic
 from services.sharing.models import Lesson
 
 router = APIRouter(prefix="/v1", tags=["lessons"])
 
 
-@router.get("/lessons", response_model=LessonsPage)
+@router.get("/lessons", response_model=Page[LessonPublic])
 async def list_lessons(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -28,7 +28,7 @@ async def list_lessons(
     until: date | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> LessonsPage:
+) -> Page[LessonPublic]:
     """Lessons you teach, host or send, by date."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if assignment_id is not None:
@@ -39,14 +39,14 @@ async def list_lessons(
         stmt = stmt.where(Lesson.taught_on >= since)
     if until is not None:
         stmt = stmt.where(Lesson.taught_on <= until)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
-        order_by=[Lesson.taught_on, Lesson.period, Lesson.id],  # type: ignore[list-item]
+        order_by=[Lesson.taught_on, Lesson.period, Lesson.id],
         cursor=cursor,
         limit=limit,
+        shape=LessonPublic.model_validate,
     )
-    return LessonsPage(data=[LessonPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/lessons/{lesson_id}/given", response_model=LessonPublic)

@@ -38,8 +38,3 @@ class LessonPublic(BaseModel):
     status: str
     dispute_reason: str | None
     settlement_id: uuid.UUID | None
-
-
-class LessonsPage(BaseModel):
-    data: list[LessonPublic]
-    next_cursor: str | None = None

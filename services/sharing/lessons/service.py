@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, NotFound
+from common.errors import Forbidden, IllegalTransition, NotFound
 from contracts.sharing import LessonConfirmed
 from services.sharing.access import acting_teacher_id, is_hr_for, is_school_of
+from services.sharing.errors import LessonNotYetDue, LessonSettled
 from services.sharing.lessons import repository
 from services.sharing.lessons.schemas import LessonConfirm
 from services.sharing.models import Assignment, Lesson, Unit, outbox
@@ -62,9 +63,9 @@ async def mark_given(
     if await acting_teacher_id(session, principal) != lesson.teacher_id:
         raise Forbidden("only the teacher marks their lesson given")
     if lesson.taught_on > today:
-        raise Conflict(f"the lesson is on {lesson.taught_on}, it cannot be given yet")
+        raise LessonNotYetDue(f"the lesson is on {lesson.taught_on}, it cannot be given yet")
     if lesson.status != "scheduled":
-        raise Conflict(f"the lesson is {lesson.status}")
+        raise IllegalTransition(f"the lesson is {lesson.status}", state=lesson.status)
     lesson.status = "given"
     lesson.updated_at = utcnow()
     return lesson
@@ -82,9 +83,11 @@ async def confirm(
     ):
         raise Forbidden("only the host school confirms a lesson")
     if lesson.settlement_id is not None:
-        raise Conflict("the lesson is settled; corrections go into a later settlement")
+        raise LessonSettled("the lesson is settled; corrections go into a later settlement")
     if lesson.status not in ("given", "disputed", "confirmed"):
-        raise Conflict(f"the lesson is {lesson.status}; the teacher marks it given first")
+        raise IllegalTransition(
+            f"the lesson is {lesson.status}; the teacher marks it given first", state=lesson.status
+        )
     lesson.status = "confirmed" if data.confirmed else "disputed"
     lesson.dispute_reason = None if data.confirmed else data.reason
     lesson.confirmed_by = principal.sub

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi import status as http
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paginate
 from services.sharing.access import acting_teacher_id
 from services.sharing.calendar import local_today
 from services.sharing.deps import SchoolDayDep
@@ -16,7 +16,6 @@ from services.sharing.library import repository, service
 from services.sharing.library.schemas import (
     ApplicationCreate,
     ApplicationPublic,
-    ApplicationsPage,
     HonourCreate,
     MembershipChange,
     Verdict,
@@ -38,7 +37,7 @@ async def apply(
     return ApplicationPublic.model_validate(await service.apply(session, principal, body))
 
 
-@router.get("/library/applications", response_model=ApplicationsPage)
+@router.get("/library/applications", response_model=Page[ApplicationPublic])
 async def list_applications(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -46,7 +45,7 @@ async def list_applications(
     teacher_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> ApplicationsPage:
+) -> Page[ApplicationPublic]:
     """Applications in your scope (your own, if you are a teacher), newest first."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if status is not None:
@@ -60,7 +59,7 @@ async def list_applications(
         cursor=cursor,
         limit=limit,  # type: ignore[list-item]
     )
-    return ApplicationsPage(
+    return Page[ApplicationPublic](
         data=[ApplicationPublic.model_validate(a) for a in rows], next_cursor=next_cursor
     )
 

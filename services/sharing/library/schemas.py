@@ -76,11 +76,6 @@ class ApplicationPublic(BaseModel):
     updated_at: datetime
 
 
-class ApplicationsPage(BaseModel):
-    data: list[ApplicationPublic]
-    next_cursor: str | None = None
-
-
 class MembershipChange(BaseModel):
     """Pause, resume or leave the library; assignments already confirmed go on."""
 

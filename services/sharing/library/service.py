@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import (
+    AlreadyTaken,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+)
 from contracts.sharing import (
     LibraryApplied,
     LibraryConsented,
@@ -22,6 +28,7 @@ from contracts.sharing import (
 )
 from contracts.vocabulary import STAGE_NAMES_ZH, is_subject_in_stage, qualified
 from services.sharing.access import acting_teacher_id, is_hr_for, is_school_of
+from services.sharing.errors import ApplicationUnderReview, TeacherLeft
 from services.sharing.library import repository
 from services.sharing.library.schemas import (
     HONOURS,
@@ -81,9 +88,9 @@ async def apply(
         raise Forbidden("only a teacher applies to the library, from their own account")
     teacher = await teachers.lock(session, own)
     if teacher is None or not teacher.active:
-        raise Conflict("only a teacher on the roster may apply to the library")
+        raise TeacherLeft("only a teacher on the roster may apply to the library")
     if await repository.under_review(session, teacher.id) is not None:
-        raise Conflict("an application of yours is already under review")
+        raise ApplicationUnderReview("an application of yours is already under review")
     check_offered(teacher, data)
     await check_areas(session, data)
     application = LibraryApplication(
@@ -137,7 +144,9 @@ async def consent(
     if not is_school_of(principal, application.unit_id):
         raise Forbidden("only the teacher's own school consents")
     if application.status != "applied":
-        raise Conflict(f"the application is {application.status}")
+        raise IllegalTransition(
+            f"the application is {application.status}", state=application.status
+        )
     application.status = "consented" if data.approve else "returned"
     application.return_reason = None if data.approve else data.reason
     application.consented_by = principal.sub
@@ -163,11 +172,14 @@ async def decide(
     if not is_hr_for(principal, application.unit_id, application.district_id):
         raise Forbidden("only the teacher's district HR decides an application")
     if application.status != "consented":
-        raise Conflict(f"the application is {application.status}; the home school consents first")
+        raise IllegalTransition(
+            f"the application is {application.status}; the home school consents first",
+            state=application.status,
+        )
     if data.approve:
         teacher = await teachers.lock(session, application.teacher_id)
         if teacher is None or not teacher.active:
-            raise Conflict("the teacher is no longer on the roster")
+            raise TeacherLeft("the teacher is no longer on the roster")
         teacher.offered = [list(p) for p in application.offered]
         teacher.modes = list(application.modes)
         teacher.weekly_cap = application.weekly_cap
@@ -195,7 +207,9 @@ async def withdraw(
     if await acting_teacher_id(session, principal) != application.teacher_id:
         raise Forbidden("only the applicant withdraws an application")
     if application.status not in repository.UNDER_REVIEW:
-        raise Conflict(f"the application is {application.status}")
+        raise IllegalTransition(
+            f"the application is {application.status}", state=application.status
+        )
     application.status = "withdrawn"
     application.updated_at = utcnow()
     return application
@@ -211,7 +225,10 @@ async def change_membership(
         raise Forbidden("a teacher changes their own membership; HR any in its scope")
     target = MOVES[data.action].get(teacher.library_status)
     if target is None:
-        raise Conflict(f"cannot {data.action}: the profile is {teacher.library_status}")
+        raise IllegalTransition(
+            f"cannot {data.action}: the profile is {teacher.library_status}",
+            state=teacher.library_status,
+        )
     teacher.library_status = target
     teacher.updated_at = utcnow()
     if target != "listed":
@@ -260,7 +277,9 @@ async def add_honour(
     if any(
         h["kind"] == data.kind and h["document_no"] == data.document_no for h in teacher.honours
     ):
-        raise Conflict(f"{HONOURS[data.kind]} by {data.document_no} is already recorded")
+        raise AlreadyTaken(
+            "body.document_no", f"{HONOURS[data.kind]} by {data.document_no} is already recorded"
+        )
     teacher.honours = [*teacher.honours, honour]
     teacher.updated_at = utcnow()
     return teacher

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.calendar import local_today
 from services.sharing.deps import SchoolDayDep
@@ -19,32 +19,31 @@ from services.sharing.offers.schemas import (
     ConsentCreate,
     DeclineCreate,
     OfferPublic,
-    OffersPage,
 )
 
 router = APIRouter(prefix="/v1", tags=["offers"])
 
 
-@router.get("/offers", response_model=OffersPage)
+@router.get("/offers", response_model=Page[OfferPublic])
 async def list_offers(
     session: SessionDep,
     principal: CurrentPrincipal,
     status: str | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> OffersPage:
+) -> Page[OfferPublic]:
     """Offers for your school's requests or your school's teachers; a teacher's own."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if status is not None:
         stmt = stmt.where(Offer.status == status)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[Offer.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
+        shape=OfferPublic.model_validate,
     )
-    return OffersPage(data=[OfferPublic.model_validate(o) for o in rows], next_cursor=next_cursor)
 
 
 @router.get("/offers/{offer_id}", response_model=OfferPublic)

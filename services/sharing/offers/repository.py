@@ -66,3 +66,8 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
             or_(Offer.host_unit_id == principal.unit_id, Offer.home_unit_id == principal.unit_id)
         )
     return stmt.where(Offer.teacher_id == teacher_id)
+
+
+def of_request(principal: Principal, request_id: uuid.UUID) -> Select[Any]:
+    """The offers made for a request that the caller may see."""
+    return visible(principal, None).where(Offer.request_id == request_id)

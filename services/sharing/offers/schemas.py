@@ -56,11 +56,6 @@ class OfferPublic(BaseModel):
     created_at: datetime
 
 
-class OffersPage(BaseModel):
-    data: list[OfferPublic]
-    next_cursor: str | None = None
-
-
 class AcceptedPublic(BaseModel):
     """The accepted offer and the assignment it started."""
 

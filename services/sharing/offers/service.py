@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from contracts.sharing import (
     OfferAccepted,
     OfferConsented,
@@ -26,6 +28,7 @@ from contracts.sharing import (
 from contracts.vocabulary import qualified
 from services.sharing.access import acting_teacher_id, is_hr_for, is_school_of
 from services.sharing.assignments import service as assignments
+from services.sharing.errors import ExpiredOffer, LiveOfferExists, TeacherLeft
 from services.sharing.models import Assignment, Offer, ShareRequest, Teacher, outbox
 from services.sharing.offers import repository
 from services.sharing.offers.schemas import ConsentCreate, DeclineCreate, OfferCreate
@@ -95,10 +98,10 @@ async def send(
     if not is_hr_for(principal, request.unit_id, request.district_id):
         raise Forbidden("only HR offers requests to teachers")
     if request.status != "open":
-        raise Conflict(f"the request is {request.status}")
+        raise IllegalTransition(f"the request is {request.status}", state=request.status)
     teacher = check_eligible(await teachers.get(session, data.teacher_id), request)
     if await repository.live_for(session, request.id, teacher.id) is not None:
-        raise Conflict("this teacher already has a live offer for this request")
+        raise LiveOfferExists("this teacher already has a live offer for this request")
     await assignments.ensure_fits(
         session, day, teacher, request, max(request.term_start, now.date())
     )
@@ -125,6 +128,11 @@ async def send(
     return offer
 
 
+def of_request(principal: Principal, request_id: uuid.UUID) -> Select[Any]:
+    """The offers made for a request that the caller may see, to page through."""
+    return repository.of_request(principal, request_id)
+
+
 async def visible_offer(session: AsyncSession, principal: Principal, offer_id: uuid.UUID) -> Offer:
     offer = await repository.get(session, offer_id)
     if offer is None or not await can_see(session, principal, offer):
@@ -142,9 +150,9 @@ async def can_see(session: AsyncSession, principal: Principal, offer: Offer) -> 
 
 def ensure_live(offer: Offer, now: datetime, *expected: str) -> None:
     if offer.status not in expected:
-        raise Conflict(f"the offer is {offer.status}")
+        raise IllegalTransition(f"the offer is {offer.status}", state=offer.status)
     if offer.expires_at <= now:
-        raise Conflict("the offer has expired")
+        raise ExpiredOffer("the offer has expired")
 
 
 async def consent(
@@ -193,9 +201,9 @@ async def accept(
     assert teacher is not None and request is not None and offer is not None
     ensure_live(offer, now, "consented")
     if not teacher.active:
-        raise Conflict("the teacher has left")
+        raise TeacherLeft("the teacher has left")
     if request.status != "open":
-        raise Conflict(f"the request is {request.status}")
+        raise IllegalTransition(f"the request is {request.status}", state=request.status)
     await assignments.ensure_fits(session, day, teacher, request, max(request.term_start, today))
     assignment = await assignments.start(session, offer, request, teacher, today)
     offer.status = "accepted"

@@ -11,14 +11,14 @@ from fastapi import status as http
 from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.sharing.calendar import local_today
 from services.sharing.deps import IndexDep, SchoolDayDep, SettingsDep
 from services.sharing.matching import service as matching
 from services.sharing.matching.schemas import CandidatePublic, CandidatesPublic
 from services.sharing.models import DistrictSetting, Offer, ShareRequest, Unit
 from services.sharing.offers import service as offers
-from services.sharing.offers.schemas import OfferCreate, OfferPublic, OffersPage
+from services.sharing.offers.schemas import OfferCreate, OfferPublic
 from services.sharing.requests import repository, service
 from services.sharing.requests.schemas import (
     DistrictSettingPublic,
@@ -26,7 +26,6 @@ from services.sharing.requests.schemas import (
     RequestCancel,
     RequestCreate,
     RequestPublic,
-    RequestsPage,
 )
 
 router = APIRouter(prefix="/v1", tags=["requests"])
@@ -40,7 +39,7 @@ async def open_request(
     return RequestPublic.of(await service.open_request(session, principal, body))
 
 
-@router.get("/requests", response_model=RequestsPage)
+@router.get("/requests", response_model=Page[RequestPublic])
 async def list_requests(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -48,21 +47,21 @@ async def list_requests(
     unit_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> RequestsPage:
+) -> Page[RequestPublic]:
     """Requests of the schools in your scope."""
     stmt = repository.visible(principal)
     if status is not None:
         stmt = stmt.where(ShareRequest.status == status)
     if unit_id is not None:
         stmt = stmt.where(ShareRequest.unit_id == unit_id)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[ShareRequest.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
+        shape=RequestPublic.of,
     )
-    return RequestsPage(data=[RequestPublic.of(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/requests/{request_id}", response_model=RequestPublic)
@@ -130,25 +129,25 @@ async def offer_request(
     return OfferPublic.model_validate(offer)
 
 
-@router.get("/requests/{request_id}/offers", response_model=OffersPage)
+@router.get("/requests/{request_id}/offers", response_model=Page[OfferPublic])
 async def list_request_offers(
     request_id: uuid.UUID,
     session: SessionDep,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> OffersPage:
+) -> Page[OfferPublic]:
     """Offers made for one of your requests."""
     request = await service.visible_request(session, principal, request_id)
-    stmt = offers.repository.visible(principal, None).where(Offer.request_id == request.id)
-    rows, next_cursor = await paginate(
+    stmt = offers.of_request(principal, request.id)
+    return await paged(
         session,
         stmt,
         order_by=[Offer.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
+        shape=OfferPublic.model_validate,
     )
-    return OffersPage(data=[OfferPublic.model_validate(o) for o in rows], next_cursor=next_cursor)
 
 
 @router.get("/district-settings/{district_id}", response_model=DistrictSettingPublic)

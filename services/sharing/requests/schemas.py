@@ -62,11 +62,6 @@ class RequestPublic(BaseModel):
         return cls(**fields, slots=slots_of(r.slot_mask))  # type: ignore[attr-defined]
 
 
-class RequestsPage(BaseModel):
-    data: list[RequestPublic]
-    next_cursor: str | None = None
-
-
 class DistrictSettingUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

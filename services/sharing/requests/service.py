@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from contracts.sharing import RequestApproved, RequestCancelled, RequestOpened
 from services.sharing.access import is_hr_for, is_school_of
 from services.sharing.models import DistrictSetting, ShareRequest, Unit, outbox
@@ -106,7 +106,9 @@ async def approve(
     if not is_hr_for(principal, request.unit_id, request.district_id):
         raise Forbidden("only the district's HR approves requests")
     if request.status != "pending_approval":
-        raise Conflict(f"the request is {request.status}, not waiting for approval")
+        raise IllegalTransition(
+            f"the request is {request.status}, not waiting for approval", state=request.status
+        )
     request.status = "open"
     request.decided_by = principal.sub
     request.updated_at = utcnow()
@@ -125,7 +127,9 @@ async def cancel(
     ):
         raise Forbidden("only the school or HR cancels a request")
     if request.status not in ("pending_approval", "open"):
-        raise Conflict(f"the request is {request.status}; end its assignment instead")
+        raise IllegalTransition(
+            f"the request is {request.status}; end its assignment instead", state=request.status
+        )
     request.status = "cancelled"
     request.updated_at = utcnow()
     await repository.withdraw_offers(session, request.id)

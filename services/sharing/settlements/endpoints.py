@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 from fastapi import status as http
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id, require_hr
 from services.sharing.calendar import local_today
 from services.sharing.models import Settlement, Teacher, Unit
@@ -17,7 +17,6 @@ from services.sharing.settlements.schemas import (
     RatePublic,
     SettlementCreate,
     SettlementPublic,
-    SettlementsPage,
 )
 
 router = APIRouter(prefix="/v1", tags=["settlements"])
@@ -25,36 +24,36 @@ router = APIRouter(prefix="/v1", tags=["settlements"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.post("/settlements", status_code=http.HTTP_201_CREATED, response_model=SettlementsPage)
+@router.post(
+    "/settlements", status_code=http.HTTP_201_CREATED, response_model=Page[SettlementPublic]
+)
 async def issue_settlements(
     body: SettlementCreate, session: SessionDep, principal: CurrentPrincipal
-) -> SettlementsPage:
+) -> Page[SettlementPublic]:
     """Issue a finished month's settlements for the teachers in your scope."""
     issued = await service.issue(session, principal, body, local_today())
-    return SettlementsPage(data=[SettlementPublic.model_validate(s) for s in issued])
+    return Page[SettlementPublic](data=[SettlementPublic.model_validate(s) for s in issued])
 
 
-@router.get("/settlements", response_model=SettlementsPage)
+@router.get("/settlements", response_model=Page[SettlementPublic])
 async def list_settlements(
     session: SessionDep,
     principal: CurrentPrincipal,
     month: Month | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> SettlementsPage:
+) -> Page[SettlementPublic]:
     """Settlements in your scope (a teacher's own)."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if month is not None:
         stmt = stmt.where(Settlement.month == month)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[Settlement.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
-    )
-    return SettlementsPage(
-        data=[SettlementPublic.model_validate(s) for s in rows], next_cursor=next_cursor
+        limit=limit,
+        shape=SettlementPublic.model_validate,
     )
 
 

@@ -36,11 +36,6 @@ class SettlementPublic(BaseModel):
     issued_at: datetime
 
 
-class SettlementsPage(BaseModel):
-    data: list[SettlementPublic]
-    next_cursor: str | None = None
-
-
 class RateCreate(BaseModel):
     """A new pay per period for a title from a date (课时补贴标准)."""
 

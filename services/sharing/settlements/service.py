@@ -15,10 +15,11 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, InvalidInput
+from common.errors import AlreadyTaken, Forbidden, InvalidInput
 from common.spreadsheets import safe_row
 from contracts.sharing import SettlementIssued
 from services.sharing.access import require_hr
+from services.sharing.errors import NoPeriodRate
 from services.sharing.lessons import repository as lessons
 from services.sharing.models import Lesson, PeriodRate, Settlement, Teacher, Unit, outbox
 from services.sharing.settlements import repository
@@ -46,7 +47,7 @@ class RateTable:
     def rate(self, title: str, on: date) -> int:
         rows = [r for r in self._by_title.get(title, []) if r.effective_from <= on]
         if not rows:
-            raise Conflict(f"no period rate for {title} on {on}; add one to the rate table")
+            raise NoPeriodRate(f"no period rate for {title} on {on}; add one to the rate table")
         return max(rows, key=lambda r: r.effective_from).rate_cents
 
 
@@ -125,7 +126,9 @@ async def add_rate(session: AsyncSession, principal: Principal, data: RateCreate
     if principal.role != "city_hr":
         raise Forbidden("only city HR sets period rates")
     if await session.get(PeriodRate, (data.effective_from, data.title)) is not None:
-        raise Conflict(f"a rate for {data.title} from {data.effective_from} exists")
+        raise AlreadyTaken(
+            "body.effective_from", f"a rate for {data.title} from {data.effective_from} exists"
+        )
     rate = PeriodRate(**data.model_dump())
     session.add(rate)
     await session.flush()

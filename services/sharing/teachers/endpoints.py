@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import APIRouter
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.assignments import service as assignments
 from services.sharing.calendar import local_today
@@ -17,7 +17,6 @@ from services.sharing.models import Teacher
 from services.sharing.teachers import repository, service
 from services.sharing.teachers.schemas import (
     TeacherPublic,
-    TeachersPage,
     TeacherUpdate,
     Timetable,
     TimetableCell,
@@ -32,26 +31,26 @@ def teacher_public(teacher: Teacher) -> TeacherPublic:
     return TeacherPublic(**fields, home_timetable=slots_of(teacher.home_timetable))
 
 
-@router.get("/teachers", response_model=TeachersPage)
+@router.get("/teachers", response_model=Page[TeacherPublic])
 async def list_teachers(
     session: SessionDep,
     principal: CurrentPrincipal,
     unit_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> TeachersPage:
+) -> Page[TeacherPublic]:
     """Sharing profiles of the teachers in your scope (yours, if you are a teacher)."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if unit_id is not None:
         stmt = stmt.where(Teacher.unit_id == unit_id)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[Teacher.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
+        shape=teacher_public,
     )
-    return TeachersPage(data=[teacher_public(t) for t in rows], next_cursor=next_cursor)
 
 
 @router.get("/teachers/{teacher_id}", response_model=TeacherPublic)

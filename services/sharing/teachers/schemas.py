@@ -65,11 +65,6 @@ class TeacherPublic(BaseModel):
     left_on: date | None
 
 
-class TeachersPage(BaseModel):
-    data: list[TeacherPublic]
-    next_cursor: str | None = None
-
-
 class TimetableCell(BaseModel):
     """What fills one weekday × period: the home timetable or a shared assignment."""
 

@@ -8,15 +8,15 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.staffing.ledger import repository
 from services.staffing.models import LedgerEntry
-from services.staffing.quotas.schemas import LedgerEntryPublic, LedgerPage
+from services.staffing.quotas.schemas import LedgerEntryPublic
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
 
-@router.get("", response_model=LedgerPage)
+@router.get("", response_model=Page[LedgerEntryPublic])
 async def list_entries(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -28,7 +28,7 @@ async def list_entries(
     until: datetime | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> LedgerPage:
+) -> Page[LedgerEntryPublic]:
     """Movements in your scope, oldest first, by unit, kind, quota type, saga and time."""
     stmt = repository.visible(
         principal,
@@ -39,13 +39,11 @@ async def list_entries(
         since=since,
         until=until,
     )
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[LedgerEntry.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
-    )
-    return LedgerPage(
-        data=[LedgerEntryPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        limit=limit,
+        shape=LedgerEntryPublic.model_validate,
     )

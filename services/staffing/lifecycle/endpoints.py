@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paginate
 from services.staffing.calendar import local_today
 from services.staffing.lifecycle import repository, service
 from services.staffing.lifecycle.schemas import (
@@ -17,7 +17,6 @@ from services.staffing.lifecycle.schemas import (
     MergerCreate,
     OpeningCreate,
     UnitActPublic,
-    UnitActsPage,
 )
 from services.staffing.models import UnitAct
 from services.staffing.units.schemas import UnitPublic
@@ -60,7 +59,7 @@ async def close(
     return result(act, unit)
 
 
-@router.get("/unit-acts", response_model=UnitActsPage)
+@router.get("/unit-acts", response_model=Page[UnitActPublic])
 async def list_acts(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -68,7 +67,7 @@ async def list_acts(
     kind: Literal["opened", "merged", "closed"] | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> UnitActsPage:
+) -> Page[UnitActPublic]:
     """Acts on schools in your scope, oldest first."""
     stmt = repository.visible_acts(principal)
     if unit_id is not None:
@@ -82,6 +81,6 @@ async def list_acts(
         cursor=cursor,
         limit=limit,
     )
-    return UnitActsPage(
+    return Page[UnitActPublic](
         data=[UnitActPublic.model_validate(r) for r in rows], next_cursor=next_cursor
     )

@@ -93,11 +93,6 @@ class UnitActPublic(BaseModel):
     at: datetime
 
 
-class UnitActsPage(BaseModel):
-    data: list[UnitActPublic]
-    next_cursor: str | None = None
-
-
 class ActResult(BaseModel):
     """The act on record and the school as it now stands."""
 

@@ -12,10 +12,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import CITY_ROLES, Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput
+from common.errors import AlreadyTaken, Forbidden, IllegalTransition, InvalidInput
 from contracts.staffing import SchoolClosed, SchoolOpened, SchoolsMerged, StaffTransferred
+from services.staffing.errors import PoolExhausted, PostsReserved
 from services.staffing.ledger.service import Movement, move, move_pool
 from services.staffing.lifecycle import repository
 from services.staffing.lifecycle.schemas import ClosureCreate, MergerCreate, OpeningCreate
@@ -27,13 +28,13 @@ from services.staffing.quotas.service import adjust
 from services.staffing.roster import service as roster
 from services.staffing.roster.schemas import TransferCreate
 from services.staffing.units import repository as units
-from services.staffing.units.service import MANAGERS, add_unit, unit_for_action
+from services.staffing.units.service import add_unit, unit_for_action
 
 
 def _may_act_for(principal: Principal, district_id: uuid.UUID | None, act: str) -> None:
     """City HR and the commission act for any school; district HR for its own district's only;
     a city-direct school (市直属学校) is city HR's."""
-    if principal.role in MANAGERS:
+    if principal.role in CITY_ROLES:
         return
     if district_id is None:
         raise Forbidden(f"only city HR may {act} a city-direct school")
@@ -46,7 +47,7 @@ async def _open_school(session: AsyncSession, principal: Principal, unit_id: uui
     if unit.kind != "school":
         raise InvalidInput.field("path.unit_id", "only schools are merged or closed")
     if unit.status != "open":
-        raise Conflict(f"school {unit.code} is already {unit.status}")
+        raise IllegalTransition(f"school {unit.code} is already {unit.status}", state=unit.status)
     return unit
 
 
@@ -84,16 +85,13 @@ async def open_school(
         if district is None or district.kind != "district":
             raise InvalidInput.field("body.district_id", "no such district")
     if await units.by_code(session, data.code) is not None:
-        raise Conflict(
-            f"a unit with code {data.code} exists",
-            errors=[{"field": "body.code", "message": "already taken"}],
-        )
+        raise AlreadyTaken("body.code", f"a unit with code {data.code} exists")
     for n, line in enumerate(data.plan):
         if line.source == "district_pool" and data.district_id is None:
             raise InvalidInput.field(
                 f"body.plan.{n}.source", "a city-direct school has no district pool"
             )
-        if line.source != "district_pool" and principal.role not in MANAGERS:
+        if line.source != "district_pool" and principal.role not in CITY_ROLES:
             raise InvalidInput.field(
                 f"body.plan.{n}.source", "district HR grants posts from its own district's pool"
             )
@@ -131,11 +129,7 @@ async def open_school(
             lender = await pool.locked_pool(session, line.quota_type, district_id)
             assert quota is not None
             if lender.balance < line.posts:
-                raise Conflict(
-                    f"the {line.quota_type} pool holds {lender.balance} posts and the plan "
-                    f"grants {line.posts}",
-                    errors=[{"field": "body.plan", "message": "more than the pool holds"}],
-                )
+                raise PoolExhausted(line.quota_type, lender.balance, line.posts, field="body.plan")
             grant = Movement(
                 "allocation", why.actor, why.document_no, why.reason, why.correlation_id
             )
@@ -183,7 +177,7 @@ async def merge(
         raise InvalidInput.field("body.into_unit_id", "a school is not merged into itself")
     _may_act_for(principal, absorbed.district_id, "merge")
     _may_act_for(principal, survivor.district_id, "merge into")
-    if absorbed.district_id != survivor.district_id and principal.role not in MANAGERS:
+    if absorbed.district_id != survivor.district_id and principal.role not in CITY_ROLES:
         raise Forbidden("only city HR merges schools of different districts")
     types = await repository.quota_types(session, [absorbed.id])
     await quotas.ensure_quotas(session, [(survivor.id, t) for t in types])
@@ -195,7 +189,7 @@ async def merge(
     for quota_type in types:
         here, there = locked[(absorbed.id, quota_type)], locked[(survivor.id, quota_type)]
         if here.reserved:
-            raise Conflict(
+            raise PostsReserved(
                 f"school {absorbed.code} holds {here.reserved} {quota_type} posts for open "
                 "postings: close or move them first"
             )
@@ -342,7 +336,7 @@ async def close(
     for quota_type in types:
         quota = locked[(school.id, quota_type)]
         if quota.reserved:
-            raise Conflict(
+            raise PostsReserved(
                 f"school {school.code} holds {quota.reserved} {quota_type} posts for open "
                 "postings: close them first"
             )

@@ -11,7 +11,7 @@ from fastapi import status as http
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.staffing.calendar import local_today
 from services.staffing.ledger import repository as ledger
 from services.staffing.models import DistrictPool, LedgerEntry, Loan, PoolApplication, Unit
@@ -19,7 +19,6 @@ from services.staffing.pool import repository, service
 from services.staffing.pool.schemas import (
     ApplicationCreate,
     ApplicationPublic,
-    ApplicationsPage,
     DecisionCreate,
     DecisionPublic,
     DepositCreate,
@@ -27,13 +26,12 @@ from services.staffing.pool.schemas import (
     DistrictPoolPublic,
     DistrictPoolsPublic,
     LoanPublic,
-    LoansPage,
     PoolPublic,
     ReferralCreate,
     RepaymentCreate,
 )
 from services.staffing.quotas import repository as quotas
-from services.staffing.quotas.schemas import LedgerEntryPublic, LedgerPage, QuotaType
+from services.staffing.quotas.schemas import LedgerEntryPublic, QuotaType
 
 router = APIRouter(prefix="/v1", tags=["pool"])
 
@@ -42,7 +40,7 @@ def loan_public(loan: Loan, today: date) -> LoanPublic:
     return LoanPublic.model_validate(
         {
             **{name: getattr(loan, name) for name in LoanPublic.model_fields if name != "overdue"},
-            "overdue": loan.outstanding > 0 and loan.due_date < today,
+            "overdue": loan.is_overdue(today),
         }
     )
 
@@ -99,7 +97,7 @@ async def deposit(
     )
 
 
-@router.get("/pools/{quota_type}/deposits", response_model=LedgerPage)
+@router.get("/pools/{quota_type}/deposits", response_model=Page[LedgerEntryPublic])
 async def list_deposits(
     quota_type: QuotaType,
     session: SessionDep,
@@ -107,19 +105,17 @@ async def list_deposits(
     unit_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> LedgerPage:
+) -> Page[LedgerEntryPublic]:
     """Deposits into the pool from units in your scope, oldest first."""
     stmt = ledger.visible(principal, unit_id=unit_id, kind="deposit", quota_type=quota_type)
     stmt = stmt.where(LedgerEntry.account == "approved")
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[LedgerEntry.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
-    )
-    return LedgerPage(
-        data=[LedgerEntryPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        limit=limit,
+        shape=LedgerEntryPublic.model_validate,
     )
 
 
@@ -209,7 +205,7 @@ async def submit_application(
     return await service.submit_application(session, principal, body, local_today())
 
 
-@router.get("/pool-applications", response_model=ApplicationsPage)
+@router.get("/pool-applications", response_model=Page[ApplicationPublic])
 async def list_applications(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -220,7 +216,7 @@ async def list_applications(
     lender_district_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> ApplicationsPage:
+) -> Page[ApplicationPublic]:
     """Applications in your scope, oldest first; `pool` or `lender_district_id` for one pool's."""
     stmt = repository.visible_applications(principal)
     if pool == "city":
@@ -235,15 +231,13 @@ async def list_applications(
         stmt = stmt.where(PoolApplication.unit_id == unit_id)
     if quota_type:
         stmt = stmt.where(PoolApplication.quota_type == quota_type)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
-        order_by=[PoolApplication.created_at, PoolApplication.id],  # type: ignore[list-item]
+        order_by=[PoolApplication.created_at, PoolApplication.id],
         cursor=cursor,
         limit=limit,
-    )
-    return ApplicationsPage(
-        data=[ApplicationPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        shape=ApplicationPublic.model_validate,
     )
 
 
@@ -290,46 +284,38 @@ async def refer(
     return await service.refer(session, principal, application_id, body)
 
 
-@router.get("/loans", response_model=LoansPage)
+@router.get("/loans", response_model=Page[LoanPublic])
 async def list_loans(
     session: SessionDep,
     principal: CurrentPrincipal,
     unit_id: uuid.UUID | None = None,
     quota_type: str | None = None,
-    state: Literal["open", "overdue", "repaid"] | None = None,
+    state: repository.LoanState | None = None,
     pool: Literal["city", "district"] | None = None,
     lender_district_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> LoansPage:
+) -> Page[LoanPublic]:
     """Loans in your scope, oldest first; `state=overdue` for those past due, `pool` or
     `lender_district_id` for one pool's."""
     today = local_today()
-    stmt = repository.visible_loans(principal)
-    if pool == "city":
-        stmt = stmt.where(Loan.lender_district_id.is_(None))
-    elif pool == "district":
-        stmt = stmt.where(Loan.lender_district_id.is_not(None))
-    if lender_district_id:
-        stmt = stmt.where(Loan.lender_district_id == lender_district_id)
-    if unit_id:
-        stmt = stmt.where(Loan.unit_id == unit_id)
-    if quota_type:
-        stmt = stmt.where(Loan.quota_type == quota_type)
-    if state == "open":
-        stmt = stmt.where(Loan.outstanding > 0)
-    elif state == "overdue":
-        stmt = stmt.where(Loan.outstanding > 0, Loan.due_date < today)
-    elif state == "repaid":
-        stmt = stmt.where(Loan.outstanding == 0)
-    rows, next_cursor = await paginate(
+    stmt = repository.loans(
+        principal,
+        today,
+        unit_id=unit_id,
+        quota_type=quota_type,
+        state=state,
+        pool=pool,
+        lender_district_id=lender_district_id,
+    )
+    return await paged(
         session,
         stmt,
-        order_by=[Loan.created_at, Loan.id],  # type: ignore[list-item]
+        order_by=[Loan.created_at, Loan.id],
         cursor=cursor,
         limit=limit,
+        shape=lambda r: loan_public(r, today),
     )
-    return LoansPage(data=[loan_public(r, today) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,10 +77,44 @@ def visible_loans(principal: Principal) -> Select[Any]:
     )
 
 
+LoanState = Literal["open", "overdue", "repaid"]
+
+
+def loans(
+    principal: Principal,
+    today: date,
+    *,
+    unit_id: uuid.UUID | None = None,
+    quota_type: str | None = None,
+    state: LoanState | None = None,
+    pool: Literal["city", "district"] | None = None,
+    lender_district_id: uuid.UUID | None = None,
+) -> Select[Any]:
+    """Loans in the caller's scope, narrowed by unit, quota type, state on `today` and lender."""
+    stmt = visible_loans(principal)
+    if pool == "city":
+        stmt = stmt.where(Loan.lender_district_id.is_(None))
+    elif pool == "district":
+        stmt = stmt.where(Loan.lender_district_id.is_not(None))
+    if lender_district_id:
+        stmt = stmt.where(Loan.lender_district_id == lender_district_id)
+    if unit_id:
+        stmt = stmt.where(Loan.unit_id == unit_id)
+    if quota_type:
+        stmt = stmt.where(Loan.quota_type == quota_type)
+    if state == "open":
+        stmt = stmt.where(Loan.outstanding > 0)
+    elif state == "overdue":
+        stmt = stmt.where(Loan.overdue_on(today))
+    elif state == "repaid":
+        stmt = stmt.where(Loan.outstanding == 0)
+    return stmt
+
+
 async def lock_unannounced_overdue(session: AsyncSession, today: date) -> list[Loan]:
     stmt = (
         select(Loan)
-        .where(Loan.outstanding > 0, Loan.due_date < today, Loan.overdue_announced_at.is_(None))
+        .where(Loan.overdue_on(today), Loan.overdue_announced_at.is_(None))
         .order_by(Loan.due_date, Loan.id)
         .limit(500)
         .with_for_update(skip_locked=True)
@@ -126,7 +160,7 @@ async def pool_figures(
     )
     lent = select(
         func.coalesce(func.sum(Loan.outstanding), 0),
-        func.count().filter(Loan.outstanding > 0, Loan.due_date < today),
+        func.count().filter(Loan.overdue_on(today)),
     ).where(Loan.quota_type == quota_type, lender)
     outstanding, overdue = (await session.execute(lent)).one()
     pending = select(func.count()).where(

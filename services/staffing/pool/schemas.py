@@ -102,11 +102,6 @@ class ApplicationPublic(BaseModel):
     created_at: datetime
 
 
-class ApplicationsPage(BaseModel):
-    data: list[ApplicationPublic]
-    next_cursor: str | None = None
-
-
 class DecisionCreate(BaseModel):
     """Approve in full or in part (`granted` below `requested`), or reject; always with a reason."""
 
@@ -143,11 +138,6 @@ class LoanPublic(BaseModel):
     overdue_announced_at: datetime | None
     repaid_at: datetime | None
     created_at: datetime
-
-
-class LoansPage(BaseModel):
-    data: list[LoanPublic]
-    next_cursor: str | None = None
 
 
 class DecisionPublic(BaseModel):

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import CITY_ROLES, Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from contracts.staffing import (
     ApplicationDecided,
     ApplicationReferred,
@@ -20,6 +20,7 @@ from contracts.staffing import (
     LoanRepaid,
     PoolDeposited,
 )
+from services.staffing.errors import OverRepayment, PoolExhausted, PoolNotOpen
 from services.staffing.ledger.service import Movement, move, move_pool
 from services.staffing.models import (
     DistrictPool,
@@ -44,7 +45,6 @@ from services.staffing.quotas.service import no_vacancy
 from services.staffing.retirement import service as retirement
 from services.staffing.units.repository import get as get_unit
 from services.staffing.units.service import (
-    MANAGERS,
     ensure_visible,
     require_manager,
     unit_for_action,
@@ -78,7 +78,7 @@ async def locked_pool(
 
 def require_pool_manager(principal: Principal, district_id: uuid.UUID | None, action: str) -> None:
     """City HR and the commission run every pool; a district's HR runs its own district's."""
-    if principal.role in MANAGERS:
+    if principal.role in CITY_ROLES:
         return
     if district_id is not None and principal.role == "district_hr":
         if principal.district_id == district_id:
@@ -236,11 +236,13 @@ async def refer(
     application = await repository.lock_application(session, application_id)
     assert application is not None
     if application.status != "pending":
-        raise Conflict(f"the application was already decided: {application.status}")
+        raise IllegalTransition(
+            f"the application was already decided: {application.status}", state=application.status
+        )
     if application.lender_district_id is None:
-        raise Conflict("the application is already before the city's pool")
+        raise IllegalTransition("the application is already before the city's pool")
     if await quotas.pool(session, application.quota_type) is None:
-        raise Conflict(f"the city does not pool {application.quota_type} posts")
+        raise PoolNotOpen(f"the city does not pool {application.quota_type} posts")
     district_id = application.lender_district_id
     application.lender_district_id = None
     application.referred_by = principal.sub
@@ -283,7 +285,9 @@ async def decide(
     application = await repository.lock_application(session, application_id)
     assert application is not None
     if application.status != "pending":
-        raise Conflict(f"the application was already decided: {application.status}")
+        raise IllegalTransition(
+            f"the application was already decided: {application.status}", state=application.status
+        )
     granted = 0 if data.outcome == "reject" else data.granted or application.requested
     if granted > application.requested:
         raise InvalidInput.field(
@@ -299,11 +303,7 @@ async def decide(
         pool = await locked_pool(session, application.quota_type, application.lender_district_id)
         assert quota is not None
         if pool.balance < granted:
-            raise Conflict(
-                f"the {pool.quota_type} pool asked holds {pool.balance} posts and this decision "
-                f"grants {granted}",
-                extra={"pool_balance": pool.balance},
-            )
+            raise PoolExhausted(pool.quota_type, pool.balance, granted)
         loan = Loan(
             application_id=application.id,
             unit_id=application.unit_id,
@@ -380,7 +380,7 @@ async def repay_early(
     pool = await locked_pool(session, found.quota_type, found.lender_district_id)
     assert loan is not None and quota is not None
     if data.count > loan.outstanding:
-        raise Conflict(f"the loan has {loan.outstanding} posts outstanding, not {data.count}")
+        raise OverRepayment(loan.outstanding, data.count)
     if quota.vacant < data.count:
         raise no_vacancy(quota, unit.code, loan.quota_type, data.count)
     why = Movement.of("repayment", principal.sub, document_no=data.document_no, reason=data.reason)

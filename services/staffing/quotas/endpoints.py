@@ -7,14 +7,13 @@ import uuid
 from fastapi import APIRouter, status
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.staffing.ledger import repository as ledger
 from services.staffing.models import LedgerEntry
 from services.staffing.quotas import repository, service
 from services.staffing.quotas.schemas import (
     AdjustmentCreate,
     LedgerEntryPublic,
-    LedgerPage,
     QuotaPublic,
 )
 from services.staffing.units import repository as units
@@ -42,24 +41,22 @@ async def adjust(
     return QuotaPublic.model_validate(await service.adjust(session, principal, unit_id, body))
 
 
-@router.get("/{unit_id}/adjustments", response_model=LedgerPage)
+@router.get("/{unit_id}/adjustments", response_model=Page[LedgerEntryPublic])
 async def list_adjustments(
     unit_id: uuid.UUID,
     session: SessionDep,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> LedgerPage:
+) -> Page[LedgerEntryPublic]:
     """The unit's adjustments, oldest first."""
     unit = ensure_visible(principal, await units.get(session, unit_id))
     stmt = ledger.visible(principal, unit_id=unit.id, kind="adjustment")
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[LedgerEntry.id],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
-    )
-    return LedgerPage(
-        data=[LedgerEntryPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        limit=limit,
+        shape=LedgerEntryPublic.model_validate,
     )

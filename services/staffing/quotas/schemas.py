@@ -70,8 +70,3 @@ class LedgerEntryPublic(BaseModel):
     reason: str | None
     correlation_id: str
     at: datetime
-
-
-class LedgerPage(BaseModel):
-    data: list[LedgerEntryPublic]
-    next_cursor: str | None = None

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.errors import Conflict
 from contracts.staffing import QuotaAdjusted
+from services.staffing.errors import BelowHeldPosts, NoVacancy
 from services.staffing.ledger.service import Movement, move
 from services.staffing.models import Quota, outbox
 from services.staffing.quotas import repository
@@ -16,14 +16,16 @@ from services.staffing.quotas.schemas import AdjustmentCreate
 from services.staffing.units.service import require_manager, unit_for_action
 
 
-def no_vacancy(quota: Quota | None, unit_code: str, quota_type: str, needed: int) -> Conflict:
+def no_vacancy(quota: Quota | None, unit_code: str, quota_type: str, needed: int) -> NoVacancy:
     """The 409 for a movement that needs more vacant posts than the unit has (不得超编)."""
     if quota is None:
-        return Conflict(f"unit {unit_code} has no approved {quota_type} posts", extra={"vacant": 0})
-    return Conflict(
-        f"unit {unit_code} has {quota.vacant} vacant {quota_type} posts and this needs {needed} "
-        f"(approved {quota.approved}, occupied {quota.occupied}, reserved {quota.reserved})",
-        extra={"vacant": quota.vacant},
+        return NoVacancy(unit_code, quota_type, needed)
+    return NoVacancy(
+        unit_code,
+        quota_type,
+        needed,
+        vacant=quota.vacant,
+        held=f"approved {quota.approved}, occupied {quota.occupied}, reserved {quota.reserved}",
     )
 
 
@@ -38,7 +40,7 @@ async def adjust(
     assert quota is not None
     floor = max(quota.occupied + quota.reserved, quota.borrowed)
     if quota.approved + data.delta < floor:
-        raise Conflict(
+        raise BelowHeldPosts(
             f"cutting {-data.delta} {data.quota_type} posts would leave unit {unit.code} with "
             f"{quota.approved + data.delta}, below the {floor} held by staff, reservations "
             f"and loans (occupied {quota.occupied}, reserved {quota.reserved}, "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from common.errors import Conflict
 from contracts.staffing import ReservationConfirmed, ReservationRejected, ReservationReleased
 from contracts.talent import CandidateHired, PostingClosed, PostingOpened
+from services.staffing.errors import NoReservation
 from services.staffing.ledger.service import Movement, move
 from services.staffing.models import Reservation, Staff, outbox
 from services.staffing.quotas import repository as quotas
@@ -71,7 +71,7 @@ async def fill(session: AsyncSession, event: CandidateHired, actor: str) -> Staf
         return already
     found = await repository.get(session, event.posting_id)
     if found is None:
-        raise Conflict(f"no reservation for posting {event.posting_id}")
+        raise NoReservation(f"no reservation for posting {event.posting_id}")
     unit = await get_unit(session, found.unit_id)
     assert unit is not None
     quota = await quotas.lock_quota(session, found.unit_id, found.quota_type)

@@ -7,14 +7,13 @@ import uuid
 from fastapi import APIRouter, status
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.staffing.calendar import local_today
 from services.staffing.models import Staff, Unit
 from services.staffing.roster import repository, service
 from services.staffing.roster.schemas import (
     DepartureCreate,
     StaffCreate,
-    StaffPage,
     StaffPublic,
     TransferCreate,
 )
@@ -28,7 +27,7 @@ async def hire(body: StaffCreate, session: SessionDep, principal: CurrentPrincip
     return await service.hire(session, principal, body, local_today())
 
 
-@router.get("", response_model=StaffPage)
+@router.get("", response_model=Page[StaffPublic])
 async def list_staff(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -40,7 +39,7 @@ async def list_staff(
     stage: str | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> StaffPage:
+) -> Page[StaffPublic]:
     """People on the roster in your scope."""
     stmt = repository.visible(principal)
     if unit_id:
@@ -55,14 +54,14 @@ async def list_staff(
         stmt = stmt.where(Staff.subject == subject)
     if stage:
         stmt = stmt.where(Staff.stage == stage)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
-        order_by=[Staff.created_at, Staff.id],  # type: ignore[list-item]
+        order_by=[Staff.created_at, Staff.id],
         cursor=cursor,
         limit=limit,
+        shape=StaffPublic.model_validate,
     )
-    return StaffPage(data=[StaffPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{staff_id}", response_model=StaffPublic)

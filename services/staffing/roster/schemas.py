@@ -55,11 +55,6 @@ class StaffPublic(StaffBase):
     created_at: datetime
 
 
-class StaffPage(BaseModel):
-    data: list[StaffPublic]
-    next_cursor: str | None = None
-
-
 class DepartureCreate(BaseModel):
     """A person leaves: the post is freed, or repays the unit's earliest loan."""
 

@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.errors import Conflict, InvalidInput
+from common.errors import InvalidInput
 from contracts.staffing import StaffHired, StaffLeft, StaffTransferred
+from services.staffing.errors import NotOnRoster
 from services.staffing.ledger.service import Movement, move
 from services.staffing.models import Quota, Staff, Unit, outbox
 from services.staffing.pool.service import repay_from_departure
@@ -96,7 +97,7 @@ async def _active(session: AsyncSession, staff_id: uuid.UUID) -> Staff:
     staff = await repository.lock(session, staff_id)
     assert staff is not None
     if staff.status != "active":
-        raise Conflict(f"{staff.name} is no longer on the roster: {staff.status}")
+        raise NotOnRoster(f"{staff.name} is no longer on the roster: {staff.status}")
     return staff
 
 

@@ -9,15 +9,10 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from common.deps import CurrentPrincipal, SessionDep
 from services.staffing.calendar import local_today
-from services.staffing.ledger import repository as ledger
-from services.staffing.models import LedgerEntry, Loan
-from services.staffing.pool import repository as pool
-from services.staffing.spreadsheets import repository, service
+from services.staffing.spreadsheets import service
 from services.staffing.spreadsheets.schemas import ExportKind, ImportKind, ImportReport
-from services.staffing.summaries.service import area_summary
 
 router = APIRouter(prefix="/v1", tags=["spreadsheets"])
-EXPORT_LIMIT = 100_000
 
 
 @router.post("/imports/{kind}", response_model=ImportReport)
@@ -51,70 +46,7 @@ async def export_workbook(
     district_id: uuid.UUID | None = None,
 ) -> Response:
     """The city or a district's summary, the loans, or the ledger, as xlsx."""
-    today = local_today()
-    if kind == "summary":
-        summary = await area_summary(session, principal, district_id, today)
-        rows = [
-            [summary.scope, q.quota_type, q.approved, q.occupied, q.reserved, q.vacant, q.borrowed]
-            for q in summary.quotas
-        ]
-        rows.append(["required", summary.required, "shortage now", summary.shortage_now])
-        rows.append(["shortage by forecast", summary.shortage_forecast])
-        header = ["scope", "quota_type", "approved", "occupied", "reserved", "vacant", "borrowed"]
-    elif kind == "loans":
-        loans = await repository.all_rows(
-            session, pool.visible_loans(principal).order_by(Loan.due_date), EXPORT_LIMIT
-        )
-        header = ["loan", "unit", "quota_type", "granted", "outstanding", "due_date", "overdue"]
-        rows = [
-            [
-                loan.id,
-                loan.unit_id,
-                loan.quota_type,
-                loan.granted,
-                loan.outstanding,
-                loan.due_date,
-                loan.outstanding > 0 and loan.due_date < today,
-            ]
-            for loan in loans
-        ]
-    else:
-        entries = await repository.all_rows(
-            session,
-            ledger.visible(principal, unit_id=None).order_by(LedgerEntry.id),
-            EXPORT_LIMIT,
-        )
-        header = [
-            "id",
-            "at",
-            "kind",
-            "unit",
-            "quota_type",
-            "account",
-            "delta",
-            "balance_after",
-            "actor",
-            "document_no",
-            "reason",
-            "correlation_id",
-        ]
-        rows = [
-            [
-                e.id,
-                e.at,
-                e.kind,
-                e.unit_id,
-                e.quota_type,
-                e.account,
-                e.delta,
-                e.balance_after,
-                e.actor,
-                e.document_no,
-                e.reason,
-                e.correlation_id,
-            ]
-            for e in entries
-        ]
+    header, rows = await service.export_rows(session, principal, kind, district_id, local_today())
     return Response(
         service.workbook(kind, header, rows),
         media_type=service.XLSX,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
@@ -15,8 +16,10 @@ from common.auth import Principal
 from common.errors import InvalidInput
 from common.spreadsheets import UploadLimits, WorkbookTooLarge, bounded_rows, check_upload, safe_row
 from contracts.staffing import UnitUpdated
+from services.staffing.ledger import repository as ledger
 from services.staffing.ledger.service import Movement, move
-from services.staffing.models import Enrolment, Staff, Unit, outbox
+from services.staffing.models import Enrolment, LedgerEntry, Loan, Staff, Unit, outbox
+from services.staffing.pool import repository as pool
 from services.staffing.quotas import repository as quotas
 from services.staffing.roster.service import hire_into_vacancy
 from services.staffing.spreadsheets import repository
@@ -24,10 +27,12 @@ from services.staffing.spreadsheets.schemas import (
     QUOTA_COLUMNS,
     ROW_MODELS,
     EnrolmentRow,
+    ExportKind,
     ImportReport,
     RosterRow,
     UnitRow,
 )
+from services.staffing.summaries.service import area_summary
 from services.staffing.units.service import (
     add_unit,
     check_stages_dropped,
@@ -305,3 +310,82 @@ def _cell(value: Any) -> Any:
     if isinstance(value, date | int | float | str) or value is None:
         return value
     return str(value)
+
+
+EXPORT_LIMIT = 100_000
+
+
+async def export_rows(
+    session: AsyncSession,
+    principal: Principal,
+    kind: ExportKind,
+    district_id: uuid.UUID | None,
+    today: date,
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of an export: the area's summary, the loans, or the ledger."""
+    header: list[str]
+    rows: list[list[Any]]
+    if kind == "summary":
+        summary = await area_summary(session, principal, district_id, today)
+        rows = [
+            [summary.scope, q.quota_type, q.approved, q.occupied, q.reserved, q.vacant, q.borrowed]
+            for q in summary.quotas
+        ]
+        rows.append(["required", summary.required, "shortage now", summary.shortage_now])
+        rows.append(["shortage by forecast", summary.shortage_forecast])
+        header = ["scope", "quota_type", "approved", "occupied", "reserved", "vacant", "borrowed"]
+    elif kind == "loans":
+        loans = await repository.all_rows(
+            session, pool.visible_loans(principal).order_by(Loan.due_date), EXPORT_LIMIT
+        )
+        header = ["loan", "unit", "quota_type", "granted", "outstanding", "due_date", "overdue"]
+        rows = [
+            [
+                loan.id,
+                loan.unit_id,
+                loan.quota_type,
+                loan.granted,
+                loan.outstanding,
+                loan.due_date,
+                loan.is_overdue(today),
+            ]
+            for loan in loans
+        ]
+    else:
+        entries = await repository.all_rows(
+            session,
+            ledger.visible(principal, unit_id=None).order_by(LedgerEntry.id),
+            EXPORT_LIMIT,
+        )
+        header = [
+            "id",
+            "at",
+            "kind",
+            "unit",
+            "quota_type",
+            "account",
+            "delta",
+            "balance_after",
+            "actor",
+            "document_no",
+            "reason",
+            "correlation_id",
+        ]
+        rows = [
+            [
+                e.id,
+                e.at,
+                e.kind,
+                e.unit_id,
+                e.quota_type,
+                e.account,
+                e.delta,
+                e.balance_after,
+                e.actor,
+                e.document_no,
+                e.reason,
+                e.correlation_id,
+            ]
+            for e in entries
+        ]
+    return header, rows

@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.pagination import Page
 from contracts.vocabulary import Stage
 from services.staffing.quotas.schemas import QuotaPublic
 
@@ -99,7 +100,7 @@ class Warning(BaseModel):
     shortage_forecast: int | None
 
 
-class WarningsPage(BaseModel):
-    data: list[Warning]
-    next_cursor: str | None = None
+class WarningsPage(Page[Warning]):
+    """Warnings, and the units whose stored figures could not be used."""
+
     problems: list[DataProblem] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.staffing.models import Unit
 from services.staffing.units import repository, service
 from services.staffing.units.schemas import (
@@ -16,7 +16,6 @@ from services.staffing.units.schemas import (
     EnrolmentRow,
     UnitCreate,
     UnitPublic,
-    UnitsPublic,
     UnitUpdate,
 )
 
@@ -29,7 +28,7 @@ async def create_unit(body: UnitCreate, session: SessionDep, principal: CurrentP
     return await service.register_unit(session, principal, body)
 
 
-@router.get("", response_model=UnitsPublic)
+@router.get("", response_model=Page[UnitPublic])
 async def list_units(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -37,21 +36,21 @@ async def list_units(
     district_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> UnitsPublic:
+) -> Page[UnitPublic]:
     """Units in your scope, by code."""
     stmt = repository.visible(principal)
     if kind:
         stmt = stmt.where(Unit.kind == kind)
     if district_id:
         stmt = stmt.where(Unit.district_id == district_id)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
         order_by=[Unit.code],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
+        shape=UnitPublic.model_validate,
     )
-    return UnitsPublic(data=[UnitPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{unit_id}", response_model=UnitPublic)

@@ -51,11 +51,6 @@ class UnitPublic(UnitBase):
     updated_at: datetime
 
 
-class UnitsPublic(BaseModel):
-    data: list[UnitPublic]
-    next_cursor: str | None = None
-
-
 class UnitUpdate(MergePatch):
     """Change a unit's name, stages or location. A school keeps its stages and its location; a
     district's location may be cleared (lat and lon together)."""

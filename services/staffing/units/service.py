@@ -6,9 +6,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import CITY_ROLES, HR_ROLES, Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import AlreadyTaken, Forbidden, InvalidInput, NotFound
 from contracts.staffing import UnitRegistered, UnitUpdated
 from services.staffing.models import Enrolment, Unit, outbox
 from services.staffing.units import repository
@@ -25,13 +25,13 @@ def ensure_visible(principal: Principal, unit: Unit | None) -> Unit:
 async def register_unit(session: AsyncSession, principal: Principal, data: UnitCreate) -> Unit:
     """Register a district or a school and announce it."""
     if data.kind == "district":
-        if principal.role not in ("city_hr", "staffing_commission"):
+        if principal.role not in CITY_ROLES:
             raise Forbidden("only city HR or the staffing commission registers districts")
     elif data.district_id is None:
-        if principal.role not in MANAGERS:
+        if principal.role not in CITY_ROLES:
             raise Forbidden("only city HR registers city-direct schools (市直属学校)")
     else:
-        if principal.role not in ("city_hr", "staffing_commission", "district_hr"):
+        if principal.role not in HR_ROLES:
             raise Forbidden("only HR registers schools")
         district = await repository.get(session, data.district_id)
         if district is None or district.kind != "district":
@@ -39,10 +39,7 @@ async def register_unit(session: AsyncSession, principal: Principal, data: UnitC
         if principal.role == "district_hr" and principal.district_id != district.id:
             raise Forbidden("district HR registers schools of its own district only")
     if await repository.by_code(session, data.code) is not None:
-        raise Conflict(
-            f"a unit with code {data.code} exists",
-            errors=[{"field": "body.code", "message": "already taken"}],
-        )
+        raise AlreadyTaken("body.code", f"a unit with code {data.code} exists")
     unit = Unit(
         kind=data.kind,
         code=data.code,
@@ -99,12 +96,9 @@ async def add_unit(session: AsyncSession, unit: Unit) -> Unit:
     return unit
 
 
-MANAGERS = ("city_hr", "staffing_commission")
-
-
 def require_manager(principal: Principal, action: str) -> None:
     """Only city HR and the staffing commission may `action`."""
-    if principal.role not in MANAGERS:
+    if principal.role not in CITY_ROLES:
         raise Forbidden(f"only city HR or the staffing commission may {action}")
 
 
@@ -113,7 +107,7 @@ async def unit_for_action(
 ) -> Unit:
     """The unit the caller acts on: 404 outside their scope, 403 when their role may not act."""
     unit = ensure_visible(principal, await repository.get(session, unit_id))  # type: ignore[arg-type]
-    if principal.role in MANAGERS:
+    if principal.role in CITY_ROLES:
         return unit
     if principal.role == "district_hr" and district_may:
         return unit

@@ -9,13 +9,12 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from contracts.talent import ApplicationStatus
 from services.talent.applications import repository, service
 from services.talent.applications.schemas import (
     ApplicationCreate,
     ApplicationDetail,
-    ApplicationPage,
     ApplicationPublic,
     TransitionCreate,
     TransitionPublic,
@@ -49,7 +48,7 @@ async def apply(
     return await idempotency.run(session, principal, create)
 
 
-@router.get("", response_model=ApplicationPage)
+@router.get("", response_model=Page[ApplicationPublic])
 async def list_applications(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -59,7 +58,7 @@ async def list_applications(
     updated_after: datetime | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> ApplicationPage:
+) -> Page[ApplicationPublic]:
     """Applications you may see, oldest change first."""
     if principal.kind == "partner":
         principal.require_scope("applications:read")
@@ -72,15 +71,13 @@ async def list_applications(
         stmt = stmt.where(Application.status == status)
     if updated_after:
         stmt = stmt.where(Application.updated_at > updated_after)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
-        order_by=[Application.updated_at, Application.id],  # type: ignore[list-item]
+        order_by=[Application.updated_at, Application.id],
         cursor=cursor,
         limit=limit,
-    )
-    return ApplicationPage(
-        data=[ApplicationPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        shape=ApplicationPublic.model_validate,
     )
 
 

@@ -60,8 +60,3 @@ class ApplicationPublic(BaseModel):
 
 class ApplicationDetail(ApplicationPublic):
     transitions: list[TransitionPublic]
-
-
-class ApplicationPage(BaseModel):
-    data: list[ApplicationPublic]
-    next_cursor: str | None = None

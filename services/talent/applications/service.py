@@ -8,15 +8,22 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import PERSONNEL_ROLES, Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Forbidden, InvalidInput, NotFound
 from contracts.staffing import StaffHired
 from contracts.talent import ApplicationStatusChanged, CandidateHired
 from services.talent.applications import repository
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.candidates import repository as candidates
 from services.talent.candidates.service import personal, visible_candidate
+from services.talent.errors import (
+    AlreadyApplied,
+    ErasedCandidate,
+    NoHeldPosts,
+    PostingFilled,
+    PostingNotAccepting,
+)
 from services.talent.models import Application, Candidate, Posting, Transition, outbox
 from services.talent.pii import PiiCipher
 from services.talent.postings import repository as postings
@@ -26,7 +33,6 @@ EXITS = ("rejected", "withdrawn")
 CLOSED = frozenset({"hired", *EXITS})
 #: What the recruitment site may decide itself; offers and hires are the bureau's.
 PARTNER_MOVES = frozenset({"screened", "exam", "interview", "rejected", "withdrawn"})
-MANAGERS = ("city_hr", "district_hr")
 #: A posting whose quota is still pending may take applications from HR and screen them;
 #: hiring waits for the posts.
 ACCEPTING = {"partner": ("open",), "user": ("open", "pending_quota")}
@@ -47,19 +53,19 @@ async def apply(
     if principal.kind == "partner":
         principal.require_scope("applications:write")
     else:
-        principal.require_role(*MANAGERS)
+        principal.require_role(*PERSONNEL_ROLES)
     candidate = await visible_candidate(session, principal, data.candidate_id)
     if candidate.erased_at is not None:
-        raise Conflict("the candidate was erased")
+        raise ErasedCandidate("the candidate was erased")
     posting = await postings.get(session, data.posting_id)
     if posting is None or not postings.can_see(principal, posting):
-        raise InvalidInput.field("posting_id", "no such posting in your scope")
+        raise InvalidInput.field("body.posting_id", "no such posting in your scope")
     if posting.status not in ACCEPTING[principal.kind]:
-        raise Conflict(f"the posting is {posting.status} and takes no applications")
+        raise PostingNotAccepting(f"the posting is {posting.status} and takes no applications")
     if posting.apply_from and today < posting.apply_from:
-        raise Conflict(f"applications open on {posting.apply_from.isoformat()}")
+        raise PostingNotAccepting(f"applications open on {posting.apply_from.isoformat()}")
     if posting.apply_until and today > posting.apply_until:
-        raise Conflict(f"applications closed on {posting.apply_until.isoformat()}")
+        raise PostingNotAccepting(f"applications closed on {posting.apply_until.isoformat()}")
     existing = await repository.of_candidate_and_posting(session, candidate.id, posting.id)
     if existing is not None:
         raise _duplicate(existing)
@@ -84,8 +90,8 @@ async def apply(
     return application
 
 
-def _duplicate(existing: Application) -> Conflict:
-    return Conflict(
+def _duplicate(existing: Application) -> AlreadyApplied:
+    return AlreadyApplied(
         "the candidate has applied for this posting already",
         extra={"existing_id": str(existing.id)},
     )
@@ -117,14 +123,14 @@ async def move(
         if data.to not in PARTNER_MOVES:
             raise Forbidden(f"a partner may not move an application to {data.to}")
     else:
-        principal.require_role(*MANAGERS)
+        principal.require_role(*PERSONNEL_ROLES)
     await visible_application(session, principal, application_id)
     application = await repository.lock(session, application_id)
     assert application is not None
     allowed = allowed_moves(application.status)
     if data.to not in allowed:
         raise InvalidInput.field(
-            "to",
+            "body.to",
             f"an application that is {application.status} can move to "
             f"{', '.join(allowed) or 'nothing'}, not {data.to}",
         )
@@ -146,7 +152,7 @@ async def _hire(
     candidate = await candidates.get(session, application.candidate_id)
     assert candidate is not None
     if candidate.erased_at is not None:
-        raise Conflict("the candidate was erased and cannot be hired")
+        raise ErasedCandidate("the candidate was erased and cannot be hired")
     posting.hired += 1
     posting.updated_at = utcnow()
     await session.flush()
@@ -159,16 +165,16 @@ async def _hire(
 
 def _require_held_post(posting: Posting) -> None:
     if posting.status == "blocked":
-        raise Conflict(
+        raise NoHeldPosts(
             f"the posting is blocked, staffing holds no posts for it: {posting.blocked_reason}"
         )
     if posting.status != "open" or posting.reservation not in HIREABLE_RESERVATIONS:
-        raise Conflict(
+        raise NoHeldPosts(
             f"the posting is {posting.status} (reservation {posting.reservation}); "
             "a hire needs the posts held for it"
         )
     if posting.hired >= posting.count:
-        raise Conflict(f"all {posting.count} posts of the posting are filled")
+        raise PostingFilled(f"all {posting.count} posts of the posting are filled")
 
 
 def _hired_event(

@@ -10,13 +10,12 @@ from fastapi.responses import JSONResponse
 
 from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paginate
 from services.talent.candidates import repository, service
 from services.talent.candidates.schemas import (
     CandidateCreate,
     CandidateErase,
     CandidateMerge,
-    CandidatePage,
     CandidatePublic,
     CandidateWhole,
     Source,
@@ -66,7 +65,7 @@ async def push_candidate(
     return await idempotency.run(session, principal, push)
 
 
-@router.get("", response_model=CandidatePage)
+@router.get("", response_model=Page[CandidatePublic])
 async def list_candidates(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -77,7 +76,7 @@ async def list_candidates(
     updated_after: datetime | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> CandidatePage:
+) -> Page[CandidatePublic]:
     """Candidates you may see, personal fields masked."""
     if principal.kind == "partner":
         principal.require_scope("candidates:write")
@@ -104,7 +103,7 @@ async def list_candidates(
         data = [service.partner_view(cipher, r, links.get(r.id)) for r in rows]
     else:
         data = [service.masked(cipher, r) for r in rows]
-    return CandidatePage(data=data, next_cursor=next_cursor)
+    return Page[CandidatePublic](data=data, next_cursor=next_cursor)
 
 
 @router.post("/merge", response_model=CandidatePublic)

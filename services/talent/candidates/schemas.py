@@ -107,11 +107,6 @@ class CandidateWhole(CandidatePublic):
     birth_date: date | None
 
 
-class CandidatePage(BaseModel):
-    data: list[CandidatePublic]
-    next_cursor: str | None = None
-
-
 class CandidateMerge(BaseModel):
     """Fold a duplicate (say, a mistyped ID number) into the candidate to keep."""
 

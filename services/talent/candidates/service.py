@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import PERSONNEL_ROLES, Principal
 from common.db import Database, utcnow
-from common.errors import Conflict, Forbidden, NotFound
+from common.errors import Forbidden, NotFound
 from contracts.talent import CandidateErased
 from services.talent.candidates import repository
 from services.talent.candidates.identity import (
@@ -29,13 +29,12 @@ from services.talent.candidates.schemas import (
     CandidatePublic,
     CandidateWhole,
 )
+from services.talent.errors import ErasedCandidate, SameApplicationTwice
 from services.talent.idempotency import forget_resource
 from services.talent.models import Candidate, CandidateLink, PiiAccess, outbox
 from services.talent.pii import PiiCipher
 
-ENTERERS = ("city_hr", "district_hr")
 #: Roles that may see personal fields whole (each view is recorded).
-REVEALERS = ("city_hr", "district_hr")
 PERSONAL_FIELDS = ("name", "id_number", "phone", "email", "birth_date")
 
 
@@ -62,7 +61,7 @@ async def push_candidate(
     if principal.kind == "partner":
         principal.require_scope("candidates:write")
     else:
-        principal.require_role(*ENTERERS)
+        principal.require_role(*PERSONNEL_ROLES)
     id_hash = cipher.blind_index(data.id_number)
     existing = await repository.by_id_hash(session, id_hash)
     created = existing is None
@@ -255,7 +254,7 @@ async def reveal(
     The view is recorded in a transaction of its own that commits before the data leaves:
     reads run in read-only sessions, and a view must never go unrecorded.
     """
-    if principal.kind == "partner" or principal.role not in REVEALERS:
+    if principal.kind == "partner" or principal.role not in PERSONNEL_ROLES:
         raise Forbidden("your role may not see personal information whole")
     clear = personal(cipher, candidate)
     async with db.session() as session:
@@ -307,7 +306,7 @@ async def request_erasure(
     """Erase on the person's request: HR erases the person and every submission; a partner
     erases its own submission, and the person too only when no other source holds them."""
     if principal.kind != "partner":
-        principal.require_role(*ENTERERS)
+        principal.require_role(*PERSONNEL_ROLES)
     candidate = await visible_candidate(session, principal, candidate_id)
     if candidate.erased_at is not None:
         return Erased(candidate)
@@ -355,16 +354,16 @@ async def merge(
 ) -> Candidate:
     """Move the duplicate's applications and partner links to the kept candidate, then erase
     the duplicate, pointing it at the one kept."""
-    principal.require_role(*ENTERERS)
+    principal.require_role(*PERSONNEL_ROLES)
     keep = await visible_candidate(session, principal, data.keep_id)
     duplicate = await visible_candidate(session, principal, data.merge_id)
     if keep.erased_at is not None or duplicate.erased_at is not None:
-        raise Conflict("an erased candidate cannot be merged")
+        raise ErasedCandidate("an erased candidate cannot be merged")
     kept_postings = {a.posting_id for a in await repository.applications_of(session, keep.id)}
     moving = await repository.applications_of(session, duplicate.id)
     clash = [str(a.posting_id) for a in moving if a.posting_id in kept_postings]
     if clash:
-        raise Conflict(
+        raise SameApplicationTwice(
             "both candidates applied to the same posting; withdraw one application first",
             extra={"posting_ids": clash},
         )

@@ -8,13 +8,12 @@ from datetime import datetime
 from fastapi import APIRouter, status
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.talent.models import Posting
 from services.talent.postings import repository, service
 from services.talent.postings.schemas import (
     PostingClose,
     PostingCreate,
-    PostingPage,
     PostingPublic,
     PostingStatus,
     PostingUpdate,
@@ -23,7 +22,7 @@ from services.talent.postings.schemas import (
 router = APIRouter(prefix="/v1/postings", tags=["postings"])
 
 
-@router.get("", response_model=PostingPage)
+@router.get("", response_model=Page[PostingPublic])
 async def list_postings(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -36,7 +35,7 @@ async def list_postings(
     updated_after: datetime | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> PostingPage:
+) -> Page[PostingPublic]:
     """Postings you may see, oldest change first; `updated_after` for incremental sync."""
     principal.require_scope("postings:read")
     stmt = repository.visible(principal)
@@ -54,15 +53,13 @@ async def list_postings(
         stmt = stmt.where(Posting.quota_type == quota_type)
     if updated_after:
         stmt = stmt.where(Posting.updated_at > updated_after)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
-        order_by=[Posting.updated_at, Posting.id],  # type: ignore[list-item]
+        order_by=[Posting.updated_at, Posting.id],
         cursor=cursor,
         limit=limit,
-    )
-    return PostingPage(
-        data=[PostingPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        shape=PostingPublic.model_validate,
     )
 
 

@@ -88,8 +88,3 @@ class PostingPublic(PostingFields):
     updated_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
-
-
-class PostingPage(BaseModel):
-    data: list[PostingPublic]
-    next_cursor: str | None = None

@@ -6,9 +6,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import PERSONNEL_ROLES, Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from contracts.staffing import ReservationConfirmed, ReservationRejected, ReservationReleased
 from contracts.talent import PostingBlocked, PostingClosed, PostingOpened, PostingPublished
 from services.talent.models import Posting, outbox
@@ -17,7 +17,6 @@ from services.talent.postings.schemas import PostingClose, PostingCreate, Postin
 
 #: Quota types whose postings hold no posts in staffing (the control number of 两自一包 schools).
 NO_RESERVATION = frozenset({"control"})
-MANAGERS = ("city_hr", "district_hr")
 
 
 async def visible_posting(
@@ -34,10 +33,10 @@ async def create_posting(
     session: AsyncSession, principal: Principal, data: PostingCreate
 ) -> Posting:
     """A draft posting at a unit in the caller's scope."""
-    principal.require_role(*MANAGERS)
+    principal.require_role(*PERSONNEL_ROLES)
     unit = await repository.get_unit(session, data.unit_id)
     if unit is None:
-        raise InvalidInput.field("unit_id", "no such unit (staffing has not announced it)")
+        raise InvalidInput.field("body.unit_id", "no such unit (staffing has not announced it)")
     if not principal.can_see_unit(unit.id, unit.district_id):
         raise Forbidden("the unit is not in your scope")
     posting = Posting(
@@ -58,7 +57,9 @@ async def update_posting(
 ) -> Posting:
     posting = await _managed(session, principal, posting_id)
     if posting.status != "draft":
-        raise Conflict(f"only a draft can be changed; this posting is {posting.status}")
+        raise IllegalTransition(
+            f"only a draft can be changed; this posting is {posting.status}", state=posting.status
+        )
     changes = data.changes()
     if "requirements" in changes:
         requirements = data.requirements
@@ -78,7 +79,9 @@ async def open_posting(
     """Ask staffing to hold the posts (pending_quota), or open at once when none are needed."""
     posting = await _managed(session, principal, posting_id)
     if posting.status != "draft":
-        raise Conflict(f"only a draft can be opened; this posting is {posting.status}")
+        raise IllegalTransition(
+            f"only a draft can be opened; this posting is {posting.status}", state=posting.status
+        )
     now = utcnow()
     posting.updated_at = now
     if posting.quota_type in NO_RESERVATION:
@@ -109,7 +112,7 @@ async def close_posting(
     """Close a posting; staffing releases the posts it still holds."""
     posting = await _managed(session, principal, posting_id)
     if posting.status == "closed":
-        raise Conflict("the posting is closed already")
+        raise IllegalTransition("the posting is closed already", state="closed")
     was_draft = posting.status == "draft"
     posting.status = "closed"
     posting.closed_at = posting.updated_at = utcnow()
@@ -177,7 +180,7 @@ async def _publish(session: AsyncSession, posting: Posting) -> None:
 
 
 async def _managed(session: AsyncSession, principal: Principal, posting_id: uuid.UUID) -> Posting:
-    principal.require_role(*MANAGERS)
+    principal.require_role(*PERSONNEL_ROLES)
     posting = await repository.lock(session, posting_id)
     if posting is None or not principal.can_see_unit(posting.unit_id, posting.district_id):
         raise NotFound("no such posting in your scope")

@@ -8,18 +8,16 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from common.pagination import paginate
+from common.pagination import Page, paged
 from services.talent.deps import CipherDep, SettingsDep
 from services.talent.idempotency import IdempotencyDep, Outcome
 from services.talent.models import WebhookDelivery, WebhookEndpoint
 from services.talent.webhooks import repository, service
 from services.talent.webhooks.schemas import (
-    DeliveryPage,
     DeliveryPublic,
     DeliveryStatus,
     WebhookCreate,
     WebhookCreated,
-    WebhookPage,
     WebhookPublic,
     WebhookUpdate,
 )
@@ -49,23 +47,21 @@ async def register_webhook(
     return await idempotency.run(session, principal, register)
 
 
-@router.get("", response_model=WebhookPage)
+@router.get("", response_model=Page[WebhookPublic])
 async def list_webhooks(
     session: SessionDep,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> WebhookPage:
+) -> Page[WebhookPublic]:
     """Your endpoints (every partner's, for city HR and the auditor)."""
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         service.endpoints_of(principal),
-        order_by=[WebhookEndpoint.created_at, WebhookEndpoint.id],  # type: ignore[list-item]
+        order_by=[WebhookEndpoint.created_at, WebhookEndpoint.id],
         cursor=cursor,
         limit=limit,
-    )
-    return WebhookPage(
-        data=[WebhookPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        shape=WebhookPublic.model_validate,
     )
 
 
@@ -100,7 +96,7 @@ async def delete_webhook(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage)
+@router.get("/{endpoint_id}/deliveries", response_model=Page[DeliveryPublic])
 async def list_deliveries(
     endpoint_id: uuid.UUID,
     session: SessionDep,
@@ -108,21 +104,19 @@ async def list_deliveries(
     status: DeliveryStatus | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> DeliveryPage:
+) -> Page[DeliveryPublic]:
     """The delivery log of one of your endpoints, oldest first."""
     endpoint = await service.readable_endpoint(session, principal, endpoint_id)
     stmt = repository.deliveries_of(endpoint.id)
     if status:
         stmt = stmt.where(WebhookDelivery.status == status)
-    rows, next_cursor = await paginate(
+    return await paged(
         session,
         stmt,
-        order_by=[WebhookDelivery.created_at, WebhookDelivery.id],  # type: ignore[list-item]
+        order_by=[WebhookDelivery.created_at, WebhookDelivery.id],
         cursor=cursor,
         limit=limit,
-    )
-    return DeliveryPage(
-        data=[DeliveryPublic.model_validate(r) for r in rows], next_cursor=next_cursor
+        shape=DeliveryPublic.model_validate,
     )
 
 

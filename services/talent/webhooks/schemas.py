@@ -61,11 +61,6 @@ class WebhookCreated(WebhookPublic):
     secret: str
 
 
-class WebhookPage(BaseModel):
-    data: list[WebhookPublic]
-    next_cursor: str | None = None
-
-
 class DeliveryPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -81,8 +76,3 @@ class DeliveryPublic(BaseModel):
     last_error: str | None
     delivered_at: datetime | None
     created_at: datetime
-
-
-class DeliveryPage(BaseModel):
-    data: list[DeliveryPublic]
-    next_cursor: str | None = None

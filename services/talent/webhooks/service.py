@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import AUDIT_ROLES, Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Forbidden, InvalidInput, NotFound
 from contracts.base import Envelope
 from contracts.talent import WebhookDisabled
+from services.talent.errors import EndpointDisabled
 from services.talent.models import WebhookDelivery, WebhookEndpoint, outbox
 from services.talent.pii import PiiCipher
 from services.talent.webhooks import repository
@@ -39,7 +40,7 @@ async def _checked_url(url: str, allow_private: bool) -> str:
     try:
         await check_target(url, allow_private=allow_private)
     except TargetRefused as error:
-        raise InvalidInput.field("url", str(error)) from error
+        raise InvalidInput.field("body.url", str(error)) from error
     return url
 
 
@@ -87,17 +88,13 @@ async def own_endpoint(
     return endpoint
 
 
-#: Who may read every partner's endpoints and delivery log (and redeliver): the operators.
-OPERATORS = frozenset({"city_hr", "auditor"})
-
-
 async def readable_endpoint(
     session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID
 ) -> WebhookEndpoint:
     """An endpoint the caller may read: its own as a partner, any as city HR or auditor."""
     if principal.kind == "partner":
         return await own_endpoint(session, principal, endpoint_id)
-    if principal.role not in OPERATORS:
+    if principal.role not in AUDIT_ROLES:
         raise Forbidden("webhooks belong to partner clients")
     endpoint = await repository.endpoint(session, endpoint_id)
     if endpoint is None:
@@ -106,7 +103,7 @@ async def readable_endpoint(
 
 
 def endpoints_of(principal: Principal) -> Any:
-    if principal.kind != "partner" and principal.role in OPERATORS:
+    if principal.kind != "partner" and principal.role in AUDIT_ROLES:
         return repository.all_endpoints()
     return repository.endpoints_of(_owner(principal))
 
@@ -151,7 +148,7 @@ async def redeliver(
         raise Forbidden("the auditor reads and never changes")
     endpoint = await readable_endpoint(session, principal, delivery.endpoint_id)
     if endpoint.disabled_at is not None:
-        raise Conflict("the endpoint is disabled; enable it first (PATCH enabled=true)")
+        raise EndpointDisabled("the endpoint is disabled; enable it first (PATCH enabled=true)")
     delivery.status, delivery.attempts = "pending", 0
     delivery.next_attempt_at = utcnow()
     await session.flush()
