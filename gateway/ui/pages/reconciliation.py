@@ -19,6 +19,8 @@ from gateway.ui.session import Page, signed_in
 log = logging.getLogger(__name__)
 router = APIRouter()
 READERS = frozenset({"city_hr", "auditor"})
+#: Rows shown per check; the command lists every one.
+SHOWN = 200
 REPLAYERS = frozenset({"city_hr"})
 
 CHECK_TEXT = {
@@ -80,6 +82,7 @@ async def reconciliation(page: Annotated[Page, Depends(signed_in)]) -> Any:
         groups=[(check, report.by_check().get(check, [])) for check in CHECKS],
         check_text={k: page.translate(v) for k, v in CHECK_TEXT.items()},
         code_text={k: page.translate(v) for k, v in CODE_TEXT.items()},
+        shown=SHOWN,
         nats=bus is not None,
         can_replay=page.role in REPLAYERS and bus is not None,
     )
