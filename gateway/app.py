@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -218,10 +219,26 @@ def _health_router() -> APIRouter:
         return await _readiness(request, upstreams=True)
 
     @router.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics, for the scoped token only (or, without one, for a loopback caller
+        that came through no proxy); everyone else gets a plain 404."""
+        if not _may_read_metrics(request):
+            return Response(status_code=404)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _may_read_metrics(request: Request) -> bool:
+    settings: GatewaySettings = request.app.state.settings
+    if settings.metrics_token:
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            presented.strip().encode(), settings.metrics_token.encode()
+        )
+    forwarded = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+    host = request.client.host if request.client else ""
+    return not forwarded and host in ("127.0.0.1", "::1")
 
 
 def _docs_router() -> APIRouter:

@@ -31,7 +31,13 @@ class GatewaySettings(BaseSettings):
     # client logs in again (default chosen here: 30 days).
     refresh_family_max_seconds: int = Field(default=30 * 24 * 3600, ge=300)
     session_ttl_seconds: int = Field(default=8 * 3600, ge=300)
+    #: The session cookie's name; over https it is sent as `__Host-<name>` with Secure.
     session_cookie: str = "tp_session"
+    #: How often a live stream (SSE) re-checks that its log-in is still valid.
+    stream_recheck_seconds: float = Field(default=2.0, gt=0, le=30)
+    #: The token Prometheus sends (`Authorization: Bearer …`) for the gateway's /metrics; unset,
+    #: /metrics answers only loopback callers that came through no proxy.
+    metrics_token: str | None = Field(default=None, min_length=24)
     # Log-in throttling per account and source (defaults chosen here, to be tuned by the
     # operator): free failures in a row, then a delay doubling from the base up to the most.
     login_free_failures: int = Field(default=5, ge=1)
@@ -79,6 +85,16 @@ class GatewaySettings(BaseSettings):
         if self.common.is_production and self.database_url.startswith("sqlite"):
             raise ValueError("TP_GATEWAY_DATABASE_URL must name PostgreSQL in production")
         return self
+
+    @property
+    def https(self) -> bool:
+        """Served over https (its public URL says so), or in production, which must be."""
+        return self.public_url.startswith("https://") or self.common.is_production
+
+    @property
+    def session_cookie_name(self) -> str:
+        """`__Host-` binds the cookie to this exact host over https, path /, no Domain."""
+        return f"__Host-{self.session_cookie}" if self.https else self.session_cookie
 
     def upstreams(self) -> dict[str, str]:
         return {

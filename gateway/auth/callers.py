@@ -133,7 +133,7 @@ class Authenticator:
             if scheme.lower() == "bearer" and token.strip():
                 caller = await self._by_bearer(token.strip())
             else:
-                cookie = request.cookies.get(self.settings.session_cookie)
+                cookie = request.cookies.get(self.settings.session_cookie_name)
                 if not cookie:
                     raise Unauthorized("log in, or send a bearer token or an X-API-Key")
                 caller = await self._by_cookie(cookie)
@@ -145,6 +145,14 @@ class Authenticator:
                         raise CsrfFailed("send the session's CSRF token in X-CSRF-Token")
         request.state.principal = caller.principal
         return caller
+
+    async def still_valid(self, caller: Caller) -> bool:
+        """Whether the caller's log-in or key still stands: long-lived streams ask this every
+        `stream_recheck_seconds`, so a revocation ends them within seconds."""
+        if time.time() >= caller.expires_at:
+            return False
+        async with self.db.session(read_only=True) as session:
+            return await service.login_is_live(session, caller.via, caller.ref)
 
     def internal_token(self, caller: Caller, service: str) -> str:
         """The signed identity for `service`, reused until shortly before it expires."""

@@ -76,11 +76,11 @@ async def log_in(body: Credentials, request: Request, response: Response) -> Ses
     async with _db(request).session() as session:
         secret, web = await service.open_web_session(session, user, settings.session_ttl_seconds)
     response.set_cookie(
-        settings.session_cookie,
+        settings.session_cookie_name,
         secret,
         max_age=settings.session_ttl_seconds,
         httponly=True,
-        secure=settings.common.is_production,
+        secure=settings.https,
         samesite="lax",
         path="/",
     )
@@ -94,7 +94,7 @@ async def log_in(body: Credentials, request: Request, response: Response) -> Ses
 @router.get("/session", response_model=SessionPublic)
 async def current_session(request: Request, session: SessionDep) -> SessionPublic:
     """The signed-in user of this browser session and its CSRF token."""
-    secret = request.cookies.get(_settings(request).session_cookie)
+    secret = request.cookies.get(_settings(request).session_cookie_name)
     found = await service.find_web_session(session, secret) if secret else None
     if found is None:
         raise Unauthorized("not logged in")
@@ -110,14 +110,14 @@ async def current_session(request: Request, session: SessionDep) -> SessionPubli
 async def log_out(caller: CurrentCaller, request: Request, session: SessionDep) -> Response:
     """End this browser session (needs the CSRF token like every change)."""
     settings = _settings(request)
-    secret = request.cookies.get(settings.session_cookie)
+    secret = request.cookies.get(settings.session_cookie_name)
     if caller.via != "cookie" or not secret:
         raise Unauthorized("no browser session to end")
     await service.close_web_session(session, secret)
     auth: Authenticator = request.app.state.auth
     auth.revoke_after_commit(session, ref=caller.ref)  # type: ignore[arg-type]
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(settings.session_cookie, path="/")
+    response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.https)
     return response
 
 

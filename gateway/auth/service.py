@@ -204,6 +204,30 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID, reason: str
     )
 
 
+async def login_is_live(session: AsyncSession, via: str, ref: uuid.UUID | str) -> bool:
+    """Whether the session, token family or key behind a caller still stands, read afresh."""
+    now = utcnow()
+    if via == "cookie":
+        found = (
+            await session.execute(
+                select(WebSession, User)
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.id == str(ref))
+            )
+        ).first()
+        if found is None:
+            return False
+        web, user = found
+        return web.revoked_at is None and web.expires_at > now and not user.disabled
+    if via == "bearer":
+        return await family_is_live(session, uuid.UUID(str(ref)))
+    key = await session.get(ApiKey, uuid.UUID(str(ref)))
+    if key is None or key.revoked_at is not None:
+        return False
+    client = await session.get(PartnerClient, key.client_id)
+    return client is not None and not client.disabled
+
+
 async def family_is_live(session: AsyncSession, family_id: uuid.UUID) -> bool:
     family = await session.get(TokenFamily, family_id)
     return family is not None and family.revoked_at is None

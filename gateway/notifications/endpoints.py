@@ -135,15 +135,19 @@ async def put_preferences(
 @router.get("/stream", response_class=StreamingResponse)
 async def stream(
     request: Request,
+    caller: CurrentCaller,
     user: CurrentUser,
     language: ReaderLanguage,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events: `notification` for each new one, `unread` when the count changes.
 
-    Reconnecting with `Last-Event-ID` replays what was missed in between.
+    Reconnecting with `Last-Event-ID` replays what was missed in between. The stream ends
+    within `TP_GATEWAY_STREAM_RECHECK_SECONDS` of its log-in being revoked.
     """
     db: Database = request.app.state.db
+    auth = request.app.state.auth
+    recheck = request.app.state.settings.stream_recheck_seconds
     hub = _hub(request)
     user_id = user.id
     connected_at = utcnow()
@@ -188,10 +192,20 @@ async def stream(
                     yield _sse("unread", UnreadCount(unread=unread).model_dump_json())
                 horizon = since - LOOKBACK
                 sent = {i: c for i, c in sent.items() if c >= horizon}
-                try:
-                    await asyncio.wait_for(waiter.wait(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
+                quiet = 0.0
+                while True:
+                    try:
+                        await asyncio.wait_for(waiter.wait(), recheck)
+                        woken = True
+                    except TimeoutError:
+                        woken, quiet = False, quiet + recheck
+                    if not await auth.still_valid(caller):
+                        return
+                    if woken:
+                        break
+                    if quiet >= HEARTBEAT_SECONDS:
+                        yield ": keep-alive\n\n"
+                        quiet = 0.0
 
     return StreamingResponse(
         events(),

@@ -23,5 +23,7 @@ class SharingSettings(ServiceSettings):
     offer_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     offer_expiry_check_seconds: float = Field(default=60.0, gt=0)
     candidate_limit: int = Field(default=20, ge=1, le=200)
+    # Candidate lists a school account may ask for per minute (a default chosen here).
+    school_candidates_per_minute: int = Field(default=30, ge=1)
     batch_time_limit_seconds: float = Field(default=20.0, gt=0, le=300)
     batch_candidates_per_request: int = Field(default=8, ge=1, le=100)

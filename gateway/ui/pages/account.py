@@ -46,7 +46,14 @@ def _login_page(
         full_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
     response = HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=request.app.state.settings.https,
+    )
     return response
 
 
@@ -96,7 +103,7 @@ async def log_in(
             samesite="lax",
             path="/",
             max_age=request.app.state.settings.session_ttl_seconds,
-            secure=request.app.state.settings.common.is_production,
+            secure=request.app.state.settings.https,
         )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
@@ -106,7 +113,8 @@ async def log_in(
 async def log_out(page: Annotated[Page, Depends(signed_in)]) -> Response:
     await page.api.own("DELETE", "/api/auth/v1/session")
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(page.request.app.state.settings.session_cookie, path="/")
+    settings = page.request.app.state.settings
+    response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.https)
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
@@ -201,10 +202,19 @@ async def live_events(
     page.require(HR_DESK)
     request = page.request
 
+    auth = request.app.state.auth
+    recheck = request.app.state.settings.stream_recheck_seconds
+
     async def stream() -> AsyncIterator[str]:
         last = after
+        checked = time.monotonic()
         yield "retry: 3000\n\n"
         while not await request.is_disconnected():
+            if time.monotonic() - checked >= recheck:
+                # A revoked log-in (log-out, disabled user) ends its stream within seconds.
+                if not await auth.still_valid(page.caller):
+                    return
+                checked = time.monotonic()
             for record in await _events(page, after=last):
                 last = max(last, record.seq or 0)
                 payload = json.dumps(_event_row(page, record), ensure_ascii=False)

@@ -16,9 +16,12 @@ class Reason(BaseModel):
 
 
 class CandidatePublic(BaseModel):
+    """A ranked teacher. A school sees no name and no home school: what its decision needs is
+    the score, the reasons, travel and load; HR, who offers, sees who it is."""
+
     teacher_id: uuid.UUID
-    name: str
-    home_unit_id: uuid.UUID
+    name: str | None
+    home_unit_id: uuid.UUID | None
     score: float
     distance_km: float | None
     travel_minutes: float | None

@@ -27,6 +27,7 @@ from services.sharing.requests.schemas import (
     RequestCreate,
     RequestPublic,
 )
+from services.sharing.requests.service import SCHOOL_CANDIDATES, school_lists
 
 router = APIRouter(prefix="/v1", tags=["requests"])
 
@@ -96,13 +97,18 @@ async def rank_candidates(
     settings: SettingsDep,
     limit: int = Query(default=20, ge=1, le=200),
 ) -> CandidatesPublic:
-    """Eligible teachers for the request, best first, each with the reasons for its score."""
+    """Eligible teachers for the request, best first, each with the reasons for its score.
+    A school gets at most 20, without names or home schools, a few times a minute."""
     request = await service.visible_request(session, principal, request_id)
+    school = principal.role == "school_admin"
+    if school:
+        school_lists.take(principal.sub, settings.school_candidates_per_minute)
+        limit = min(limit, SCHOOL_CANDIDATES)
     found = await matching.candidates(session, index, request, local_today(), limit)
-    return CandidatesPublic(
-        request_id=request.id,
-        data=[CandidatePublic.model_validate(c, from_attributes=True) for c in found],
-    )
+    data = [CandidatePublic.model_validate(c, from_attributes=True) for c in found]
+    if school:
+        data = [c.model_copy(update={"name": None, "home_unit_id": None}) for c in data]
+    return CandidatesPublic(request_id=request.id, data=data)
 
 
 @router.post(

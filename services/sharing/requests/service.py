@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import deque
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +14,7 @@ from common.db import utcnow
 from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from contracts.sharing import RequestApproved, RequestCancelled, RequestOpened
 from services.sharing.access import is_hr_for, is_school_of
+from services.sharing.errors import TooManyLists
 from services.sharing.models import DistrictSetting, ShareRequest, Unit, outbox
 from services.sharing.requests import repository
 from services.sharing.requests.schemas import (
@@ -166,3 +169,30 @@ async def set_district_setting(
     setting.updated_at = utcnow()
     await session.flush()
     return setting
+
+
+#: A school's candidate list shows at most this many teachers.
+SCHOOL_CANDIDATES = 20
+
+
+class ListLimiter:
+    """Candidate lists per school account per minute, in this process (each replica counts its
+    own; the gateway's per-user limit bounds the total)."""
+
+    def __init__(self, most_keys: int = 10_000) -> None:
+        self._calls: dict[str, deque[float]] = {}
+        self._most = most_keys
+
+    def take(self, who: str, per_minute: int) -> None:
+        now = time.monotonic()
+        calls = self._calls.setdefault(who, deque())
+        while calls and now - calls[0] >= 60:
+            calls.popleft()
+        if len(calls) >= per_minute:
+            raise TooManyLists(60 - (now - calls[0]))
+        calls.append(now)
+        if len(self._calls) > self._most:
+            self._calls.clear()
+
+
+school_lists = ListLimiter()
