@@ -192,3 +192,16 @@ class LibraryLeft(Event):
     teacher_id: uuid.UUID
     unit_id: uuid.UUID
     status: str
+
+
+@event_model("sharing.lessons.rescheduled")
+class LessonsRescheduled(Event):
+    """A calendar change moved an assignment's future lessons: days added and days dropped."""
+
+    assignment_id: uuid.UUID
+    teacher_id: uuid.UUID
+    home_unit_id: uuid.UUID
+    host_unit_id: uuid.UUID
+    added: list[date]
+    removed: list[date]
+    reason: str

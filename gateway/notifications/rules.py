@@ -257,7 +257,25 @@ def _library_decided(e: sharing.LibraryDecided) -> Message:
     )
 
 
+def _rescheduled(e: sharing.LessonsRescheduled) -> Message:
+    added = "、".join(d.isoformat() for d in e.added) or "—"
+    removed = "、".join(d.isoformat() for d in e.removed) or "—"
+    return Message(
+        "校历调整，共享课时已重新安排",
+        "A calendar change moved shared lessons",
+        f"{e.reason}。新增上课日：{added}；取消：{removed}。",
+        f"{e.reason}. Lessons added on: {added}; dropped on: {removed}.",
+        "/sharing/lessons",
+    )
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "sharing.lessons.rescheduled",
+        "lessons_rescheduled",
+        lambda e: [teacher(e.teacher_id), school_admins(e.host_unit_id)],
+        _rescheduled,
+    ),
     Rule(
         "sharing.library.applied",
         "library_applied",

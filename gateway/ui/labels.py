@@ -59,6 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
         "disputed": N_("Disputed"),
     },
     "assignment_status": {"active": N_("Active"), "ended": N_("Ended")},
+    "day_kind": {"holiday": N_("Day off"), "workday": N_("Working day (调休)")},
     "library_status": {
         "none": N_("Not in the library"),
         "listed": N_("Listed for matching"),

@@ -14,6 +14,7 @@ from gateway.ui.i18n import N_
 from gateway.ui.pages import (
     account,
     admin,
+    calendar,
     dashboard,
     imports,
     inbox,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
         imports,
         inbox,
         library,
+        calendar,
         admin,
         reconciliation,
         school,

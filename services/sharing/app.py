@@ -18,6 +18,7 @@ from services.sharing.models import Unit, messaging, outbox
 from services.sharing.offers.endpoints import router as offers
 from services.sharing.reconciliation.endpoints import router as reconciliation
 from services.sharing.requests.endpoints import router as requests
+from services.sharing.schoolcal.endpoints import router as calendar
 from services.sharing.settings import SharingSettings
 from services.sharing.settlements.endpoints import router as settlements
 from services.sharing.teachers.endpoints import router as teachers
@@ -34,6 +35,7 @@ def create_app(settings: SharingSettings | None = None) -> FastAPI:
                 unit_router(Unit),
                 teachers,
                 library,
+                calendar,
                 requests,
                 offers,
                 assignments,

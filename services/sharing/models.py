@@ -221,6 +221,13 @@ class Lesson(SharingBase, table=True):  # type: ignore[call-arg]
     status: str = Field(sa_column=Column(String(20), nullable=False))
     dispute_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     confirmed_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    #: Where a lesson moved by agreement (调课) was first scheduled.
+    moved_from: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    moved_from_period: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    #: Who taught it instead when the shared teacher was absent (代课); then it is not paid.
+    covered_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    #: Why it was moved or covered.
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     settlement_id: uuid.UUID | None = Field(
         default=None,
         sa_column=Column(ForeignKey("settlements.id", ondelete="RESTRICT"), nullable=True),
@@ -310,3 +317,58 @@ class LibraryApplication(SharingBase, table=True):  # type: ignore[call-arg]
     decided_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
     created_at: datetime = _created()
     updated_at: datetime = _updated()
+
+
+class CalendarDay(SharingBase, table=True):  # type: ignore[call-arg]
+    """A city-wide day off (statutory holiday) or weekend day worked (调休上班), with its source.
+
+    A worked day follows the timetable of `follows_weekday` (1 = Monday).
+    """
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (
+        CheckConstraint("kind IN ('holiday', 'workday')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'workday' AND follows_weekday BETWEEN 1 AND 5)"
+            " OR (kind = 'holiday' AND follows_weekday IS NULL)",
+            name="workday_follows_a_weekday",
+        ),
+    )
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    name: str = Field(sa_column=Column(String(60), nullable=False))
+    follows_weekday: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    source: str = Field(sa_column=Column(String(200), nullable=False))
+    updated_by: str = Field(sa_column=Column(String(120), nullable=False))
+    updated_at: datetime = _updated()
+
+
+class SchoolTerm(SharingBase, table=True):  # type: ignore[call-arg]
+    """A term of a school year (学期), as city HR sets it: lessons happen only inside terms."""
+
+    __tablename__ = "school_terms"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        UniqueConstraint("school_year", "name", name="one_name_per_year"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    school_year: str = Field(sa_column=Column(String(9), nullable=False))
+    name: str = Field(sa_column=Column(String(40), nullable=False))
+    starts_on: date = Field(sa_column=Column(Date, nullable=False))
+    ends_on: date = Field(sa_column=Column(Date, nullable=False))
+    updated_by: str = Field(sa_column=Column(String(120), nullable=False))
+    updated_at: datetime = _updated()
+
+
+class DistrictDayOff(SharingBase, table=True):  # type: ignore[call-arg]
+    """A local day off a district adds to the city's calendar (e.g. a local event)."""
+
+    __tablename__ = "district_days_off"
+
+    district_id: uuid.UUID = Field(sa_column=Column(Uuid(), primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    created_at: datetime = _created()

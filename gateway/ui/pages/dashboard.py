@@ -63,6 +63,7 @@ EVENT_TEXT = {
     "sharing.library.consented": N_("School answered a library application"),
     "sharing.library.decided": N_("Library application decided"),
     "sharing.library.left": N_("Teacher paused or left the library"),
+    "sharing.lessons.rescheduled": N_("Lessons rescheduled by a calendar change"),
     "talent.posting.opened": N_("Posting opened"),
     "talent.posting.published": N_("Posting published"),
     "talent.posting.blocked": N_("Posting blocked: no vacant posts"),

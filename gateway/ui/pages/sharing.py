@@ -118,6 +118,17 @@ async def offer_link(offer_id: str, page: Annotated[Page, Depends(signed_in)]) -
     return page.redirect(f"/sharing/requests/{offer['request_id']}")
 
 
+@router.get("/sharing/lessons")
+async def lessons_link(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Where a notification about lessons leads: the teacher's or the host school's list."""
+    if page.role == "teacher":
+        return page.redirect("/teacher/lessons")
+    if page.role == "school_admin":
+        return page.redirect("/school/lessons")
+    page.require(HR_ROLES)
+    return page.redirect("/sharing/calendar")
+
+
 @router.post("/sharing/requests/{request_id}/offers")
 async def send_offer(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Offer the request to a ranked teacher; the home school consents next."""

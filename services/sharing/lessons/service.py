@@ -16,32 +16,20 @@ from services.sharing.errors import LessonNotYetDue, LessonSettled
 from services.sharing.lessons import repository
 from services.sharing.lessons.schemas import LessonConfirm
 from services.sharing.models import Assignment, Lesson, Unit, outbox
-from services.sharing.timetable import slots_of
+from services.sharing.schoolcal import service as schoolcal
 
 
 async def schedule(session: AsyncSession, assignment: Assignment) -> int:
-    """Create a lesson for every slot on every school day of the assignment's dates."""
-    by_weekday: dict[int, list[int]] = {}
-    for weekday, period in slots_of(assignment.slot_mask):
-        by_weekday.setdefault(weekday, []).append(period)
-    day, count = assignment.starts_on, 0
-    while day <= assignment.ends_on:
-        for period in by_weekday.get(day.isoweekday(), ()):
-            session.add(
-                Lesson(
-                    assignment_id=assignment.id,
-                    teacher_id=assignment.teacher_id,
-                    home_unit_id=assignment.home_unit_id,
-                    host_unit_id=assignment.host_unit_id,
-                    taught_on=day,
-                    period=period,
-                    status="scheduled",
-                )
-            )
-            count += 1
-        day += timedelta(days=1)
+    """Create a lesson for every slot on every school day of the assignment's dates (the host
+    district's calendar: holidays skipped, a 调休 working day following its weekday)."""
+    calendar = await schoolcal.calendar_for(
+        session, assignment.host_district_id, assignment.starts_on, assignment.ends_on
+    )
+    before = assignment.starts_on - timedelta(days=1)
+    planned = sorted(schoolcal.planned(assignment, calendar, before))
+    session.add_all(schoolcal.new_lesson(assignment, day, period) for day, period in planned)
     await session.flush()
-    return count
+    return len(planned)
 
 
 async def cancel_after(session: AsyncSession, assignment_id: uuid.UUID, day: date) -> None:
