@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, UploadFile
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.units import district_options
-from gateway.ui.session import HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, HR_ROLES, Page, signed_in
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +79,7 @@ async def calendar(
     added: int = -1,
     removed: int = -1,
 ) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return await calendar_view(
         page, year or date.today().year, district_id, added=added, removed=removed
     )

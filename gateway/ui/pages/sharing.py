@@ -125,7 +125,7 @@ async def lessons_link(page: Annotated[Page, Depends(signed_in)]) -> Any:
         return page.redirect("/teacher/lessons")
     if page.role == "school_admin":
         return page.redirect("/school/lessons")
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     return page.redirect("/sharing/calendar")
 
 
