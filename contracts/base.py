@@ -26,6 +26,26 @@ class Event(BaseModel):
 
 REGISTRY: dict[str, type[Event]] = {}
 
+#: `Field(json_schema_extra=PERSONAL)` marks personal information (PIPL): consumers that keep
+#: events for history (the gateway) drop these fields; only the owning service stores them.
+PERSONAL: dict[str, object] = {"personal": True}
+
+
+def personal_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of an event that carry personal information."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("personal")
+    )
+
+
+def without_personal(event_type: str, data: dict[str, object]) -> dict[str, object]:
+    """The event's data less its personal fields, for stores that must not keep them."""
+    model = REGISTRY.get(event_type)
+    dropped = personal_fields(model) if model is not None else frozenset()
+    return {k: v for k, v in data.items() if k not in dropped}
+
 
 def event_model(event_type: str, version: int = 1):  # type: ignore[no-untyped-def]
     """Register an event class under its subject `<service>.<entity>.<verb_past>`."""

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from contracts.base import Event, event_model
+from contracts.base import PERSONAL, Event, event_model
 
 UnitKind = Literal["district", "school"]
 
@@ -193,7 +193,7 @@ class StaffFacts(Event):
     unit_id: uuid.UUID
     district_id: uuid.UUID | None
     quota_type: QuotaType
-    name: str
+    name: str = Field(json_schema_extra=PERSONAL)
     subject: str | None = None
     stage: str | None = None
     title: str | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from contracts.base import Event, event_model
+from contracts.base import PERSONAL, Event, event_model
 
 QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
 
@@ -41,9 +41,9 @@ class CandidateHired(Event):
     posting_id: uuid.UUID
     application_id: uuid.UUID
     candidate_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, json_schema_extra=PERSONAL)
     sex: Literal["female", "male"]
-    birth_date: date
+    birth_date: date = Field(json_schema_extra=PERSONAL)
     hire_date: date
     subject: str | None = Field(default=None, max_length=40)
     stage: str | None = Field(default=None, max_length=20)

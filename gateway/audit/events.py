@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.inbox import Handler
 from contracts import REGISTRY, Envelope, Event
+from contracts.base import without_personal
 from gateway.models import EventRecord
 
 #: The publishers whose streams the gateway reads (its own stream is audit only).
@@ -15,7 +16,8 @@ PUBLISHERS = ("staffing", "sharing", "talent")
 
 
 async def record_event(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    """Keep the event under its entity: `staffing.loan.granted` about loan `<subject>`."""
+    """Keep the event under its entity: `staffing.loan.granted` about loan `<subject>`. Fields
+    the contract marks personal are not kept: they stay in the owning service's store."""
     _, entity_type, _ = envelope.type.split(".")
     session.add(
         EventRecord(
@@ -25,7 +27,7 @@ async def record_event(session: AsyncSession, event: Event, envelope: Envelope) 
             entity_type=entity_type,
             entity_id=envelope.subject,
             time=envelope.time,
-            data=envelope.data,
+            data=without_personal(envelope.type, envelope.data),
             traceparent=envelope.traceparent,
         )
     )

@@ -132,7 +132,7 @@ class TestMaskingAndReveal:
         async with talent(identity, url, own_nats.url) as api:
             created = await api.ok("POST", "/v1/candidates", SITE, json=body)
             number = body["id_number"]
-            assert created["id_number"] == f"{number[:4]}{'*' * 10}{number[-4:]}"
+            assert created["id_number"] == f"{number[:6]}{'*' * 10}{number[-2:]}"
             assert created["phone"] == f"{body['phone'][:3]}****{body['phone'][-4:]}"
             listed = await api.ok("GET", "/v1/candidates", SITE)
             assert [c["id_number"] for c in listed["data"]] == [created["id_number"]]

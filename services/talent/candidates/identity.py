@@ -48,7 +48,9 @@ def sex_of(number: str) -> Literal["female", "male"]:
 
 
 def mask_id_number(number: str | None) -> str | None:
-    return None if number is None else f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+    """The region code (first 6) and the last 2 characters; never the birth date or the
+    sequence number, which with the region narrow a person down to a few hundred."""
+    return None if number is None else f"{number[:6]}{'*' * (len(number) - 8)}{number[-2:]}"
 
 
 def mask_phone(phone: str | None) -> str | None:

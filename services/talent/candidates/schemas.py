@@ -91,7 +91,8 @@ class CandidatePublic(CandidateProfile):
     phone: str | None
     email: str | None
     sex: str
-    birth_year: int
+    #: Only in whole views: with the masked ID number it would narrow the person down.
+    birth_year: int | None
     external_id: str | None = None
     consent_at: datetime
     retention_until: date

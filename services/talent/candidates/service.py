@@ -188,7 +188,7 @@ def masked(
 ) -> CandidatePublic:
     clear = personal(cipher, candidate)
     return CandidatePublic(
-        **_profile(candidate),
+        **(_profile(candidate) | {"birth_year": None}),
         name=mask_name(clear["name"]),
         id_number=mask_id_number(clear["id_number"]),
         phone=mask_phone(clear["phone"]),
@@ -231,7 +231,7 @@ def partner_view(
         phone=mask_phone(sent.get("phone")),
         email=mask_email(sent.get("email")),
         sex=sex_of(sent["id_number"]),
-        birth_year=born.year,
+        birth_year=None,
         external_id=link.external_id,
         consent_at=link.created_at,
         retention_until=date.fromisoformat(sent["retention_until"]),
