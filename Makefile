@@ -24,7 +24,7 @@ test-fast: $(STAMP)
 
 # Many seeded rounds of the chaos test (tests/chaos): TP_CHAOS_SEEDS=7 make chaos runs one again.
 TP_CHAOS_SEEDS ?= 1-50
-TP_CHAOS_STEPS ?= 24
+TP_CHAOS_STEPS ?= 12
 chaos: $(STAMP)
 	TP_CHAOS_SEEDS=$(TP_CHAOS_SEEDS) TP_CHAOS_STEPS=$(TP_CHAOS_STEPS) \
 		$(BIN)/python -m pytest tests/chaos -p no:xdist -q -ra -s

@@ -23,18 +23,21 @@ RECONCILER = Principal(sub="teacherpool-reconcile", role="auditor", name="teache
 
 async def _report(gateway: str | None, token: str | None, grace: timedelta) -> Report:
     common = CommonSettings()
+    services = ("staffing", "sharing", "talent")
     if gateway:
-        bases = {s: f"{gateway.rstrip('/')}/api/{s}" for s in ("staffing", "sharing", "talent")}
-        bearer = token or ""
+        bases = {s: f"{gateway.rstrip('/')}/api/{s}" for s in services}
+        bearers = dict.fromkeys(services, token or "")
     else:
         bases = GatewaySettings().upstreams()
-        bearer = load_signer(common).sign(RECONCILER)
-    async with httpx.AsyncClient(
-        timeout=60, headers={"authorization": f"Bearer {bearer}"}
-    ) as client:
+        signer = load_signer(common)
+        bearers = {s: signer.sign(RECONCILER, audience=s) for s in services}
+    async with httpx.AsyncClient(timeout=60) as client:
 
         async def fetch(service: str) -> Any:
-            response = await client.get(f"{bases[service].rstrip('/')}{PATH}")
+            response = await client.get(
+                f"{bases[service].rstrip('/')}{PATH}",
+                headers={"authorization": f"Bearer {bearers[service]}"},
+            )
             response.raise_for_status()
             return response.json()
 

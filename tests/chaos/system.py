@@ -179,7 +179,7 @@ class Calls:
         self, who: Principal, method: str, service: str, path: str, body: Any = None
     ) -> httpx.Response:
         deadline = time.monotonic() + RETRY_SECONDS
-        headers = {"authorization": f"Bearer {self.signer.sign(who)}"}
+        headers = {"authorization": f"Bearer {self.signer.sign(who, audience=service)}"}
         while True:
             try:
                 response = await self.client.request(
