@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 SUBJECT_PARTS = 3
 
@@ -28,7 +29,7 @@ REGISTRY: dict[str, type[Event]] = {}
 
 #: `Field(json_schema_extra=PERSONAL)` marks personal information (PIPL): consumers that keep
 #: events for history (the gateway) drop these fields; only the owning service stores them.
-PERSONAL: dict[str, object] = {"personal": True}
+PERSONAL: JsonDict = {"personal": True}
 
 
 def personal_fields(model: type[BaseModel]) -> frozenset[str]:
@@ -40,7 +41,7 @@ def personal_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
-def without_personal(event_type: str, data: dict[str, object]) -> dict[str, object]:
+def without_personal(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The event's data less its personal fields, for stores that must not keep them."""
     model = REGISTRY.get(event_type)
     dropped = personal_fields(model) if model is not None else frozenset()
