@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from bench.support import postgres_database, scratch_dir, start_nats, summary_ms
 from common.auth import Principal
+from common.clock import local_today
 from common.db import Database
 from services.staffing.app import create_app
-from services.staffing.calendar import local_today
 from services.staffing.seed import seed_staffing
 from services.staffing.settings import StaffingSettings
 from services.staffing.summaries.service import area_summary

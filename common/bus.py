@@ -14,7 +14,8 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-PUBLISHERS = ("staffing", "sharing", "talent", "gateway")
+PUBLISHERS = ("staffing", "sharing", "talent")
+"""The services that publish events, a stream each (the gateway only consumes)."""
 DLQ_STREAM = "DLQ"
 
 

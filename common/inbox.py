@@ -145,15 +145,6 @@ class Consumer:
         for msg, envelope, event in decoded:
             await self._process_decoded(msg, envelope, event)
 
-    async def process(self, msg: Msg) -> None:
-        """Apply one message: ack when applied or seen before, nak to retry, dead-letter poison."""
-        try:
-            envelope, event = self.decode(msg)
-        except PoisonMessage as poison:
-            await self._dead_letter_poison(msg, poison)
-            return
-        await self._process_decoded(msg, envelope, event)
-
     async def _dead_letter_poison(self, msg: Msg, poison: PoisonMessage) -> None:
         await self.dead_letter(msg, f"malformed event: {poison}")
         EVENTS_CONSUMED.labels(self.service, msg.subject, "dead_lettered").inc()

@@ -20,6 +20,10 @@ from contracts.reconciliation import OutboxBacklog
 log = logging.getLogger(__name__)
 
 
+MAX_ERROR = 1000
+"""Characters of a failed publish's error kept on the row."""
+
+
 class Outbox:
     """Writes a service's events into its outbox table, inside the caller's transaction."""
 
@@ -115,22 +119,26 @@ class OutboxRelay:
                 rows = (await session.execute(pending)).all()
             if not rows:
                 return 0
-            published = await self._publish(rows)
-            if published:
+            published, failed = await self._publish(rows)
+            if published or failed:
                 async with self.db.session() as session:
-                    await self._mark(session, published)
+                    await self._mark(session, published, failed)
             return len(published)
         # Replicas on PostgreSQL each claim different rows and hold them while publishing.
         async with self.db.session() as session:
             rows = (await session.execute(pending.with_for_update(skip_locked=True))).all()
             if not rows:
                 return 0
-            published = await self._publish(rows)
-            await self._mark(session, published)
+            published, failed = await self._publish(rows)
+            await self._mark(session, published, failed)
         return len(published)
 
-    async def _publish(self, rows: Sequence[Any]) -> list[str]:
-        """Publish rows in order; stop at the first failure so order is kept for the retry."""
+    async def _publish(
+        self, rows: Sequence[Any]
+    ) -> tuple[list[str], tuple[str, BaseException] | None]:
+        """Publish rows in order; stop at the first failure so order is kept for the retry.
+
+        Returns the ids published and the first row that failed, with its error."""
         js = self.bus.js
         tasks = [
             asyncio.ensure_future(
@@ -148,18 +156,35 @@ class OutboxRelay:
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("publish of %s %s failed: %r", row.type, row.id, result)
-                break
+                return published, (row.id, result)
             published.append(row.id)
             EVENTS_PUBLISHED.labels(self.outbox.service, row.type).inc()
-        return published
+        return published, None
 
-    async def _mark(self, session: AsyncSession, ids: list[str]) -> None:
+    async def _mark(
+        self,
+        session: AsyncSession,
+        ids: list[str],
+        failed: tuple[str, BaseException] | None = None,
+    ) -> None:
+        """Mark rows published; count a failed attempt on the row that failed, with its error,
+        so a stuck row shows how often and why (it stays unpublished for the next pass)."""
+        table = self.outbox.table
         if ids:
-            table = self.outbox.table
             await session.execute(
                 update(table)
                 .where(table.c.id.in_(ids))
-                .values(published_at=utcnow(), attempts=table.c.attempts + 1)
+                .values(published_at=utcnow(), attempts=table.c.attempts + 1, last_error=None)
+            )
+        if failed is not None:
+            row_id, error = failed
+            await session.execute(
+                update(table)
+                .where(table.c.id == row_id)
+                .values(
+                    attempts=table.c.attempts + 1,
+                    last_error=f"{type(error).__name__}: {error}"[:MAX_ERROR],
+                )
             )
 
 

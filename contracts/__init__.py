@@ -1,6 +1,5 @@
 """The published language between services: the event envelope and every event's schema."""
 
-from contracts import gateway as gateway
 from contracts import sharing as sharing
 from contracts import staffing as staffing
 from contracts import talent as talent

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.bus import PUBLISHERS
 from common.inbox import Handler
 from contracts import REGISTRY, Envelope, Event
 from contracts.base import without_personal
 from gateway.models import EventRecord
 
 #: The publishers whose streams the gateway reads (its own stream is audit only).
-PUBLISHERS = ("staffing", "sharing", "talent")
 
 
 async def record_event(session: AsyncSession, event: Event, envelope: Envelope) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
+from common.clock import LOCAL_TIME
 from common.db import utcnow
 from common.errors import AlreadyTaken, NotFound, Unauthorized
 from gateway.auth.schemas import KeyCreate, PartnerCreate, Scope, UserCreate
@@ -26,7 +26,7 @@ from gateway.auth.secrets import (
 from gateway.auth.throttle import LoginThrottle, PasswordWork
 from gateway.models import ApiKey, PartnerClient, RefreshToken, TokenFamily, User, WebSession
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = LOCAL_TIME
 BAD_CREDENTIALS = "wrong username or password"
 
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from common.clock import LOCAL_TIME
 from gateway.ui.i18n import HTML_LANG, LANGUAGES, translations
 from gateway.ui.labels import label
 
 TEMPLATES = Path(__file__).parent / "templates"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = LOCAL_TIME
 
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),

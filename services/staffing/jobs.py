@@ -9,8 +9,8 @@ from datetime import date
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.clock import local_today
 from common.db import Database, run_in_transaction
-from services.staffing.calendar import local_today
 from services.staffing.pool.service import announce_falling_due, announce_overdue
 
 log = logging.getLogger(__name__)

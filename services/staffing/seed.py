@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.city import DemoCity
+from common.clock import local_today
 from common.db import Database, utcnow
 from contracts.base import Envelope
 from contracts.staffing import StaffHired
-from services.staffing.calendar import local_today
 from services.staffing.ledger.service import correlation_id
 from services.staffing.models import (
     Enrolment,

@@ -8,9 +8,9 @@ import logging
 import httpx
 from fastapi import FastAPI
 
+from common.clock import local_today
 from common.db import Database, run_in_transaction
 from services.talent.candidates.service import erase_expired
-from services.talent.clock import local_today
 from services.talent.settings import TalentSettings
 from services.talent.webhooks.delivery import Deliverer
 

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from common.auth import Principal
 from common.city import DemoCity
+from common.clock import local_today
 from common.db import Database, utcnow
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.applications.service import PIPELINE, apply, move
 from services.talent.candidates.identity import check_digit
 from services.talent.candidates.schemas import CandidateCreate
 from services.talent.candidates.service import push_candidate
-from services.talent.clock import local_today
 from services.talent.models import Posting
 from services.talent.pii import load_cipher
 from services.talent.settings import TalentSettings

@@ -7,6 +7,7 @@ import uuid
 
 import nats
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from common.bus import Bus
@@ -166,5 +167,44 @@ async def test_outbox_rows_left_behind_are_swept_after_a_restart(make_database, 
         relay.stop()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        await bus.close()
+        await db.dispose()
+
+
+async def test_a_failed_publish_counts_the_attempt_and_keeps_the_error(make_database, own_nats):
+    """A row the relay could not publish shows how often and why, then publishes once it can."""
+    db = Database(await make_database("staffing"))
+    bus = Bus(own_nats.url, name="staffing-no-streams")
+    await bus.connect()
+    relay = OutboxRelay(db, staffing_outbox, bus, publish_timeout=1.0)
+    table = staffing_outbox.table
+
+    async def row() -> tuple[int, str | None, object]:
+        async with db.session(read_only=True) as session:
+            found = (
+                await session.execute(
+                    select(table.c.attempts, table.c.last_error, table.c.published_at)
+                )
+            ).one()
+        return found.attempts, found.last_error, found.published_at
+
+    try:
+        async with db.session() as session:
+            await staffing_outbox.add(session, unit_event(1), subject="u1")
+        own_nats.kill()
+        assert await relay.publish_pending() == 0
+        assert await relay.publish_pending() == 0
+        attempts, error, published_at = await row()
+        assert (attempts, published_at) == (2, None)
+        assert error
+        own_nats.start()
+
+        async def published() -> bool:
+            return await relay.publish_pending() == 1
+
+        await eventually(published, timeout=20)
+        attempts, error, published_at = await row()
+        assert attempts >= 3 and error is None and published_at is not None
+    finally:
         await bus.close()
         await db.dispose()

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from common.auth import Principal
+from common.clock import local_today
 from common.db import utcnow
 from common.errors import Conflict
-from services.sharing.calendar import local_today
 from services.sharing.models import Assignment, Offer, Teacher
 from services.sharing.offers import service as offers
 from services.sharing.timetable import SchoolDay, slots_of

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from common.clock import local_today
 from contracts import Envelope
 from contracts.staffing import LoanDueApproached, LoanOverdue
-from services.staffing.calendar import local_today
 from services.staffing.jobs import check_loans
 from services.staffing.models import messaging
 from services.staffing.settings import StaffingSettings

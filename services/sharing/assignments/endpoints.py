@@ -7,13 +7,13 @@ from datetime import date
 
 from fastapi import APIRouter
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.assignments import repository, service
 from services.sharing.assignments.schemas import AssignmentEnd, AssignmentPublic
-from services.sharing.calendar import local_today
 from services.sharing.models import Assignment, Unit
 from services.sharing.teachers.schemas import Timetable, TimetableCell
 from services.sharing.timetable import slots_of

@@ -8,11 +8,11 @@ from datetime import timedelta
 from fastapi import APIRouter
 from fastapi import status as http
 
+from common.clock import local_today
 from common.db import utcnow
 from common.deps import CurrentPrincipal, SessionDep
 from services.sharing.batches import service
 from services.sharing.batches.schemas import BatchCreate, BatchOffersPublic, BatchPublic
-from services.sharing.calendar import local_today
 from services.sharing.deps import IndexDep, SchoolDayDep, SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["batch matching"])

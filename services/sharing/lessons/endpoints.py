@@ -7,10 +7,10 @@ from datetime import date
 
 from fastapi import APIRouter
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
-from services.sharing.calendar import local_today
 from services.sharing.lessons import repository, service
 from services.sharing.lessons.schemas import LessonConfirm, LessonPublic
 from services.sharing.models import Lesson

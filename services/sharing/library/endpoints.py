@@ -7,10 +7,10 @@ import uuid
 from fastapi import APIRouter
 from fastapi import status as http
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paginate
 from services.sharing.access import acting_teacher_id
-from services.sharing.calendar import local_today
 from services.sharing.deps import SchoolDayDep
 from services.sharing.library import repository, service
 from services.sharing.library.schemas import (

@@ -6,11 +6,11 @@ import uuid
 
 from fastapi import APIRouter
 
+from common.clock import local_today
 from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
-from services.sharing.calendar import local_today
 from services.sharing.deps import SchoolDayDep
 from services.sharing.models import Offer
 from services.sharing.offers import repository, service

@@ -8,11 +8,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Query
 from fastapi import status as http
 
+from common.clock import local_today
 from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
 from common.pagination import Page, paged
-from services.sharing.calendar import local_today
 from services.sharing.deps import IndexDep, SchoolDayDep, SettingsDep
 from services.sharing.matching import service as matching
 from services.sharing.matching.schemas import CandidatePublic, CandidatesPublic

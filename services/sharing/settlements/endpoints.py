@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi import status as http
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id, require_hr
-from services.sharing.calendar import local_today
 from services.sharing.models import Settlement, Teacher, Unit
 from services.sharing.settlements import repository, service
 from services.sharing.settlements.schemas import (

@@ -7,11 +7,11 @@ from datetime import date
 
 from fastapi import APIRouter
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.assignments import service as assignments
-from services.sharing.calendar import local_today
 from services.sharing.deps import SchoolDayDep
 from services.sharing.models import Teacher
 from services.sharing.teachers import repository, service

@@ -7,9 +7,9 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paginate
-from services.staffing.calendar import local_today
 from services.staffing.lifecycle import repository, service
 from services.staffing.lifecycle.schemas import (
     ActResult,

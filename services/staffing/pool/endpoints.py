@@ -9,10 +9,10 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi import status as http
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
 from common.pagination import Page, paged
-from services.staffing.calendar import local_today
 from services.staffing.ledger import repository as ledger
 from services.staffing.models import DistrictPool, LedgerEntry, Loan, PoolApplication, Unit
 from services.staffing.pool import repository, service

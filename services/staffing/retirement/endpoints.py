@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from common.clock import local_today
 from common.deps import CurrentPrincipal, SessionDep
-from services.staffing.calendar import local_today
 from services.staffing.retirement import repository, service
 from services.staffing.retirement.schemas import (
     PostCategory,

@@ -6,9 +6,9 @@ import uuid
 
 from fastapi import APIRouter, status
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
-from services.staffing.calendar import local_today
 from services.staffing.models import Staff, Unit
 from services.staffing.roster import repository, service
 from services.staffing.roster.schemas import (

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
+from common.clock import local_today
 from common.deps import CurrentPrincipal, SessionDep
-from services.staffing.calendar import local_today
 from services.staffing.spreadsheets import service
 from services.staffing.spreadsheets.schemas import ExportKind, ImportKind, ImportReport
 

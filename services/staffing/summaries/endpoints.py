@@ -6,8 +6,8 @@ import uuid
 
 from fastapi import APIRouter, status
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
-from services.staffing.calendar import local_today
 from services.staffing.summaries import repository, service
 from services.staffing.summaries.schemas import (
     DataProblem,

@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
 from contracts.talent import ApplicationStatus
@@ -19,7 +20,6 @@ from services.talent.applications.schemas import (
     TransitionCreate,
     TransitionPublic,
 )
-from services.talent.clock import local_today
 from services.talent.deps import CipherDep
 from services.talent.idempotency import IdempotencyDep, Outcome
 from services.talent.models import Application

@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from common.clock import local_today
 from common.db import utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paginate
@@ -20,7 +21,6 @@ from services.talent.candidates.schemas import (
     CandidateWhole,
     Source,
 )
-from services.talent.clock import local_today
 from services.talent.deps import CipherDep, SettingsDep
 from services.talent.idempotency import IdempotencyDep, Outcome
 from services.talent.models import Candidate

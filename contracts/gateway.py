@@ -1,1 +1,0 @@
-"""Events that the gateway publishes (stream GATEWAY, subjects gateway.>)."""
