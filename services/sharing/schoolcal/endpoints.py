@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi import status as http
 
+from common.clock import local_today
 from common.deps import CurrentPrincipal, SessionDep
 from common.errors import InvalidInput
 from common.spreadsheets import UploadLimits, WorkbookTooLarge
-from services.sharing.calendar import local_today
 from services.sharing.schoolcal import repository, service
 from services.sharing.schoolcal.schemas import (
     CalendarChange,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import AlreadyTaken, Forbidden, InvalidInput, NotFound
 from common.spreadsheets import UploadLimits, bounded_rows, check_upload
 from contracts.sharing import LessonsRescheduled
 from services.sharing.access import is_hr_for
@@ -229,7 +229,9 @@ async def add_term(
     require_city_hr(principal)
     for other in await repository.terms(session):
         if other.school_year == data.school_year and other.name == data.name:
-            raise Conflict(f"{data.school_year} already has a term named {data.name}")
+            raise AlreadyTaken(
+                "body.name", f"{data.school_year} already has a term named {data.name}"
+            )
         if other.starts_on <= data.ends_on and data.starts_on <= other.ends_on:
             raise InvalidInput.field("body.starts_on", f"overlaps {other.school_year} {other.name}")
     term = SchoolTerm(**data.model_dump(), updated_by=principal.sub)
