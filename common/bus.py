@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 PUBLISHERS = ("staffing", "sharing", "talent")
 """The services that publish events, a stream each (the gateway only consumes)."""
 DLQ_STREAM = "DLQ"
+#: How long a stream keeps an event. Some events carry personal fields (contracts mark them): an
+#: erasure is complete once the window has passed. Consumers apply events within seconds; a
+#: consumer down for longer than this is repaired by `teacherpool reconcile`.
+STREAM_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 
 def stream_name(service: str) -> str:
@@ -96,6 +100,7 @@ class Bus:
                     storage=StorageType.FILE,
                     num_replicas=self.replicas,
                     duplicate_window=self.duplicate_window,
+                    max_age=STREAM_MAX_AGE_SECONDS,
                 )
             )
         await self._ensure_stream(
@@ -104,7 +109,7 @@ class Bus:
                 subjects=["dlq.>"],
                 storage=StorageType.FILE,
                 num_replicas=self.replicas,
-                max_age=30 * 24 * 3600,
+                max_age=STREAM_MAX_AGE_SECONDS,
             )
         )
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select, text
 
+from common.bus import Bus
 from common.db import Database
 from contracts import Envelope
 from contracts.staffing import StaffHired
@@ -82,3 +83,14 @@ async def test_the_gateway_event_store_keeps_no_personal_field(make_database):
         assert not [v for v in everything if NAME in v or "1991-07-23" in v]
     finally:
         await db.dispose()
+
+
+async def test_streams_keep_events_only_for_the_documented_window(nats_server):
+    bus = Bus(nats_server.url, name="test")
+    try:
+        await bus.connect(retry_forever=False)
+        for stream in ("STAFFING", "SHARING", "TALENT", "GATEWAY", "DLQ"):
+            info = await bus.js.stream_info(stream)
+            assert info.config.max_age == 30 * 24 * 3600, stream
+    finally:
+        await bus.close()
