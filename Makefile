@@ -33,7 +33,7 @@ chaos: $(STAMP)
 # fuzzed, then the stateful phase, 40 examples per operation (the normal suite runs a few).
 fuzz: $(STAMP)
 	TP_FUZZ_EXAMPLES=$${TP_FUZZ_EXAMPLES:-40} TP_FUZZ_PHASES=fuzzing,stateful \
-		$(BIN)/python -m pytest -q --timeout=3600 tests/gateway/test_schemathesis.py
+		$(BIN)/python -m pytest -q -s --timeout=3600 tests/gateway/test_schemathesis.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -4,7 +4,15 @@ from the merged document). No answer may be a 5xx or break its own schema, and t
 still answer afterwards.
 
 `TP_FUZZ_EXAMPLES` sets the examples per operation (a few in the normal suite; `make fuzz` runs
-40) and `TP_FUZZ_SEED` the seed (fixed by default, so a failure repeats)."""
+40), `TP_FUZZ_PHASES` the phases (`make fuzz`: fuzzing,stateful) and `TP_FUZZ_SEED` the seed (fixed
+by default, so a failure repeats).
+
+What it found, each now a regression test of its own:
+- PATCH /api/staffing/v1/units/{id} with `stages: null` or `name: null` answered 500, with
+  `lat, lon: null` 200 (a school lost its location): tests/staffing/test_invariants.py::TestUnitPatch.
+- A stored staffing ratio of 0 made the summary and warnings 500:
+  tests/staffing/test_invariants.py::TestReadsMeetingAWrongRow.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +95,8 @@ def fuzz(system: Platform, folder: Path, header: str, *extra: str) -> str:
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=folder)
     report = done.stdout + done.stderr
     assert done.returncode == 0, report[report.find("FAILURES") - 40 :]
+    # What was run, for `make fuzz -s`: test cases per phase and operations covered.
+    print(report[report.find("SUMMARY") :])
     return report
 
 
