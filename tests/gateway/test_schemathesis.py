@@ -11,8 +11,6 @@ What it found, each now a regression test of its own:
 - PATCH /api/staffing/v1/units/{id} with `stages: null` or `name: null` answered 500, with
   `lat, lon: null` 200 (a school lost its location):
   tests/staffing/test_invariants.py::TestUnitPatch.
-- A stored staffing ratio of 0 made the summary and warnings 500:
-  tests/staffing/test_invariants.py::TestReadsMeetingAWrongRow.
 """
 
 from __future__ import annotations
