@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import select, text
 
-from common.bus import Bus
+from common.bus import DLQ_STREAM, PUBLISHERS, Bus, stream_name
 from common.db import Database
 from contracts import Envelope
 from contracts.staffing import StaffHired
@@ -89,7 +89,7 @@ async def test_streams_keep_events_only_for_the_documented_window(nats_server):
     bus = Bus(nats_server.url, name="test")
     try:
         await bus.connect(retry_forever=False)
-        for stream in ("STAFFING", "SHARING", "TALENT", "GATEWAY", "DLQ"):
+        for stream in [stream_name(p) for p in PUBLISHERS] + [DLQ_STREAM]:
             info = await bus.js.stream_info(stream)
             assert info.config.max_age == 30 * 24 * 3600, stream
     finally:
