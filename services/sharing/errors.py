@@ -51,12 +51,6 @@ class LessonSettled(Conflict):
     slug, title = "lesson-settled", "The lesson is settled"
 
 
-class NoPeriodRate(Conflict):
-    """The rate table has no period rate for a title on a day."""
-
-    slug, title = "no-period-rate", "No period rate"
-
-
 class LiveOfferExists(Conflict):
     """The teacher already has a live offer for the request."""
 

@@ -31,7 +31,7 @@ async def cancel_after(session: AsyncSession, assignment_id: uuid.UUID, day: dat
 
 
 async def unsettled_confirmed(
-    session: AsyncSession, teacher_ids: list[uuid.UUID], until: date
+    session: AsyncSession, teacher_ids: list[uuid.UUID], until: date, *, lock: bool = True
 ) -> list[Lesson]:
     """Confirmed lessons up to `until` that no settlement has paid yet, oldest first."""
     stmt = (
@@ -43,8 +43,9 @@ async def unsettled_confirmed(
             Lesson.taught_on <= until,
         )
         .order_by(Lesson.teacher_id, Lesson.taught_on, Lesson.period)
-        .with_for_update()
     )
+    if lock:
+        stmt = stmt.with_for_update()
     return list((await session.execute(stmt)).scalars())
 
 

@@ -17,6 +17,8 @@ from services.sharing.settlements.schemas import (
     RatePublic,
     SettlementCreate,
     SettlementPublic,
+    SettlementRun,
+    Unpriced,
 )
 
 router = APIRouter(prefix="/v1", tags=["settlements"])
@@ -24,15 +26,24 @@ router = APIRouter(prefix="/v1", tags=["settlements"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.post(
-    "/settlements", status_code=http.HTTP_201_CREATED, response_model=Page[SettlementPublic]
-)
+@router.post("/settlements", status_code=http.HTTP_201_CREATED, response_model=SettlementRun)
 async def issue_settlements(
     body: SettlementCreate, session: SessionDep, principal: CurrentPrincipal
-) -> Page[SettlementPublic]:
-    """Issue a finished month's settlements for the teachers in your scope."""
-    issued = await service.issue(session, principal, body, local_today())
-    return Page[SettlementPublic](data=[SettlementPublic.model_validate(s) for s in issued])
+) -> SettlementRun:
+    """Issue a finished month's settlements for the teachers in your scope; periods whose
+    title has no rate are listed in `unpriced` and stay unpaid until a rate exists."""
+    issued, unpriced = await service.issue(session, principal, body, local_today())
+    return SettlementRun(
+        data=[SettlementPublic.model_validate(s) for s in issued], unpriced=unpriced
+    )
+
+
+@router.get("/settlements/unpriced", response_model=Page[Unpriced])
+async def unpriced_periods(
+    month: Month, session: SessionDep, principal: CurrentPrincipal
+) -> Page[Unpriced]:
+    """Confirmed periods of a finished month that no rate prices, by teacher and title."""
+    return Page[Unpriced](data=await service.unpriced(session, principal, month, local_today()))
 
 
 @router.get("/settlements", response_model=Page[SettlementPublic])

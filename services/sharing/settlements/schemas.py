@@ -19,6 +19,16 @@ class SettlementCreate(BaseModel):
     month: Month
 
 
+class SettlementLine(BaseModel):
+    """Periods paid at one title's rate; `late` ones were taught before the month (调整)."""
+
+    title: str
+    rate_cents: int
+    periods: int
+    amount_cents: int
+    late: bool
+
+
 class SettlementPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -27,6 +37,7 @@ class SettlementPublic(BaseModel):
     home_unit_id: uuid.UUID
     month: str
     title: str
+    lines: list[SettlementLine]
     periods: int
     amount_cents: int
     adjustment_periods: int
@@ -54,3 +65,24 @@ class RatePublic(BaseModel):
     title: str
     rate_cents: int
     source: str
+
+
+class Unpriced(BaseModel):
+    """Confirmed periods left unpaid because the rate table has no rate for the title held."""
+
+    teacher_id: uuid.UUID
+    name: str
+    home_unit_id: uuid.UUID
+    month: str
+    title: str
+    periods: int
+    first_day: date
+    last_day: date
+    reason: str
+
+
+class SettlementRun(BaseModel):
+    """What issuing a month did: the settlements made and the periods no rate could price."""
+
+    data: list[SettlementPublic]
+    unpriced: list[Unpriced]

@@ -1,4 +1,5 @@
-"""Rules of monthly settlement (月度结算): confirmed periods × the rate for the title.
+"""Rules of monthly settlement (月度结算): confirmed periods × the rate for the title held on
+each lesson's date.
 
 A settlement is issued once per teacher and month and never changes. A lesson confirmed after
 its month was settled is paid in the next settlement issued, as an adjustment.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from openpyxl import Workbook
@@ -19,11 +21,15 @@ from common.errors import AlreadyTaken, Forbidden, InvalidInput
 from common.spreadsheets import safe_row
 from contracts.sharing import SettlementIssued
 from services.sharing.access import require_hr
-from services.sharing.errors import NoPeriodRate
 from services.sharing.lessons import repository as lessons
 from services.sharing.models import Lesson, PeriodRate, Settlement, Teacher, Unit, outbox
 from services.sharing.settlements import repository
-from services.sharing.settlements.schemas import RateCreate, SettlementCreate
+from services.sharing.settlements.schemas import (
+    RateCreate,
+    SettlementCreate,
+    SettlementLine,
+    Unpriced,
+)
 
 #: The rate row used for a teacher without a title (未定职称).
 NO_TITLE = "未定职称"
@@ -44,66 +50,150 @@ class RateTable:
         for row in rows:
             self._by_title[row.title].append(row)
 
-    def rate(self, title: str, on: date) -> int:
+    def rate(self, title: str, on: date) -> int | None:
+        """The rate in force for `title` on `on`, or None when the table has none."""
         rows = [r for r in self._by_title.get(title, []) if r.effective_from <= on]
         if not rows:
-            raise NoPeriodRate(f"no period rate for {title} on {on}; add one to the rate table")
+            return None
         return max(rows, key=lambda r: r.effective_from).rate_cents
 
 
-async def issue(
-    session: AsyncSession, principal: Principal, data: SettlementCreate, today: date
-) -> list[Settlement]:
-    """Settle a finished month for every teacher in scope with confirmed, unpaid periods."""
+def title_on(teacher: Teacher, day: date) -> str:
+    """The title the teacher held on `day` by the roster's dated titles (职称), else the one
+    on record; before the first dated title, the earliest one known."""
+    history = sorted(teacher.title_history, key=lambda t: t["effective_from"])
+    held = [t for t in history if date.fromisoformat(t["effective_from"]) <= day]
+    if held:
+        return held[-1]["title"]
+    if history:
+        return history[0]["title"]
+    return teacher.title or NO_TITLE
+
+
+@dataclass
+class Priced:
+    """One teacher's lessons for a month, split into those the rate table prices and not."""
+
+    teacher: Teacher
+    lines: dict[tuple[str, int, bool], list[Lesson]] = field(default_factory=dict)
+    unpriced: dict[str, list[Lesson]] = field(default_factory=dict)
+
+    @property
+    def paid(self) -> list[Lesson]:
+        return [lesson for group in self.lines.values() for lesson in group]
+
+
+def price(teacher: Teacher, due: list[Lesson], first: date, table: RateTable) -> Priced:
+    """Each lesson at the rate for the title held on its date; without a rate, set apart."""
+    priced = Priced(teacher)
+    for lesson in due:
+        title = title_on(teacher, lesson.taught_on)
+        rate = table.rate(title, lesson.taught_on)
+        if rate is None:
+            priced.unpriced.setdefault(title, []).append(lesson)
+        else:
+            key = (title, rate, lesson.taught_on < first)
+            priced.lines.setdefault(key, []).append(lesson)
+    return priced
+
+
+async def _due(
+    session: AsyncSession, principal: Principal, month: str, today: date, *, issuing: bool
+) -> tuple[list[Priced], date]:
     require_hr(principal, "issue settlements")
-    first, last = month_bounds(data.month)
+    first, last = month_bounds(month)
     if last >= today:
-        raise InvalidInput.field("body.month", "the month is not over yet")
+        field_name = "body.month" if issuing else "query.month"
+        raise InvalidInput.field(field_name, "the month is not over yet")
     teachers = {t.id: t for t in await repository.teachers_in_scope(session, principal)}
-    done = await repository.settled_teachers(session, data.month, list(teachers))
-    due = await lessons.unsettled_confirmed(session, [t for t in teachers if t not in done], last)
+    done = await repository.settled_teachers(session, month, list(teachers))
+    due = await lessons.unsettled_confirmed(
+        session, [t for t in teachers if t not in done], last, lock=issuing
+    )
     table = RateTable(await repository.rates(session))
     by_teacher: dict[uuid.UUID, list[Lesson]] = defaultdict(list)
     for lesson in due:
         by_teacher[lesson.teacher_id].append(lesson)
-    issued = []
-    for teacher_id, paid in by_teacher.items():
-        issued.append(
-            await _settle(session, principal, teachers[teacher_id], paid, data.month, first, table)
+    return [price(teachers[t], paid, first, table) for t, paid in by_teacher.items()], first
+
+
+def unpriced_rows(priced: list[Priced], month: str) -> list[Unpriced]:
+    """The lessons no rate prices, one row per teacher and title: reported, never paid wrong."""
+    return [
+        Unpriced(
+            teacher_id=p.teacher.id,
+            name=p.teacher.name,
+            home_unit_id=p.teacher.unit_id,
+            month=month,
+            title=title,
+            periods=len(group),
+            first_day=min(lesson.taught_on for lesson in group),
+            last_day=max(lesson.taught_on for lesson in group),
+            reason=f"no period rate for {title} on {min(lesson.taught_on for lesson in group)}; "
+            "add one to the rate table and settle again",
         )
-    return issued
+        for p in priced
+        for title, group in sorted(p.unpriced.items())
+    ]
+
+
+async def issue(
+    session: AsyncSession, principal: Principal, data: SettlementCreate, today: date
+) -> tuple[list[Settlement], list[Unpriced]]:
+    """Settle a finished month for every teacher in scope with confirmed, unpaid periods.
+
+    A lesson whose title has no rate is left unpaid and reported on its own row; it never
+    holds up anyone's pay, and is paid as an adjustment once the rate exists.
+    """
+    priced, first = await _due(session, principal, data.month, today, issuing=True)
+    issued = [await _settle(session, principal, p, data.month, first) for p in priced if p.lines]
+    return issued, unpriced_rows(priced, data.month)
+
+
+async def unpriced(
+    session: AsyncSession, principal: Principal, month: str, today: date
+) -> list[Unpriced]:
+    """What settling `month` now would leave unpaid for want of a rate."""
+    priced, _ = await _due(session, principal, month, today, issuing=False)
+    return unpriced_rows(priced, month)
 
 
 async def _settle(
-    session: AsyncSession,
-    principal: Principal,
-    teacher: Teacher,
-    paid: list[Lesson],
-    month: str,
-    first: date,
-    table: RateTable,
+    session: AsyncSession, principal: Principal, priced: Priced, month: str, first: date
 ) -> Settlement:
-    title = teacher.title or NO_TITLE
-    regular = [lesson for lesson in paid if lesson.taught_on >= first]
-    late = [lesson for lesson in paid if lesson.taught_on < first]
-    amount = sum(table.rate(title, lesson.taught_on) for lesson in regular)
-    adjustment = sum(table.rate(title, lesson.taught_on) for lesson in late)
+    teacher = priced.teacher
+    lines = [
+        SettlementLine(
+            title=title,
+            rate_cents=rate,
+            periods=len(group),
+            amount_cents=rate * len(group),
+            late=late,
+        )
+        for (title, rate, late), group in sorted(priced.lines.items())
+    ]
+    regular = [line for line in lines if not line.late]
+    late = [line for line in lines if line.late]
+    amount = sum(line.amount_cents for line in regular)
+    adjustment = sum(line.amount_cents for line in late)
+    last_paid = max(priced.paid, key=lambda lesson: lesson.taught_on)
     settlement = Settlement(
         teacher_id=teacher.id,
         home_unit_id=teacher.unit_id,
         home_district_id=teacher.district_id,
         month=month,
-        title=title,
-        periods=len(regular),
+        title=title_on(teacher, last_paid.taught_on),
+        lines=[line.model_dump() for line in lines],
+        periods=sum(line.periods for line in regular),
         amount_cents=amount,
-        adjustment_periods=len(late),
+        adjustment_periods=sum(line.periods for line in late),
         adjustment_cents=adjustment,
         total_cents=amount + adjustment,
         issued_by=principal.sub,
     )
     session.add(settlement)
     await session.flush()
-    for lesson in paid:
+    for lesson in priced.paid:
         lesson.settlement_id = settlement.id
     await outbox.add(
         session,
