@@ -6,10 +6,17 @@ generator (or anything else above the services).
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
 
 from contracts.vocabulary import Stage
+
+DEMO_TEACHER_ID = uuid.UUID("5f0c2a8e-7b1d-4c36-9e52-3d8a41b6c7f0")
+"""The demo teacher 张老师 of the demo school: one id as staff record (staffing), sharing
+profile (sharing) and the account teacher.demo's `teacher_id` (gateway)."""
+
+DEMO_TEACHER_NAME = "张老师"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +81,25 @@ class DemoCity:
     def school_by_code(self, code: str) -> DemoSchool:
         """The school with this code; KeyError if none."""
         return self._schools_by_code[code]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPosting:
+    """A talent posting of the demo: the staffing seed gives its school the posts it needs
+    (a 两自一包 school's control number) or none (so it is blocked until a pool loan)."""
+
+    school: DemoSchool
+    quota_type: str
+    count: int
+
+
+def demo_postings(city: DemoCity, seed: int = 2023) -> tuple[DemoPosting, ...]:
+    """Twelve postings: eight on control numbers, which staffing holds; four on 编制 at
+    schools without a vacancy (the demo school's among them), which staffing refuses."""
+    rng = random.Random(seed + 12)
+    others = [s for s in city.schools if s.code != city.demo_school_code]
+    schools = [city.school_by_code(city.demo_school_code), *rng.sample(others, 11)]
+    return tuple(
+        DemoPosting(school, "bianzhi" if n % 3 == 0 else "control", rng.randint(1, 4))
+        for n, school in enumerate(schools)
+    )

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import PERSONAL, Event, event_model
 
@@ -167,6 +167,8 @@ class ReservationFacts(Event):
     unit_id: uuid.UUID
     quota_type: QuotaType
     count: int = Field(ge=0)
+    #: The posting's opening attempt (`talent.posting.opened` `attempt`) this answers.
+    attempt: int = Field(default=1, ge=1)
 
 
 @event_model("staffing.reservation.confirmed")
@@ -186,8 +188,22 @@ class ReservationReleased(ReservationFacts):
     """The posts a closed posting still held are vacant again."""
 
 
+class DatedTitle(BaseModel):
+    """A title (职称) held from a date until the next one in the history."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(min_length=1, max_length=40)
+    effective_from: date
+
+
 class StaffFacts(Event):
-    """What other services may know of a person on the roster."""
+    """What other services may know of a person on the roster.
+
+    `title` is the title in force now; `title_history` every title with the date it took
+    effect, oldest first, so a consumer can tell the title held on any day (empty from an
+    older publisher: then `title` is all that is known).
+    """
 
     staff_id: uuid.UUID
     unit_id: uuid.UUID
@@ -197,6 +213,7 @@ class StaffFacts(Event):
     subject: str | None = None
     stage: str | None = None
     title: str | None = None
+    title_history: list[DatedTitle] = Field(default_factory=list)
 
 
 @event_model("staffing.staff.hired")
@@ -215,6 +232,39 @@ class StaffLeft(StaffFacts):
     reason: str
     left_on: date
     repaid_loan_id: uuid.UUID | None = None
+
+
+@event_model("staffing.staff.updated")
+class StaffUpdated(StaffFacts):
+    """A person's title or subject changed on the roster; `changed` names which, from when."""
+
+    changed: list[Literal["title", "subject", "stage"]] = Field(min_length=1)
+    effective_on: date
+    previous_subject: str | None = None
+    previous_stage: str | None = None
+
+
+HireRefusalCode = Literal[
+    "no_reservation", "no_vacancy", "no_quota", "unit_unknown", "unit_closed", "invalid"
+]
+
+
+@event_model("staffing.hire.refused")
+class HireRefused(Event):
+    """Staffing could not put a hired candidate on the roster; nothing was recorded.
+
+    `code` is for machines (and the UI's label), `reason` for people: the unit's figures.
+    """
+
+    application_id: uuid.UUID
+    posting_id: uuid.UUID
+    candidate_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    quota_type: QuotaType | None = None
+    code: HireRefusalCode
+    reason: str = Field(max_length=1000)
+    #: The talent request's attempt this answers (`talent.candidate.hired` `attempt`).
+    attempt: int = Field(default=1, ge=1)
 
 
 @event_model("staffing.staff.transferred")

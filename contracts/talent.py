@@ -24,6 +24,8 @@ class PostingOpened(Event):
     subject: str | None = Field(default=None, max_length=40)
     stage: str | None = Field(default=None, max_length=20)
     title: str | None = Field(default=None, max_length=120)
+    #: 1 when first opened, +1 each time HR reopens it after staffing refused the posts.
+    attempt: int = Field(default=1, ge=1)
 
 
 @event_model("talent.posting.closed")
@@ -48,6 +50,8 @@ class CandidateHired(Event):
     subject: str | None = Field(default=None, max_length=40)
     stage: str | None = Field(default=None, max_length=20)
     title: str | None = Field(default=None, max_length=40)
+    #: 1 for the first request, +1 for each retry after staffing refused.
+    attempt: int = Field(default=1, ge=1)
 
 
 ApplicationStatus = Literal[
@@ -57,6 +61,8 @@ ApplicationStatus = Literal[
     "interview",
     "assessment",
     "offered",
+    "hiring",
+    "hire_failed",
     "hired",
     "rejected",
     "withdrawn",
@@ -65,7 +71,7 @@ ApplicationStatus = Literal[
 
 @event_model("talent.posting.published")
 class PostingPublished(Event):
-    """A posting became open to applicants: its posts are held, or it needs none (control)."""
+    """A posting became open to applicants: staffing holds its posts (of any quota type)."""
 
     posting_id: uuid.UUID
     unit_id: uuid.UUID
@@ -95,6 +101,21 @@ class ApplicationStatusChanged(Event):
     to_status: ApplicationStatus
     actor: str = Field(max_length=120)
     note: str | None = Field(default=None, max_length=2000)
+
+
+@event_model("talent.hire.failed")
+class HireFailed(Event):
+    """Staffing refused to put a hired candidate on the roster; the application is
+    `hire_failed` with the reason and HR may retry once the cause is fixed."""
+
+    application_id: uuid.UUID
+    posting_id: uuid.UUID
+    unit_id: uuid.UUID
+    quota_type: QuotaType
+    code: str = Field(max_length=30)
+    reason: str = Field(max_length=1000)
+    requested_by: str | None = Field(default=None, max_length=120)
+    attempt: int = Field(default=1, ge=1)
 
 
 @event_model("talent.candidate.erased")

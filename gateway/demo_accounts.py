@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.auth import Principal
-from common.city import DemoCity
+from common.city import DEMO_TEACHER_ID, DemoCity
 
 # The demo city only: seeding refuses to run in production (teacherpool seed, launcher).
 DEMO_PASSWORD = "demo12345"  # noqa: S105
@@ -59,4 +59,5 @@ def demo_principal(username: str, city: DemoCity) -> Principal:
         name=account.display_name,
         district_id=district.id if district else None,
         unit_id=school.id if school else None,
+        teacher_id=DEMO_TEACHER_ID if account.role == "teacher" else None,
     )

@@ -15,21 +15,26 @@ from gateway.settings import GatewaySettings
 
 
 async def seed_gateway(url: str, city: DemoCity) -> list[str]:
-    """Add the demo accounts that are missing; returns the usernames added."""
+    """Add the demo accounts that are missing, and link a demo teacher account made before
+    accounts carried their teacher; returns the usernames added."""
     db = Database(url)
     added: list[str] = []
     try:
         async with db.session() as session:
-            existing = set(
-                (
+            found = {
+                user.username: user
+                for user in (
                     await session.execute(
-                        select(User.username).where(User.username.in_(DEMO_ACCOUNTS))  # type: ignore[attr-defined]
+                        select(User).where(User.username.in_(DEMO_ACCOUNTS))  # type: ignore[attr-defined]
                     )
                 ).scalars()
-            )
+            }
             password_hash = hash_password(DEMO_PASSWORD)
             for username in DEMO_ACCOUNTS:
-                if username in existing:
+                if username in found:
+                    user = found[username]
+                    if user.role == "teacher" and user.teacher_id is None:
+                        user.teacher_id = demo_principal(username, city).teacher_id
                     continue
                 principal = demo_principal(username, city)
                 session.add(

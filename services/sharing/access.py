@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import PERSONNEL_ROLES, Principal
 from common.errors import Forbidden
-from services.sharing.models import Teacher
 
 
 def is_hr_for(principal: Principal, unit_id: uuid.UUID, district_id: uuid.UUID | None) -> bool:
@@ -29,10 +27,8 @@ def is_school_of(principal: Principal, unit_id: uuid.UUID) -> bool:
 
 
 async def acting_teacher_id(session: AsyncSession, principal: Principal) -> uuid.UUID | None:
-    """The caller's own teacher profile: the token's teacher_id, or the profile linked to sub."""
+    """The caller's own teacher profile: the token's `teacher_id`, the one link between an
+    account and a teacher (the gateway's users.teacher_id = the roster's staff id)."""
     if principal.role != "teacher":
         return None
-    if principal.teacher_id is not None:
-        return principal.teacher_id
-    found = await session.execute(select(Teacher.id).where(Teacher.user_sub == principal.sub))
-    return found.scalar_one_or_none()
+    return principal.teacher_id

@@ -18,7 +18,7 @@ async def on_unit_changed(session: AsyncSession, event: Event, envelope: Envelop
 
 
 async def on_staff_joined(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    """Create or move a teacher's profile (staffing.staff.hired/transferred)."""
+    """Create, move or update a teacher's profile (staffing.staff.hired/transferred/updated)."""
     assert isinstance(event, StaffFacts)
     await teachers.apply_staff_facts(session, event, envelope)
 
@@ -35,6 +35,7 @@ HANDLERS = {
         "staffing.unit.updated": on_unit_changed,
         "staffing.staff.hired": on_staff_joined,
         "staffing.staff.transferred": on_staff_joined,
+        "staffing.staff.updated": on_staff_joined,
         "staffing.staff.left": on_staff_left,
     },
 }

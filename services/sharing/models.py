@@ -66,12 +66,13 @@ class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
     id: uuid.UUID = Field(primary_key=True)
     unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
     district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), index=True))
-    user_sub: str | None = Field(
-        default=None, sa_column=Column(String(120), nullable=True, unique=True)
-    )
     name: str = Field(sa_column=Column(String(120), nullable=False))
     quota_type: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     title: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    #: The roster's dated titles, oldest first: [{"title": …, "effective_from": "YYYY-MM-DD"}].
+    title_history: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     subjects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     stages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     certificates: list[dict[str, str]] = Field(
@@ -260,6 +261,10 @@ class Settlement(SharingBase, table=True):  # type: ignore[call-arg]
     home_district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
     month: str = Field(sa_column=Column(String(7), nullable=False, index=True))
     title: str = Field(sa_column=Column(String(40), nullable=False))
+    #: Periods by title and rate: [{"title", "rate_cents", "periods", "amount_cents", "late"}].
+    lines: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     periods: int = Field(sa_column=Column(Integer, nullable=False))
     amount_cents: int = Field(sa_column=Column(Integer, nullable=False))
     adjustment_periods: int = Field(sa_column=Column(Integer, nullable=False))

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 
-from common.city import DemoCity
+from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity
 from common.db import Database
 from services.sharing.assignments.service import start
 from services.sharing.models import Lesson, Offer, ShareRequest, Teacher, Unit
@@ -17,9 +17,6 @@ from services.sharing.timetable import Booking, Place, SchoolDay, mask_of
 
 TEACHER_NAMESPACE = uuid.UUID("5d1c7f0e-3a51-4d0b-9a57-0c2b7e9f4a11")
 """Namespace of the demo teachers' ids."""
-
-DEMO_TEACHER_SUB = "user:teacher.demo"
-"""The gateway's demo teacher account, linked to the first teacher of the demo school."""
 
 SCARCE = ("音乐", "美术", "体育与健康", "科学", "心理健康", "信息科技")
 CORE = ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治")
@@ -94,14 +91,14 @@ async def seed_sharing(
                 stage = rng.choice(school.stages)
                 subject = rng.choice(SCARCE) if rng.random() < 0.25 else rng.choice(CORE)
                 busy = {(rng.randint(1, 5), rng.randint(1, 8)) for _ in range(rng.randint(10, 16))}
+                # The first teacher of the demo school is 张老师, the account teacher.demo.
+                demo = school.code == city.demo_school_code and n < len(schools)
+                name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2)))
                 profile = Teacher(
-                    id=teacher_id(school.code, n // len(schools)),
+                    id=DEMO_TEACHER_ID if demo else teacher_id(school.code, n // len(schools)),
                     unit_id=school.id,
                     district_id=school.district_id,
-                    user_sub=DEMO_TEACHER_SUB
-                    if school.code == city.demo_school_code and n < len(schools)
-                    else None,
-                    name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
+                    name=DEMO_TEACHER_NAME if demo else name,
                     quota_type="bianzhi",
                     title=rng.choice(TITLES),
                     subjects=[subject],

@@ -63,12 +63,6 @@ class NotOnRoster(Conflict):
     slug, title = "not-on-roster", "No longer on the roster"
 
 
-class NoReservation(Conflict):
-    """An event names a posting staffing holds no reservation for."""
-
-    slug, title = "no-reservation", "No reservation for the posting"
-
-
 class PoolNotOpen(Conflict):
     """The city does not pool the quota type (yet)."""
 

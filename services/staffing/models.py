@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     Uuid,
@@ -283,6 +284,8 @@ class Reservation(StaffingBase, table=True):  # type: ignore[call-arg]
     filled: int = 0
     status: str = Field(sa_column=Column(String(20), nullable=False))
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: The posting's opening attempt this answers; a reopened posting asks again with +1.
+    attempt: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -321,6 +324,36 @@ class Staff(StaffingBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class StaffTitle(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A title (职称) a person holds from a date, until the next row of their history."""
+
+    __tablename__ = "staff_titles"
+
+    staff_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    )
+    effective_from: date = Field(sa_column=Column(Date, primary_key=True))
+    title: str = Field(sa_column=Column(String(40), nullable=False))
+    document_no: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    recorded_by: str = Field(sa_column=Column(String(120), nullable=False))
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class HireRefusal(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A hire from talent that staffing could not record, with its reason (one per attempt)."""
+
+    __tablename__ = "hire_refusals"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False, index=True))
+    posting_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False, index=True))
+    code: str = Field(sa_column=Column(String(30), nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class LedgerEntry(StaffingBase, table=True):  # type: ignore[call-arg]

@@ -12,11 +12,11 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.city import DemoCity
+from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity, demo_postings
 from common.clock import local_today
 from common.db import Database, utcnow
 from contracts.base import Envelope
-from contracts.staffing import StaffHired
+from contracts.staffing import DatedTitle, StaffHired
 from services.staffing.ledger.service import correlation_id
 from services.staffing.models import (
     Enrolment,
@@ -24,6 +24,7 @@ from services.staffing.models import (
     PoolApplication,
     Quota,
     Staff,
+    StaffTitle,
     Unit,
     outbox,
 )
@@ -70,9 +71,22 @@ async def seed_staffing(
             if existing:
                 return SeedReport(0, 0, skipped=True)
             await _units(session, city)
-            staffed = await _roster(session, city, staff, random.Random(seed))  # noqa: S311 demo
+            staffed = await _roster(
+                session,
+                city,
+                staff,
+                random.Random(seed),
+                seed,
+            )
+        blocked = {
+            p.school.id: p.count for p in demo_postings(city, seed) if p.quota_type != "control"
+        }
         async with db.session() as session:
-            loans, pending = await _pool(session, random.Random(seed + 1))  # noqa: S311 demo
+            loans, pending = await _pool(
+                session,
+                random.Random(seed + 1),
+                blocked,
+            )
         return SeedReport(len(city.districts), len(city.schools), False, staffed, loans, pending)
     finally:
         await db.dispose()
@@ -113,8 +127,18 @@ async def _units(session: AsyncSession, city: DemoCity) -> None:
     await session.flush()
 
 
-async def _roster(session: AsyncSession, city: DemoCity, size: int, rng: random.Random) -> int:
-    """Posts and staff in bulk, with opening ledger rows so every balance verifies."""
+#: Control number (控制数) of each 两自一包 school with a demo posting: a default of the demo.
+DEMO_CONTROL_POSTS = 8
+
+
+async def _roster(
+    session: AsyncSession, city: DemoCity, size: int, rng: random.Random, seed: int
+) -> int:
+    """Posts and staff in bulk, with opening ledger rows so every balance verifies.
+
+    The schools of the demo's talent postings get what those postings need: a control
+    number for the 两自一包 ones, and no vacant 编制 for the others (so they are blocked).
+    """
     today = local_today()
     ratios = await standards_in_force(session, today)
     required = {s.id: max(1, required_posts(s.enrolment, ratios)) for s in city.schools}
@@ -123,9 +147,12 @@ async def _roster(session: AsyncSession, city: DemoCity, size: int, rng: random.
     people: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     opening = correlation_id()
+    planned = {p.school.id: p.quota_type for p in demo_postings(city, seed)}
     for school in city.schools:
         headcount = max(1, round(required[school.id] * scale * rng.uniform(0.85, 1.1)))
         approved = headcount + rng.choice((0, 0, 1, 2, 3, 5))
+        if planned.get(school.id) == "bianzhi":
+            approved = headcount
         quotas.append(
             {
                 "unit_id": school.id,
@@ -136,15 +163,32 @@ async def _roster(session: AsyncSession, city: DemoCity, size: int, rng: random.
                 "borrowed": 0,
             }
         )
-        for _ in range(headcount):
-            people.append(_person(rng, school.id, school.stages, today))
+        if planned.get(school.id) == "control":
+            quotas.append(
+                {
+                    "unit_id": school.id,
+                    "quota_type": "control",
+                    "approved": DEMO_CONTROL_POSTS,
+                    "occupied": 0,
+                    "reserved": 0,
+                    "borrowed": 0,
+                }
+            )
+        for n in range(headcount):
+            person = _person(rng, school.id, school.stages, today)
+            if school.code == city.demo_school_code and n == 0:
+                # 张老师, the account teacher.demo: the same id in every service.
+                person.update(id=DEMO_TEACHER_ID, name=DEMO_TEACHER_NAME)
+            people.append(person)
     for row in quotas:
         for account in ("approved", "occupied"):
+            if not row[account]:
+                continue
             events.append(
                 {
                     "kind": "opening",
                     "unit_id": row["unit_id"],
-                    "quota_type": "bianzhi",
+                    "quota_type": row["quota_type"],
                     "account": account,
                     "delta": row[account],
                     "balance_after": row[account],
@@ -161,6 +205,7 @@ async def _roster(session: AsyncSession, city: DemoCity, size: int, rng: random.
     for start in range(0, len(people), CHUNK):
         chunk = people[start : start + CHUNK]
         await session.execute(insert(Staff), chunk)
+        await session.execute(insert(StaffTitle), [_title(p) for p in chunk])
         await session.execute(insert(outbox.table), [_hired(p, districts) for p in chunk])
     return len(people)
 
@@ -191,6 +236,16 @@ def _person(
     }
 
 
+def _title(person: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "staff_id": person["id"],
+        "effective_from": person["hire_date"],
+        "title": person["title"],
+        "recorded_by": SEED_ACTOR,
+        "recorded_at": utcnow(),
+    }
+
+
 def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dict[str, Any]:
     envelope = Envelope.wrap(
         StaffHired(
@@ -202,6 +257,7 @@ def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dic
             subject=person["subject"],
             stage=person["stage"],
             title=person["title"],
+            title_history=[DatedTitle(title=person["title"], effective_from=person["hire_date"])],
             hire_date=person["hire_date"],
         ),
         source=outbox.source,
@@ -217,13 +273,17 @@ def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dic
     }
 
 
-async def _pool(session: AsyncSession, rng: random.Random) -> tuple[int, int]:
-    """Deposits from schools with idle posts, loans (a few overdue) and pending applications."""
+async def _pool(
+    session: AsyncSession, rng: random.Random, blocked: dict[uuid.UUID, int]
+) -> tuple[int, int]:
+    """Deposits from schools with idle posts, loans (a few overdue) and pending applications;
+    each school with a blocked demo posting has a pending application that would unblock it."""
     commission = Principal(sub=SEED_ACTOR, role="staffing_commission", name="成都市委编办")
     today = local_today()
-    quotas = list((await session.execute(select(Quota).order_by(Quota.unit_id))).scalars())
+    stmt = select(Quota).where(Quota.quota_type == "bianzhi").order_by(Quota.unit_id)
+    quotas = list((await session.execute(stmt)).scalars())
     idle = [q for q in quotas if q.vacant >= 3]
-    needy = [q for q in quotas if q.vacant == 0]
+    needy = [q for q in quotas if q.vacant == 0 and q.unit_id not in blocked]
     rng.shuffle(idle)
     rng.shuffle(needy)
     for n, quota in enumerate(idle[:20]):
@@ -268,6 +328,19 @@ async def _pool(session: AsyncSession, rng: random.Random) -> tuple[int, int]:
             # History for the demo: loans made years ago that are now past due.
             loan.created_at = utcnow() - timedelta(days=365 * 4)
             loan.due_date = today - timedelta(days=30 * (n + 1))
+    for unit_id, count in blocked.items():
+        await pool.submit_application(
+            session,
+            commission,
+            ApplicationCreate(
+                unit_id=unit_id,
+                requested=count,
+                reason_kind="high_level_talent",
+                reason="人才荟招聘岗位缺编，申请周转编制",
+                term_years=3,
+            ),
+            today,
+        )
     await session.flush()
     pending = select(func.count()).where(PoolApplication.status == "pending")
     return loans, int((await session.execute(pending)).scalar_one())

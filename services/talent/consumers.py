@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.projections import apply_unit_facts
 from contracts.base import Envelope, Event
 from contracts.staffing import (
+    HireRefused,
     ReservationConfirmed,
     ReservationRejected,
     ReservationReleased,
@@ -20,7 +21,7 @@ from contracts.talent import (
     PostingClosed,
     PostingPublished,
 )
-from services.talent.applications.service import onboarded
+from services.talent.applications.service import hire_refused, onboarded
 from services.talent.models import Unit
 from services.talent.postings import repository as postings
 from services.talent.postings.service import (
@@ -55,7 +56,12 @@ async def on_reservation_released(session: AsyncSession, event: Event, envelope:
 
 async def on_staff_hired(session: AsyncSession, event: Event, envelope: Envelope) -> None:
     assert isinstance(event, StaffHired)
-    await onboarded(session, event)
+    await onboarded(session, event, envelope.source)
+
+
+async def on_hire_refused(session: AsyncSession, event: Event, envelope: Envelope) -> None:
+    assert isinstance(event, HireRefused)
+    await hire_refused(session, event, envelope.source)
 
 
 async def webhook_status_changed(session: AsyncSession, event: Event, envelope: Envelope) -> None:
@@ -143,6 +149,7 @@ HANDLERS = {
         ReservationRejected.event_type: on_reservation_rejected,
         ReservationReleased.event_type: on_reservation_released,
         StaffHired.event_type: on_staff_hired,
+        HireRefused.event_type: on_hire_refused,
     },
     "talent": {
         ApplicationStatusChanged.event_type: webhook_status_changed,

@@ -64,6 +64,11 @@ class Posting(TalentBase, table=True):  # type: ignore[call-arg]
     status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
     reservation: str = Field(sa_column=Column(String(20), nullable=False))
     blocked_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: 1 when first opened; each reopening after staffing refused the posts asks again with +1.
+    reservation_attempt: int = Field(
+        default=1, sa_column=Column(Integer, nullable=False, server_default="1")
+    )
+    #: Applications hired or being hired (`hiring`) against `count`.
     hired: int = 0
     created_by: str = Field(sa_column=Column(String(120), nullable=False))
     created_at: datetime = _now_column()
@@ -162,6 +167,15 @@ class Application(TalentBase, table=True):  # type: ignore[call-arg]
     )
     status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
     staff_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    #: Who last asked staffing to hire (notified if it refuses), and how many times.
+    hire_requested_by: str | None = Field(
+        default=None, sa_column=Column(String(120), nullable=True)
+    )
+    hire_attempts: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    hire_failure_code: str | None = Field(default=None, sa_column=Column(String(30), nullable=True))
+    hire_failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     onboarded_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )

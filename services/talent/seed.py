@@ -1,4 +1,5 @@
-"""Demo data of the talent pool: open and blocked postings at demo schools, a few hundred
+"""Demo data of the talent pool: postings at demo schools, opened so staffing holds (control
+numbers) or refuses (编制 without a vacancy) their posts once it runs, and a few hundred
 candidates along the pipeline. Made through the services' own rules, so it looks like use."""
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from common.auth import Principal
-from common.city import DemoCity
+from common.city import DemoCity, DemoPosting, demo_postings
 from common.clock import local_today
-from common.db import Database, utcnow
+from common.db import Database
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.applications.service import PIPELINE, apply, move
 from services.talent.candidates.identity import check_digit
@@ -20,6 +21,7 @@ from services.talent.candidates.schemas import CandidateCreate
 from services.talent.candidates.service import push_candidate
 from services.talent.models import Posting
 from services.talent.pii import load_cipher
+from services.talent.postings.service import open_posting
 from services.talent.settings import TalentSettings
 
 SEEDER = Principal(sub="system:seed", role="city_hr", name="demo seed")
@@ -79,12 +81,13 @@ async def seed_talent(
         async with db.session() as session:
             if (await session.execute(select(func.count()).select_from(Posting))).scalar_one():
                 return TalentSeedReport(0, 0, 0, skipped=True)
-            others = [s for s in city.schools if s.code != city.demo_school_code]
-            schools = [city.school_by_code(city.demo_school_code), *rng.sample(others, 11)]
-            postings = [_posting(rng, school, i, today) for i, school in enumerate(schools)]
+            postings = [_posting(rng, plan, today) for plan in demo_postings(city, seed)]
             session.add_all(postings)
             await session.flush()
-            open_postings = [p for p in postings if p.status == "open"]
+            # Opened like HR opens them: staffing holds or refuses the posts once it runs.
+            for posting in postings:
+                await open_posting(session, SEEDER, posting.id)
+            open_postings = [p for p in postings if p.quota_type == "control"]
             applications = 0
             for n in range(candidates):
                 pushed = await push_candidate(
@@ -117,34 +120,29 @@ async def seed_talent(
         await db.dispose()
 
 
-def _posting(rng: random.Random, school, index: int, today: date) -> Posting:  # type: ignore[no-untyped-def]
-    """Two in three open at schools that hire on their control number; the rest blocked,
-    waiting for 编制 from the pool."""
+def _posting(rng: random.Random, plan: DemoPosting, today: date) -> Posting:
+    """A draft of the planned posting: two in three at schools that hire on their control
+    number; the rest wait for 编制 from the pool."""
+    school = plan.school
     stage = rng.choice(school.stages)
     subject = rng.choice(SUBJECTS)
-    is_open = index % 3 != 2
-    now = utcnow()
     return Posting(
         unit_id=school.id,
         district_id=school.district_id,
         title=f"{school.name}{subject}教师",
         subject=subject,
         stage=stage,
-        count=rng.randint(1, 4),
-        quota_type="control" if is_open else "bianzhi",
+        count=plan.count,
+        quota_type=plan.quota_type,
         requirements={
             "degree": rng.choice(["bachelor", "master"]),
             "certificate": f"{subject}教师资格证",
         },
         apply_from=today - timedelta(days=10),
         apply_until=today + timedelta(days=rng.randint(20, 60)),
-        status="open" if is_open else "blocked",
-        reservation="not_needed" if is_open else "rejected",
-        blocked_reason=None
-        if is_open
-        else f"unit {school.code} has 0 vacant bianzhi posts; apply to the pool for more",
+        status="draft",
+        reservation="none",
         created_by=SEEDER.sub,
-        opened_at=now if is_open else None,
     )
 
 

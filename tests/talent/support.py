@@ -19,11 +19,19 @@ from fastapi import FastAPI
 from common.auth import Principal
 from common.db import Database, utcnow
 from contracts.base import Envelope, Event
+from contracts.staffing import ReservationConfirmed, StaffHired
 from services.talent.app import create_app
 from services.talent.candidates.identity import check_digit
 from services.talent.models import Unit
 from services.talent.settings import TalentSettings
-from tests.support import Identity, free_port, principal, running, service_settings
+from tests.support import (
+    Identity,
+    eventually,
+    free_port,
+    principal,
+    running,
+    service_settings,
+)
 
 CITY_HR = principal("city_hr", sub="user:city-hr")
 ALL_SCOPES = (
@@ -108,9 +116,16 @@ class Api:
         return response.json() if response.content else None
 
     async def posting(
-        self, *, quota_type: str = "control", count: int = 2, unit_id: uuid.UUID = SCHOOL, **extra
+        self,
+        *,
+        quota_type: str = "control",
+        count: int = 2,
+        unit_id: uuid.UUID = SCHOOL,
+        held: bool | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
-        """A posting, opened (at once for `control`; pending the posts otherwise)."""
+        """A posting, opened: pending the posts, or open once staffing (played here) holds
+        them; `held` defaults to true for `control` postings, as the tests used to need."""
         created = await self.ok(
             "POST",
             "/v1/postings",
@@ -124,7 +139,40 @@ class Api:
                 **extra,
             },
         )
-        return await self.ok("POST", f"/v1/postings/{created['id']}/open")
+        opened = await self.ok("POST", f"/v1/postings/{created['id']}/open")
+        if not (quota_type == "control" if held is None else held):
+            return opened  # type: ignore[no-any-return]
+        await self.staffing_says(reservation_confirmed(opened), opened["id"])
+        found: dict[str, Any] = {}
+
+        async def open_now() -> bool:
+            found.update(await self.ok("GET", f"/v1/postings/{opened['id']}"))
+            return found["status"] == "open"
+
+        await eventually(open_now)
+        return found
+
+    async def staffing_hired(self, application: dict[str, Any], posting: dict[str, Any]) -> None:
+        """Staffing's confirmation of a hire, as it would publish it; waits until `hired`."""
+        await self.staffing_says(
+            StaffHired(
+                staff_id=uuid.uuid4(),
+                unit_id=uuid.UUID(posting["unit_id"]),
+                district_id=None,
+                quota_type=posting["quota_type"],
+                name="x",
+                hire_date=date(2026, 9, 1),
+                posting_id=uuid.UUID(posting["id"]),
+                application_id=uuid.UUID(application["id"]),
+            ),
+            application["id"],
+        )
+
+        async def hired() -> bool:
+            body = await self.ok("GET", f"/v1/applications/{application['id']}")
+            return body["status"] == "hired"  # type: ignore[no-any-return]
+
+        await eventually(hired)
 
     async def candidate(self, who: Principal, **extra: Any) -> dict[str, Any]:
         return await self.ok("POST", "/v1/candidates", who, json=person(**extra))
@@ -157,6 +205,17 @@ class Api:
             envelope.model_dump_json().encode(),
             headers={"Nats-Msg-Id": str(envelope.id)},
         )
+
+
+def reservation_confirmed(posting: dict[str, Any]) -> ReservationConfirmed:
+    """Staffing's answer that it holds a posting's posts."""
+    return ReservationConfirmed(
+        posting_id=uuid.UUID(posting["id"]),
+        unit_id=uuid.UUID(posting["unit_id"]),
+        quota_type=posting["quota_type"],
+        count=posting["count"],
+        attempt=posting.get("reservation_attempt", 1),
+    )
 
 
 async def add_units(url: str) -> None:

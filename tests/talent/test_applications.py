@@ -45,7 +45,7 @@ class TestApply:
         assert again.json()["existing_id"] == first["id"]
 
     async def test_partner_cannot_apply_to_a_posting_still_waiting_for_posts(self, api):
-        posting = await api.posting(quota_type="bianzhi")
+        posting = await api.posting(quota_type="bianzhi", held=False)
         assert posting["status"] == "pending_quota"
         candidate = await api.candidate(SITE)
         response = await api.call(
@@ -66,12 +66,16 @@ class TestPipeline:
         for step in STEPS:
             response = await api.move(application["id"], step, note=f"到{step}")
             assert response.status_code == 200, response.text
+        # hired only once staffing confirms the staff record; until then, hiring
+        assert response.json()["status"] == "hiring"
+        await api.staffing_hired(application, posting)
         detail = await api.ok("GET", f"/v1/applications/{application['id']}")
         assert detail["status"] == "hired"
         moves = [(t["from_status"], t["to_status"], t["actor"]) for t in detail["transitions"]]
         assert moves[0] == (None, "applied", SITE.sub)
-        assert [m[1] for m in moves[1:]] == STEPS
-        assert {m[2] for m in moves[1:]} == {CITY_HR.sub}
+        assert [m[1] for m in moves[1:]] == [*STEPS[:-1], "hiring", "hired"]
+        assert {m[2] for m in moves[1:-1]} == {CITY_HR.sub}
+        assert moves[-1][2] == "teacherpool/staffing"
         assert (await api.ok("GET", f"/v1/postings/{posting['id']}"))["hired"] == 1
 
     async def test_illegal_moves_are_422_and_change_nothing(self, api):
@@ -98,7 +102,7 @@ class TestPipeline:
 
 class TestHireNeedsHeldPosts:
     async def test_hire_into_a_posting_whose_reservation_was_rejected_is_refused(self, api):
-        posting = await api.posting(quota_type="bianzhi")
+        posting = await api.posting(quota_type="bianzhi", held=False)
         candidate = await api.candidate(CITY_HR)
         # HR may take applications at the fair while the posts are pending
         application = await api.application(CITY_HR, candidate["id"], posting["id"])
@@ -129,7 +133,7 @@ class TestHireNeedsHeldPosts:
         assert posting_now["hired"] == 0
 
     async def test_hire_waits_for_confirmation_then_shows_onboarded(self, api):
-        posting = await api.posting(quota_type="bianzhi", count=1)
+        posting = await api.posting(quota_type="bianzhi", count=1, held=False)
         candidate = await api.candidate(CITY_HR)
         application = await api.application(CITY_HR, candidate["id"], posting["id"])
         for step in STEPS[:-1]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import nats
 import pytest
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -24,13 +26,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from common.db import Database
+from contracts.base import Envelope, Event
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from services.talent.app import create_app as create_talent
 from services.talent.models import Application, Candidate, CandidateLink
 from tests.gateway.support import add_user, bearer, gateway_settings, served
 from tests.support import Identity, eventually, running
-from tests.talent.support import ALL_SCOPES, SCHOOL, add_units, person, talent_settings
+from tests.talent.support import (
+    ALL_SCOPES,
+    SCHOOL,
+    add_units,
+    person,
+    reservation_confirmed,
+    talent_settings,
+)
 
 pytestmark = pytest.mark.nats
 
@@ -187,9 +197,14 @@ async def new_partner(gateway: httpx.AsyncClient, hr: dict[str, str], name: str)
 
 
 async def open_posting(
-    gateway: httpx.AsyncClient, hr: dict[str, str], title: str, *, publish: bool = True
+    gateway: httpx.AsyncClient,
+    hr: dict[str, str],
+    title: str,
+    *,
+    publish: bool = True,
+    nats_url: str = "",
 ) -> dict[str, Any]:
-    """A `control` posting (no posts to hold in staffing), created and opened by HR."""
+    """A `control` posting, created and opened by HR, once staffing (played here) holds it."""
     created = await gateway.post(
         "/api/talent/v1/postings",
         headers=hr,
@@ -207,8 +222,31 @@ async def open_posting(
         return dict(created.json())
     opened = await gateway.post(f"/api/talent/v1/postings/{created.json()['id']}/open", headers=hr)
     assert opened.status_code == 200, opened.text
-    assert opened.json()["status"] == "open"
-    return dict(opened.json())
+    assert opened.json()["status"] == "pending_quota"
+    await staffing_publishes(nats_url, reservation_confirmed(opened.json()))
+    path = f"/api/talent/v1/postings/{opened.json()['id']}"
+    found: dict[str, Any] = {}
+
+    async def open_now() -> bool:
+        found.update((await gateway.get(path, headers=hr)).json())
+        return found["status"] == "open"
+
+    await eventually(open_now)
+    return found
+
+
+async def staffing_publishes(nats_url: str, event: Event) -> None:
+    """Publish on STAFFING as the staffing service would."""
+    envelope = Envelope.wrap(event, source="teacherpool/staffing", subject=str(uuid.uuid4()))
+    connection = await nats.connect(nats_url)
+    try:
+        await connection.jetstream().publish(
+            envelope.type,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(envelope.id)},
+        )
+    finally:
+        await connection.close()
 
 
 @dataclass
@@ -348,7 +386,10 @@ async def test_the_recruitment_site_integrates_only_through_the_gateway(
             site = Partner(gateway, await new_partner(gateway, hr, "蓉漂人才网"))
             other = Partner(gateway, await new_partner(gateway, hr, "另一家招聘网"))
             postings = [
-                await open_posting(gateway, hr, f"{TITLE}（{n}）" if n else TITLE) for n in range(3)
+                await open_posting(
+                    gateway, hr, f"{TITLE}（{n}）" if n else TITLE, nats_url=own_nats.url
+                )
+                for n in range(3)
             ]
             draft = await open_posting(gateway, hr, "草稿", publish=False)
 

@@ -48,15 +48,16 @@ async def test_each_status_change_arrives_signed(make_database, own_nats, identi
         application = await api.application(SITE, candidate["id"], posting["id"])
         for step in STEPS:
             assert (await api.move(application["id"], step)).status_code == 200
+        await api.staffing_hired(application, posting)
 
         async def all_arrived() -> bool:
-            return len(site.received) == 1 + 1 + len(STEPS)
+            return len(site.received) == 1 + 1 + len(STEPS) + 1
 
         await eventually(all_arrived)
         verifier = Webhook(hook["secret"])
         messages = [verifier.verify(r.body, r.headers) for r in site.received]
         changes = [m["data"]["to_status"] for m in messages if m["type"] != "posting.opened"]
-        assert sorted(changes) == sorted(["applied", *STEPS])
+        assert sorted(changes) == sorted(["applied", *STEPS[:-1], "hiring", "hired"])
         opened = [m for m in messages if m["type"] == "posting.opened"]
         assert opened[0]["data"]["posting_id"] == posting["id"]
         status_messages = [m for m in messages if m["type"] == "application.status_changed"]

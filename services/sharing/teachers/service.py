@@ -11,7 +11,7 @@ from common.auth import Principal
 from common.db import utcnow
 from common.errors import Forbidden, NotFound
 from contracts.base import Envelope
-from contracts.staffing import StaffFacts, StaffHired, StaffLeft, StaffTransferred
+from contracts.staffing import StaffFacts, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
 from services.sharing.access import acting_teacher_id, is_hr_for
 from services.sharing.assignments import service as assignments
 from services.sharing.errors import OverWeeklyCap, TimetableClash
@@ -118,7 +118,19 @@ async def apply_staff_facts(
     teacher.district_id = facts.district_id
     teacher.name = facts.name
     teacher.quota_type = facts.quota_type
+    # Title and its history are the roster's (实名制): what it says replaces what sharing had.
     teacher.title = facts.title or teacher.title
+    if facts.title_history:
+        teacher.title_history = [
+            {"title": t.title, "effective_from": t.effective_from.isoformat()}
+            for t in facts.title_history
+        ]
+    if isinstance(facts, StaffUpdated):
+        # The roster moved the person off a subject or stage: they no longer teach it here.
+        if "subject" in facts.changed and facts.previous_subject != facts.subject:
+            teacher.subjects = [s for s in teacher.subjects if s != facts.previous_subject]
+        if "stage" in facts.changed and facts.previous_stage != facts.stage:
+            teacher.stages = [s for s in teacher.stages if s != facts.previous_stage]
     # A post is held with a certificate for its subject and stage (持证上岗).
     if facts.subject and facts.subject not in teacher.subjects:
         teacher.subjects = [*teacher.subjects, facts.subject]

@@ -15,6 +15,9 @@ from services.staffing.roster.schemas import (
     DepartureCreate,
     StaffCreate,
     StaffPublic,
+    StaffUpdate,
+    TitleCreate,
+    TitlePublic,
     TransferCreate,
 )
 
@@ -84,3 +87,28 @@ async def transfer(
 ) -> Staff:
     """Move a person to a vacant post at another unit in one step."""
     return await service.transfer(session, principal, staff_id, body, local_today())
+
+
+@router.patch("/{staff_id}", response_model=StaffPublic)
+async def update_staff(
+    staff_id: uuid.UUID, body: StaffUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> Staff:
+    """Change the subject or stage a person teaches; sharing's profile follows."""
+    return await service.update_staff(session, principal, staff_id, body, local_today())
+
+
+@router.get("/{staff_id}/titles", response_model=list[TitlePublic])
+async def list_titles(
+    staff_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> list[TitlePublic]:
+    """A person's titles with the date each took effect, oldest first."""
+    staff = await service.visible_staff(session, principal, staff_id)
+    return [TitlePublic.model_validate(t) for t in await repository.titles(session, staff.id)]
+
+
+@router.post("/{staff_id}/titles", status_code=status.HTTP_201_CREATED, response_model=StaffPublic)
+async def record_title(
+    staff_id: uuid.UUID, body: TitleCreate, session: SessionDep, principal: CurrentPrincipal
+) -> Staff:
+    """Record a title conferred from a date; settlement pays each lesson by the title then."""
+    return await service.record_title(session, principal, staff_id, body, local_today())

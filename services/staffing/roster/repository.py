@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.scoping import unit_scope
-from services.staffing.models import Staff, Unit
+from services.staffing.models import Staff, StaffTitle, Unit
 
 
 async def get(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
@@ -30,6 +30,16 @@ async def lock(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
 async def by_talent_application(session: AsyncSession, application_id: uuid.UUID) -> Staff | None:
     stmt = select(Staff).where(Staff.talent_application_id == application_id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def titles(session: AsyncSession, staff_id: uuid.UUID) -> list[StaffTitle]:
+    """A person's dated titles, oldest first."""
+    stmt = (
+        select(StaffTitle)
+        .where(StaffTitle.staff_id == staff_id)
+        .order_by(StaffTitle.effective_from)  # type: ignore[arg-type]
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 def visible(principal: Principal) -> Select[Any]:

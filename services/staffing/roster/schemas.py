@@ -55,6 +55,35 @@ class StaffPublic(StaffBase):
     created_at: datetime
 
 
+class StaffUpdate(BaseModel):
+    """What a person teaches; a title is recorded with its date (POST …/titles) instead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str | None = Field(default=None, max_length=40)
+    stage: Stage | None = None
+
+
+class TitleCreate(BaseModel):
+    """A title conferred from a date (职称评聘), under a document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=40)
+    effective_from: date
+    document_no: DocumentNo | None = None
+
+
+class TitlePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    title: str
+    effective_from: date
+    document_no: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
 class DepartureCreate(BaseModel):
     """A person leaves: the post is freed, or repays the unit's earliest loan."""
 

@@ -9,15 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import InvalidInput
-from contracts.staffing import StaffHired, StaffLeft, StaffTransferred
+from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
 from services.staffing.errors import NotOnRoster
 from services.staffing.ledger.service import Movement, move
-from services.staffing.models import Quota, Staff, Unit, outbox
+from services.staffing.models import Quota, Staff, StaffTitle, Unit, outbox
 from services.staffing.pool.service import repay_from_departure
 from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.service import no_vacancy
 from services.staffing.roster import repository
-from services.staffing.roster.schemas import DepartureCreate, StaffCreate, TransferCreate
+from services.staffing.roster.schemas import (
+    DepartureCreate,
+    StaffCreate,
+    StaffUpdate,
+    TitleCreate,
+    TransferCreate,
+)
 from services.staffing.units.repository import get as get_unit
 from services.staffing.units.service import ensure_visible, unit_for_action
 
@@ -51,7 +57,7 @@ async def hire_into_vacancy(
     if quota is None or quota.vacant < 1:
         raise no_vacancy(quota, unit.code, staff.quota_type, 1)
     move(session, quota, "occupied", 1, why)
-    return await _announce_hire(session, unit, staff)
+    return await _announce_hire(session, unit, staff, why.actor)
 
 
 async def hire_reserved(
@@ -60,23 +66,26 @@ async def hire_reserved(
     """Turn one post held for a posting into the person hired for it (the caller locked both)."""
     move(session, quota, "reserved", -1, why)
     move(session, quota, "occupied", 1, why)
-    return await _announce_hire(session, unit, staff)
+    return await _announce_hire(session, unit, staff, why.actor)
 
 
-async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff) -> Staff:
+async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor: str) -> Staff:
     session.add(staff)
     await session.flush()
+    if staff.title:
+        session.add(
+            StaffTitle(
+                staff_id=staff.id,
+                effective_from=staff.hire_date,
+                title=staff.title,
+                recorded_by=actor,
+            )
+        )
+        await session.flush()
     await outbox.add(
         session,
         StaffHired(
-            staff_id=staff.id,
-            unit_id=unit.id,
-            district_id=unit.district_id,
-            quota_type=staff.quota_type,
-            name=staff.name,
-            subject=staff.subject,
-            stage=staff.stage,
-            title=staff.title,
+            **await facts(session, staff, unit),
             hire_date=staff.hire_date,
             posting_id=staff.posting_id,
             application_id=staff.talent_application_id,
@@ -84,6 +93,111 @@ async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff) -> Sta
         subject=str(staff.id),
     )
     return staff
+
+
+async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, object]:
+    """What every roster event says of a person, their dated titles included."""
+    history = await repository.titles(session, staff.id)
+    return {
+        "staff_id": staff.id,
+        "unit_id": unit.id,
+        "district_id": unit.district_id,
+        "quota_type": staff.quota_type,
+        "name": staff.name,
+        "subject": staff.subject,
+        "stage": staff.stage,
+        "title": staff.title,
+        "title_history": [
+            DatedTitle(title=row.title, effective_from=row.effective_from) for row in history
+        ],
+    }
+
+
+def title_on(history: list[StaffTitle], day: date) -> str | None:
+    """The title in force on `day`: the latest one that took effect by then."""
+    held = [row for row in history if row.effective_from <= day]
+    return max(held, key=lambda row: row.effective_from).title if held else None
+
+
+async def record_title(
+    session: AsyncSession,
+    principal: Principal,
+    staff_id: uuid.UUID,
+    data: TitleCreate,
+    today: date,
+) -> Staff:
+    """Record a title conferred from a date (职称评聘); the roster's title is the one in force."""
+    found = await visible_staff(session, principal, staff_id)
+    unit = await unit_for_action(session, principal, found.unit_id)
+    staff = await _active(session, staff_id)
+    if data.effective_from < staff.hire_date:
+        raise InvalidInput.field(
+            "body.effective_from", f"the person was hired on {staff.hire_date.isoformat()}"
+        )
+    row = await session.get(StaffTitle, (staff.id, data.effective_from))
+    if row is None:
+        row = StaffTitle(staff_id=staff.id, effective_from=data.effective_from, title=data.title)
+        session.add(row)
+    row.title = data.title
+    row.document_no = data.document_no
+    row.recorded_by = principal.sub
+    await session.flush()
+    history = await repository.titles(session, staff.id)
+    staff.title = title_on(history, today) or history[0].title
+    await session.flush()
+    await _announce_update(
+        session,
+        staff,
+        unit,
+        ["title"],
+        data.effective_from,
+        previous_subject=staff.subject,
+        previous_stage=staff.stage,
+    )
+    return staff
+
+
+async def update_staff(
+    session: AsyncSession,
+    principal: Principal,
+    staff_id: uuid.UUID,
+    data: StaffUpdate,
+    today: date,
+) -> Staff:
+    """Change what a person teaches (subject, stage); announced so sharing follows."""
+    found = await visible_staff(session, principal, staff_id)
+    unit = await unit_for_action(session, principal, found.unit_id)
+    staff = await _active(session, staff_id)
+    changes = data.model_dump(exclude_unset=True)
+    changed: list[str] = [name for name in ("subject", "stage") if name in changes]
+    if not changed:
+        raise InvalidInput.field("body", "nothing to change: send subject or stage")
+    previous = {"previous_subject": staff.subject, "previous_stage": staff.stage}
+    for name in changed:
+        setattr(staff, name, changes[name])
+    await session.flush()
+    await _announce_update(session, staff, unit, changed, today, **previous)
+    return staff
+
+
+async def _announce_update(
+    session: AsyncSession,
+    staff: Staff,
+    unit: Unit,
+    changed: list[str],
+    effective_on: date,
+    **previous: str | None,
+) -> None:
+    await outbox.add(
+        session,
+        StaffUpdated(
+            **await facts(session, staff, unit),
+            changed=changed,  # type: ignore[arg-type]
+            effective_on=effective_on,
+            **previous,
+        ),
+        subject=str(staff.id),
+    )
 
 
 async def visible_staff(session: AsyncSession, principal: Principal, staff_id: uuid.UUID) -> Staff:
@@ -123,14 +237,7 @@ async def depart(
     await outbox.add(
         session,
         StaffLeft(
-            staff_id=staff.id,
-            unit_id=unit.id,
-            district_id=unit.district_id,
-            quota_type=staff.quota_type,
-            name=staff.name,
-            subject=staff.subject,
-            stage=staff.stage,
-            title=staff.title,
+            **await facts(session, staff, unit),
             reason=data.reason,
             left_on=staff.left_on,
             repaid_loan_id=loan.id if loan else None,
@@ -173,14 +280,7 @@ async def transfer(
     await outbox.add(
         session,
         StaffTransferred(
-            staff_id=staff.id,
-            unit_id=target.id,
-            district_id=target.district_id,
-            quota_type=staff.quota_type,
-            name=staff.name,
-            subject=staff.subject,
-            stage=staff.stage,
-            title=staff.title,
+            **await facts(session, staff, target),
             from_unit_id=source.id,
             transferred_on=data.transferred_on or today,
             repaid_loan_id=loan.id if loan else None,

@@ -48,6 +48,9 @@ class ApplicationPublic(BaseModel):
     status: ApplicationStatus
     staff_id: uuid.UUID | None
     onboarded_at: datetime | None
+    hire_attempts: int
+    hire_failure_code: str | None
+    hire_failure_reason: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -1,4 +1,9 @@
-"""Rules of the application pipeline: one step at a time, and a hire only into held posts."""
+"""Rules of the application pipeline: one step at a time, and a hire only into held posts.
+
+A hire is a saga: HR's move to `hired` makes the application `hiring` and asks staffing to put
+the person on the roster; it is `hired` only when staffing confirms (staffing.staff.hired), or
+`hire_failed` with staffing's reason (staffing.hire.refused), from which HR may try again.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import PERSONNEL_ROLES, Principal
 from common.db import utcnow
 from common.errors import Forbidden, InvalidInput, NotFound
-from contracts.staffing import StaffHired
-from contracts.talent import ApplicationStatusChanged, CandidateHired
+from contracts.staffing import HireRefused, StaffHired
+from contracts.talent import ApplicationStatusChanged, CandidateHired, HireFailed
 from services.talent.applications import repository
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.candidates import repository as candidates
@@ -31,18 +36,26 @@ from services.talent.postings import repository as postings
 PIPELINE = ("applied", "screened", "exam", "interview", "assessment", "offered", "hired")
 EXITS = ("rejected", "withdrawn")
 CLOSED = frozenset({"hired", *EXITS})
+#: Waiting for staffing's answer: nobody moves it until staffing has spoken.
+HIRING = "hiring"
+HIRE_FAILED = "hire_failed"
 #: What the recruitment site may decide itself; offers and hires are the bureau's.
 PARTNER_MOVES = frozenset({"screened", "exam", "interview", "rejected", "withdrawn"})
 #: A posting whose quota is still pending may take applications from HR and screen them;
 #: hiring waits for the posts.
 ACCEPTING = {"partner": ("open",), "user": ("open", "pending_quota")}
+#: `not_needed`: a control posting opened before staffing held control numbers. Its hires
+#: still go to staffing, which refuses them with the reason (reopen the posting) instead of
+#: talent deciding on staffing's behalf.
 HIREABLE_RESERVATIONS = frozenset({"confirmed", "not_needed"})
 
 
 def allowed_moves(status: str) -> tuple[str, ...]:
     """The statuses an application in `status` may move to next."""
-    if status in CLOSED:
+    if status in CLOSED or status == HIRING:
         return ()
+    if status == HIRE_FAILED:
+        return ("hired", *EXITS)  # try again once the cause is fixed
     return (PIPELINE[PIPELINE.index(status) + 1], *EXITS)
 
 
@@ -134,18 +147,25 @@ async def move(
             f"an application that is {application.status} can move to "
             f"{', '.join(allowed) or 'nothing'}, not {data.to}",
         )
-    if data.to == "hired":
-        await _hire(session, cipher, application, today)
     previous = application.status
-    application.status = data.to
+    if data.to == "hired":
+        await _hire(session, cipher, application, today, principal.sub)
+        application.status = HIRING
+    else:
+        application.status = data.to
     application.updated_at = utcnow()
     await _record(session, application, previous, principal.sub, data.note)
     return application
 
 
 async def _hire(
-    session: AsyncSession, cipher: PiiCipher, application: Application, today: date
+    session: AsyncSession,
+    cipher: PiiCipher,
+    application: Application,
+    today: date,
+    actor: str,
 ) -> None:
+    """Take one of the posting's places and ask staffing to put the person on the roster."""
     posting = await postings.lock(session, application.posting_id)
     assert posting is not None
     _require_held_post(posting)
@@ -155,6 +175,9 @@ async def _hire(
         raise ErasedCandidate("the candidate was erased and cannot be hired")
     posting.hired += 1
     posting.updated_at = utcnow()
+    application.hire_attempts += 1
+    application.hire_requested_by = actor
+    application.hire_failure_code = application.hire_failure_reason = None
     await session.flush()
     await outbox.add(
         session,
@@ -197,6 +220,7 @@ def _hired_event(
         subject=posting.subject,
         stage=posting.stage,
         title=candidate.title,
+        attempt=application.hire_attempts,
     )
 
 
@@ -233,8 +257,8 @@ async def _record(
     )
 
 
-async def onboarded(session: AsyncSession, event: StaffHired) -> None:
-    """Staffing put the hired candidate on the roster (staffing.staff.hired)."""
+async def onboarded(session: AsyncSession, event: StaffHired, actor: str) -> None:
+    """Staffing put the hired candidate on the roster (staffing.staff.hired): now it is hired."""
     if event.application_id is None:
         return
     application = await repository.lock(session, event.application_id)
@@ -242,3 +266,50 @@ async def onboarded(session: AsyncSession, event: StaffHired) -> None:
         return
     application.staff_id = event.staff_id
     application.onboarded_at = application.updated_at = utcnow()
+    application.hire_failure_code = application.hire_failure_reason = None
+    if application.status in (HIRING, HIRE_FAILED):
+        previous = application.status
+        if previous == HIRE_FAILED:  # a late confirmation of an attempt thought refused
+            await _take_place(session, application.posting_id, 1)
+        application.status = "hired"
+        await _record(session, application, previous, actor, "staffing confirmed the staff record")
+
+
+async def hire_refused(session: AsyncSession, event: HireRefused, actor: str) -> None:
+    """Staffing could not record the hire (staffing.hire.refused): `hire_failed`, with the
+    reason, the posting's place given back, and HR told; HR may retry once it is fixed."""
+    application = await repository.lock(session, event.application_id)
+    if (
+        application is None
+        or application.status != HIRING
+        or event.attempt != application.hire_attempts
+    ):
+        return
+    posting = await _take_place(session, application.posting_id, -1)
+    application.status = HIRE_FAILED
+    application.hire_failure_code = event.code
+    application.hire_failure_reason = event.reason
+    application.updated_at = utcnow()
+    await _record(session, application, HIRING, actor, f"{event.code}: {event.reason}"[:2000])
+    await outbox.add(
+        session,
+        HireFailed(
+            application_id=application.id,
+            posting_id=application.posting_id,
+            unit_id=posting.unit_id,
+            quota_type=posting.quota_type,
+            code=event.code,
+            reason=event.reason,
+            requested_by=application.hire_requested_by,
+            attempt=event.attempt,
+        ),
+        subject=str(application.id),
+    )
+
+
+async def _take_place(session: AsyncSession, posting_id: uuid.UUID, delta: int) -> Posting:
+    posting = await postings.lock(session, posting_id)
+    assert posting is not None
+    posting.hired = max(0, posting.hired + delta)
+    posting.updated_at = utcnow()
+    return posting

@@ -95,6 +95,14 @@ async def open_posting(
     return await service.open_posting(session, principal, posting_id)
 
 
+@router.post("/{posting_id}/reopen", response_model=PostingPublic)
+async def reopen_posting(
+    posting_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> Posting:
+    """Ask staffing again for a blocked posting's posts, once a loan or adjustment made them."""
+    return await service.reopen_posting(session, principal, posting_id)
+
+
 @router.post("/{posting_id}/close", response_model=PostingPublic)
 async def close_posting(
     posting_id: uuid.UUID,

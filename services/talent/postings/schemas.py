@@ -82,6 +82,7 @@ class PostingPublic(PostingFields):
     district_id: uuid.UUID | None
     status: PostingStatus
     reservation: str
+    reservation_attempt: int
     blocked_reason: str | None
     hired: int
     created_at: datetime

@@ -1,4 +1,5 @@
-"""Rules of postings: a 编制/员额 posting opens only once staffing holds its posts."""
+"""Rules of postings: a posting opens only once staffing holds its posts, for every quota type
+(编制, 员额 and a 两自一包 school's control number alike)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,6 @@ from contracts.talent import PostingBlocked, PostingClosed, PostingOpened, Posti
 from services.talent.models import Posting, outbox
 from services.talent.postings import repository
 from services.talent.postings.schemas import PostingClose, PostingCreate, PostingUpdate
-
-#: Quota types whose postings hold no posts in staffing (the control number of 两自一包 schools).
-NO_RESERVATION = frozenset({"control"})
 
 
 async def visible_posting(
@@ -76,18 +74,39 @@ async def update_posting(
 async def open_posting(
     session: AsyncSession, principal: Principal, posting_id: uuid.UUID
 ) -> Posting:
-    """Ask staffing to hold the posts (pending_quota), or open at once when none are needed."""
+    """Ask staffing to hold the posts (pending_quota); the posting opens when it confirms."""
     posting = await _managed(session, principal, posting_id)
     if posting.status != "draft":
         raise IllegalTransition(
             f"only a draft can be opened; this posting is {posting.status}", state=posting.status
         )
-    now = utcnow()
-    posting.updated_at = now
-    if posting.quota_type in NO_RESERVATION:
-        posting.reservation = "not_needed"
-        await _publish(session, posting)
-        return posting
+    await _ask_for_posts(session, posting)
+    return posting
+
+
+async def reopen_posting(
+    session: AsyncSession, principal: Principal, posting_id: uuid.UUID
+) -> Posting:
+    """Ask staffing again for a posting it refused, once posts exist (a loan, an adjustment).
+
+    A control-number posting opened before staffing held control numbers (reservation
+    `not_needed`) is reopened the same way, so its hires have posts behind them.
+    """
+    posting = await _managed(session, principal, posting_id)
+    legacy = posting.status == "open" and posting.reservation == "not_needed"
+    if posting.status != "blocked" and not legacy:
+        raise IllegalTransition(
+            f"only a blocked posting can be reopened; this posting is {posting.status}",
+            state=posting.status,
+        )
+    posting.reservation_attempt += 1
+    posting.blocked_reason = None
+    await _ask_for_posts(session, posting)
+    return posting
+
+
+async def _ask_for_posts(session: AsyncSession, posting: Posting) -> None:
+    posting.updated_at = utcnow()
     posting.status, posting.reservation = "pending_quota", "pending"
     await session.flush()
     await outbox.add(
@@ -100,10 +119,10 @@ async def open_posting(
             subject=posting.subject,
             stage=posting.stage,
             title=posting.title,
+            attempt=posting.reservation_attempt,
         ),
         subject=str(posting.id),
     )
-    return posting
 
 
 async def close_posting(
@@ -129,8 +148,9 @@ async def close_posting(
 async def reservation_confirmed(session: AsyncSession, event: ReservationConfirmed) -> None:
     """Staffing holds the posts: the posting opens to applicants."""
     posting = await repository.lock(session, event.posting_id)
-    if posting is None or posting.status != "pending_quota":
+    if not _awaiting(posting, event):
         return
+    assert posting is not None
     posting.reservation = "confirmed"
     await _publish(session, posting)
 
@@ -138,8 +158,9 @@ async def reservation_confirmed(session: AsyncSession, event: ReservationConfirm
 async def reservation_rejected(session: AsyncSession, event: ReservationRejected) -> None:
     """Staffing could not hold the posts: the posting is blocked with its reason."""
     posting = await repository.lock(session, event.posting_id)
-    if posting is None or posting.status != "pending_quota":
+    if not _awaiting(posting, event):
         return
+    assert posting is not None
     posting.status, posting.reservation = "blocked", "rejected"
     posting.blocked_reason = event.reason
     posting.updated_at = utcnow()
@@ -153,6 +174,15 @@ async def reservation_rejected(session: AsyncSession, event: ReservationRejected
             reason=event.reason[:1000],
         ),
         subject=str(posting.id),
+    )
+
+
+def _awaiting(posting: Posting | None, event: ReservationConfirmed | ReservationRejected) -> bool:
+    """The posting waits for this answer (not one to an earlier opening)."""
+    return (
+        posting is not None
+        and posting.status == "pending_quota"
+        and event.attempt == posting.reservation_attempt
     )
 
 
