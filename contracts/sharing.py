@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -127,6 +128,8 @@ class AssignmentEnded(AssignmentFacts):
     """An assignment ended before its term (by hand, or because the teacher left)."""
 
     reason: str
+    #: `teacher_left`: staffing said the teacher left the roster (staffing.staff.left).
+    cause: Literal["by_hand", "teacher_left"] = "by_hand"
 
 
 @event_model("sharing.lesson.confirmed")

@@ -20,7 +20,10 @@ async def recipients(session: AsyncSession, audiences: Sequence[Audience]) -> li
     """The active users each audience names, each within the scope the audience holds."""
     conditions = []
     for audience in audiences:
-        if audience.role == "teacher":
+        if audience.role == "user":
+            username = (audience.sub or "").removeprefix("user:")
+            conditions.append(User.username == username)
+        elif audience.role == "teacher":
             conditions.append(and_(User.role == "teacher", User.teacher_id == audience.teacher_id))
         elif audience.role == "school_admin":
             conditions.append(and_(User.role == "school_admin", User.unit_id == audience.unit_id))

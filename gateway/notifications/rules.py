@@ -28,6 +28,12 @@ class Audience:
     role: str
     unit_id: uuid.UUID | None = None
     teacher_id: uuid.UUID | None = None
+    sub: str | None = None
+
+
+def user(sub: str) -> Audience:
+    """The one account behind `sub` (`user:<username>`), whatever its role."""
+    return Audience("user", sub=sub)
 
 
 def teacher(teacher_id: uuid.UUID) -> Audience:
@@ -183,6 +189,47 @@ def _posting_blocked(e: talent.PostingBlocked) -> Message:
         f"无法为该岗位预留{zh}：{e.reason}。可向编制周转池申请。",
         f"No {en} could be held for the posting: {e.reason}. You may apply to the pool.",
         f"/talent/postings/{e.posting_id}",
+    )
+
+
+HIRE_FAILURES = {
+    "no_reservation": ("岗位未预留编制", "no posts are held for the posting"),
+    "no_vacancy": ("单位无空编", "the unit has no vacant post"),
+    "no_quota": ("单位无此类编制", "the unit has no posts of this quota type"),
+    "unit_unknown": ("编制系统无此单位", "staffing does not know the unit"),
+    "unit_closed": ("单位已撤销", "the unit is closed"),
+    "invalid": ("信息不符", "staffing refused the record"),
+}
+
+
+def _hire_failed(e: talent.HireFailed) -> Message:
+    zh, en = HIRE_FAILURES.get(e.code, (e.code, e.code))
+    return Message(
+        "录用未能入编，待处理",
+        "A hire could not be recorded on the roster",
+        f"编制系统未能将录用人员列入实名制名册（{zh}）：{e.reason}。问题解决后可重新录用。",
+        f"Staffing could not put the hired candidate on the roster ({en}): {e.reason}. "
+        "Retry the hire once the cause is fixed.",
+        f"/talent/applications/{e.application_id}",
+    )
+
+
+def _hire_failed_audience(e: talent.HireFailed) -> list[Audience]:
+    """The HR user who moved it to hired; the unit's district HR when no user did."""
+    if e.requested_by and e.requested_by.startswith("user:"):
+        return [user(e.requested_by)]
+    return [district_hr(e.unit_id)]
+
+
+def _teacher_left(e: sharing.AssignmentEnded) -> Message:
+    return Message(
+        "共享教师已离岗，课程已终止",
+        "A shared teacher left: their lessons end",
+        f"承担本校共享课程的教师已离开原单位（{e.reason}），{e.ends_on} 之后的课程已取消，"
+        "需求已重新开放，请另选教师。",
+        f"The teacher sharing lessons with your school left their school ({e.reason}); lessons "
+        f"after {e.ends_on} are cancelled and the request is open again for another teacher.",
+        f"/sharing/requests/{e.request_id}",
     )
 
 
@@ -365,6 +412,14 @@ RULES: tuple[Rule, ...] = (
         "posting_blocked",
         lambda e: [district_hr(e.unit_id)],
         _posting_blocked,
+    ),
+    Rule("talent.hire.failed", "hire_failed", _hire_failed_audience, _hire_failed),
+    Rule(
+        "sharing.assignment.ended",
+        "shared_teacher_left",
+        lambda e: [school_admins(e.host_unit_id), district_hr(e.host_unit_id)],
+        _teacher_left,
+        applies=lambda e: e.cause == "teacher_left",
     ),
     Rule(
         "talent.webhook.disabled",

@@ -149,10 +149,20 @@ LABELS: dict[str, dict[str, str]] = {
         "interview": N_("Interview"),
         "assessment": N_("Assessment"),
         "offered": N_("Offered"),
+        "hiring": N_("Hiring"),
+        "hire_failed": N_("Hire failed"),
         "hired": N_("Hired"),
         "onboarded": N_("Onboarded"),
         "rejected": N_("Rejected"),
         "withdrawn": N_("Withdrawn"),
+    },
+    "hire_failure": {
+        "no_reservation": N_("No posts held for the posting"),
+        "no_vacancy": N_("No vacant post at the unit"),
+        "no_quota": N_("The unit has no posts of this type"),
+        "unit_unknown": N_("Staffing does not know the unit"),
+        "unit_closed": N_("The unit is closed"),
+        "invalid": N_("Staffing refused the record"),
     },
 }
 

@@ -62,6 +62,7 @@ DONE = {
     "cancelled": N_("The request was cancelled."),
     "approved": N_("The request was approved."),
     "moved": N_("The application was moved."),
+    "reopened": N_("The posting was reopened; staffing is asked for its posts."),
     "read": N_("Marked as read."),
     "all_read": N_("All notifications are marked as read."),
     "created": N_("The user was created."),

@@ -145,9 +145,14 @@ async def send_offer(request_id: str, page: Annotated[Page, Depends(signed_in)])
 async def settlements(page: Annotated[Page, Depends(signed_in)], month: str = "") -> Any:
     page.require(HR_DESK | {"teacher"})
     found = await page.api.get_or_none("sharing", "/v1/settlements", month=month, limit=200)
+    unpriced = None
+    if month and page.may("sharing", "GET", "/v1/settlements/unpriced"):
+        # Periods a settlement of the month leaves unpaid for want of a rate, on their own rows.
+        unpriced = await page.api.get_or_none("sharing", "/v1/settlements/unpriced", month=month)
     return page.html(
         "settlements.html",
         settlements=(found or {"data": []})["data"],
+        unpriced=(unpriced or {"data": []})["data"],
         available=found is not None,
         month=month,
     )
@@ -177,7 +182,7 @@ async def settlement_link(settlement_id: str, page: Annotated[Page, Depends(sign
     page.require(HR_DESK | {"teacher"})
     rows = await page.api.get_all("sharing", "/v1/settlements", cap=2000)
     found = [r for r in rows if r.get("id") == settlement_id]
-    return page.html("settlements.html", settlements=found, available=True, month="")
+    return page.html("settlements.html", settlements=found, unpriced=[], available=True, month="")
 
 
 @router.get("/sharing/batches")

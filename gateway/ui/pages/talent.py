@@ -17,6 +17,8 @@ from gateway.ui.session import HR_DESK, Page, signed_in
 router = APIRouter()
 PIPELINE = ("applied", "screened", "exam", "interview", "assessment", "offered", "hired")
 EXITS = ("rejected", "withdrawn")
+#: Columns of the board in order: the hire waits for staffing (hiring) or failed (hire_failed).
+BOARD = (*PIPELINE[:-1], "hiring", "hire_failed", "hired", *EXITS)
 #: Moves that end an application or hire someone: the UI asks before making them.
 FINAL = frozenset({"hired", *EXITS})
 #: Roles the talent service lets see a candidate's personal fields whole.
@@ -32,9 +34,27 @@ POSTING_STATUSES = ("draft", "pending_quota", "open", "blocked", "closed")
 
 def legal_moves(status: str) -> tuple[str, ...]:
     """The statuses an application may move to next: one step on, or out."""
-    if status in (*EXITS, "hired", "onboarded"):
+    if status in (*EXITS, "hired", "onboarded", "hiring"):
         return ()
+    if status == "hire_failed":
+        return ("hired", *EXITS)  # retry once the cause is fixed
     return (PIPELINE[PIPELINE.index(status) + 1], *EXITS)
+
+
+async def unblocking_applications(page: Page, posting: dict[str, Any]) -> list[dict[str, Any]]:
+    """The unit's pool applications that would give a blocked posting its posts: pending
+    ones first, then those granted (which make reopening worth it)."""
+    if posting["status"] != "blocked":
+        return []
+    found = await page.api.get_or_none(
+        "staffing",
+        "/v1/pool-applications",
+        unit_id=posting["unit_id"],
+        quota_type=posting["quota_type"],
+        limit=50,
+    )
+    rows = [a for a in (found or {"data": []})["data"] if a["status"] != "rejected"]
+    return sorted(rows, key=lambda a: (a["status"] != "pending", a.get("created_at", "")))
 
 
 @router.get("/talent")
@@ -69,10 +89,11 @@ async def posting_view(
             for a in applications
         )
     )
-    board: dict[str, list[dict[str, Any]]] = {s: [] for s in (*PIPELINE, *EXITS)}
+    board: dict[str, list[dict[str, Any]]] = {s: [] for s in BOARD}
     for application in applications:
         board.setdefault(application["status"], []).append(application)
     names = await unit_names(page, {posting["unit_id"]})
+    unblocking = await unblocking_applications(page, posting)
     return page.html(
         "talent_posting.html",
         status=code,
@@ -82,8 +103,38 @@ async def posting_view(
         moves=legal_moves,
         final=FINAL,
         may_move=page.may("talent", "POST", "/v1/applications/{application_id}/transitions"),
+        may_reopen=reopenable(posting)
+        and page.may("talent", "POST", "/v1/postings/{posting_id}/reopen"),
+        unblocking=unblocking,
         names=names,
         errors=errors,
+    )
+
+
+def reopenable(posting: dict[str, Any]) -> bool:
+    """Blocked, or a control posting opened before staffing held control numbers."""
+    legacy = posting["status"] == "open" and posting["reservation"] == "not_needed"
+    return bool(posting["status"] == "blocked" or legacy)
+
+
+@router.post("/talent/postings/{posting_id}/reopen")
+async def reopen_posting(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Ask staffing again for the posting's posts, once a loan or an adjustment made them."""
+    page.require_api("talent", "POST", "/v1/postings/{posting_id}/reopen")
+    try:
+        await page.api.post("talent", f"/v1/postings/{posting_id}/reopen", {})
+    except ApiProblem as problem:
+        return await posting_view(page, posting_id, explain(problem, page._), problem.status)
+    return page.redirect(f"/talent/postings/{posting_id}", done="reopened")
+
+
+@router.get("/talent/applications/{application_id}")
+async def application_link(application_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """An application, as a notification links to it: its posting's board."""
+    page.require_api("talent", "GET", "/v1/applications/{application_id}")
+    application = await page.api.get("talent", f"/v1/applications/{application_id}")
+    return page.redirect(
+        f"/talent/postings/{application['posting_id']}#application-{application_id}"
     )
 
 

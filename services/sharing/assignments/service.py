@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,7 +110,13 @@ def assignment_facts(a: Assignment) -> dict[str, object]:
     }
 
 
-async def end(session: AsyncSession, assignment: Assignment, last_day: date, reason: str) -> None:
+async def end(
+    session: AsyncSession,
+    assignment: Assignment,
+    last_day: date,
+    reason: str,
+    cause: Literal["by_hand", "teacher_left"] = "by_hand",
+) -> None:
     """End an assignment after `last_day`: later lessons are cancelled, the request reopens."""
     assignment.status = "ended"
     assignment.end_reason = reason
@@ -118,7 +125,7 @@ async def end(session: AsyncSession, assignment: Assignment, last_day: date, rea
     await lessons.cancel_after(session, assignment.id, last_day)
     await outbox.add(
         session,
-        AssignmentEnded(**assignment_facts(assignment), reason=reason),
+        AssignmentEnded(**assignment_facts(assignment), reason=reason, cause=cause),
         subject=str(assignment.id),
     )
     request = await requests.lock(session, assignment.request_id)
@@ -162,7 +169,13 @@ async def end_for_departure(
     """A teacher left (staffing.staff.left): running assignments end, their requests reopen."""
     running = await repository.active_until_after(session, teacher.id, left_on)
     for assignment in running:
-        await end(session, assignment, left_on - timedelta(days=1), f"teacher left: {reason}")
+        await end(
+            session,
+            assignment,
+            left_on - timedelta(days=1),
+            f"teacher left: {reason}",
+            cause="teacher_left",
+        )
     return len(running)
 
 
