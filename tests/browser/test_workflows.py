@@ -356,6 +356,24 @@ class TestTalent:
         page.goto("/talent/webhooks")
         screenshot(page, "talent-webhooks")
 
+    def test_a_blocked_posting_shows_what_would_unblock_it_and_can_be_reopened(
+        self, system: System, open_page
+    ):
+        page = open_page("qingyang.hr")
+        page.goto("/talent?status=blocked")
+        page.get_by_test_id("posting").first.get_by_role("link").click()
+        # The seeded pending pool application of the posting's school is the way out.
+        assert page.get_by_test_id("unblocking-application").count() >= 1
+        screenshot(page, "talent-blocked-posting")
+        page.get_by_test_id("reopen").get_by_role("button").click()
+        assert page.get_by_test_id("notice").is_visible()
+        # Staffing still has no vacant post: asked again, blocked again, with the reason.
+        deadline = time.monotonic() + 20
+        while "受阻" not in page.get_by_test_id("reservation").inner_text():
+            assert time.monotonic() < deadline, "staffing answered the reopened posting"
+            page.wait_for_timeout(250)
+            page.reload()
+
 
 class TestAdministration:
     def test_users_are_created_disabled_and_audit_history_is_linked(

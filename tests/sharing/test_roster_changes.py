@@ -76,3 +76,55 @@ async def test_roster_changes_update_the_sharing_profile(make_database, own_nats
         assert left.status_code == 200, left.text
         await profile_shows(active=False)
         assert await hr.verify() == []
+
+
+async def test_a_pe_request_ranks_the_rosters_pe_teachers(make_database, own_nats, identity):
+    """The roster's PE teacher (体育与健康, the curriculum's name on both sides) is found."""
+    staffing_url, sharing_url = await make_database("staffing"), await make_database("sharing")
+    settings = service_settings(SharingSettings, identity, sharing_url, own_nats.url)
+    async with (
+        staffing(identity, staffing_url, own_nats.url) as hr,
+        running(create_app(settings)) as sharing,
+    ):
+        district = await hr.district("510105")
+        home = await hr.school(district["id"], "510105-S0501", posts=1)
+        host = await hr.school(district["id"], "510105-S0502", posts=1)
+        hired = await hr.hire(home["id"], subject="体育与健康", stage="primary", title="一级教师")
+        assert hired.status_code == 201, hired.text
+        teacher_id = hired.json()["id"]
+        city_hr = identity.headers(principal("city_hr"))
+        admin = identity.headers(
+            principal("school_admin", unit_id=host["id"], district_id=district["id"])
+        )
+
+        async def known() -> bool:
+            unit = await sharing.get(f"/v1/units/{host['id']}", headers=city_hr)
+            profile = await sharing.get(f"/v1/teachers/{teacher_id}", headers=city_hr)
+            return unit.status_code == profile.status_code == 200
+
+        await eventually(known)
+        # The teacher says they will share (theirs to say; the roster says what they teach).
+        own = identity.headers(principal("teacher", teacher_id=teacher_id))
+        willing = await sharing.patch(
+            f"/v1/teachers/{teacher_id}", headers=own, json={"willing": True}
+        )
+        assert willing.status_code == 200, willing.text
+        opened = await sharing.post(
+            "/v1/requests",
+            headers=admin,
+            json={
+                "subject": "体育与健康",
+                "stage": "primary",
+                "slots": [[1, 1], [3, 2]],
+                "term_start": "2027-03-01",
+                "term_end": "2027-07-10",
+                "mode": "in_person",
+                "reason": "缺体育教师",
+            },
+        )
+        assert opened.status_code == 201, opened.text
+        ranked = await sharing.get(
+            f"/v1/requests/{opened.json()['id']}/candidates", headers=city_hr
+        )
+        assert ranked.status_code == 200, ranked.text
+        assert [c["teacher_id"] for c in ranked.json()["data"]] == [teacher_id]

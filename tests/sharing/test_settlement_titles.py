@@ -129,3 +129,16 @@ async def test_a_title_without_a_rate_is_reported_apart_and_blocks_no_one(client
     assert [s["teacher_id"] for s in again.json()["data"]] == [str(unrated)]
     assert again.json()["data"][0]["total_cents"] == 10000 * len(unrated_lessons)
     assert again.json()["unpriced"] == []
+
+
+async def test_a_teacher_cannot_set_their_own_title_or_certificates(client, db, identity):
+    teacher_id = await add_teacher(db, 2, title="二级教师")
+    own = teacher(identity, teacher_id)
+    for body in (
+        {"title": "正高级教师"},
+        {"certificates": [{"stage": "primary", "subject": "音乐"}]},
+    ):
+        refused = await client.patch(f"/v1/teachers/{teacher_id}", headers=own, json=body)
+        assert refused.status_code in (403, 422), refused.text
+    async with db.session(read_only=True) as session:
+        assert (await session.get(Teacher, teacher_id)).title == "二级教师"
