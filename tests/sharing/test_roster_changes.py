@@ -103,12 +103,30 @@ async def test_a_pe_request_ranks_the_rosters_pe_teachers(make_database, own_nat
             return unit.status_code == profile.status_code == 200
 
         await eventually(known)
-        # The teacher says they will share (theirs to say; the roster says what they teach).
+        # The teacher joins the sharing library (入库) for the subject the roster gave them.
         own = identity.headers(principal("teacher", teacher_id=teacher_id))
-        willing = await sharing.patch(
-            f"/v1/teachers/{teacher_id}", headers=own, json={"willing": True}
+        applied = await sharing.post(
+            "/v1/library/applications",
+            headers=own,
+            json={
+                "offered": [{"subject": "体育与健康", "stage": "primary"}],
+                "modes": ["in_person"],
+                "weekly_cap": 4,
+                "areas": [district["id"]],
+            },
         )
-        assert willing.status_code == 200, willing.text
+        assert applied.status_code == 201, applied.text
+        home_admin = identity.headers(
+            principal("school_admin", unit_id=home["id"], district_id=district["id"])
+        )
+        district_hr = identity.headers(principal("district_hr", district_id=district["id"]))
+        for path, who in (("consent", home_admin), ("decide", district_hr)):
+            answered = await sharing.post(
+                f"/v1/library/applications/{applied.json()['id']}/{path}",
+                headers=who,
+                json={"approve": True},
+            )
+            assert answered.status_code == 200, answered.text
         opened = await sharing.post(
             "/v1/requests",
             headers=admin,
