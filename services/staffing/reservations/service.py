@@ -151,6 +151,10 @@ async def _fill(session: AsyncSession, event: CandidateHired, actor: str) -> Sta
     unit = await get_unit(session, found.unit_id)
     if unit is None:
         raise HireNotRecorded("unit_unknown", f"no unit {found.unit_id} on record", found)
+    if unit.status != "open":
+        raise HireNotRecorded(
+            "unit_closed", f"unit {unit.code} is {unit.status} and hires no one", found
+        )
     quota = await quotas.lock_quota(session, found.unit_id, found.quota_type)
     reservation = await repository.lock(session, event.posting_id)
     assert reservation is not None
