@@ -71,22 +71,14 @@ async def seed_staffing(
             if existing:
                 return SeedReport(0, 0, skipped=True)
             await _units(session, city)
-            staffed = await _roster(
-                session,
-                city,
-                staff,
-                random.Random(seed),
-                seed,
-            )
+            demo_rng = random.Random(seed)  # noqa: S311 demo data, not secrets
+            staffed = await _roster(session, city, staff, demo_rng, seed)
         blocked = {
             p.school.id: p.count for p in demo_postings(city, seed) if p.quota_type != "control"
         }
+        pool_rng = random.Random(seed + 1)  # noqa: S311 demo data, not secrets
         async with db.session() as session:
-            loans, pending = await _pool(
-                session,
-                random.Random(seed + 1),
-                blocked,
-            )
+            loans, pending = await _pool(session, pool_rng, blocked)
         return SeedReport(len(city.districts), len(city.schools), False, staffed, loans, pending)
     finally:
         await db.dispose()
