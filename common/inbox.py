@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError
 from pydantic import ValidationError
@@ -104,7 +105,7 @@ class Consumer:
     def stop(self) -> None:
         self._stopping = True
 
-    async def _loop(self, sub) -> None:  # type: ignore[no-untyped-def]
+    async def _loop(self, sub: JetStreamContext.PullSubscription) -> None:
         # Wait for one message at a time when idle (a batch pull lingers until it is full or
         # expires, which would delay the first event), then drain a known backlog in batches.
         while not self._stopping:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
 
 from common.db import UTCDateTime
 
@@ -27,10 +26,12 @@ class MessagingTables:
     inbox: Table
 
 
-def new_base(name: str) -> type[SQLModel]:
-    """A SQLModel base with a registry and metadata of its own, so services never share tables."""
-    reg = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-    return type(name, (SQLModel,), {"__module__": __name__}, registry=reg)
+def new_registry() -> registry:
+    """A registry and metadata of a service's own, so services never share tables.
+
+    Each service declares its base as `class StaffingBase(SQLModel, registry=new_registry())`,
+    a class mypy can check its tables against."""
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:

@@ -75,7 +75,7 @@ async def paginate(
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    return rows, _encode([getattr(last, str(column.key)) for column in order_by])  # type: ignore[attr-defined]
+    return rows, _encode([getattr(last, str(column.key)) for column in order_by])
 
 
 async def paged(

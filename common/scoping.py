@@ -17,5 +17,5 @@ def unit_scope(principal: Principal, unit_column: Any, district_column: Any) -> 
     if principal.role == "district_hr" and principal.district_id is not None:
         return or_(unit_column == principal.district_id, district_column == principal.district_id)
     if principal.role in ("school_admin", "teacher") and principal.unit_id is not None:
-        return unit_column == principal.unit_id  # type: ignore[no-any-return]
+        return unit_column == principal.unit_id
     return false()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
@@ -48,13 +49,16 @@ def without_personal(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in dropped}
 
 
-def event_model(event_type: str, version: int = 1):  # type: ignore[no-untyped-def]
+EventClass = TypeVar("EventClass", bound="type[Event]")
+
+
+def event_model(event_type: str, version: int = 1) -> Callable[[EventClass], EventClass]:
     """Register an event class under its subject `<service>.<entity>.<verb_past>`."""
     parts = event_type.split(".")
     if len(parts) != SUBJECT_PARTS or not all(p and p.replace("_", "").isalnum() for p in parts):
         raise ValueError(f"event type {event_type!r} is not <service>.<entity>.<verb_past>")
 
-    def register(cls: type[Event]) -> type[Event]:
+    def register(cls: EventClass) -> EventClass:
         if event_type in REGISTRY:
             raise ValueError(f"event type {event_type!r} registered twice")
         cls.event_type = event_type

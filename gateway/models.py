@@ -7,13 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from common.db import UTCDateTime, utcnow
-from common.models import messaging_tables, new_base
+from common.models import messaging_tables, new_registry
 from common.projections import UnitProjectionFields
 
-GatewayBase = new_base("GatewayBase")
+
+class GatewayBase(SQLModel, registry=new_registry()):
+    """The base of the gateway tables, with metadata of their own."""
+
+
 messaging = messaging_tables(GatewayBase.metadata)
 
 

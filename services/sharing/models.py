@@ -22,14 +22,18 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from common.db import UTCDateTime, utcnow
-from common.models import messaging_tables, new_base
+from common.models import messaging_tables, new_registry
 from common.outbox import Outbox
 from common.projections import UnitProjectionFields
 
-SharingBase = new_base("SharingBase")
+
+class SharingBase(SQLModel, registry=new_registry()):
+    """The base of the sharing tables, with metadata of their own."""
+
+
 messaging = messaging_tables(SharingBase.metadata)
 outbox = Outbox(messaging.outbox, service="sharing")
 

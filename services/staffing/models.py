@@ -20,13 +20,17 @@ from sqlalchemy import (
     Uuid,
     and_,
 )
-from sqlmodel import Field, col
+from sqlmodel import Field, SQLModel, col
 
 from common.db import UTCDateTime, utcnow
-from common.models import messaging_tables, new_base
+from common.models import messaging_tables, new_registry
 from common.outbox import Outbox
 
-StaffingBase = new_base("StaffingBase")
+
+class StaffingBase(SQLModel, registry=new_registry()):
+    """The base of the staffing tables, with metadata of their own."""
+
+
 messaging = messaging_tables(StaffingBase.metadata)
 outbox = Outbox(messaging.outbox, service="staffing")
 

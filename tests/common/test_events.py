@@ -115,6 +115,18 @@ class Pipeline:
         await self.staffing_db.dispose()
         await self.sharing_db.dispose()
 
+    async def settled(self) -> bool:
+        """The consumer has acknowledged every message in the stream, and none waits for
+        redelivery: whatever a duplicate would have done, it has done by now."""
+        js = self.sharing_bus.js
+        stream = await js.stream_info(self.consumer.stream)
+        info = await js.consumer_info(self.consumer.stream, self.consumer.durable)
+        return (
+            info.ack_floor.stream_seq >= stream.state.last_seq
+            and not info.num_pending
+            and not info.num_ack_pending
+        )
+
     async def emit(self, count: int, start: int = 0, per_transaction: int = 20) -> None:
         for first in range(start, start + count, per_transaction):
             async with self.staffing_db.session() as session:
@@ -140,7 +152,7 @@ async def test_thousand_events_survive_nats_sigkill_exactly_once(
         own_nats.start()
         await writer
         await eventually(lambda: _at_least(pipe.effects.count, 1000), timeout=60)
-        await asyncio.sleep(1.0)  # time for any redelivery that would double an effect
+        await eventually(pipe.settled, timeout=30)
         assert await pipe.effects.count() == 1000
         assert await pipe.effects.distinct() == 1000
         assert await outbox_pending(pipe.staffing_db) == 0
@@ -168,7 +180,7 @@ async def test_event_delivered_twice_is_applied_once(make_database, own_nats: Na
         marker = Envelope.wrap(unit_event(2), source="teacherpool/staffing", subject="u2")
         await js.publish("staffing.unit.registered", marker.model_dump_json().encode())
         await eventually(lambda: _at_least(pipe.effects.count, 2))
-        await asyncio.sleep(0.3)
+        await eventually(pipe.settled)
         assert await pipe.effects.count() == 2
         assert await pipe.effects.distinct() == 2
 

@@ -131,15 +131,16 @@ async def test_cursor_pages_through_timestamps_and_dates(tmp_path):
     from datetime import UTC, date, datetime, timedelta
 
     from sqlalchemy import Column, Date, select
-    from sqlmodel import Field
+    from sqlmodel import Field, SQLModel
 
     from common.db import UTCDateTime
-    from common.models import new_base
+    from common.models import new_registry
     from common.pagination import paginate
 
-    base = new_base("PagingBase")
+    class PagingBase(SQLModel, registry=new_registry()):
+        pass
 
-    class Row(base, table=True):  # type: ignore[call-arg, valid-type, misc]
+    class Row(PagingBase, table=True):  # type: ignore[call-arg]
         __tablename__ = "rows"
         id: int = Field(primary_key=True)
         at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -149,7 +150,7 @@ async def test_cursor_pages_through_timestamps_and_dates(tmp_path):
     start = datetime(2026, 9, 1, tzinfo=UTC)
     try:
         async with db.engine.begin() as conn:
-            await conn.run_sync(base.metadata.create_all)
+            await conn.run_sync(PagingBase.metadata.create_all)
         async with db.session() as session:
             session.add_all(
                 Row(id=n, at=start + timedelta(hours=n), day=date(2026, 9, 1 + n % 20))

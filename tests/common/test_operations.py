@@ -98,7 +98,9 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(make_database, o
                 pipe.emit(200, per_transaction=5), pipe.emit(200, start=200, per_transaction=5)
             )
             await eventually(lambda: _at_least(pipe.effects.count, 400), timeout=30)
-            await asyncio.sleep(0.5)
+            # Every row is marked only after its publish returned: none can still arrive.
+            await eventually(lambda: _none_pending(pipe.staffing_db), timeout=30)
+            await eventually(pipe.settled, timeout=30)
             info = await pipe.staffing_bus.js.stream_info("STAFFING")
             assert info.state.messages == 400, "each event is in the stream exactly once"
             assert await pipe.effects.count() == 400
@@ -108,6 +110,10 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(make_database, o
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await second_bus.close()
+
+
+async def _none_pending(db: Database) -> bool:
+    return await outbox_pending(db) == 0
 
 
 class SerializationFailure(Exception):
