@@ -6,9 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.base import PERSONAL, Event, event_model
+from contracts.vocabulary import Stage, Subject, Title, check_subject_in_stage
 
 UnitKind = Literal["district", "school"]
 
@@ -21,7 +22,7 @@ class UnitFacts(Event):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=120)
     district_id: uuid.UUID | None = None
-    stages: list[str] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=list)
     lat: float | None = None
     lon: float | None = None
 
@@ -210,10 +211,15 @@ class StaffFacts(Event):
     district_id: uuid.UUID | None
     quota_type: QuotaType
     name: str = Field(json_schema_extra=PERSONAL)
-    subject: str | None = None
-    stage: str | None = None
-    title: str | None = None
+    subject: Subject | None = None
+    stage: Stage | None = None
+    title: Title | None = None
     title_history: list[DatedTitle] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _subject_taught_in_stage(self) -> StaffFacts:
+        check_subject_in_stage(self.subject, self.stage)
+        return self
 
 
 @event_model("staffing.staff.hired")

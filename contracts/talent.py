@@ -6,9 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from contracts.base import PERSONAL, Event, event_model
+from contracts.vocabulary import Stage, Subject, Title, check_subject_in_stage
 
 QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
 
@@ -21,11 +22,16 @@ class PostingOpened(Event):
     unit_id: uuid.UUID
     quota_type: QuotaType
     count: int = Field(ge=1, le=1000)
-    subject: str | None = Field(default=None, max_length=40)
-    stage: str | None = Field(default=None, max_length=20)
+    subject: Subject | None = None
+    stage: Stage | None = None
     title: str | None = Field(default=None, max_length=120)
     #: 1 when first opened, +1 each time HR reopens it after staffing refused the posts.
     attempt: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _subject_taught_in_stage(self) -> PostingOpened:
+        check_subject_in_stage(self.subject, self.stage)
+        return self
 
 
 @event_model("talent.posting.closed")
@@ -47,11 +53,16 @@ class CandidateHired(Event):
     sex: Literal["female", "male"]
     birth_date: date = Field(json_schema_extra=PERSONAL)
     hire_date: date
-    subject: str | None = Field(default=None, max_length=40)
-    stage: str | None = Field(default=None, max_length=20)
-    title: str | None = Field(default=None, max_length=40)
+    subject: Subject | None = None
+    stage: Stage | None = None
+    title: Title | None = None
     #: 1 for the first request, +1 for each retry after staffing refused.
     attempt: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _subject_taught_in_stage(self) -> CandidateHired:
+        check_subject_in_stage(self.subject, self.stage)
+        return self
 
 
 ApplicationStatus = Literal[

@@ -220,6 +220,9 @@ TITLE_NAMES_EN: dict[str, str] = {
     "三级教师": "Third-grade teacher",
 }
 
+UNTITLED = "未定职称"
+"""Not yet titled: no title of the list, but a row of the period-rate table (课时补贴)."""
+
 LEGACY_TITLES: dict[str, str] = {
     "中学高级教师": "高级教师",
     "中学高级": "高级教师",
@@ -345,6 +348,20 @@ def normalize_subject(value: str, stage: str | None = None) -> str:
     return value
 
 
+def subjects_for(value: str, stages: Iterable[str]) -> list[str]:
+    """The listed subjects `value` stands for in any of `stages` (or in none, when it needs no
+    stage); raises UnknownTerm. For rows that name a subject once for several stages."""
+    found: list[str] = []
+    for stage in stages:
+        try:
+            name = normalize_subject(value, stage)
+        except UnknownTerm:
+            continue
+        if name not in found:
+            found.append(name)
+    return found or [normalize_subject(value)]
+
+
 def normalize_title(value: str) -> str:
     """The unified title (2015 reform) for a current or pre-2015 title; raises UnknownTerm."""
     value = value.strip()
@@ -363,6 +380,38 @@ def normalize_certificate_level(value: str) -> CertificateKind:
         return _CERTIFICATE_SYNONYMS[value]
     except KeyError:
         raise UnknownTerm(f"unknown certificate level {value!r}") from None
+
+
+# How a certificate's level is written at the start of its name, longest first.
+_LEVEL_PREFIXES: tuple[tuple[str, CertificateKind], ...] = (
+    ("中等职业学校实习指导", "vocational_practice"),
+    ("中职实习指导", "vocational_practice"),
+    ("中等职业学校", "vocational"),
+    ("初级中学", "junior"),
+    ("高级中学", "senior"),
+    ("幼儿园", "kindergarten"),
+    ("中职", "vocational"),
+    ("小学", "primary"),
+    ("初中", "junior"),
+    ("高中", "senior"),
+)
+
+
+def parse_certificate(text: str) -> tuple[CertificateKind, str]:
+    """(level, subject) from a certificate's written name, as 高中数学教师资格证 or
+    初级中学教师资格（物理）; raises UnknownTerm when the level or subject is missing or unknown."""
+    name = text.strip()
+    for noise in ("（", "）", "(", ")", "证书", "证", "教师资格", "教师", "学科", "任教"):
+        name = name.replace(noise, "")
+    for prefix, level in _LEVEL_PREFIXES:
+        if name.startswith(prefix):
+            rest = name.removeprefix(prefix)
+            if level == "kindergarten" and not rest:
+                return level, "学前教育"
+            if not rest:
+                raise UnknownTerm(f"{text!r} names no subject")
+            return level, normalize_subject(rest, CERTIFICATE_STAGE[level])
+    raise UnknownTerm(f"{text!r} names no certificate level")
 
 
 def title_rank(title: str) -> int:
@@ -436,10 +485,43 @@ Title = Annotated[str, AfterValidator(_check_title)]
 """A title of `TITLES`, exactly as listed (imports map the pre-2015 ones first)."""
 
 
+def _check_rate_title(value: str) -> str:
+    return value if value == UNTITLED else _check_title(value)
+
+
+RateTitle = Annotated[str, AfterValidator(_check_rate_title)]
+"""What a period rate is for: a title, or `UNTITLED`."""
+
+
 def check_subject_in_stage(subject: str | None, stage: str | None) -> None:
     """Raise ValueError when a subject is given for a stage that does not teach it."""
     if subject is not None and stage is not None and not is_subject_in_stage(subject, stage):
         raise ValueError(f"{subject} is not taught in {STAGE_NAMES_ZH.get(stage, stage)}")
+
+
+def listed_terms(**terms: str | None) -> dict[str, str | None]:
+    """`subject`, `stage` and `title` as an event may carry them: a value the vocabulary does not
+    list (a row the vocabulary migration kept as it found it) goes as None, which consumers read
+    as "unknown, keep what you have"."""
+    listed: dict[str, str | None] = {}
+    if "stage" in terms:
+        listed["stage"] = terms["stage"] if terms["stage"] in STAGES else None
+    if "subject" in terms:
+        subject = terms["subject"] if terms["subject"] in SUBJECT_STAGES else None
+        stage = listed.get("stage")
+        listed["subject"] = (
+            None if subject and stage and not is_subject_in_stage(subject, stage) else subject
+        )
+    if "title" in terms:
+        listed["title"] = terms["title"] if terms["title"] in TITLES else None
+    return listed
+
+
+class StoredCertificate(BaseModel):
+    """A certificate as stored: rows kept from before the vocabulary may hold unlisted values."""
+
+    level: str
+    subject: str
 
 
 class Certificate(BaseModel):
@@ -449,6 +531,18 @@ class Certificate(BaseModel):
 
     level: CertificateKind
     subject: Subject
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: object) -> object:
+        """A certificate may be given by its written name (高中数学教师资格证)."""
+        if isinstance(data, str):
+            try:
+                level, subject = parse_certificate(data)
+            except UnknownTerm as error:
+                raise ValueError(str(error)) from None
+            return {"level": level, "subject": subject}
+        return data
 
     @model_validator(mode="after")
     def _subject_of_level(self) -> Certificate:

@@ -135,6 +135,15 @@ class Databases:
         self._created.append(name)
         return self._pg_url_for(name)
 
+    async def empty(self, service: str, backend: str) -> str:
+        """A database with no tables yet, for a test that migrates it step by step."""
+        if backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.root / f'{service}-{uuid.uuid4().hex[:8]}.db'}"
+        name = f"tp_{service}_{RUN}_{WORKER}_{uuid.uuid4().hex[:8]}"
+        await self._pg_execute(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        return self._pg_url_for(name)
+
     async def drop_templates(self) -> None:
         for (_, backend), name in list(self._templates.items()):
             if backend == "postgresql":

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from contracts import vocabulary
 from gateway.ui.i18n import N_
 
 LABELS: dict[str, dict[str, str]] = {
@@ -11,13 +12,6 @@ LABELS: dict[str, dict[str, str]] = {
         "bianzhi": N_("Established posts"),
         "yuan_e": N_("Contract headcount"),
         "control": N_("Control number"),
-    },
-    "stage": {
-        "kindergarten": N_("Kindergarten"),
-        "primary": N_("Primary"),
-        "junior": N_("Junior secondary"),
-        "senior": N_("Senior secondary"),
-        "vocational": N_("Vocational"),
     },
     "kind": {"district": N_("District"), "school": N_("School")},
     "reason_kind": {
@@ -124,24 +118,6 @@ LABELS: dict[str, dict[str, str]] = {
         "4": N_("Thu"),
         "5": N_("Fri"),
     },
-    "subject": {
-        "语文": N_("Chinese"),
-        "数学": N_("Mathematics"),
-        "英语": N_("English"),
-        "物理": N_("Physics"),
-        "化学": N_("Chemistry"),
-        "生物": N_("Biology"),
-        "历史": N_("History"),
-        "地理": N_("Geography"),
-        "道德与法治": N_("Ethics and law"),
-        "音乐": N_("Music"),
-        "美术": N_("Art"),
-        "体育与健康": N_("PE and health"),
-        "信息科技": N_("IT"),
-        "科学": N_("Science"),
-        "心理健康": N_("Mental health"),
-        "劳动": N_("Labour"),
-    },
     "pipeline": {
         "applied": N_("Applied"),
         "screened": N_("Screened"),
@@ -166,13 +142,42 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+#: The shared vocabulary's terms with their Chinese and English names (contracts.vocabulary):
+#: shown in the page's language, never through the message catalogs.
+VOCABULARY: dict[str, tuple[Mapping[str, str], Mapping[str, str]]] = {
+    "stage": (vocabulary.STAGE_NAMES_ZH, vocabulary.STAGE_NAMES_EN),
+    "subject": ({s: s for s in vocabulary.SUBJECTS}, vocabulary.SUBJECT_NAMES_EN),
+    "title": ({t: t for t in vocabulary.TITLES}, vocabulary.TITLE_NAMES_EN),
+    "certificate": (vocabulary.CERTIFICATE_NAMES_ZH, vocabulary.CERTIFICATE_NAMES_EN),
+}
+
 #: Subjects a school can ask for, in the order of the request form.
-SUBJECTS = list(LABELS["subject"])
+SUBJECTS = list(vocabulary.SUBJECTS)
 
 
-def label(group: str, code: object, gettext: Callable[[str], str]) -> str:
-    """The translated name of `code` in `group`, or the code itself when it has none."""
+def label(group: str, code: object, gettext: Callable[[str], str], lang: str = "zh_CN") -> str:
+    """The name of `code` in `group` in the page's language, or the code itself when it has
+    none (a value kept from before the vocabulary, say)."""
+    if group in VOCABULARY:
+        zh, en = VOCABULARY[group]
+        text = (en if lang == "en" else zh).get(str(code))
+        return text if text is not None else ("" if code is None else str(code))
     text = LABELS.get(group, {}).get(str(code))
     if text is None:
         return "" if code is None else str(code)
     return gettext(text)
+
+
+def options(group: str, gettext: Callable[[str], str], lang: str) -> list[tuple[str, str]]:
+    """A select's choices: each code of `group` with its name in the page's language."""
+    codes = VOCABULARY[group][0] if group in VOCABULARY else LABELS[group]
+    return [(code, label(group, code, gettext, lang)) for code in codes]
+
+
+def certificate(held: object, lang: str) -> str:
+    """A certificate as a reader says it: 高级中学教师资格 · 数学 (or as stored, if unlisted)."""
+    if not isinstance(held, Mapping):
+        return str(held)
+    level, subject = str(held.get("level", "")), str(held.get("subject", ""))
+    noop: Callable[[str], str] = str
+    return f"{label('certificate', level, noop, lang)} · {label('subject', subject, noop, lang)}"

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from common.clock import LOCAL_TIME
 from gateway.ui.i18n import HTML_LANG, LANGUAGES, translations
-from gateway.ui.labels import label
+from gateway.ui.labels import certificate, label
 
 TEMPLATES = Path(__file__).parent / "templates"
 SHANGHAI = LOCAL_TIME
@@ -71,6 +71,7 @@ def render(template: str, language: str, **context: Any) -> str:
         lang=language,
         html_lang=HTML_LANG[language],
         languages=LANGUAGES,
-        label=lambda group, code: label(group, code, _),
+        label=lambda group, code: label(group, code, _, language),
+        certificate=lambda held: certificate(held, language),
         **context,
     )

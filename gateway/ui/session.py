@@ -20,7 +20,7 @@ from gateway.policy import Policy
 from gateway.ui.client import Api, ApiProblem
 from gateway.ui.forms import FormErrors
 from gateway.ui.i18n import LANGUAGE_COOKIE, N_, language_of
-from gateway.ui.labels import LABELS, label
+from gateway.ui.labels import label, options
 from gateway.ui.render import environment, render, translator
 
 log = logging.getLogger(__name__)
@@ -114,11 +114,11 @@ class Page:
         self.translate = self._
 
     def label(self, group: str, code: object) -> str:
-        return label(group, code, self.translate)
+        return label(group, code, self.translate, self.lang)
 
     def options(self, group: str) -> list[tuple[str, str]]:
-        """A select's choices: each code of `group` with its translated name."""
-        return [(code, self.translate(text)) for code, text in LABELS[group].items()]
+        """A select's choices: each code of `group` with its name in the page's language."""
+        return options(group, self.translate, self.lang)
 
     @property
     def user(self) -> Principal:

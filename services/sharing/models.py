@@ -101,6 +101,10 @@ class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
     as_of: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = _updated()
 
+    def certificate_pairs(self) -> list[tuple[str, str]]:
+        """The (level, subject) of each certificate held, as `vocabulary.qualified` reads them."""
+        return [(c.get("level", ""), c.get("subject", "")) for c in self.certificates]
+
 
 class DistrictSetting(SharingBase, table=True):  # type: ignore[call-arg]
     """Whether a district approves its schools' requests before they open."""

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity
 from common.db import Database
+from contracts.vocabulary import STAGES, is_subject_in_stage, qualified
 from services.sharing.assignments.service import start
 from services.sharing.models import Lesson, Offer, ShareRequest, Teacher, Unit
 from services.sharing.timetable import Booking, Place, SchoolDay, mask_of
@@ -19,7 +20,7 @@ TEACHER_NAMESPACE = uuid.UUID("5d1c7f0e-3a51-4d0b-9a57-0c2b7e9f4a11")
 """Namespace of the demo teachers' ids."""
 
 SCARCE = ("音乐", "美术", "体育与健康", "科学", "心理健康", "信息科技")
-CORE = ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治")
+CORE = ("语文", "数学", "英语", "物理", "化学", "生物学", "历史", "地理", "道德与法治", "思想政治")
 TITLES = ("三级教师", "二级教师", "一级教师", "一级教师", "高级教师", "正高级教师")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建"
@@ -85,11 +86,18 @@ async def seed_sharing(
                             as_of=SEEDED_AT,
                         )
                     )
+            taught = {
+                (stage, kind): [s for s in subjects if is_subject_in_stage(s, stage)]
+                for stage in STAGES
+                for kind, subjects in (("scarce", SCARCE), ("core", CORE))
+            }
             profiles: list[Teacher] = []
             for n in range(teachers):
                 school = schools[n % len(schools)]
                 stage = rng.choice(school.stages)
-                subject = rng.choice(SCARCE) if rng.random() < 0.25 else rng.choice(CORE)
+                subject = rng.choice(
+                    taught[stage, "scarce"] if rng.random() < 0.25 else taught[stage, "core"]
+                )
                 busy = {(rng.randint(1, 5), rng.randint(1, 8)) for _ in range(rng.randint(10, 16))}
                 # The first teacher of the demo school is 张老师, the account teacher.demo.
                 demo = school.code == city.demo_school_code and n < len(schools)
@@ -103,7 +111,7 @@ async def seed_sharing(
                     title=rng.choice(TITLES),
                     subjects=[subject],
                     stages=[stage],
-                    certificates=[{"stage": stage, "subject": subject}],
+                    certificates=[{"level": stage, "subject": subject}],
                     modes=rng.choice([["in_person"], ["in_person", "online"], ["online"]]),
                     home_timetable=mask_of(busy),
                     weekly_cap=rng.randint(2, 6),
@@ -120,11 +128,12 @@ async def seed_sharing(
 
             def request_for(school, term: tuple[date, date]) -> ShareRequest:  # type: ignore[no-untyped-def]
                 slots = sorted({(rng.randint(1, 5), rng.randint(1, 8)) for _ in range(2)})
+                stage = rng.choice(school.stages)
                 return ShareRequest(
                     unit_id=school.id,
                     district_id=school.district_id,
-                    subject=rng.choice(SCARCE),
-                    stage=rng.choice(school.stages),
+                    subject=rng.choice(taught[stage, "scarce"]),
+                    stage=stage,
                     slots=[list(s) for s in slots],
                     slot_mask=mask_of(slots),
                     periods=len(slots),
@@ -150,7 +159,7 @@ async def seed_sharing(
                         for t in profiles
                         if t.library_status == "listed"
                         and t.unit_id != school.id
-                        and {"stage": request.stage, "subject": request.subject} in t.certificates
+                        and qualified(t.certificate_pairs(), request.stage, request.subject)
                         and request.mode in t.modes
                         and t.weekly_cap >= request.periods
                         and day.clash(

@@ -15,6 +15,7 @@ from common.auth import Principal
 from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity, demo_postings
 from common.clock import local_today
 from common.db import Database, utcnow
+from contracts import vocabulary
 from contracts.base import Envelope
 from contracts.staffing import DatedTitle, StaffHired
 from services.staffing.ledger.service import correlation_id
@@ -38,15 +39,24 @@ DEMO_SCHOOL_YEAR = 2026
 SEED_ACTOR = "system:seed"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞琳晨雪梅"
+#: The roster's subjects by stage, as contracts.vocabulary names them.
 SUBJECTS = {
     "kindergarten": ("学前教育",),
-    "primary": ("语文", "数学", "英语", "科学", "音乐", "美术", "体育", "信息技术"),
-    "junior": ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治"),
-    "senior": ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "政治"),
-    "vocational": ("机电", "计算机", "会计", "旅游", "语文", "数学"),
+    "primary": ("语文", "数学", "英语", "科学", "音乐", "美术", "体育与健康", "信息科技"),
+    "junior": ("语文", "数学", "英语", "物理", "化学", "生物学", "历史", "地理", "道德与法治"),
+    "senior": ("语文", "数学", "英语", "物理", "化学", "生物学", "历史", "地理", "思想政治"),
+    "vocational": (
+        "装备制造类专业",
+        "电子与信息类专业",
+        "财经商贸类专业",
+        "旅游类专业",
+        "语文",
+        "数学",
+    ),
 }
-TITLES = ("二级教师", "一级教师", "高级教师", "正高级教师")
-SENIOR_TITLES = ("高级教师", "正高级教师")
+#: Every title but 三级教师 (a probationary one), lowest first; the top two for senior posts.
+TITLES = tuple(reversed(vocabulary.TITLES[:-1]))
+SENIOR_TITLES = vocabulary.TITLES[1::-1]
 CHUNK = 5_000
 
 

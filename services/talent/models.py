@@ -100,7 +100,9 @@ class Candidate(TalentBase, table=True):  # type: ignore[call-arg]
     degree: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     school: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
     major: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
-    certificates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    certificates: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     title: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     talent_tier: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     source: str = Field(sa_column=Column(String(20), nullable=False))

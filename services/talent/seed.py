@@ -14,6 +14,7 @@ from common.auth import Principal
 from common.city import DemoCity, DemoPosting, demo_postings
 from common.clock import local_today
 from common.db import Database
+from contracts.vocabulary import Certificate, is_subject_in_stage
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.applications.service import PIPELINE, apply, move
 from services.talent.candidates.identity import check_digit
@@ -37,6 +38,14 @@ SUBJECTS = (
     "信息科技",
     "心理健康",
 )
+#: Each demo major and the subject of the senior certificate its graduates hold.
+MAJOR_SUBJECTS = {
+    "数学与应用数学": "数学",
+    "汉语言文学": "语文",
+    "英语": "英语",
+    "物理学": "物理",
+    "音乐学": "音乐",
+}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = (
     "子涵",
@@ -125,7 +134,7 @@ def _posting(rng: random.Random, plan: DemoPosting, today: date) -> Posting:
     number; the rest wait for 编制 from the pool."""
     school = plan.school
     stage = rng.choice(school.stages)
-    subject = rng.choice(SUBJECTS)
+    subject = rng.choice([s for s in SUBJECTS if is_subject_in_stage(s, stage)] or ["学前教育"])
     return Posting(
         unit_id=school.id,
         district_id=school.district_id,
@@ -136,7 +145,7 @@ def _posting(rng: random.Random, plan: DemoPosting, today: date) -> Posting:
         quota_type=plan.quota_type,
         requirements={
             "degree": rng.choice(["bachelor", "master"]),
-            "certificate": f"{subject}教师资格证",
+            "certificate": stage,
         },
         apply_from=today - timedelta(days=10),
         apply_until=today + timedelta(days=rng.randint(20, 60)),
@@ -171,8 +180,8 @@ def _person(rng: random.Random, n: int, today: date) -> CandidateCreate:
         school=rng.choice(
             ["四川师范大学", "西南大学", "北京师范大学", "华东师范大学", "电子科技大学"]
         ),
-        major=rng.choice(["数学与应用数学", "汉语言文学", "英语", "物理学", "音乐学"]),
-        certificates=["高级中学教师资格证"],
+        major=(major := rng.choice(list(MAJOR_SUBJECTS))),
+        certificates=[Certificate(level="senior", subject=MAJOR_SUBJECTS[major])],
         talent_tier=rng.choice(["C", "D", "E", None]),
         source=rng.choice(["fair", "website", "referral"]),
         external_id=f"demo-{n:04d}",

@@ -37,7 +37,7 @@ def as_teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:  # type: igno
     ("field", "value"),
     [
         ("title", "正高级教师"),
-        ("certificates", [{"stage": "senior", "subject": "物理"}]),
+        ("certificates", [{"level": "senior", "subject": "物理"}]),
         ("subjects", ["物理"]),
         ("stages", ["senior"]),
     ],
@@ -83,7 +83,7 @@ async def test_hr_still_corrects_title_and_certificates(sharing, identity):
     response = await http.patch(
         f"/v1/teachers/{teacher_id}",
         headers=identity.headers(principal("district_hr", district_id=DISTRICT)),
-        json={"title": "高级教师", "certificates": [{"stage": "junior", "subject": "音乐"}]},
+        json={"title": "高级教师", "certificates": [{"level": "junior", "subject": "音乐"}]},
     )
     assert response.status_code == 200, response.text
     assert response.json()["title"] == "高级教师"

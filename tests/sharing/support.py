@@ -76,7 +76,7 @@ async def add_teacher(
                 title=title,
                 subjects=[subject],
                 stages=[stage],
-                certificates=[{"stage": stage, "subject": subject}],
+                certificates=[{"level": stage, "subject": subject}],
                 modes=list(modes),
                 home_timetable=mask_of(home or []),
                 weekly_cap=cap,
@@ -109,7 +109,7 @@ async def add_roster_teacher(
                 title=title,
                 subjects=[certificates[0][1]],
                 stages=[certificates[0][0]],
-                certificates=[{"stage": g, "subject": s} for g, s in certificates],
+                certificates=[{"level": g, "subject": s} for g, s in certificates],
                 modes=["in_person", "online"],
                 as_of=utcnow(),
             )

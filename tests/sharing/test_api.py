@@ -252,7 +252,7 @@ async def test_bad_profile_edit_is_422_and_changes_nothing(client, db, identity)
         ({"weekly_cap": 41}, "body.weekly_cap"),
         ({"modes": ["flying"]}, "body.modes.0"),
         ({"home_timetable": [[0, 1]]}, "body.home_timetable.0.0"),
-        ({"certificates": [{"stage": "primary"}]}, "body.certificates.0.subject"),
+        ({"certificates": [{"level": "primary"}]}, "body.certificates.0.subject"),
     ):
         response = await client.patch(
             f"/v1/teachers/{teacher_id}", headers=teacher(identity, teacher_id), json=body

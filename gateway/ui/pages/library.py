@@ -26,7 +26,7 @@ def subject_name(page: Page, subject: str) -> str:
 
 def teachable(page: Page, profile: dict[str, Any]) -> list[tuple[str, str]]:
     """Every (subject, stage) the profile's certificates qualify for, as form options."""
-    held = [(c["stage"], c["subject"]) for c in profile.get("certificates", [])]
+    held = [(c.get("level", ""), c.get("subject", "")) for c in profile.get("certificates", [])]
     options = []
     for subject, stages in SUBJECT_STAGES.items():
         for stage in STAGES:

@@ -45,7 +45,7 @@ async def request_form(page: Page, errors: FormErrors | None = None, code: int =
         status=code,
         errors=errors,
         picked=picked,
-        subjects=[(s, page.label("subject", s) if page.lang == "en" else s) for s in SUBJECTS],
+        subjects=[(s, page.label("subject", s)) for s in SUBJECTS],
         stages=page.options("stage"),
         modes=page.options("mode"),
         weekdays=WEEKDAYS,

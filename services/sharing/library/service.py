@@ -52,7 +52,7 @@ MOVES: dict[str, dict[str, str]] = {
 
 def certificate_pairs(teacher: Teacher) -> list[tuple[str, str]]:
     """The teacher's certificates as (level, subject), as the vocabulary reads them."""
-    return [(c["stage"], c["subject"]) for c in teacher.certificates]
+    return teacher.certificate_pairs()
 
 
 def check_offered(teacher: Teacher, data: ApplicationCreate) -> None:

@@ -433,7 +433,7 @@ class TeacherIndex:
 
 def listed_pairs(teacher: Teacher) -> list[tuple[str, str]]:
     """The (subject, stage) pairs the library approved, while a certificate still covers them."""
-    held = [(c["stage"], c["subject"]) for c in teacher.certificates]
+    held = teacher.certificate_pairs()
     return [(s, g) for s, g in teacher.offered if qualified(held, g, s)]
 
 

@@ -66,7 +66,7 @@ def check_eligible(teacher: Teacher | None, request: ShareRequest) -> Teacher:
     if teacher.unit_id == request.unit_id:
         raise InvalidInput.field("body.teacher_id", "the teacher belongs to the requesting school")
     if [request.subject, request.stage] not in teacher.offered or not qualified(
-        [(c["stage"], c["subject"]) for c in teacher.certificates], request.stage, request.subject
+        teacher.certificate_pairs(), request.stage, request.subject
     ):
         raise InvalidInput.field(
             "body.teacher_id", f"not listed or certified for {request.stage} {request.subject}"

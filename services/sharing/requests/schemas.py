@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from contracts.vocabulary import Stage
+from contracts.vocabulary import Stage, check_subject_in_stage
 from services.sharing.timetable import slots_of
 from services.sharing.types import Mode, Reason, Slot, Subject
 
@@ -18,13 +18,19 @@ class RequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: uuid.UUID | None = Field(default=None, description="the school; yours when absent")
-    subject: Subject
     stage: Stage
+    subject: Subject
     slots: list[Slot] = Field(min_length=1, max_length=40)
     term_start: date
     term_end: date
     mode: Mode = "in_person"
     reason: Reason
+
+    @field_validator("subject")
+    @classmethod
+    def _taught_in_stage(cls, subject: str, info: ValidationInfo) -> str:
+        check_subject_in_stage(subject, info.data.get("stage"))
+        return subject
 
     @field_validator("slots")
     @classmethod

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.vocabulary import RateTitle
+
 Month = Annotated[str, Field(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-09"])]
 
 
@@ -53,7 +55,7 @@ class RateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     effective_from: date
-    title: str = Field(min_length=1, max_length=40)
+    title: RateTitle
     rate_cents: int = Field(ge=0, le=1_000_000)
     source: str = Field(min_length=1, max_length=200)
 

@@ -20,6 +20,7 @@ from common.auth import Principal
 from common.errors import AlreadyTaken, Forbidden, InvalidInput
 from common.spreadsheets import safe_row
 from contracts.sharing import SettlementIssued
+from contracts.vocabulary import UNTITLED
 from services.sharing.access import require_hr
 from services.sharing.lessons import repository as lessons
 from services.sharing.models import Lesson, PeriodRate, Settlement, Teacher, Unit, outbox
@@ -32,7 +33,7 @@ from services.sharing.settlements.schemas import (
 )
 
 #: The rate row used for a teacher without a title (未定职称).
-NO_TITLE = "未定职称"
+NO_TITLE = UNTITLED
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -8,17 +8,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.patch import MergePatch
-from contracts.vocabulary import Stage
+from contracts.vocabulary import Certificate, Stage, StoredCertificate, Title
 from services.sharing.types import Mode, SlotList, Subject
-
-
-class Certificate(BaseModel):
-    """A teacher certificate (教师资格证) for one stage and subject."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    stage: Stage
-    subject: Subject
 
 
 class TeacherUpdate(MergePatch):
@@ -33,7 +24,7 @@ class TeacherUpdate(MergePatch):
     subjects: list[Subject] | None = Field(default=None, max_length=10)
     stages: list[Stage] | None = Field(default=None, max_length=5)
     certificates: list[Certificate] | None = Field(default=None, max_length=20)
-    title: str | None = Field(default=None, min_length=1, max_length=40)
+    title: Title | None = None
     modes: list[Mode] | None = Field(default=None, max_length=3)
     home_timetable: SlotList | None = None
     weekly_cap: int | None = Field(default=None, ge=0, le=40)
@@ -52,7 +43,7 @@ class TeacherPublic(BaseModel):
     title: str | None
     subjects: list[str]
     stages: list[str]
-    certificates: list[Certificate]
+    certificates: list[StoredCertificate]
     modes: list[str]
     home_timetable: list[tuple[int, int]]
     weekly_cap: int

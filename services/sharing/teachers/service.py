@@ -137,7 +137,7 @@ async def apply_staff_facts(
     if facts.stage and facts.stage not in teacher.stages:
         teacher.stages = [*teacher.stages, facts.stage]
     if facts.subject and facts.stage:
-        certificate = {"stage": facts.stage, "subject": facts.subject}
+        certificate = {"level": facts.stage, "subject": facts.subject}
         if certificate not in teacher.certificates:
             teacher.certificates = [*teacher.certificates, certificate]
     if isinstance(facts, StaffHired | StaffTransferred):

@@ -16,6 +16,7 @@ from common.auth import CITY_ROLES, Principal
 from common.db import utcnow
 from common.errors import AlreadyTaken, Forbidden, IllegalTransition, InvalidInput
 from contracts.staffing import SchoolClosed, SchoolOpened, SchoolsMerged, StaffTransferred
+from contracts.vocabulary import listed_terms
 from services.staffing.errors import PoolExhausted, PostsReserved
 from services.staffing.ledger.service import Movement, move, move_pool
 from services.staffing.lifecycle import repository
@@ -237,9 +238,7 @@ async def merge(
                 district_id=survivor.district_id,
                 quota_type=person.quota_type,
                 name=person.name,
-                subject=person.subject,
-                stage=person.stage,
-                title=person.title,
+                **listed_terms(subject=person.subject, stage=person.stage, title=person.title),
                 from_unit_id=absorbed.id,
                 transferred_on=on,
             ),

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from contracts.vocabulary import Stage
+from contracts.vocabulary import Stage, Subject, Title, check_subject_in_stage
 from services.staffing.quotas.schemas import DocumentNo, QuotaType
 from services.staffing.retirement.schemas import PostCategory
 
@@ -20,9 +20,6 @@ class StaffBase(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     sex: Sex
     birth_date: date
-    subject: str | None = Field(default=None, max_length=40)
-    stage: Stage | None = None
-    title: str | None = Field(default=None, max_length=40)
     post_category: PostCategory = "professional"
 
 
@@ -31,9 +28,18 @@ class StaffCreate(StaffBase):
 
     model_config = ConfigDict(extra="forbid")
 
+    stage: Stage | None = None
+    subject: Subject | None = None
+    title: Title | None = None
     unit_id: uuid.UUID
     quota_type: QuotaType = "bianzhi"
     hire_date: date | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _taught_in_stage(cls, subject: str | None, info: ValidationInfo) -> str | None:
+        check_subject_in_stage(subject, info.data.get("stage"))
+        return subject
 
     @model_validator(mode="after")
     def _born_before_hired(self) -> StaffCreate:
@@ -43,8 +49,13 @@ class StaffCreate(StaffBase):
 
 
 class StaffPublic(StaffBase):
+    """A person on the roster; rows kept from before the vocabulary may hold unlisted values."""
+
     model_config = ConfigDict(from_attributes=True)
 
+    subject: str | None = None
+    stage: str | None = None
+    title: str | None = None
     id: uuid.UUID
     unit_id: uuid.UUID
     quota_type: str
@@ -60,8 +71,14 @@ class StaffUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subject: str | None = Field(default=None, max_length=40)
     stage: Stage | None = None
+    subject: Subject | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _taught_in_stage(cls, subject: str | None, info: ValidationInfo) -> str | None:
+        check_subject_in_stage(subject, info.data.get("stage"))
+        return subject
 
 
 class TitleCreate(BaseModel):
@@ -69,7 +86,7 @@ class TitleCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=40)
+    title: Title
     effective_from: date
     document_no: DocumentNo | None = None
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.errors import InvalidInput
 from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
+from contracts.vocabulary import check_subject_in_stage, listed_terms
 from services.staffing.errors import NotOnRoster
 from services.staffing.ledger.service import Movement, move
 from services.staffing.models import Quota, Staff, StaffTitle, Unit, outbox
@@ -104,9 +105,8 @@ async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, ob
         "district_id": unit.district_id,
         "quota_type": staff.quota_type,
         "name": staff.name,
-        "subject": staff.subject,
-        "stage": staff.stage,
-        "title": staff.title,
+        # A value the vocabulary does not list (kept by its migration) goes as unknown.
+        **listed_terms(subject=staff.subject, stage=staff.stage, title=staff.title),
         "title_history": [
             DatedTitle(title=row.title, effective_from=row.effective_from) for row in history
         ],
@@ -175,6 +175,10 @@ async def update_staff(
     previous = {"previous_subject": staff.subject, "previous_stage": staff.stage}
     for name in changed:
         setattr(staff, name, changes[name])
+    try:
+        check_subject_in_stage(staff.subject, staff.stage)
+    except ValueError as error:
+        raise InvalidInput.field("body.subject", str(error)) from error
     await session.flush()
     await _announce_update(session, staff, unit, changed, today, **previous)
     return staff

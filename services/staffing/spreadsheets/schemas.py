@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from contracts.vocabulary import Stage
+from contracts.vocabulary import (
+    Stage,
+    Subject,
+    Title,
+    normalize_stage,
+    normalize_subject,
+    normalize_title,
+)
 from services.staffing.retirement.schemas import PostCategory
 from services.staffing.roster.schemas import Sex
 
@@ -17,7 +25,28 @@ QUOTA_COLUMNS = ("bianzhi", "yuan_e", "control")
 
 
 class Row(BaseModel):
+    """One sheet row; stages, subjects and titles may use the names people write (小学, 体育,
+    中学高级): they are mapped onto the shared vocabulary, and an unknown one is the row's
+    problem."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("stage", mode="before", check_fields=False)
+    @classmethod
+    def _listed_stage(cls, value: object) -> object:
+        return normalize_stage(value) if isinstance(value, str) else value
+
+    @field_validator("subject", mode="before", check_fields=False)
+    @classmethod
+    def _listed_subject(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            return normalize_subject(value, info.data.get("stage"))
+        return value
+
+    @field_validator("title", mode="before", check_fields=False)
+    @classmethod
+    def _listed_title(cls, value: object) -> object:
+        return normalize_title(value) if isinstance(value, str) else value
 
 
 class UnitRow(Row):
@@ -36,9 +65,11 @@ class UnitRow(Row):
 
     @field_validator("stages", mode="before")
     @classmethod
-    def _comma_separated(cls, value: object) -> object:
+    def _listed_stages(cls, value: object) -> object:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            value = [part for part in re.split(r"[,，、;；\s]+", value) if part]
+        if isinstance(value, list):
+            return [normalize_stage(v) if isinstance(v, str) else v for v in value]
         return value
 
 
@@ -57,9 +88,9 @@ class RosterRow(Row):
     sex: Sex
     birth_date: date
     hire_date: date
-    subject: str | None = Field(default=None, max_length=40)
     stage: Stage | None = None
-    title: str | None = Field(default=None, max_length=40)
+    subject: Subject | None = None
+    title: Title | None = None
     post_category: PostCategory = "professional"
 
 

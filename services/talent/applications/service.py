@@ -18,6 +18,7 @@ from common.db import utcnow
 from common.errors import Forbidden, InvalidInput, NotFound
 from contracts.staffing import HireRefused, StaffHired
 from contracts.talent import ApplicationStatusChanged, CandidateHired, HireFailed
+from contracts.vocabulary import listed_terms
 from services.talent.applications import repository
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.candidates import repository as candidates
@@ -217,9 +218,7 @@ def _hired_event(
         sex=candidate.sex,  # type: ignore[arg-type]
         birth_date=date.fromisoformat(clear["birth_date"]),
         hire_date=today,
-        subject=posting.subject,
-        stage=posting.stage,
-        title=candidate.title,
+        **listed_terms(subject=posting.subject, stage=posting.stage, title=candidate.title),
         attempt=application.hire_attempts,
     )
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.vocabulary import Certificate, StoredCertificate, Title
 from services.talent.candidates.identity import birth_date_of, validate_id_number
 from services.talent.postings.schemas import Degree, TalentTier
 
@@ -18,13 +19,12 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
 class CandidateProfile(BaseModel):
-    """What is not personal information: education, certificates, title, tier, source."""
+    """What is not personal information: education, tier, source (certificates and title are
+    checked against the shared vocabulary where they come in)."""
 
     degree: Degree | None = None
     school: str | None = Field(default=None, max_length=120)
     major: str | None = Field(default=None, max_length=120)
-    certificates: list[str] = Field(default_factory=list, max_length=20)
-    title: str | None = Field(default=None, max_length=40)
     talent_tier: TalentTier | None = None
     source: Source = "website"
 
@@ -35,6 +35,12 @@ class CandidateCreate(CandidateProfile):
 
     model_config = ConfigDict(extra="forbid")
 
+    certificates: list[Certificate] = Field(
+        default_factory=list,
+        max_length=20,
+        description="each as {level, subject} or by its written name, as 高中数学教师资格证",
+    )
+    title: Title | None = None
     name: str = Field(min_length=1, max_length=80)
     id_number: str = Field(description="居民身份证号码, 18 characters (GB 11643)")
     phone: str | None = Field(default=None, description="mainland mobile, 11 digits")
@@ -83,8 +89,11 @@ class CandidateCreate(CandidateProfile):
 
 
 class CandidatePublic(CandidateProfile):
-    """A candidate with personal fields masked (`5101**********1234`)."""
+    """A candidate with personal fields masked (`5101**********1234`); certificates and title
+    kept from before the vocabulary read as stored."""
 
+    certificates: list[StoredCertificate | str]
+    title: str | None
     id: uuid.UUID
     name: str | None
     id_number: str | None

@@ -129,7 +129,7 @@ def _sealed(
         degree=data.degree,
         school=data.school,
         major=data.major,
-        certificates=list(data.certificates),
+        certificates=[c.model_dump() for c in data.certificates],
         title=data.title,
         talent_tier=data.talent_tier,
         source=data.source,

@@ -6,10 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from common.patch import MergePatch
-from contracts.vocabulary import Stage
+from contracts.vocabulary import CertificateKind, Stage, Subject, check_subject_in_stage
 
 QuotaType = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]
 Degree = Literal["associate", "bachelor", "master", "doctorate"]
@@ -24,17 +24,29 @@ class Requirements(BaseModel):
 
     degree: Degree | None = None
     major: str | None = Field(default=None, max_length=120)
-    certificate: str | None = Field(default=None, max_length=120)
+    certificate: CertificateKind | None = Field(
+        default=None, description="the certificate level needed, for the posting's subject"
+    )
     talent_tier: TalentTier | None = None
+
+
+class RequirementsPublic(Requirements):
+    """Requirements as stored: rows from before the vocabulary may name a certificate freely."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    certificate: str | None = None  # type: ignore[assignment]
+
+
+def _taught_in_stage(subject: str | None, info: ValidationInfo) -> str | None:
+    check_subject_in_stage(subject, info.data.get("stage"))
+    return subject
 
 
 class PostingFields(BaseModel):
     title: str = Field(min_length=1, max_length=120)
-    subject: str | None = Field(default=None, max_length=40)
-    stage: Stage | None = None
     count: int = Field(ge=1, le=1000)
     quota_type: QuotaType = "bianzhi"
-    requirements: Requirements = Field(default_factory=Requirements)
     apply_from: date | None = None
     apply_until: date | None = None
 
@@ -51,6 +63,11 @@ class PostingCreate(PostingFields):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: uuid.UUID
+    stage: Stage | None = None
+    subject: Subject | None = None
+    requirements: Requirements = Field(default_factory=Requirements)
+
+    _subject_in_stage = field_validator("subject")(_taught_in_stage)
 
 
 class PostingUpdate(MergePatch):
@@ -59,13 +76,15 @@ class PostingUpdate(MergePatch):
     not_clearable = frozenset({"title", "count", "quota_type"})
 
     title: str | None = Field(default=None, min_length=1, max_length=120)
-    subject: str | None = Field(default=None, max_length=40)
     stage: Stage | None = None
+    subject: Subject | None = None
     count: int | None = Field(default=None, ge=1, le=1000)
     quota_type: QuotaType | None = None
     requirements: Requirements | None = None
     apply_from: date | None = None
     apply_until: date | None = None
+
+    _subject_in_stage = field_validator("subject")(_taught_in_stage)
 
 
 class PostingClose(BaseModel):
@@ -75,8 +94,13 @@ class PostingClose(BaseModel):
 
 
 class PostingPublic(PostingFields):
+    """A posting; rows kept from before the vocabulary may hold unlisted values."""
+
     model_config = ConfigDict(from_attributes=True)
 
+    subject: str | None
+    stage: str | None
+    requirements: RequirementsPublic
     id: uuid.UUID
     unit_id: uuid.UUID
     district_id: uuid.UUID | None

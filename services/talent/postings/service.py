@@ -12,6 +12,7 @@ from common.db import utcnow
 from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from contracts.staffing import ReservationConfirmed, ReservationRejected, ReservationReleased
 from contracts.talent import PostingBlocked, PostingClosed, PostingOpened, PostingPublished
+from contracts.vocabulary import is_subject_in_stage, listed_terms
 from services.talent.models import Posting, outbox
 from services.talent.postings import repository
 from services.talent.postings.schemas import PostingClose, PostingCreate, PostingUpdate
@@ -64,6 +65,15 @@ async def update_posting(
         changes["requirements"] = requirements.model_dump(exclude_none=True) if requirements else {}
     for field, value in changes.items():
         setattr(posting, field, value)
+    if (
+        posting.subject
+        and posting.stage
+        and not is_subject_in_stage(posting.subject, posting.stage)
+    ):
+        raise InvalidInput.field(
+            "body.subject",
+            f"{posting.subject} is not taught in the posting's stage {posting.stage}",
+        )
     if posting.apply_from and posting.apply_until and posting.apply_until < posting.apply_from:
         raise InvalidInput.field("body.apply_until", "apply_until must not come before apply_from")
     posting.updated_at = utcnow()
@@ -116,8 +126,7 @@ async def _ask_for_posts(session: AsyncSession, posting: Posting) -> None:
             unit_id=posting.unit_id,
             quota_type=posting.quota_type,
             count=posting.count,
-            subject=posting.subject,
-            stage=posting.stage,
+            **listed_terms(subject=posting.subject, stage=posting.stage),
             title=posting.title,
             attempt=posting.reservation_attempt,
         ),
