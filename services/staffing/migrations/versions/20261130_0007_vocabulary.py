@@ -4,8 +4,8 @@
 contracts.vocabulary lists them. A value that cannot be mapped is logged and left as it is, so
 nothing is lost; reads show it as stored.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 08:40:00+00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from contracts import vocabulary as v
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
