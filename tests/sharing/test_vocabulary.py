@@ -3,12 +3,20 @@ matches by certificate coverage (教师资格条例 §5)."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import date
+
+import nats
 import pytest
 
+from common.bus import dlq_subject
+from contracts.base import Envelope
+from contracts.staffing import StaffHired
 from services.sharing.models import ShareRequest, Teacher
-from tests.sharing.support import add_request, add_teacher
+from tests.sharing.support import DISTRICT, add_request, add_teacher, school_id
 from tests.sharing.test_api import count, hr, school
-from tests.support import principal
+from tests.support import eventually, principal
 
 NEXT_TERM = {"term_start": "2027-03-01", "term_end": "2027-07-10"}
 
@@ -129,3 +137,53 @@ async def test_profile_with_values_kept_from_before_the_vocabulary_still_reads(
     assert profile.json()["title"] == "特级教师"
     request_id = await add_request(db, 1, [(2, 3)])
     assert await ranked(client, identity, request_id) == [str(teacher_id)]
+
+
+async def test_a_roster_event_outside_the_vocabulary_is_dead_lettered_with_the_reason(
+    client, db, nats_server
+):
+    def hired(subject: str) -> tuple[uuid.UUID, bytes]:
+        staff_id = uuid.uuid4()
+        event = StaffHired(
+            staff_id=staff_id,
+            unit_id=school_id(2),
+            district_id=DISTRICT,
+            quota_type="bianzhi",
+            name="体育老师",
+            subject="体育与健康",
+            stage="primary",
+            title="一级教师",
+            hire_date=date(2026, 9, 1),
+        )
+        envelope = json.loads(
+            Envelope.wrap(
+                event, source="teacherpool/staffing", subject=str(staff_id)
+            ).model_dump_json()
+        )
+        envelope["data"]["subject"] = subject  # as an older publisher would have sent it
+        return staff_id, json.dumps(envelope).encode()
+
+    bad_id, bad = hired("体育")
+    good_id, good = hired("体育与健康")
+    connection = await nats.connect(nats_server.url)
+    try:
+        js = connection.jetstream()
+        letters = await js.subscribe(dlq_subject("sharing"), ordered_consumer=True)
+        await js.publish("staffing.staff.hired", bad)
+        await js.publish("staffing.staff.hired", good)
+        letter = await letters.next_msg(timeout=15)
+        reason = letter.headers["Tp-Dlq-Reason"]
+        # The reason travels as an ASCII header: the names are escaped.
+        said = reason.encode().decode("unicode_escape")
+        assert said.startswith("malformed event: subject:")
+        assert "unknown subject '体育'; did you mean '体育与健康'" in said
+    finally:
+        await connection.close()
+
+    async def applied() -> bool:
+        async with db.session(read_only=True) as session:
+            return await session.get(Teacher, good_id) is not None
+
+    await eventually(applied)
+    async with db.session(read_only=True) as session:
+        assert await session.get(Teacher, bad_id) is None

@@ -86,9 +86,9 @@ async def test_roster_import_with_an_unknown_value_imports_nothing_and_says_wher
 
 async def test_units_and_enrolment_imports_take_stage_names(api):
     units = xlsx(
-        ["code", "name", "kind", "district_code", "stages", "bianzhi"],
-        ["D8", "新区", "district", None, None, None],
-        ["D8-S1", "一贯制", "school", "D8", "小学、初中", 2],
+        ["code", "name", "kind", "district_code", "stages", "bianzhi", "lat", "lon"],
+        ["D8", "新区", "district", None, None, None, None, None],
+        ["D8-S1", "一贯制", "school", "D8", "小学、初中", 2, 30.66, 104.06],
     )
     assert (await upload(api, "units", units)).status_code == 200
     listed = {u["code"]: u for u in (await api.ok("GET", "/v1/units"))["data"]}
