@@ -16,7 +16,7 @@ from common.db import Database
 from common.migrations import alembic_config, upgrade
 
 #: The vocabulary migration of each service.
-STEPS = {"staffing": "0007", "sharing": "0004", "talent": "0004"}
+STEPS = {"staffing": "0007", "sharing": "0005", "talent": "0004"}
 
 
 async def before_vocabulary(databases, backend: str, service: str) -> Database:  # type: ignore[no-untyped-def]

@@ -4,8 +4,8 @@ Subjects, stages and titles are rewritten as contracts.vocabulary lists them (�
 信息技术 → 信息科技 in 小学 and 初中, 中学高级 → 高级教师, …); a certificate's `stage` becomes its
 `level`. A value that cannot be mapped is logged and left as it is, so nothing is lost.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 08:30:00+00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from contracts import vocabulary as v
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
