@@ -16,7 +16,7 @@ from common.db import Database
 from common.migrations import alembic_config, upgrade
 
 #: The vocabulary migration of each service.
-STEPS = {"staffing": "0007", "sharing": "0005", "talent": "0004"}
+STEPS = {"staffing": "0008", "sharing": "0006", "talent": "0005"}
 
 
 async def before_vocabulary(databases, backend: str, service: str) -> Database:  # type: ignore[no-untyped-def]
@@ -92,7 +92,12 @@ async def test_staffing_roster_maps_onto_the_vocabulary(databases, backend, capl
             ("政治", "senior", None),
             ("书法", "primary", "特级教师"),
         ):
-            await insert(db, "staff", unit_id=unit, subject=subject, stage=stage, title=title)
+            staff_id = uuid.uuid4()
+            await insert(
+                db, "staff", id=staff_id, unit_id=unit, subject=subject, stage=stage, title=title
+            )
+            if title is not None:
+                await insert(db, "staff_titles", staff_id=staff_id, title=title)
         with caplog.at_level(logging.WARNING):
             await to_vocabulary(db, "staffing")
         assert await rows(db, "staff", "subject", "stage", "title") == sorted(
@@ -104,6 +109,9 @@ async def test_staffing_roster_maps_onto_the_vocabulary(databases, backend, capl
                 ("书法", "primary", "特级教师"),
             ],
             key=repr,
+        )
+        assert sorted(t for (t,) in await rows(db, "staff_titles", "title")) == sorted(
+            ["一级教师", "高级教师", "一级教师", "特级教师"]
         )
         kept = [r.getMessage() for r in caplog.records if "left as it is" in r.getMessage()]
         assert any("书法" in m for m in kept) and any("特级教师" in m for m in kept)
@@ -130,6 +138,10 @@ async def test_sharing_profiles_requests_and_rates_map_onto_the_vocabulary(
                 {"stage": "primary", "subject": "书法"},
             ],
             offered=[["体育", "primary"], ["信息技术", "junior"]],
+            title_history=[
+                {"title": "小学一级", "effective_from": "2019-09-01"},
+                {"title": "中学一级", "effective_from": "2024-09-01"},
+            ],
         )
         await insert(db, "requests", subject="信息技术", stage="junior")
         await insert(db, "period_rates", effective_from=date(2026, 9, 1), title="中学高级")
@@ -141,6 +153,8 @@ async def test_sharing_profiles_requests_and_rates_map_onto_the_vocabulary(
             db, "teachers", "title", "subjects", "certificates", "offered"
         )
         assert offered == [["体育与健康", "primary"], ["信息科技", "junior"]]
+        ((history,),) = await rows(db, "teachers", "title_history")
+        assert [h["title"] for h in history] == ["二级教师", "一级教师"]
         assert title == "一级教师"
         assert subjects == ["体育与健康", "信息科技"]
         assert certificates == [

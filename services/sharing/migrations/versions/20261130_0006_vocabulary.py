@@ -4,8 +4,8 @@ Subjects, stages and titles are rewritten as contracts.vocabulary lists them (�
 信息技术 → 信息科技 in 小学 and 初中, 中学高级 → 高级教师, …); a certificate's `stage` becomes its
 `level`. A value that cannot be mapped is logged and left as it is, so nothing is lost.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 08:30:00+00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from contracts import vocabulary as v
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -32,6 +32,7 @@ teachers = sa.table(
     sa.column("stages", sa.JSON()),
     sa.column("certificates", sa.JSON()),
     sa.column("offered", sa.JSON()),
+    sa.column("title_history", sa.JSON()),
 )
 library_applications = sa.table(
     "library_applications",
@@ -127,6 +128,10 @@ def upgrade() -> None:
             "stages": list(dict.fromkeys(stages)),
             "certificates": certificates,
             "offered": _offered(row.offered, where),
+            "title_history": [
+                {**held, "title": _title(held.get("title"), where)}
+                for held in row.title_history or []
+            ],
         }
         if changed != {name: getattr(row, name) for name in changed}:
             conn.execute(sa.update(teachers).where(teachers.c.id == row.id).values(**changed))

@@ -5,8 +5,8 @@ posting's subject at that level), and a candidate's title and certificates (now 
 subject}, read from names such as 高中数学教师资格证) as contracts.vocabulary lists them. A value
 that cannot be mapped is logged and left as it is, so nothing is lost; reads show it as stored.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 08:50:00+00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from contracts import vocabulary as v
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,11 +1,11 @@
-"""map the roster's stages, subjects and titles onto the shared vocabulary
+"""map the roster's stages, subjects and titles (dated ones too) onto the shared vocabulary
 
 体育 → 体育与健康, 信息技术 → 信息科技 in 小学 and 初中, 中学高级 → 高级教师, … as
 contracts.vocabulary lists them. A value that cannot be mapped is logged and left as it is, so
 nothing is lost; reads show it as stored.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 08:40:00+00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from contracts import vocabulary as v
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,6 +30,7 @@ staff = sa.table(
     sa.column("stage", sa.String()),
     sa.column("title", sa.String()),
 )
+staff_titles = sa.table("staff_titles", sa.column("title", sa.String()))
 
 
 def _mapped(value: str | None, normalize, where: str):  # type: ignore[no-untyped-def]
@@ -63,6 +64,13 @@ def upgrade() -> None:
             )
             .values(subject=subject, stage=stage, title=title)
         )
+    # The dated titles (职称 history) the same way, one update per distinct title.
+    for (old_title,) in conn.execute(sa.select(staff_titles.c.title).distinct()).all():
+        title = _mapped(old_title, v.normalize_title, f"dated title {old_title!r}")
+        if title != old_title:
+            conn.execute(
+                sa.update(staff_titles).where(staff_titles.c.title == old_title).values(title=title)
+            )
 
 
 def downgrade() -> None:
