@@ -451,8 +451,12 @@ def qualifications(certificates: Iterable[tuple[str, str]]) -> frozenset[tuple[s
 
 
 def qualified(certificates: Iterable[tuple[str, str]], stage: str, subject: str) -> bool:
-    """Whether any (level, subject) certificate qualifies for teaching `subject` in `stage`."""
-    return (subject, stage) in qualifications(certificates)
+    """Whether any (level, subject) certificate qualifies for teaching `subject` in `stage`
+    (the same rule as `qualifications`, without building the set: matching calls it per pair)."""
+    return any(
+        stage in CERTIFICATE_COVERS.get(level, ()) and name_in_stage(held, stage) == subject
+        for level, held in certificates
+    )
 
 
 # --- pydantic types: one definition for every service's requests and events ------------------
