@@ -94,6 +94,31 @@ class RefusalAggregator:
                 log.exception("could not record the summed refusals")
 
 
+def audit_entry(
+    *, actor: str, role: str, method: str, template: str, target: str, status: int, request_id: str
+) -> AuditEntry:
+    """One audit row, each field cut to its column."""
+    return AuditEntry(
+        at=utcnow(),
+        actor=actor[:120],
+        role=role,
+        action=f"{method} {template}"[:240],
+        target=target[:500],
+        status=status,
+        outcome=outcome_of(status),
+        request_id=request_id[:128],
+    )
+
+
+async def write_entry(db: Database, entry: AuditEntry) -> None:
+    """Append the row; the answer has gone out, so a lost row is logged loudly, never raised."""
+    try:
+        async with db.session() as session:
+            session.add(entry)
+    except Exception:
+        log.exception("could not record the audit entry for %s %s", entry.action, entry.target)
+
+
 class AuditMiddleware:
     """Append one audit row per POST/PUT/PATCH/DELETE under /api, whatever its outcome."""
 
@@ -128,15 +153,14 @@ class AuditMiddleware:
         role = principal.role if principal else "-"
         route = scope.get("route")
         template = state.get("audit_action") or getattr(route, "path", None) or scope["path"]
-        entry = AuditEntry(
-            at=utcnow(),
-            actor=actor[:120],
+        entry = audit_entry(
+            actor=actor,
             role=role,
-            action=f"{scope['method']} {template}"[:240],
-            target=scope["path"][:500],
+            method=scope["method"],
+            template=template,
+            target=scope["path"],
             status=status,
-            outcome=outcome_of(status),
-            request_id=(request_id_var.get() or state.get("request_id") or "-")[:128],
+            request_id=request_id_var.get() or state.get("request_id") or "-",
         )
         db: Database = scope["app"].state.db
         refusals: RefusalAggregator | None = getattr(scope["app"].state, "refusals", None)
@@ -145,11 +169,4 @@ class AuditMiddleware:
             written = refusals.add(entry, source_of(client[0] if client else None))
             if written is None:
                 return
-        try:
-            async with db.session() as session:
-                session.add(entry)
-        except Exception:
-            # The answer has gone out: a lost audit row is logged loudly, never made an error.
-            log.exception(
-                "could not record the audit entry for %s %s", scope["method"], scope["path"]
-            )
+        await write_entry(db, entry)

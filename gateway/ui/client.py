@@ -13,13 +13,12 @@ from typing import Any
 import httpx
 from fastapi import Request
 
-from common.db import Database, utcnow
+from common.db import Database
 from common.errors import ServiceUnavailable
 from common.observability import current_traceparent, request_id_var
-from gateway.audit.recorder import outcome_of
+from gateway.audit.recorder import audit_entry, write_entry
 from gateway.auth.callers import Caller
 from gateway.errors import RouteForbidden
-from gateway.models import AuditEntry
 from gateway.proxy import Upstreams
 
 log = logging.getLogger(__name__)
@@ -163,21 +162,16 @@ class Api:
 
     async def _audit(self, method: str, template: str, target: str, status: int) -> None:
         principal = self.caller.principal
-        entry = AuditEntry(
-            at=utcnow(),
-            actor=principal.sub[:120],
+        entry = audit_entry(
+            actor=principal.sub,
             role=principal.role,
-            action=f"{method} {template}"[:240],
-            target=target[:500],
+            method=method,
+            template=template,
+            target=target,
             status=status,
-            outcome=outcome_of(status),
-            request_id=(request_id_var.get() or "-")[:128],
+            request_id=request_id_var.get() or "-",
         )
-        try:
-            async with self.db.session() as session:
-                session.add(entry)
-        except Exception:
-            log.exception("could not record the audit entry for UI %s %s", method, target)
+        await write_entry(self.db, entry)
 
 
 async def own_api(
