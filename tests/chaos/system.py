@@ -34,9 +34,8 @@ from tests.talent.support import person as candidate_person
 
 #: The moves from a new application to a hire.
 PIPELINE = ("screened", "exam", "interview", "assessment", "offered", "hired")
-#: Quota types the workload hires on through talent, and directly on the roster. `control`
-#: through talent waits for issue 13 part 1 (see the xfail in test_chaos.py).
-TALENT_QUOTA_TYPES = ("bianzhi", "yuan_e")
+#: Quota types the workload hires on through talent, and directly on the roster.
+TALENT_QUOTA_TYPES = ("bianzhi", "yuan_e", "control")
 ROSTER_QUOTA_TYPES = ("bianzhi", "yuan_e", "control")
 SERVICES = ("staffing", "sharing", "talent", "gateway")
 READY_TIMEOUT = 180.0

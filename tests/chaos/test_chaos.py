@@ -139,15 +139,8 @@ async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: 
             await bus.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 part 1 (sagas): talent opens a control-number (两自一包) posting without"
-    " asking staffing for posts, so staffing dead-letters the hire ('no reservation for posting')"
-    " and reconcile reports the hire without a staff record. When control postings reserve like"
-    " every quota type, this passes: drop the mark and add control to TALENT_QUOTA_TYPES.",
-)
 async def test_a_hire_on_a_control_posting_reaches_the_roster(sqlite_system: Launched):
-    """Run last: while the saga is broken it leaves a dead letter on the module's system."""
+    """A 两自一包 posting reserves control posts like every quota type; its hire lands."""
     calls = Calls(sqlite_system)
     try:
         rng = random.Random(0)
