@@ -115,6 +115,7 @@ STAFFING = [
     rule("staffing", "GET", "/v1/ledger", HR),
     rule("staffing", "GET", "/v1/warnings", HR),
     rule("staffing", "POST", "/v1/imports/{kind}", CITY),
+    rule("staffing", "GET", "/v1/imports/{kind}/template", HR),
     rule("staffing", "GET", "/v1/exports/{kind}", HR),
     rule("staffing", "GET", "/v1/retirement-rules", SCHOOL),
     rule("staffing", "GET", "/v1/retirement-rules/age", SCHOOL),
@@ -123,6 +124,18 @@ STAFFING = [
     rule("staffing", "POST", "/v1/schools/{unit_id}/merger", HR),
     rule("staffing", "POST", "/v1/schools/{unit_id}/closure", HR),
     rule("staffing", "GET", "/v1/unit-acts", HR),
+    rule("staffing", "GET", "/v1/units/{unit_id}/capacity", SCHOOL),
+    rule("staffing", "PUT", "/v1/units/{unit_id}/capacity", HR),
+    rule("staffing", "GET", "/v1/class-size-standards", SCHOOL),
+    rule("staffing", "GET", "/v1/units/{unit_id}/grades", SCHOOL),
+    rule("staffing", "PUT", "/v1/units/{unit_id}/grades", HR),
+    rule("staffing", "GET", "/v1/districts/{district_id}/birth-cohorts", HR),
+    rule("staffing", "PUT", "/v1/districts/{district_id}/birth-cohorts", HR),
+    rule("staffing", "POST", "/v1/projections", HR),
+    rule("staffing", "GET", "/v1/place-warnings", HR),
+    rule("staffing", "POST", "/v1/reports/monthly", CITY),
+    rule("staffing", "GET", "/v1/reports/monthly", HR),
+    rule("staffing", "GET", "/v1/reports/monthly/export", HR),
 ]
 
 SHARING = [

@@ -65,5 +65,32 @@ def bars(
     return Markup(svg)  # noqa: S704
 
 
+def lines(
+    title: str, months: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]
+) -> Markup | None:
+    """Lines over months, one per series, with a legend below."""
+    if not months or not any(any(values) for _, values in series):
+        return None
+    chart = pygal.Line(
+        style=STYLE,
+        js=[],
+        disable_xml_declaration=True,
+        width=640,
+        height=260,
+        legend_at_bottom=True,
+        show_x_guides=False,
+        margin=8,
+        explicit_size=False,
+        x_label_rotation=0,
+        title=None,
+    )
+    chart.x_labels = list(months)
+    for name, values in series:
+        chart.add(name, list(values))
+    svg = SCRIPT.sub("", chart.render(is_unicode=True))
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', 1)
+    return Markup(svg)
+
+
 def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")

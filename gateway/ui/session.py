@@ -44,6 +44,7 @@ DONE = {
     "decided": N_("The decision was recorded."),
     "referred": N_("The application was passed on to the city pool."),
     "opened": N_("The district pool is open."),
+    "projected": N_("The enrolment forecast was projected and stored."),
     "school_opened": N_("The school was opened with its staffing plan."),
     "school_merged": N_("The school was merged; its posts and staff moved."),
     "school_closed": N_("The school was closed; its staff moved and its posts returned."),

@@ -5,14 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
-from services.staffing.consumers import HANDLERS
-from services.staffing.jobs import loan_deadlines
+from services.staffing.consumers import HANDLERS, SHARING_HANDLERS
+from services.staffing.jobs import loan_deadlines, monthly_snapshots
 from services.staffing.ledger.endpoints import router as ledger_router
 from services.staffing.lifecycle.endpoints import router as lifecycle_router
 from services.staffing.models import messaging, outbox
+from services.staffing.places.endpoints import router as places_router
 from services.staffing.pool.endpoints import router as pool_router
 from services.staffing.quotas.endpoints import router as quotas_router
 from services.staffing.reconciliation.endpoints import router as reconciliation_router
+from services.staffing.reports.endpoints import router as reports_router
 from services.staffing.retirement.endpoints import router as retirement_router
 from services.staffing.roster.endpoints import router as roster_router
 from services.staffing.settings import StaffingSettings
@@ -35,13 +37,15 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
                 roster_router,
                 retirement_router,
                 lifecycle_router,
+                places_router,
+                reports_router,
                 ledger_router,
                 spreadsheets_router,
                 reconciliation_router,
             ],
             messaging=messaging,
             outbox=outbox,
-            consumes={"talent": HANDLERS},
-            jobs=[loan_deadlines],
+            consumes={"talent": HANDLERS, "sharing": SHARING_HANDLERS},
+            jobs=[loan_deadlines, monthly_snapshots],
         )
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.clock import local_today
 from common.db import Database, run_in_transaction
 from services.staffing.pool.service import announce_falling_due, announce_overdue
+from services.staffing.reports.service import snapshot
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +39,15 @@ async def loan_deadlines(app: FastAPI) -> None:
         except Exception as error:
             log.warning("loan check failed, will retry: %r", error)
         await asyncio.sleep(settings.overdue_check_seconds)
+
+
+async def monthly_snapshots(app: FastAPI) -> None:
+    """Keep this month's report snapshot current; the last take of a month stays as its record."""
+    db: Database = app.state.db
+    settings = app.state.settings
+    while True:
+        try:
+            await run_in_transaction(db, lambda session: snapshot(session, local_today()))
+        except Exception as error:
+            log.warning("monthly snapshot failed, will retry: %r", error)
+        await asyncio.sleep(settings.report_snapshot_seconds)

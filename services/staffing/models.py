@@ -100,6 +100,64 @@ class Enrolment(StaffingBase, table=True):  # type: ignore[call-arg]
     stage: str = Field(sa_column=Column(String(20), primary_key=True))
     pupils: int = Field(ge=0)
     forecast: bool = False
+    source: str = Field(
+        default="count", sa_column=Column(String(20), nullable=False, server_default="count")
+    )
+
+
+class GradeCount(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Pupils of one grade of one stage at a school in a school year: what the cohort
+    projection moves up a grade each year."""
+
+    __tablename__ = "grade_counts"
+
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    )
+    school_year: int = Field(primary_key=True)
+    stage: str = Field(sa_column=Column(String(20), primary_key=True))
+    grade: int = Field(primary_key=True)
+    pupils: int = Field(ge=0)
+
+
+class Capacity(StaffingBase, table=True):  # type: ignore[call-arg]
+    """The places (学位) a school offers in one stage: classes × pupils per class."""
+
+    __tablename__ = "capacities"
+
+    unit_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    )
+    stage: str = Field(sa_column=Column(String(20), primary_key=True))
+    classes: int = Field(ge=0)
+    class_size: int = Field(ge=1)
+
+    @property
+    def places(self) -> int:
+        return self.classes * self.class_size
+
+
+class ClassSizeStandard(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Pupils per class of one stage, in force from a date (班额标准)."""
+
+    __tablename__ = "class_size_standards"
+
+    effective_from: date = Field(sa_column=Column(Date, primary_key=True))
+    stage: str = Field(sa_column=Column(String(20), primary_key=True))
+    pupils_per_class: int
+    source: str = Field(sa_column=Column(String(300), nullable=False))
+
+
+class BirthCohort(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Births in a district in one year: the intake the cohort projection starts from."""
+
+    __tablename__ = "birth_cohorts"
+
+    district_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    )
+    birth_year: int = Field(primary_key=True)
+    births: int = Field(ge=0)
 
 
 class Quota(StaffingBase, table=True):  # type: ignore[call-arg]
@@ -379,4 +437,57 @@ class LedgerEntry(StaffingBase, table=True):  # type: ignore[call-arg]
     correlation_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class LibraryMember(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A teacher listed in sharing's library, as sharing's events tell it (for reports)."""
+
+    __tablename__ = "library_members"
+
+    teacher_id: uuid.UUID = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    listed: bool = True
+    changed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class SettledPeriods(StaffingBase, table=True):  # type: ignore[call-arg]
+    """A teacher's settled shared periods and their pay of one month, from sharing's events."""
+
+    __tablename__ = "settled_periods"
+
+    settlement_id: uuid.UUID = Field(primary_key=True)
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False, index=True))
+    month: str = Field(sa_column=Column(String(7), nullable=False, index=True))
+    periods: int
+    total_cents: int
+
+
+class MonthlyReport(StaffingBase, table=True):  # type: ignore[call-arg]
+    """Leadership's monthly snapshot of the city (no district) or one district (月报)."""
+
+    __tablename__ = "monthly_reports"
+
+    month: date = Field(sa_column=Column(Date, primary_key=True))
+    scope: str = Field(sa_column=Column(String(60), primary_key=True))
+    district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    approved: int
+    occupied: int
+    vacant: int
+    required: int
+    shortage: int
+    loans_out: int
+    loans_overdue: int
+    pool_balance: int
+    library_size: int
+    library_by_subject: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    periods_taught: int
+    period_pay_cents: int
+    hires_via_talent: int
+    taken_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from dataclasses import dataclass
@@ -20,8 +21,11 @@ from contracts.base import Envelope
 from contracts.staffing import DatedTitle, StaffHired
 from services.staffing.ledger.service import correlation_id
 from services.staffing.models import (
+    BirthCohort,
+    Capacity,
     Enrolment,
     LedgerEntry,
+    MonthlyReport,
     PoolApplication,
     Quota,
     Staff,
@@ -29,8 +33,12 @@ from services.staffing.models import (
     Unit,
     outbox,
 )
+from services.staffing.places import repository as places_repository
+from services.staffing.places import service as places
 from services.staffing.pool import service as pool
 from services.staffing.pool.schemas import ApplicationCreate, DecisionCreate, DepositCreate
+from services.staffing.reports import repository as reports_repository
+from services.staffing.reports import service as reports
 from services.staffing.summaries.repository import standards_in_force
 from services.staffing.summaries.service import required_posts
 from services.staffing.units.service import add_unit
@@ -89,6 +97,10 @@ async def seed_staffing(
         pool_rng = random.Random(seed + 1)  # noqa: S311 demo data, not secrets
         async with db.session() as session:
             loans, pending = await _pool(session, pool_rng, blocked)
+        async with db.session() as session:
+            await _places(session, city, random.Random(seed + 2))  # noqa: S311 demo data
+        async with db.session() as session:
+            await _report_history(session, random.Random(seed + 3))  # noqa: S311 demo data
         return SeedReport(len(city.districts), len(city.schools), False, staffed, loans, pending)
     finally:
         await db.dispose()
@@ -126,6 +138,93 @@ async def _units(session: AsyncSession, city: DemoCity) -> None:
             Enrolment(unit_id=school.id, school_year=DEMO_SCHOOL_YEAR, stage=stage, pupils=pupils)
             for stage, pupils in school.enrolment.items()
         )
+    await session.flush()
+
+
+#: Districts whose births grow with people moving in (the new towns); elsewhere births follow
+#: the national curve: a peak in 2016–2017, then a fall. Demo figures, not statistics.
+GROWING = ("高新区", "天府新区", "东部新区", "双流区", "郫都区")
+
+
+def _birth_curve(year: int) -> float:
+    return 1.0 + 0.04 * (min(year, 2017) - 2012) - 0.07 * max(0, year - 2017)
+
+
+async def _places(session: AsyncSession, city: DemoCity, rng: random.Random) -> None:
+    """Births per district, classes per stage for every school, and a cohort projection five
+    years ahead, so a few schools run short of places (学位预警) and posts (编制预警)."""
+    sizes = await places_repository.class_sizes(session, local_today())
+    primary: dict[uuid.UUID, int] = {}
+    for school in city.schools:
+        primary[school.district_id] = primary.get(school.district_id, 0) + school.enrolment.get(
+            "primary", 0
+        )
+    names = {d.id: d.name for d in city.districts}
+    for district in city.districts:
+        # The birth year of this school year's first grade is the base.
+        base = max(1, primary.get(district.id, 0)) / 6 / _birth_curve(DEMO_SCHOOL_YEAR - 6)
+        growth = 1.2 if names[district.id] in GROWING else 1.0
+        session.add_all(
+            BirthCohort(
+                district_id=district.id,
+                birth_year=year,
+                births=round(base * _birth_curve(year) * growth ** (year - 2015)),
+            )
+            for year in range(2008, 2024)
+        )
+    for school in city.schools:
+        growing = names[school.district_id] in GROWING
+        for stage, pupils in school.enrolment.items():
+            size = sizes.get(stage, 45)
+            slack = 1.0 if growing and rng.random() < 0.5 else rng.uniform(1.2, 1.4)
+            session.add(
+                Capacity(
+                    unit_id=school.id,
+                    stage=stage,
+                    classes=max(1, math.ceil(pupils * slack / size)),
+                    class_size=size,
+                )
+            )
+    await session.flush()
+    city_hr = Principal(sub=SEED_ACTOR, role="city_hr", name="成都市教育局")
+    await places.run_projection(session, city_hr, None, 5)
+
+
+async def _report_history(session: AsyncSession, rng: random.Random) -> None:
+    """This month's report snapshot, and eleven months before it made up from it for the demo
+    (a city a year into using the platform: its library and sharing growing, posts steady)."""
+    today = local_today()
+    await reports.snapshot(session, today)
+    month = reports.month_of(today)
+    current = await reports_repository.reports_of_month(session, month)
+    for back in range(1, 12):
+        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+        for now in current:
+            fade = 1 - back / 14
+            session.add(
+                MonthlyReport(
+                    month=month,
+                    scope=now.scope,
+                    district_id=now.district_id,
+                    approved=now.approved - rng.randint(0, back),
+                    occupied=max(0, now.occupied - rng.randint(0, 2 * back)),
+                    vacant=now.vacant + rng.randint(0, back),
+                    required=now.required - rng.randint(0, back),
+                    shortage=max(0, now.shortage - rng.randint(0, back // 2)),
+                    loans_out=max(0, now.loans_out - rng.randint(0, 1)),
+                    loans_overdue=max(0, now.loans_overdue - (back > 6)),
+                    pool_balance=now.pool_balance + rng.randint(0, 2),
+                    library_size=round(now.library_size * fade),
+                    library_by_subject={
+                        k: round(v * fade) for k, v in now.library_by_subject.items()
+                    },
+                    periods_taught=(
+                        taught := round(now.periods_taught * fade * rng.uniform(0.8, 1.1))
+                    ),
+                    period_pay_cents=taught * now.period_pay_cents // max(1, now.periods_taught),
+                    hires_via_talent=rng.randint(0, 3),
+                )
+            )
     await session.flush()
 
 

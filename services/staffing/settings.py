@@ -18,6 +18,9 @@ class StaffingSettings(ServiceSettings):
     overdue_check_seconds: float = Field(default=300.0, gt=0)
     # A borrowing district hears this many days ahead that a loan falls due, to plan repaying it.
     falling_due_days: int = Field(default=30, ge=1, le=366)
+    # How often this month's report snapshot is retaken (a default chosen here): the month's
+    # last take stays as its record.
+    report_snapshot_seconds: float = Field(default=3600.0, gt=0)
     # Bounds on an uploaded workbook, checked before it is parsed (defaults chosen here, to be
     # set by the operator): the request body, what its zip declares decompressed, sheets and rows.
     import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

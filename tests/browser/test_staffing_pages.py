@@ -58,6 +58,8 @@ def test_a_school_is_opened_and_merged_through_the_ui(system: System, open_page)
     form.get_by_label("名称").fill("青羊区新建实验小学")
     form.get_by_label("区(市)县").select_option(qingyang["id"])
     form.get_by_label("小学").check()
+    form.get_by_label("纬度").fill("30.67")
+    form.get_by_label("经度").fill("104.05")
     form.get_by_label("文号").fill("青教〔2026〕31号")
     form.get_by_label("理由").fill("新建小区配套学校")
     page.locator("#posts-bianzhi").fill("12")
@@ -72,3 +74,17 @@ def test_a_school_is_opened_and_merged_through_the_ui(system: System, open_page)
     page.get_by_role("button", name="合并", exact=True).click()
     page.wait_for_url("**done=school_merged**")
     assert page.get_by_test_id("unit-status").inner_text().startswith("已合并")
+
+
+def test_the_dashboard_shows_both_warnings_by_year_and_a_school_its_places(
+    system: System, open_page
+):
+    page = open_page("cityhr")
+    page.goto("/dashboard")
+    card = page.get_by_test_id("warnings-by-year")
+    assert "学位预警" in card.inner_text() and "编制预警" in card.inner_text()
+    first = page.get_by_test_id("place-warnings").locator("a").first
+    first.click()
+    page.wait_for_url("**tab=places**")
+    assert page.get_by_test_id("place-warning").is_visible()
+    assert page.get_by_test_id("places").is_visible()

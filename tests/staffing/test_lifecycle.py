@@ -26,6 +26,8 @@ def opening(code: str, district_id: str | None, plan: list[dict], **extra):
         "name": f"新校{code}",
         "district_id": district_id,
         "stages": ["primary"],
+        "lat": 30.67,
+        "lon": 104.05,
         "document_no": f"成教〔2026〕{code}号",
         "reason": "新建小区配套学校",
         "plan": plan,

@@ -113,13 +113,22 @@ async def dashboard_data(page: Page) -> dict[str, Any]:
     api = page.api
     district = str(page.user.district_id) if page.role == "district_hr" else None
     today = datetime.now(SHANGHAI).date()
-    summary, loans, warnings, districts, requests, applications = await asyncio.gather(
+    (
+        summary,
+        loans,
+        warnings,
+        districts,
+        requests,
+        applications,
+        place_warnings,
+    ) = await asyncio.gather(
         api.get_or_none("staffing", "/v1/summary", district_id=district),
         api.get_or_none("staffing", "/v1/loans", state="open", limit=500),
         api.get_or_none("staffing", "/v1/warnings", district_id=district, limit=500),
         api.get_or_none("staffing", "/v1/units", kind="district", limit=100),
         api.get_or_none("sharing", "/v1/requests", status="open", limit=500),
         api.get_or_none("talent", "/v1/applications", limit=500),
+        api.get_or_none("staffing", "/v1/place-warnings", district_id=district),
     )
     _ = page._
     data: dict[str, Any] = {"summary": summary}
@@ -163,6 +172,14 @@ async def dashboard_data(page: Page) -> dict[str, Any]:
         data["short_chart"] = (
             bars(_("Schools short of the standard by district"), rows) if rows else None
         )
+    if warnings is not None and place_warnings is not None:
+        posts_by_year = Counter(w["bites_in"] for w in warnings["data"] if w.get("bites_in"))
+        places_by_year = Counter(w["bites_in"] for w in place_warnings["data"])
+        years = sorted(set(posts_by_year) | set(places_by_year))
+        data["warning_years"] = [(y, places_by_year[y], posts_by_year[y]) for y in years]
+        data["place_warnings"] = sorted(
+            place_warnings["data"], key=lambda w: (w["bites_in"], -w["shortfall"])
+        )[:8]
     if requests is not None:
         by_subject = Counter(r["subject"] for r in requests["data"])
         rows = [

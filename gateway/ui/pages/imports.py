@@ -91,6 +91,20 @@ async def upload(page: Annotated[Page, Depends(signed_in)]) -> Any:
     return _view(page, report=answer.json())
 
 
+@router.get("/imports/templates/{kind}")
+async def template(kind: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The template workbook of an import kind, for download."""
+    page.require(HR_ROLES)
+    if kind not in IMPORT_KINDS:
+        return page.redirect("/imports")
+    answer = await page.api.call("GET", "staffing", f"/v1/imports/{kind}/template")
+    return Response(
+        answer.content,
+        media_type=XLSX,
+        headers={"content-disposition": f'attachment; filename="template-{kind}.xlsx"'},
+    )
+
+
 @router.get("/imports/exports/{kind}")
 async def export(kind: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Staffing's workbook of `kind`, passed through for download."""

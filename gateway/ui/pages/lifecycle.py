@@ -72,6 +72,8 @@ async def open_school(page: Annotated[Page, Depends(signed_in)]) -> Any:
         "name": page.value("name"),
         "district_id": district_id or None,
         "stages": page.values("stages"),
+        "lat": _number(page.value("lat")),
+        "lon": _number(page.value("lon")),
         "document_no": page.value("document_no"),
         "reason": page.value("reason"),
         "opened_on": page.value("opened_on") or None,
@@ -132,3 +134,13 @@ async def close(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
             code=problem.status,
         )
     return page.redirect(f"/units/{unit_id}?tab=lifecycle", done="school_closed")
+
+
+def _number(raw: str) -> float | str | None:
+    """A coordinate as a number; text that is not one goes on for the service to name."""
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return raw

@@ -90,12 +90,16 @@ async def unit_view(
     lifecycle: dict[str, Any] = {}
     if tab == "lifecycle":
         lifecycle = await lifecycle_context(page, unit)
+    places: dict[str, Any] = {}
+    if tab == "places":
+        places = await places_context(page, unit)
     return page.html(
         "unit.html",
         status=code,
         errors=errors,
         error_for=error_for,
         lifecycle=lifecycle,
+        places=places,
         unit=unit,
         district=district,
         summary=summary,
@@ -132,3 +136,24 @@ async def lifecycle_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
     )
     context["staff"] = (staff or {"data": []})["data"]
     return context
+
+
+async def places_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
+    """A school's places and enrolment by year with its 学位预警; a district's births."""
+    if unit["kind"] == "district":
+        births = await page.api.get_or_none("staffing", f"/v1/districts/{unit['id']}/birth-cohorts")
+        return {"births": (births or {"data": []})["data"]}
+    capacity, enrolment, warnings = await asyncio.gather(
+        page.api.get_or_none("staffing", f"/v1/units/{unit['id']}/capacity"),
+        page.api.get_or_none("staffing", f"/v1/units/{unit['id']}/enrolment"),
+        page.api.get_or_none("staffing", "/v1/place-warnings", district_id=unit.get("district_id")),
+    )
+    rows = (enrolment or {"data": []})["data"]
+    years = sorted({r["school_year"] for r in rows})
+    by_key = {(r["school_year"], r["stage"]): r for r in rows}
+    return {
+        "capacity": {c["stage"]: c for c in (capacity or {"data": []})["data"]},
+        "years": years,
+        "enrolment": by_key,
+        "warnings": [w for w in (warnings or {"data": []})["data"] if w["unit_id"] == unit["id"]],
+    }

@@ -29,7 +29,7 @@ from services.staffing.quotas.service import adjust
 from services.staffing.roster import service as roster
 from services.staffing.roster.schemas import TransferCreate
 from services.staffing.units import repository as units
-from services.staffing.units.service import add_unit, unit_for_action
+from services.staffing.units.service import add_unit, check_location, unit_for_action
 
 
 def _may_act_for(principal: Principal, district_id: uuid.UUID | None, act: str) -> None:
@@ -96,18 +96,17 @@ async def open_school(
             raise InvalidInput.field(
                 f"body.plan.{n}.source", "district HR grants posts from its own district's pool"
             )
-    school = await add_unit(
-        session,
-        Unit(
-            kind="school",
-            code=data.code,
-            name=data.name,
-            district_id=data.district_id,
-            stages=list(data.stages),
-            lat=data.lat,
-            lon=data.lon,
-        ),
+    school = Unit(
+        kind="school",
+        code=data.code,
+        name=data.name,
+        district_id=data.district_id,
+        stages=list(data.stages),
+        lat=data.lat,
+        lon=data.lon,
     )
+    check_location(school)
+    await add_unit(session, school)
     why = Movement.of("opening", principal.sub, document_no=data.document_no, reason=data.reason)
     granted: dict[str, int] = {}
     for line in data.plan:

@@ -38,6 +38,17 @@ async def import_workbook(
     )
 
 
+@router.get("/imports/{kind}/template")
+async def import_template(kind: ImportKind, principal: CurrentPrincipal) -> Response:
+    """An empty workbook of an import kind: the header row and one example row to overwrite
+    (for enrolment forecasts: `forecast` TRUE on each forecast row)."""
+    return Response(
+        service.template(kind),
+        media_type=service.XLSX,
+        headers={"content-disposition": f'attachment; filename="template-{kind}.xlsx"'},
+    )
+
+
 @router.get("/exports/{kind}")
 async def export_workbook(
     kind: ExportKind,

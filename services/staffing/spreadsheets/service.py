@@ -246,11 +246,13 @@ async def _enrolment(
                     stage=row.stage,
                     pupils=row.pupils,
                     forecast=row.forecast,
+                    source="import" if row.forecast else "count",
                 )
             )
             created += 1
         else:
             found.pupils, found.forecast = row.pupils, row.forecast
+            found.source = "import" if row.forecast else "count"
             updated += 1
     await session.flush()
     return created, updated
@@ -389,3 +391,44 @@ async def export_rows(
             for e in entries
         ]
     return header, rows
+
+
+#: One example row per import kind, in the columns' order, for the template.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "units": {
+        "code": "QY-S001",
+        "name": "成都市青羊区示例小学",
+        "kind": "school",
+        "district_code": "510105",
+        "stages": "primary",
+        "lat": 30.67,
+        "lon": 104.05,
+        "bianzhi": 60,
+    },
+    "enrolment": {
+        "school_code": "QY-S001",
+        "school_year": 2027,
+        "stage": "primary",
+        "pupils": 1240,
+        "forecast": True,
+    },
+    "roster": {
+        "school_code": "QY-S001",
+        "name": "张三",
+        "sex": "female",
+        "birth_date": "1990-05-01",
+        "hire_date": "2014-09-01",
+        "quota_type": "bianzhi",
+        "subject": "数学",
+        "stage": "primary",
+        "title": "一级教师",
+        "post_category": "professional",
+    },
+}
+
+
+def template(kind: str) -> bytes:
+    """The header row of an import kind and one example row."""
+    header = list(ROW_MODELS[kind].model_fields)
+    example = EXAMPLES.get(kind, {})
+    return workbook(kind, header, [[example.get(name, "") for name in header]])

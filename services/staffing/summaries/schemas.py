@@ -86,7 +86,7 @@ class StandardsPublic(BaseModel):
 
 
 class Warning(BaseModel):
-    """A school short of posts now or by its enrolment forecast (学位预警)."""
+    """A school short of posts now or by its enrolment forecast (编制预警)."""
 
     unit_id: uuid.UUID
     code: str
@@ -96,6 +96,9 @@ class Warning(BaseModel):
     required_now: int | None
     shortage_now: int | None
     forecast_year: int | None
+    bites_in: int | None = Field(
+        default=None, description="the first school year the school is short (编制预警)"
+    )
     required_forecast: int | None
     shortage_forecast: int | None
 

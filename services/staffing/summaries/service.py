@@ -132,6 +132,14 @@ async def _summary(
     )
 
 
+async def area_figures(
+    session: AsyncSession, district_id: uuid.UUID | None, today: date
+) -> Summary:
+    """The city's or one district's summary, for reports (the caller checked the scope)."""
+    scope = "city" if district_id is None else "district"
+    return await _summary(session, scope, None, district_id, today)
+
+
 async def unit_summary(
     session: AsyncSession, principal: Principal, unit_id: uuid.UUID, today: date
 ) -> UnitSummary:
@@ -200,6 +208,7 @@ def _warning(
     now = next((r for r in needs if not r.forecast), None)
     worst = max((r for r in needs if r.forecast), key=lambda r: r.shortage, default=None)
     if (now and now.shortage > 0) or (worst and worst.shortage > 0):
+        first = next((r for r in needs if r.shortage > 0), None)
         return Warning(
             unit_id=school.id,
             code=school.code,
@@ -209,6 +218,7 @@ def _warning(
             required_now=now.required if now else None,
             shortage_now=now.shortage if now else None,
             forecast_year=worst.school_year if worst else None,
+            bites_in=first.school_year if first else None,
             required_forecast=worst.required if worst else None,
             shortage_forecast=worst.shortage if worst else None,
         )

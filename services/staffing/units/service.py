@@ -161,9 +161,10 @@ async def set_enrolment(
             raise InvalidInput.field(f"body.{n}.stage", f"{unit.code} does not teach {row.stage}")
     for row in rows:
         found = await repository.enrolment_row(session, unit.id, row.school_year, row.stage)
+        source = "import" if row.forecast else "count"
         if found is None:
-            session.add(Enrolment(unit_id=unit.id, **row.model_dump()))
+            session.add(Enrolment(unit_id=unit.id, **row.model_dump(), source=source))
         else:
-            found.pupils, found.forecast = row.pupils, row.forecast
+            found.pupils, found.forecast, found.source = row.pupils, row.forecast, source
     await session.flush()
     return await repository.enrolment(session, unit.id)
