@@ -201,6 +201,7 @@ async def _report_history(session: AsyncSession, rng: random.Random) -> None:
         month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
         for now in current:
             fade = 1 - back / 14
+            trend = rng.uniform(0.8, 1.1)
             session.add(
                 MonthlyReport(
                     month=month,
@@ -218,9 +219,7 @@ async def _report_history(session: AsyncSession, rng: random.Random) -> None:
                     library_by_subject={
                         k: round(v * fade) for k, v in now.library_by_subject.items()
                     },
-                    periods_taught=(
-                        taught := round(now.periods_taught * fade * rng.uniform(0.8, 1.1))
-                    ),
+                    periods_taught=(taught := round(now.periods_taught * fade * trend)),
                     period_pay_cents=taught * now.period_pay_cents // max(1, now.periods_taught),
                     hires_via_talent=rng.randint(0, 3),
                 )

@@ -94,7 +94,7 @@ async def upload(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.get("/imports/templates/{kind}")
 async def template(kind: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """The template workbook of an import kind, for download."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     if kind not in IMPORT_KINDS:
         return page.redirect("/imports")
     answer = await page.api.call("GET", "staffing", f"/v1/imports/{kind}/template")

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.auth import HR_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain, invalid
 from gateway.ui.pages.units import unit_view
-from gateway.ui.session import HR_ROLES, Page, signed_in
+from gateway.ui.session import Page, signed_in
 
 router = APIRouter()
 

@@ -7,18 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
+from common.auth import CITY_ROLES
 from gateway.ui.charts import lines
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain
 from gateway.ui.pages.units import district_options
-from gateway.ui.session import CITY_ROLES, HR_ROLES, Page, signed_in
+from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def reports_view(page: Page, district_id: str, **context: Any) -> Any:
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     if page.role == "district_hr":
         district_id = str(page.user.district_id)
     found = await page.api.get_or_none(
@@ -88,7 +89,7 @@ async def snapshot(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.get("/reports/export")
 async def export(page: Annotated[Page, Depends(signed_in)], district_id: str = "") -> Any:
     """The monthly reports as xlsx, Chinese headers and names."""
-    page.require(HR_ROLES)
+    page.require(HR_DESK)
     params = {"district_id": district_id} if district_id else None
     answer = await page.api.call("GET", "staffing", "/v1/reports/monthly/export", params=params)
     return Response(
