@@ -141,7 +141,14 @@ class TestDistrictPool:
         direct = await api.ok(
             "POST",
             "/v1/units",
-            json={"kind": "school", "code": "C1", "name": "市直属学校", "stages": ["senior"]},
+            json={
+                "kind": "school",
+                "code": "C1",
+                "name": "市直属学校",
+                "stages": ["senior"],
+                "lat": 30.6,
+                "lon": 104.0,
+            },
         )
         asked = await api.ok("POST", "/v1/pool-applications", json=application(direct["id"]))
         assert asked["lender_district_id"] is None

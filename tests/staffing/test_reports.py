@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from services.staffing.calendar import local_today
 
+from common.clock import local_today
 from contracts.sharing import LibraryDecided, SettlementIssued
 from services.staffing.reports import service as reports
 from tests.staffing.support import CITY_HR, staffing

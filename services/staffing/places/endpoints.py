@@ -6,8 +6,8 @@ import uuid
 
 from fastapi import APIRouter, status
 
+from common.clock import local_today
 from common.deps import CurrentPrincipal, SessionDep
-from services.staffing.calendar import local_today
 from services.staffing.places import repository, service
 from services.staffing.places.schemas import (
     BirthCohortRow,

@@ -6,8 +6,8 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from common.clock import local_today
 from common.deps import CurrentPrincipal, SessionDep
-from services.staffing.calendar import local_today
 from services.staffing.reports import service
 from services.staffing.reports.schemas import (
     MonthlyReportPublic,
