@@ -196,8 +196,10 @@ def reservations(staffing: StaffingSide, talent: TalentSide) -> Iterable[Discrep
                 at,
             )
         if p.reservation == "not_needed" and r is None:
-            # A posting opened without asking staffing (control numbers before every quota type
-            # reserved): nothing to compare but its hires.
+            # Opened without asking staffing for posts (control numbers, before every quota type
+            # reserved): open, its hires have no post to take; closed, nothing is held.
+            if p.status == "open":
+                yield Discrepancy("reservations", "open_without_reservation", post, side, state, at)
             continue
         if p.status == "pending_quota" or p.reservation == "pending":
             code = "reservation_unanswered" if r is None else "reservation_answer_not_applied"

@@ -222,3 +222,15 @@ def test_outbox_backlog_and_dead_letters_are_listed_per_service():
     assert found["dead_letter"].left == "dlq.staffing #7"
     assert "no reservation" in found["dead_letter"].detail
     assert report.exit_code() == 1
+
+
+def test_a_control_posting_opened_without_reserving_is_reported_while_open():
+    staffing, sharing, talent = agreeing()
+    legacy = replace(talent.postings[0], quota_type="control", reservation="not_needed", hired=0)
+    talent = replace(talent, postings=[legacy], applications=[])
+    staffing = replace(
+        staffing, reservations=[], staff=[replace(staffing.staff[0], application_id=None)]
+    )
+    assert codes(staffing, sharing, talent) == ["reservations/open_without_reservation"]
+    closed = replace(talent, postings=[replace(legacy, status="closed")])
+    assert codes(staffing, sharing, closed) == []

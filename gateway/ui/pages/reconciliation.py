@@ -42,6 +42,7 @@ CODE_TEXT = {
     "reservation_unanswered": N_("Posts asked for, no answer yet"),
     "reservation_answer_not_applied": N_("Staffing answered, talent not yet updated"),
     "no_reservation": N_("No reserved posts for the posting"),
+    "open_without_reservation": N_("Open without asking staffing for posts"),
     "reservation_state_differs": N_("Posting and reservation disagree"),
     "posts_held_for_closed_posting": N_("Posts still held for a closed posting"),
     "posts_held": N_("Posts held for a blocked posting"),
