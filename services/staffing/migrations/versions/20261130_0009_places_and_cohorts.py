@@ -1,8 +1,8 @@
 """places (学位): capacity per stage, class-size standards, grade counts, birth cohorts; where
 an enrolment row comes from
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 08:40:00+00:00
 """
 
@@ -12,8 +12,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
