@@ -1,5 +1,6 @@
 """Events the talent service consumes, one function each: staffing's answers, and its own
-events turned into webhook deliveries (so a delivery is queued exactly when the event is)."""
+events turned into webhook deliveries (services.talent.webhooks.events), so a delivery is queued
+exactly when the event is."""
 
 from __future__ import annotations
 
@@ -23,14 +24,17 @@ from contracts.talent import (
 )
 from services.talent.applications.service import hire_refused, onboarded
 from services.talent.models import Unit
-from services.talent.postings import repository as postings
 from services.talent.postings.service import (
     reservation_confirmed,
     reservation_rejected,
     reservation_released,
 )
-from services.talent.webhooks import repository as webhooks
-from services.talent.webhooks.service import fan_out
+from services.talent.webhooks.events import (
+    webhook_candidate_erased,
+    webhook_posting_closed,
+    webhook_posting_opened,
+    webhook_status_changed,
+)
 
 
 async def on_unit_changed(session: AsyncSession, event: Event, envelope: Envelope) -> None:
@@ -62,83 +66,6 @@ async def on_staff_hired(session: AsyncSession, event: Event, envelope: Envelope
 async def on_hire_refused(session: AsyncSession, event: Event, envelope: Envelope) -> None:
     assert isinstance(event, HireRefused)
     await hire_refused(session, event, envelope.source)
-
-
-async def webhook_status_changed(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    """application.status_changed, to the partner that pushed the application."""
-    assert isinstance(event, ApplicationStatusChanged)
-    if event.partner_id is None:
-        return
-    await fan_out(
-        session,
-        envelope,
-        "application.status_changed",
-        {
-            "application_id": str(event.application_id),
-            "posting_id": str(event.posting_id),
-            "candidate_id": str(event.candidate_id),
-            "external_id": await webhooks.external_id(
-                session, event.partner_id, event.candidate_id
-            ),
-            "from_status": event.from_status,
-            "to_status": event.to_status,
-            "changed_at": envelope.time.isoformat(),
-        },
-        partner_ids=[event.partner_id],
-    )
-
-
-async def webhook_posting_opened(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    """posting.opened, to every partner that subscribed."""
-    assert isinstance(event, PostingPublished)
-    posting = await postings.get(session, event.posting_id)
-    await fan_out(
-        session,
-        envelope,
-        "posting.opened",
-        {
-            "posting_id": str(event.posting_id),
-            "unit_id": str(event.unit_id),
-            "quota_type": event.quota_type,
-            "count": event.count,
-            "title": posting.title if posting else None,
-            "subject": posting.subject if posting else None,
-            "stage": posting.stage if posting else None,
-        },
-        partner_ids=None,
-    )
-
-
-async def webhook_posting_closed(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    """posting.closed, to every partner that subscribed, for postings partners could see."""
-    assert isinstance(event, PostingClosed)
-    posting = await postings.get(session, event.posting_id)
-    if posting is None or posting.opened_at is None:
-        return
-    await fan_out(
-        session,
-        envelope,
-        "posting.closed",
-        {"posting_id": str(event.posting_id), "reason": event.reason},
-        partner_ids=None,
-    )
-
-
-async def webhook_candidate_erased(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    """candidate.erased, to the partners that pushed the person: they should erase too."""
-    assert isinstance(event, CandidateErased)
-    partners = await webhooks.partners_of_candidate(session, event.candidate_id)
-    await fan_out(
-        session,
-        envelope,
-        "candidate.erased",
-        {"candidate_id": str(event.candidate_id), "reason": event.reason},
-        partner_ids=partners,
-        per_partner={
-            p: {"external_id": await webhooks.external_id(session, p, event.candidate_id)}
-            for p in partners
-        },
-    )
 
 
 HANDLERS = {
