@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 SERVE_TARGETS = ("staffing", "sharing", "talent", "gateway")
 
@@ -50,6 +52,25 @@ def _serve(name: str) -> int:
         # closes one and never sends a request down a connection being closed.
         timeout_keep_alive=65,
     )
+    return 0
+
+
+def _nats_users(out: Path, url: str | None) -> int:
+    """`auth.conf` for nats-server (`include auth.conf`) and one URL file per service, each
+    readable by its owner only: the operator puts each URL into that service's secret."""
+    from common.natsauth import authorization_block, new_passwords, url_for
+    from common.settings import CommonSettings
+
+    base = url or CommonSettings().nats_url
+    passwords = new_passwords()
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"auth.conf": authorization_block(passwords)}
+    files |= {f"{s}.url": url_for(base, s, p) + "\n" for s, p in passwords.items()}
+    for name, text in files.items():
+        fd = os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+    print(f"wrote {', '.join(sorted(files))} to {out}")
     return 0
 
 
@@ -153,6 +174,12 @@ def parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=0.0, help="look again for up to this many seconds"
     )
     reconcile.add_argument("--json", action="store_true", help="print JSON")
+    users = sub.add_parser(
+        "nats-users",
+        help="write NATS users with per-service permissions and each service's TP_NATS_URL",
+    )
+    users.add_argument("--out", required=True, help="a folder for auth.conf and <service>.url")
+    users.add_argument("--url", default=None, help="the NATS URL services use (TP_NATS_URL)")
     staffing = sub.add_parser("staffing", help="staffing service tools")
     staffing_sub = staffing.add_subparsers(dest="staffing_command", required=True)
     staffing_sub.add_parser("verify", help="recompute every balance from the ledger")
@@ -185,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             wait_seconds=args.wait,
             json_output=args.json,
         )
+    if args.command == "nats-users":
+        return _nats_users(Path(args.out), args.url)
     if args.command == "staffing":
         return _staffing_verify()
     raise AssertionError(args.command)

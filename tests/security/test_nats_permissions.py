@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 from pathlib import Path
 
 import nats
@@ -43,7 +44,7 @@ def secured_nats(tmp_path: Path):  # type: ignore[no-untyped-def]
 async def connect_when_up(url: str, **kwargs):  # type: ignore[no-untyped-def]
     for _ in range(100):
         try:
-            return await nats.connect(url, allow_reconnect=False, **kwargs)
+            return await nats.connect(url, allow_reconnect=False, connect_timeout=0.5, **kwargs)
         except Exception:
             await asyncio.sleep(0.05)
     raise RuntimeError("nats-server did not start")
@@ -101,3 +102,37 @@ async def test_no_credentials_no_connection(secured_nats):
     await (await connect_when_up(url_for(base, "talent", passwords["talent"]))).close()
     with pytest.raises(Exception, match=r"(?i)authori"):
         await nats.connect(base, allow_reconnect=False, max_reconnect_attempts=0)
+
+
+def write_users(out: Path, url: str) -> None:
+    written = subprocess.run(
+        [sys.executable, "-m", "teacherpool", "nats-users", "--out", str(out), "--url", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert written.returncode == 0, written.stderr
+
+
+def start_server(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [nats_binary(), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def test_the_cli_writes_users_a_server_enforces(tmp_path: Path):
+    out = tmp_path / "nats-users"
+    port = free_port()
+    write_users(out, f"nats://127.0.0.1:{port}")
+    assert oct((out / "auth.conf").stat().st_mode & 0o777) == "0o600"
+    config = tmp_path / "nats.conf"
+    # nats-server resolves an include beside the including file.
+    config.write_text(f'listen: "127.0.0.1:{port}"\ninclude "nats-users/auth.conf"\n')
+    process = start_server(config)
+    try:
+        talent_url = (out / "talent.url").read_text().strip()
+        talent = await connect_when_up(talent_url)
+        await talent.close()
+    finally:
+        process.terminate()
+        process.wait(5)
