@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends
 
 from common.bus import Bus
 from common.deadletters import DeadLetterNotFound, replay
+from common.errors import ServiceUnavailable
 from gateway.reconciliation.report import CHECKS
 from gateway.reconciliation.sources import PATH, build_report
+from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors
 from gateway.ui.i18n import N_
 from gateway.ui.session import Page, signed_in
@@ -76,7 +78,12 @@ async def reconciliation(page: Annotated[Page, Depends(signed_in)]) -> Any:
     async def fetch(service: str) -> Any:
         return await page.api.get(service, PATH)
 
-    report = await build_report(fetch, bus.js if bus else None)
+    try:
+        report = await build_report(fetch, bus.js if bus else None)
+    except (ServiceUnavailable, ApiProblem) as error:
+        # A service being down (or restarting) is an answer too: say which, on the page.
+        detail = error.detail if isinstance(error, ApiProblem) else str(error)
+        return page.html("reconciliation.html", status=503, report=None, unavailable=detail)
     return page.html(
         "reconciliation.html",
         report=report,
