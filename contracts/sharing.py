@@ -208,3 +208,15 @@ class LessonsRescheduled(Event):
     added: list[date]
     removed: list[date]
     reason: str
+
+
+@event_model("sharing.teacher.evaluated")
+class TeacherEvaluated(Event):
+    """The host school evaluated a shared teacher (考核评价); the rating was derived anew."""
+
+    evaluation_id: uuid.UUID
+    assignment_id: uuid.UUID
+    teacher_id: uuid.UUID
+    home_unit_id: uuid.UUID
+    host_unit_id: uuid.UUID
+    mean: float

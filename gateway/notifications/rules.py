@@ -316,7 +316,23 @@ def _rescheduled(e: sharing.LessonsRescheduled) -> Message:
     )
 
 
+def _evaluated(e: sharing.TeacherEvaluated) -> Message:
+    return Message(
+        "接收学校完成了共享教学考核评价",
+        "The host school evaluated the shared teaching",
+        f"平均得分 {e.mean:.2f}（满分 5 分）。教师可查看并回复。",
+        f"Mean score {e.mean:.2f} of 5. The teacher may read it and respond.",
+        "/sharing/evaluations",
+    )
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "sharing.teacher.evaluated",
+        "teacher_evaluated",
+        lambda e: [teacher(e.teacher_id), school_admins(e.home_unit_id)],
+        _evaluated,
+    ),
     Rule(
         "sharing.lessons.rescheduled",
         "lessons_rescheduled",

@@ -76,6 +76,7 @@ DONE = {
     "library_consented": N_("You consented; district HR reviews the application next."),
     "library_returned": N_("The application was returned with your reason."),
     "library_approved": N_("The teacher is listed in the sharing library."),
+    "evaluated": N_("The evaluation was sent; the teacher and the home school can read it."),
     "replayed": N_("The event was published again; the report shows whether it was applied."),
 }
 

@@ -10,6 +10,7 @@ from services.sharing.assignments.endpoints import router as assignments
 from services.sharing.batches.endpoints import router as batches
 from services.sharing.consumers import HANDLERS
 from services.sharing.deps import school_day
+from services.sharing.evaluations.endpoints import router as evaluations
 from services.sharing.jobs import expire_offers, warm_index
 from services.sharing.lessons.endpoints import router as lessons
 from services.sharing.library.endpoints import router as library
@@ -36,6 +37,7 @@ def create_app(settings: SharingSettings | None = None) -> FastAPI:
                 teachers,
                 library,
                 calendar,
+                evaluations,
                 requests,
                 offers,
                 assignments,

@@ -95,7 +95,9 @@ class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
     honours: list[dict[str, str]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    #: Derived from the host schools' evaluations (考核评价), never typed; 3.0 until the first.
     rating: float = Field(default=3.0, sa_column=Column(Float, nullable=False))
+    evaluations: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     left_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     as_of: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -383,5 +385,55 @@ class DistrictDayOff(SharingBase, table=True):  # type: ignore[call-arg]
     district_id: uuid.UUID = Field(sa_column=Column(Uuid(), primary_key=True))
     day: date = Field(sa_column=Column(Date, primary_key=True))
     reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    created_at: datetime = _created()
+
+
+class EvaluationForm(SharingBase, table=True):  # type: ignore[call-arg]
+    """The short form host schools fill in (考核评价表): items scored 1-5, each with a comment.
+
+    City HR replaces it with a new version; evaluations keep the version they were made on.
+    """
+
+    __tablename__ = "evaluation_forms"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    items: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    source: str = Field(sa_column=Column(String(200), nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    created_at: datetime = _created()
+
+
+class Evaluation(SharingBase, table=True):  # type: ignore[call-arg]
+    """The host school's evaluation of a shared teacher for a term or the whole assignment."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "period", name="one_evaluation_per_period"),
+        Index("ix_evaluations_teacher", "teacher_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    assignment_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("assignments.id", ondelete="RESTRICT"), nullable=False)
+    )
+    form_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("evaluation_forms.id", ondelete="RESTRICT"), nullable=False)
+    )
+    teacher_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False))
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    host_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    #: "final" for the whole assignment, or the id of the school term it covers.
+    period: str = Field(sa_column=Column(String(40), nullable=False))
+    scores: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    mean: float = Field(sa_column=Column(Float, nullable=False))
+    response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    responded_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     created_by: str = Field(sa_column=Column(String(120), nullable=False))
     created_at: datetime = _created()

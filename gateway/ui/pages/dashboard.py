@@ -64,6 +64,7 @@ EVENT_TEXT = {
     "sharing.library.decided": N_("Library application decided"),
     "sharing.library.left": N_("Teacher paused or left the library"),
     "sharing.lessons.rescheduled": N_("Lessons rescheduled by a calendar change"),
+    "sharing.teacher.evaluated": N_("Shared teacher evaluated"),
     "talent.posting.opened": N_("Posting opened"),
     "talent.posting.published": N_("Posting published"),
     "talent.posting.blocked": N_("Posting blocked: no vacant posts"),

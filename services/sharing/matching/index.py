@@ -112,6 +112,7 @@ class TeacherIndex:
         self.home = np.zeros(capacity, np.int64)
         self.cap = np.zeros(capacity, np.int32)
         self.rating = np.zeros(capacity, np.float64)
+        self.evaluated = np.zeros(capacity, np.int32)
         self.modes = np.zeros(capacity, np.int8)
         self.live = np.zeros(capacity, bool)
         self.booked = np.zeros(capacity, bool)
@@ -136,6 +137,7 @@ class TeacherIndex:
             ("home", 0),
             ("cap", 0),
             ("rating", 0),
+            ("evaluated", 0),
             ("modes", 0),
             ("live", False),
             ("booked", False),
@@ -177,6 +179,7 @@ class TeacherIndex:
         teaching: Iterable[tuple[str, str]],
         areas: Iterable[uuid.UUID] | None = None,
         honours: Iterable[str] = (),
+        evaluations: int = 0,
     ) -> None:
         """Add or replace one teacher; `certificates` (what they may be offered) and `teaching`
         are (subject, stage) pairs; `areas` the districts they travel to, None for any."""
@@ -207,6 +210,7 @@ class TeacherIndex:
         self.home[row] = home
         self.cap[row] = cap
         self.rating[row] = rating
+        self.evaluated[row] = evaluations
         self.modes[row] = sum(MODE_BITS.get(m, 0) for m in set(modes))
         self.live[row] = live
         old_certified, old_teaching = self._keys[row]
@@ -269,6 +273,7 @@ class TeacherIndex:
                 teaching=[(s, g) for s in teacher.subjects for g in teacher.stages],
                 areas=[uuid.UUID(a) for a in teacher.areas],
                 honours=[h["name"] for h in teacher.honours],
+                evaluations=teacher.evaluations,
             )
         self._seen_teachers = started
         held = select(Assignment, Unit.lat, Unit.lon).outerjoin(
@@ -411,7 +416,10 @@ class TeacherIndex:
             {
                 "factor": "rating",
                 "points": round(RATING_POINTS * float(self.rating[row]) / 5, 1),
-                "detail": f"rated {float(self.rating[row]):.1f} of 5",
+                "detail": f"rated {float(self.rating[row]):.1f} of 5 from "
+                f"{int(self.evaluated[row])} evaluations, recent ones weighing more"
+                if self.evaluated[row]
+                else f"no evaluations yet (neutral {float(self.rating[row]):.1f})",
             },
         ]
         if self.honours[row]:

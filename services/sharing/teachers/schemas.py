@@ -17,8 +17,7 @@ class TeacherUpdate(MergePatch):
     cleared, the lists only emptied (`[]`)."""
 
     not_clearable = frozenset(
-        {"subjects", "stages", "certificates", "modes", "home_timetable"}
-        | {"weekly_cap", "willing", "rating"}
+        {"subjects", "stages", "certificates", "modes", "home_timetable"} | {"weekly_cap"}
     )
 
     subjects: list[Subject] | None = Field(default=None, max_length=10)
@@ -28,7 +27,6 @@ class TeacherUpdate(MergePatch):
     modes: list[Mode] | None = Field(default=None, max_length=3)
     home_timetable: SlotList | None = None
     weekly_cap: int | None = Field(default=None, ge=0, le=40)
-    rating: float | None = Field(default=None, ge=0, le=5)
 
 
 class TeacherPublic(BaseModel):
@@ -52,6 +50,7 @@ class TeacherPublic(BaseModel):
     areas: list[uuid.UUID]
     honours: list[dict[str, str]]
     rating: float
+    evaluations: int
     active: bool
     left_on: date | None
 

@@ -1,0 +1,1 @@
+"""Evaluations of shared teachers by their host schools (考核评价)."""

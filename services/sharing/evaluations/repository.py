@@ -1,0 +1,99 @@
+"""Queries of evaluations and the evaluation form."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from services.sharing.models import Assignment, Evaluation, EvaluationForm, Lesson, Teacher
+
+
+async def active_form(session: AsyncSession) -> EvaluationForm | None:
+    stmt = (
+        select(EvaluationForm)
+        .where(EvaluationForm.active.is_(True))
+        .order_by(EvaluationForm.created_at.desc())  # type: ignore[union-attr]
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def deactivate_forms(session: AsyncSession) -> None:
+    for form in (
+        await session.execute(select(EvaluationForm).where(EvaluationForm.active.is_(True)))
+    ).scalars():
+        form.active = False
+
+
+async def of_teacher(session: AsyncSession, teacher_id: uuid.UUID) -> list[Evaluation]:
+    stmt = select(Evaluation).where(Evaluation.teacher_id == teacher_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
+    """HR in scope, the host and the home school, and the teacher themself."""
+    stmt = select(Evaluation)
+    if principal.is_city_wide or principal.role == "city_hr":
+        return stmt
+    if principal.role == "district_hr":
+        return stmt.join(Teacher, Teacher.id == Evaluation.teacher_id).where(
+            Teacher.district_id == principal.district_id
+        )
+    if principal.role == "school_admin":
+        return stmt.where(
+            or_(
+                Evaluation.host_unit_id == principal.unit_id,
+                Evaluation.home_unit_id == principal.unit_id,
+            )
+        )
+    return stmt.where(Evaluation.teacher_id == teacher_id)
+
+
+async def report_rows(
+    session: AsyncSession, principal: Principal, since: date, until: date
+) -> list[tuple[Teacher, int, list[uuid.UUID], list[Evaluation]]]:
+    """Per teacher of the HR's scope who taught shared lessons or was evaluated in the span."""
+    teachers = select(Teacher)
+    if principal.role == "district_hr":
+        teachers = teachers.where(Teacher.district_id == principal.district_id)
+    taught = (
+        select(Lesson.teacher_id, func.count(), Lesson.host_unit_id)
+        .where(Lesson.status == "confirmed", Lesson.taught_on >= since, Lesson.taught_on <= until)
+        .group_by(Lesson.teacher_id, Lesson.host_unit_id)
+    )
+    periods: dict[uuid.UUID, int] = {}
+    hosts: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for teacher_id, count, host in (await session.execute(taught)).all():
+        periods[teacher_id] = periods.get(teacher_id, 0) + count
+        hosts.setdefault(teacher_id, []).append(host)
+    evaluated: dict[uuid.UUID, list[Evaluation]] = {}
+    stmt = (
+        select(Evaluation)
+        .join(Assignment, Assignment.id == Evaluation.assignment_id)
+        .where(Assignment.starts_on <= until, Assignment.ends_on >= since)
+        .order_by(Evaluation.created_at)
+    )
+    for evaluation in (await session.execute(stmt)).scalars():
+        evaluated.setdefault(evaluation.teacher_id, []).append(evaluation)
+    ids = set(periods) | set(evaluated)
+    if not ids:
+        return []
+    rows = (
+        await session.execute(
+            teachers.where(Teacher.id.in_(ids)).order_by(Teacher.unit_id, Teacher.name)
+        )
+    ).scalars()
+    return [(t, periods.get(t.id, 0), hosts.get(t.id, []), evaluated.get(t.id, [])) for t in rows]
+
+
+async def for_period(
+    session: AsyncSession, assignment_id: uuid.UUID, period: str
+) -> Evaluation | None:
+    stmt = select(Evaluation).where(
+        Evaluation.assignment_id == assignment_id, Evaluation.period == period
+    )
+    return (await session.execute(stmt)).scalars().first()
