@@ -8,11 +8,11 @@ from datetime import date
 from fastapi import APIRouter, Response
 from fastapi import status as http
 
+from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import InvalidInput
 from common.pagination import paginate
 from services.sharing.access import acting_teacher_id
-from services.sharing.calendar import local_today
 from services.sharing.evaluations import repository, service
 from services.sharing.evaluations.schemas import (
     EvaluationCreate,
