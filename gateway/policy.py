@@ -163,6 +163,9 @@ SHARING = [
     ),
     rule("sharing", "POST", "/v1/teachers/{teacher_id}/membership", HR | TEACHER),
     rule("sharing", "POST", "/v1/teachers/{teacher_id}/honours", HR),
+    rule("sharing", "POST", "/v1/lessons/week-given", frozenset({"teacher"})),
+    rule("sharing", "POST", "/v1/lessons/week-confirm", frozenset({"school_admin"})),
+    rule("sharing", "POST", "/v1/lessons/{lesson_id}/cover", frozenset({"school_admin"})),
     rule("sharing", "GET", "/v1/evaluation-form", EVERYONE),
     rule("sharing", "POST", "/v1/evaluation-form", frozenset({"city_hr"})),
     rule(

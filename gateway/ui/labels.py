@@ -51,6 +51,8 @@ LABELS: dict[str, dict[str, str]] = {
         "given": N_("Given"),
         "confirmed": N_("Confirmed"),
         "disputed": N_("Disputed"),
+        "covered": N_("Covered (代课)"),
+        "cancelled": N_("Cancelled"),
     },
     "assignment_status": {"active": N_("Active"), "ended": N_("Ended")},
     "day_kind": {"holiday": N_("Day off"), "workday": N_("Working day (调休)")},

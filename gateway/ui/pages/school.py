@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -114,12 +115,60 @@ async def answer_offer(offer_id: str, page: Annotated[Page, Depends(signed_in)])
 
 @router.get("/school/lessons")
 async def lessons_to_confirm(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Lessons our shared teachers marked given, and those due, with teacher, subject and date."""
     page.require(SCHOOL)
-    found = await page.api.get_or_none("sharing", "/v1/lessons", status="given", limit=200)
+    unit = str(page.user.unit_id)
+    found, scheduled, hosted = await asyncio.gather(
+        page.api.get_or_none("sharing", "/v1/lessons", status="given", limit=200),
+        page.api.get_or_none(
+            "sharing", "/v1/lessons", status="scheduled", until=str(date.today()), limit=200
+        ),
+        page.api.get_or_none("sharing", "/v1/assignments", unit_id=unit, limit=200),
+    )
     lessons = [
-        x for x in (found or {"data": []})["data"] if x["host_unit_id"] == str(page.user.unit_id)
+        x
+        for x in (found or {"data": []})["data"] + (scheduled or {"data": []})["data"]
+        if x["host_unit_id"] == unit
     ]
-    return page.html("lessons.html", lessons=lessons, host=True)
+    assignments = {a["id"]: a for a in (hosted or {"data": []})["data"]}
+    teachers = await asyncio.gather(
+        *(
+            page.api.get_or_none("sharing", f"/v1/teachers/{t}")
+            for t in {x["teacher_id"] for x in lessons}
+        )
+    )
+    return page.html(
+        "lessons.html",
+        lessons=sorted(lessons, key=lambda x: (x["taught_on"], x["period"])),
+        host=True,
+        assignments=assignments,
+        teacher_names={t["id"]: t["name"] for t in teachers if t},
+    )
+
+
+@router.post("/school/lessons/week")
+async def confirm_week(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Confirm every lesson of a week marked given, each recorded on its own."""
+    page.require(SCHOOL)
+    try:
+        await page.api.post(
+            "sharing", "/v1/lessons/week-confirm", {"week_of": page.value("week_of")}
+        )
+    except ApiProblem as problem:
+        return page.redirect_with_error("/school/lessons", explain(problem, page._))
+    return page.redirect("/school/lessons", done="confirmed")
+
+
+@router.post("/school/lessons/{lesson_id}/cover")
+async def cover_lesson(lesson_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Record who covered a lesson the shared teacher missed (代课): it is not paid to them."""
+    page.require(SCHOOL)
+    body = {"covered_by": page.value("covered_by"), "note": page.value("note") or None}
+    try:
+        await page.api.post("sharing", f"/v1/lessons/{lesson_id}/cover", body)
+    except ApiProblem as problem:
+        return page.redirect_with_error("/school/lessons", explain(problem, page._))
+    return page.redirect("/school/lessons", done="saved")
 
 
 @router.post("/school/lessons/{lesson_id}")

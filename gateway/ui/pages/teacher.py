@@ -69,6 +69,17 @@ async def my_lessons(page: Annotated[Page, Depends(signed_in)]) -> Any:
     return page.html("lessons.html", lessons=(found or {"data": []})["data"], host=False)
 
 
+@router.post("/teacher/lessons/week")
+async def mark_week_given(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Mark every lesson of a week given at once (each still recorded on its own)."""
+    page.require(TEACHER)
+    try:
+        await page.api.post("sharing", "/v1/lessons/week-given", {"week_of": page.value("week_of")})
+    except ApiProblem as problem:
+        return page.redirect_with_error("/teacher/lessons", explain(problem, page._))
+    return page.redirect("/teacher/lessons", done="given")
+
+
 @router.post("/teacher/lessons/{lesson_id}")
 async def mark_given(lesson_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     page.require(TEACHER)

@@ -12,7 +12,13 @@ from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionD
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
 from services.sharing.lessons import repository, service
-from services.sharing.lessons.schemas import LessonConfirm, LessonPublic
+from services.sharing.lessons.schemas import (
+    CoverCreate,
+    LessonConfirm,
+    LessonPublic,
+    LessonsMarked,
+    WeekMark,
+)
 from services.sharing.models import Lesson
 
 router = APIRouter(prefix="/v1", tags=["lessons"])
@@ -47,6 +53,32 @@ async def list_lessons(
         limit=limit,
         shape=LessonPublic.model_validate,
     )
+
+
+@router.post("/lessons/week-given", response_model=LessonsMarked)
+async def mark_week_given(
+    body: WeekMark, session: SessionDep, principal: CurrentPrincipal
+) -> LessonsMarked:
+    """The teacher marks a week's lessons given at once (each still recorded on its own)."""
+    marked = await service.mark_week_given(session, principal, body.week_of, local_today())
+    return LessonsMarked(lesson_ids=[lesson.id for lesson in marked])
+
+
+@router.post("/lessons/week-confirm", response_model=LessonsMarked)
+async def confirm_week(
+    body: WeekMark, session: SessionDep, principal: CurrentPrincipal
+) -> LessonsMarked:
+    """The host school confirms a week's given lessons at once (each recorded on its own)."""
+    confirmed = await service.confirm_week(session, principal, body.week_of)
+    return LessonsMarked(lesson_ids=[lesson.id for lesson in confirmed])
+
+
+@router.post("/lessons/{lesson_id}/cover", response_model=LessonPublic)
+async def cover_lesson(
+    lesson_id: uuid.UUID, body: CoverCreate, session: SessionDep, principal: CurrentPrincipal
+) -> LessonPublic:
+    """The host school records who covered a missed lesson (代课); the absentee is not paid."""
+    return LessonPublic.model_validate(await service.cover(session, principal, lesson_id, body))
 
 
 @router.post("/lessons/{lesson_id}/given", response_model=LessonPublic)

@@ -63,3 +63,24 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
             or_(Lesson.host_unit_id == principal.unit_id, Lesson.home_unit_id == principal.unit_id)
         )
     return stmt.where(Lesson.teacher_id == teacher_id)
+
+
+async def week_ids(
+    session: AsyncSession,
+    first: date,
+    last: date,
+    status: str,
+    *,
+    teacher_id: uuid.UUID | None = None,
+    host_unit_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """Lessons of one teacher or one host school in a span, in one status, by date."""
+    stmt = select(Lesson.id).where(
+        Lesson.taught_on >= first, Lesson.taught_on <= last, Lesson.status == status
+    )
+    if teacher_id is not None:
+        stmt = stmt.where(Lesson.teacher_id == teacher_id)
+    if host_unit_id is not None:
+        stmt = stmt.where(Lesson.host_unit_id == host_unit_id)
+    stmt = stmt.order_by(Lesson.taught_on, Lesson.period)
+    return list((await session.execute(stmt)).scalars())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.sharing.types import Reason
 
@@ -38,3 +38,28 @@ class LessonPublic(BaseModel):
     status: str
     dispute_reason: str | None
     settlement_id: uuid.UUID | None
+    moved_from: date | None = None
+    covered_by: str | None = None
+    note: str | None = None
+
+
+class WeekMark(BaseModel):
+    """A week (any day in it) whose lessons are marked given or confirmed at once; each lesson
+    is still recorded one by one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    week_of: date
+
+
+class CoverCreate(BaseModel):
+    """The host school records who covered a lesson the shared teacher missed (代课)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    covered_by: str = Field(min_length=1, max_length=120)
+    note: Reason | None = None
+
+
+class LessonsMarked(BaseModel):
+    lesson_ids: list[uuid.UUID]

@@ -14,7 +14,7 @@ from contracts.sharing import LessonConfirmed
 from services.sharing.access import acting_teacher_id, is_hr_for, is_school_of
 from services.sharing.errors import LessonNotYetDue, LessonSettled
 from services.sharing.lessons import repository
-from services.sharing.lessons.schemas import LessonConfirm
+from services.sharing.lessons.schemas import CoverCreate, LessonConfirm
 from services.sharing.models import Assignment, Lesson, Unit, outbox
 from services.sharing.schoolcal import service as schoolcal
 
@@ -93,6 +93,52 @@ async def confirm(
         ),
         subject=str(lesson.id),
     )
+    return lesson
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday to Sunday of the week holding `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+async def mark_week_given(
+    session: AsyncSession, principal: Principal, day: date, today: date
+) -> list[Lesson]:
+    """The teacher marks every scheduled lesson of a week given (those due by today), one by one."""
+    own = await acting_teacher_id(session, principal)
+    if own is None:
+        raise Forbidden("only a teacher marks their own lessons given")
+    first, last = week_of(day)
+    ids = await repository.week_ids(session, first, min(last, today), "scheduled", teacher_id=own)
+    return [await mark_given(session, principal, i, today) for i in ids]
+
+
+async def confirm_week(session: AsyncSession, principal: Principal, day: date) -> list[Lesson]:
+    """The host school confirms every lesson of a week marked given, each recorded on its own."""
+    if principal.role != "school_admin" or principal.unit_id is None:
+        raise Forbidden("only the host school confirms its week")
+    first, last = week_of(day)
+    ids = await repository.week_ids(session, first, last, "given", host_unit_id=principal.unit_id)
+    return [await confirm(session, principal, i, LessonConfirm(confirmed=True)) for i in ids]
+
+
+async def cover(
+    session: AsyncSession, principal: Principal, lesson_id: uuid.UUID, data: CoverCreate
+) -> Lesson:
+    """The host school records a cover (代课): the lesson is not paid to the absent teacher."""
+    lesson = await _locked(session, principal, lesson_id)
+    if not is_school_of(principal, lesson.host_unit_id):
+        raise Forbidden("only the host school records a cover")
+    if lesson.settlement_id is not None:
+        raise LessonSettled("the lesson is settled; corrections go into a later settlement")
+    if lesson.status not in ("scheduled", "given", "disputed"):
+        raise IllegalTransition(f"the lesson is {lesson.status}", state=lesson.status)
+    lesson.status = "covered"
+    lesson.covered_by = data.covered_by
+    lesson.note = data.note
+    lesson.confirmed_by = principal.sub
+    lesson.updated_at = utcnow()
     return lesson
 
 
