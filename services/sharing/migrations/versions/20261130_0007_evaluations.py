@@ -3,8 +3,8 @@
 A rating typed before this revision is no evaluation: every profile starts again at the neutral
 3.0 with no evaluations, and the default form (labelled as a default to replace) is added.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 08:55:40.364970+00:00
 """
 
@@ -18,8 +18,8 @@ import uuid
 import common.db
 from common.db import utcnow
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
