@@ -33,7 +33,7 @@ class PoolExhausted(Conflict):
     ) -> None:
         what = "the plan" if field else "this decision"
         super().__init__(
-            f"the {quota_type} pool asked holds {balance} posts and {what} grants {granted}",
+            f"the {quota_type} pool holds {balance} posts and {what} grants {granted}",
             errors=[{"field": field, "message": "more than the pool holds"}] if field else None,
             extra={"pool_balance": balance},
         )
