@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import random
 import signal
 import subprocess
@@ -309,6 +310,10 @@ async def build_city(calls: Calls, rng: random.Random, tag: str) -> City:
     return city
 
 
+#: The people the current workload step acts on (one set per worker task).
+_held: contextvars.ContextVar[set[str]] = contextvars.ContextVar("held")
+
+
 class Workload:
     """Hires on every quota type, loans, departures, transfers, offers and acceptances."""
 
@@ -316,6 +321,7 @@ class Workload:
         self.calls = calls
         self.city = city
         self.rng = rng
+        self.busy: set[str] = set()
 
     async def run(self, steps: int, workers: int = 3) -> None:
         plan = [
@@ -339,14 +345,25 @@ class Workload:
         async def worker() -> None:
             while not queue.empty():
                 step, rng = queue.get_nowait()
-                await step(rng)
+                held: set[str] = set()
+                token = _held.set(held)
+                try:
+                    await step(rng)
+                finally:
+                    self.busy -= held
+                    _held.reset(token)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
 
     def _active(self, rng: random.Random) -> tuple[str, str] | None:
-        if not self.city.staff:
+        """A person on the roster that no other worker is acting on (as two HR clerks would not
+        move the same person at once); held until this step ends."""
+        free = [s for s in sorted(self.city.staff) if s not in self.busy]
+        if not free:
             return None
-        staff_id = rng.choice(sorted(self.city.staff))
+        staff_id = rng.choice(free)
+        self.busy.add(staff_id)
+        _held.get().add(staff_id)
         return staff_id, self.city.staff[staff_id]
 
     async def roster_hire(self, rng: random.Random) -> None:
@@ -564,6 +581,10 @@ class Workload:
             return
         if teacher_id not in self.city.listed:
             await self.list_in_library(teacher, teacher_id, home)
+        if teacher_id not in self.city.listed:
+            # An earlier try left an application under review (its answer lost to a kill).
+            self.calls.outcomes["share: not listed"] += 1
+            return
         start = date.today() + timedelta(days=1)
         slot = [1 + rng.randrange(5), 1 + rng.randrange(8)]
         request = await self.calls.attempt(
