@@ -33,6 +33,14 @@ CHECK_TEXT = {
     "outbox": N_("Events not yet published"),
     "dead_letters": N_("Dead letters"),
 }
+COUNT_TEXT = {
+    "staff": N_("staff records"),
+    "reservations": N_("reservations"),
+    "profiles": N_("sharing profiles"),
+    "running assignments": N_("running assignments"),
+    "postings": N_("postings"),
+    "hires": N_("hires"),
+}
 CODE_TEXT = {
     "hired_without_staff_record": N_("Hired in talent, no staff record"),
     "hire_unanswered": N_("Hire not yet answered by staffing"),
@@ -90,6 +98,7 @@ async def reconciliation(page: Annotated[Page, Depends(signed_in)]) -> Any:
         groups=[(check, report.by_check().get(check, [])) for check in CHECKS],
         check_text={k: page.translate(v) for k, v in CHECK_TEXT.items()},
         code_text={k: page.translate(v) for k, v in CODE_TEXT.items()},
+        count_text={k: page.translate(v) for k, v in COUNT_TEXT.items()},
         shown=SHOWN,
         nats=bus is not None,
         can_replay=page.role in REPLAYERS and bus is not None,
