@@ -67,9 +67,9 @@ async def test_staffing_ledger_export_writes_formula_like_values_as_text(api):
     for n, document_no in enumerate(DANGEROUS):
         book = Workbook()
         sheet = book.active
-        sheet.append(["code", "name", "kind", "district_code", "stages", "bianzhi"])
-        sheet.append([f"D{n}", "新区", "district", None, None, None])
-        sheet.append([f"D{n}-S1", "一小", "school", f"D{n}", "primary", 2])
+        sheet.append(["code", "name", "kind", "district_code", "stages", "lat", "lon", "bianzhi"])
+        sheet.append([f"D{n}", "新区", "district", None, None, None, None, None])
+        sheet.append([f"D{n}-S1", "一小", "school", f"D{n}", "primary", 30.6, 104.0, 2])
         out = io.BytesIO()
         book.save(out)
         imported = await api.call(
