@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity
 from common.db import Database
+from common.geo import haversine_km
 from contracts.vocabulary import STAGES, is_subject_in_stage, qualified
 from services.sharing.assignments.service import start
 from services.sharing.models import Lesson, Offer, ShareRequest, Teacher, Unit
@@ -26,6 +27,8 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建"
 CURRENT_TERM = (date(2026, 9, 1), date(2027, 1, 15))
 NEXT_TERM = (date(2027, 3, 1), date(2027, 7, 10))
+#: How far from their school a demo teacher will travel: districts whose centre is this near.
+TRAVEL_AREA_KM = 25.0
 #: Projection rows written here are older than any staffing event, so real events win.
 SEEDED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -91,6 +94,18 @@ async def seed_sharing(
                 for stage in STAGES
                 for kind, subjects in (("scarce", SCARCE), ("core", CORE))
             }
+            # A teacher names the districts within a commute of their school (its own always).
+            travel_areas = {
+                s.id: sorted(
+                    {str(s.district_id)}
+                    | {
+                        str(d.id)
+                        for d in city.districts
+                        if haversine_km(s.lat, s.lon, d.lat, d.lon) <= TRAVEL_AREA_KM
+                    }
+                )
+                for s in schools
+            }
             profiles: list[Teacher] = []
             for n in range(teachers):
                 school = schools[n % len(schools)]
@@ -117,7 +132,7 @@ async def seed_sharing(
                     weekly_cap=rng.randint(2, 6),
                     library_status="listed" if rng.random() < 0.7 else "none",
                     offered=[[subject, stage]],
-                    areas=[str(school.district_id)],
+                    areas=travel_areas[school.id],
                     rating=round(rng.uniform(3.0, 5.0), 1),
                     as_of=SEEDED_AT,
                 )

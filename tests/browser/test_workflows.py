@@ -142,9 +142,9 @@ class TestImports:
     def test_a_bad_row_shows_its_error_and_imports_nothing_then_a_good_file_imports(
         self, system: System, open_page
     ):
-        header = ["code", "name", "kind", "district_code", "stages", "bianzhi"]
-        good = ["T-IMP-001", "导入测试学校", "school", "510105", "primary", 40]
-        bad = ["T-IMP-002", "导入测试学校二", "school", "999999", "primary", 30]
+        header = ["code", "name", "kind", "district_code", "stages", "lat", "lon", "bianzhi"]
+        good = ["T-IMP-001", "导入测试学校", "school", "510105", "primary", 30.67, 104.06, 40]
+        bad = ["T-IMP-002", "导入测试学校二", "school", "999999", "primary", 30.66, 104.05, 30]
         page = open_page("cityhr")
         page.goto("/imports")
         page.get_by_label("表格内容").select_option("units")
