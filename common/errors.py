@@ -65,6 +65,12 @@ class Conflict(DomainError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 
 
+class RateLimited(DomainError):
+    """Too many requests from one caller; the answer says when to retry (Retry-After)."""
+
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
 class IllegalTransition(Conflict):
     """The step does not apply in the current state (deciding an application already decided)."""
 

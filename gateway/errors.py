@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from common.errors import DomainError
+from common.errors import DomainError, RateLimited
 
-
-class RateLimited(DomainError):
-    status, slug, title = 429, "rate-limited", "Too many requests"
+__all__ = ["RateLimited"]
 
 
 class AccountLocked(DomainError):

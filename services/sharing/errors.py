@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.errors import Conflict, DomainError
+from common.errors import Conflict
 from services.sharing.timetable import Clash
 
 
@@ -73,14 +73,3 @@ class ApplicationUnderReview(Conflict):
     """The teacher has a library application under review already."""
 
     slug, title = "application-under-review", "An application is under review"
-
-
-class TooManyLists(DomainError):
-    status, slug, title = 429, "rate-limited", "Too many requests"
-
-    def __init__(self, retry_after: float) -> None:
-        seconds = max(1, int(retry_after + 0.999))
-        super().__init__(
-            f"too many candidate lists; retry after {seconds} s",
-            headers={"Retry-After": str(seconds)},
-        )

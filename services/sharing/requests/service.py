@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, RateLimited
 from contracts.sharing import RequestApproved, RequestCancelled, RequestOpened
 from services.sharing.access import is_hr_for, is_school_of
-from services.sharing.errors import TooManyLists
 from services.sharing.models import DistrictSetting, ShareRequest, Unit, outbox
 from services.sharing.requests import repository
 from services.sharing.requests.schemas import (
@@ -189,7 +188,11 @@ class ListLimiter:
         while calls and now - calls[0] >= 60:
             calls.popleft()
         if len(calls) >= per_minute:
-            raise TooManyLists(60 - (now - calls[0]))
+            seconds = max(1, int(60 - (now - calls[0]) + 0.999))
+            raise RateLimited(
+                f"too many candidate lists; retry after {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
         calls.append(now)
         if len(self._calls) > self._most:
             self._calls.clear()
