@@ -280,7 +280,12 @@ class TestSharing:
         shared = open_page()
         log_in_as(shared, "shared.teacher", TEST_PASSWORD)
         assert unread(shared) >= 1
-        card = shared.get_by_test_id("offer").first
+        # The teacher may already teach elsewhere: the offer to answer is the one with the buttons.
+        card = (
+            shared.get_by_test_id("offer")
+            .filter(has=shared.get_by_role("button", name="接受"))
+            .first
+        )
         screenshot(shared, "teacher-offers")
         card.get_by_role("button", name="接受").click()
         assert "已接受邀请" in shared.get_by_test_id("notice").inner_text()
