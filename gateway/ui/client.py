@@ -6,6 +6,7 @@ proxy would send, and every change is written to the audit trail like a change t
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,6 +148,17 @@ class Api:
 
     async def put(self, service: str, path: str, body: Any = None) -> Any:
         response = await self.call("PUT", service, path, json=body)
+        return response.json() if response.content else None
+
+    async def patch(self, service: str, path: str, body: Any) -> Any:
+        """A JSON Merge Patch (RFC 7396): members left out stay, null clears."""
+        response = await self.call(
+            "PATCH",
+            service,
+            path,
+            content=json.dumps(body).encode(),
+            content_type="application/merge-patch+json",
+        )
         return response.json() if response.content else None
 
     async def own(self, method: str, path: str, body: Any = None, **params: Any) -> Any:

@@ -44,6 +44,17 @@ PROBLEMS = {
     "unavailable": N_("A service is not answering. Please try again shortly."),
 }
 
+#: The services' own words for a field of a form here, so they read in the user's language too;
+#: a message not listed is shown as the service wrote it.
+SERVICE_MESSAGES = (
+    N_("the month is not over yet"),
+    N_("the assignment has already ended"),
+    N_("cannot end more than a month in the past"),
+    N_("the posting is closed already"),
+    N_("apply_until must not come before apply_from"),
+    N_("no such district in your scope"),
+)
+
 
 @dataclass
 class FormErrors:
@@ -63,14 +74,14 @@ def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
     fields = {
         name: translate(FIELD_CODES[error["code"]])
         if error["code"] in FIELD_CODES
-        else error["message"]
+        else (translate(error["message"]) if error["message"] else "")
         for name, error in problem.field_errors().items()
     }
     # A service's own conflict types (pool-exhausted, …) read as a conflict.
     summary = PROBLEMS.get(problem.slug) or (PROBLEMS["conflict"] if problem.status == 409 else "")
     return FormErrors(
         summary=translate(summary) if summary else _("The request was refused."),
-        detail=problem.detail,
+        detail=translate(problem.detail) if problem.detail else "",
         fields=fields,
     )
 

@@ -55,6 +55,12 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": N_("Cancelled"),
     },
     "assignment_status": {"active": N_("Active"), "ended": N_("Ended")},
+    "degree": {
+        "associate": N_("Associate degree"),
+        "bachelor": N_("Bachelor's degree"),
+        "master": N_("Master's degree"),
+        "doctorate": N_("Doctorate"),
+    },
     "day_kind": {"holiday": N_("Day off"), "workday": N_("Working day (调休)")},
     "library_status": {
         "none": N_("Not in the library"),

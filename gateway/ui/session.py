@@ -78,6 +78,12 @@ DONE = {
     "library_approved": N_("The teacher is listed in the sharing library."),
     "evaluated": N_("The evaluation was sent; the teacher and the home school can read it."),
     "replayed": N_("The event was published again; the report shows whether it was applied."),
+    "ended": N_("The assignment was ended; its later lessons are cancelled."),
+    "issued": N_("The settlements of the month were issued."),
+    "rate_added": N_("The rate was added."),
+    "posting_created": N_("The posting was created as a draft."),
+    "posting_opened": N_("The posting was opened; staffing is asked for its posts."),
+    "posting_closed": N_("The posting was closed."),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from common.auth import CITY_ROLES, HR_ROLES
+from common.auth import CITY_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.units import district_options
@@ -16,6 +16,28 @@ from gateway.ui.session import HR_DESK, Page, signed_in
 router = APIRouter()
 POOLED_TYPES = ("bianzhi", "yuan_e", "control")
 TABS = ("queue", "apply", "loans", "deposits")
+#: Where posts may be deposited, and the route each takes: the UI offers only those the
+#: policy table opens to the user's role.
+DEPOSIT_ROUTES = {
+    "city": "/v1/pools/{quota_type}/deposits",
+    "district": "/v1/districts/{district_id}/pools/{quota_type}/deposits",
+}
+
+
+def deposit_targets(page: Page, district_pools: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The pools this user may deposit into, with their names. District HR deposits only into
+    its own district's pool, so until that pool is open it is offered none."""
+    names = {"city": page._("City pool"), "district": page._("The school's district pool")}
+    targets = [
+        (target, names[target])
+        for target, route in DEPOSIT_ROUTES.items()
+        if page.may("staffing", "POST", route)
+    ]
+    if page.role == "district_hr":
+        own = str(page.user.district_id)
+        if not any(d["district_id"] == own for d in district_pools):
+            return []
+    return targets
 
 
 async def school_options(page: Page, district_id: str | None) -> list[tuple[str, str]]:
@@ -71,6 +93,7 @@ async def pool_view(
             (p["quota_type"], page.label("quota", p["quota_type"])) for p in pools if p
         ],
         "reason_options": page.options("reason_kind"),
+        "deposit_targets": deposit_targets(page, (district_pools or {"data": []})["data"]),
     }
     if tab == "queue":
         apps = await page.api.get(
@@ -201,7 +224,10 @@ async def open_district_pool(page: Annotated[Page, Depends(signed_in)]) -> Any:
 @router.post("/pool/deposits")
 async def deposit(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Move a unit's idle posts into the city's pool or its district's own (收储)."""
-    page.require(HR_ROLES)
+    target = page.value("target", "city")
+    if target not in DEPOSIT_ROUTES:
+        target = "city"
+    page.require_api("staffing", "POST", DEPOSIT_ROUTES[target])
     quota_type = page.value("quota_type", "bianzhi")
     body = {
         "unit_id": page.value("unit_id") or None,
@@ -212,7 +238,10 @@ async def deposit(page: Annotated[Page, Depends(signed_in)]) -> Any:
     district_id = (
         str(page.user.district_id) if page.role == "district_hr" else page.value("district_id")
     )
-    if page.value("target") == "district" and district_id:
+    if target == "district" and not district_id:
+        errors = invalid(page._, district_id=page._("Choose a district"))
+        return await pool_view(page, "deposits", errors=errors, error_for="deposit", code=422)
+    if target == "district":
         path = f"/v1/districts/{district_id}/pools/{quota_type}/deposits"
     else:
         path = f"/v1/pools/{quota_type}/deposits"

@@ -12,7 +12,13 @@ from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.labels import SUBJECTS
 from gateway.ui.pages.pool import unit_names
-from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, timetable_page
+from gateway.ui.pages.sharing import (
+    CANCELLABLE,
+    PERIODS,
+    WEEKDAYS,
+    ticked_slots,
+    timetable_page,
+)
 from gateway.ui.pages.units import unit_view
 from gateway.ui.session import Page, signed_in
 
@@ -26,21 +32,13 @@ async def school_home(page: Annotated[Page, Depends(signed_in)], tab: str = "sum
     return await unit_view(page, str(page.user.unit_id), tab)
 
 
-def _slots(page: Page) -> list[list[int]]:
-    """The periods ticked on the weekly grid: checkboxes named `slot` with values `day-period`."""
-    picked = []
-    for value in page.values("slot"):
-        day, _, period = value.partition("-")
-        if day.isdigit() and period.isdigit():
-            picked.append([int(day), int(period)])
-    return picked
-
-
-async def request_form(page: Page, errors: FormErrors | None = None, code: int = 200) -> Any:
+async def request_form(
+    page: Page, errors: FormErrors | None = None, code: int = 200, error_for: str = ""
+) -> Any:
     mine = await page.api.get_or_none(
         "sharing", "/v1/requests", unit_id=str(page.user.unit_id), limit=100
     )
-    picked = {tuple(s) for s in _slots(page)}
+    picked = {tuple(s) for s in ticked_slots(page)}
     return page.html(
         "school_request.html",
         status=code,
@@ -52,6 +50,9 @@ async def request_form(page: Page, errors: FormErrors | None = None, code: int =
         weekdays=WEEKDAYS,
         periods=PERIODS,
         requests=(mine or {"data": []})["data"],
+        cancellable=CANCELLABLE,
+        may_cancel=page.may("sharing", "POST", "/v1/requests/{request_id}/cancel"),
+        error_for=error_for,
     )
 
 
@@ -68,7 +69,7 @@ async def send_request(page: Annotated[Page, Depends(signed_in)]) -> Any:
     body = {
         "subject": page.value("subject"),
         "stage": page.value("stage") or None,
-        "slots": _slots(page),
+        "slots": ticked_slots(page),
         "term_start": page.value("term_start") or None,
         "term_end": page.value("term_end") or None,
         "mode": page.value("mode", "in_person"),
@@ -79,6 +80,20 @@ async def send_request(page: Annotated[Page, Depends(signed_in)]) -> Any:
     except ApiProblem as problem:
         return await request_form(page, explain(problem, page._), problem.status)
     return page.redirect("/school/request", done="requested")
+
+
+@router.post("/school/requests/{request_id}/cancel")
+async def cancel_request(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Withdraw one of our requests not yet filled, with a reason."""
+    page.require(SCHOOL)
+    page.require_api("sharing", "POST", "/v1/requests/{request_id}/cancel")
+    try:
+        await page.api.post(
+            "sharing", f"/v1/requests/{request_id}/cancel", {"reason": page.value("reason")}
+        )
+    except ApiProblem as problem:
+        return await request_form(page, explain(problem, page._), problem.status, request_id)
+    return page.redirect("/school/request", done="cancelled")
 
 
 @router.get("/school/offers")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from common.auth import CITY_ROLES
 from gateway.ui.client import ApiProblem
-from gateway.ui.forms import FormErrors, explain
+from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.pool import unit_names
 from gateway.ui.pages.units import district_options
 from gateway.ui.session import HR_DESK, Page, signed_in
@@ -18,6 +18,16 @@ from gateway.ui.session import HR_DESK, Page, signed_in
 router = APIRouter()
 WEEKDAYS = range(1, 6)
 PERIODS = range(1, 9)
+
+
+def ticked_slots(page: Page) -> list[list[int]]:
+    """The periods ticked on a weekly grid: checkboxes named `slot` with values `day-period`."""
+    picked = []
+    for value in page.values("slot"):
+        day, _, period = value.partition("-")
+        if day.isdigit() and period.isdigit():
+            picked.append([int(day), int(period)])
+    return picked
 
 
 def week_grid(cells: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[str, Any]]]:
@@ -62,13 +72,29 @@ async def requests_queue(
     )
 
 
+#: Statuses from which a request may still be cancelled; a filled one ends its assignment.
+CANCELLABLE = ("pending_approval", "open")
+
+
 async def request_view(
-    page: Page, request_id: str, errors: FormErrors | None = None, code: int = 200
+    page: Page,
+    request_id: str,
+    errors: FormErrors | None = None,
+    code: int = 200,
+    error_for: str = "",
 ) -> Any:
     request, candidates, offers = await asyncio.gather(
         page.api.get("sharing", f"/v1/requests/{request_id}"),
         page.api.get_or_none("sharing", f"/v1/requests/{request_id}/candidates", limit=10),
         page.api.get_or_none("sharing", f"/v1/requests/{request_id}/offers", limit=50),
+    )
+    # The assignments a request made: its host school's, those of this request.
+    hosted = await page.api.get_or_none(
+        "sharing", "/v1/assignments", unit_id=request["unit_id"], limit=200
+    )
+    assignments = [a for a in (hosted or {"data": []})["data"] if a["request_id"] == request["id"]]
+    teachers = await asyncio.gather(
+        *(page.api.get_or_none("sharing", f"/v1/teachers/{a['teacher_id']}") for a in assignments)
     )
     candidate_rows = (candidates or {"data": []})["data"]
     ids = {request["unit_id"]} | {c["home_unit_id"] for c in candidate_rows}
@@ -82,6 +108,12 @@ async def request_view(
         offers=(offers or {"data": []})["data"],
         names=names,
         errors=errors,
+        error_for=error_for,
+        assignments=assignments,
+        teacher_names={t["id"]: t["name"] for t in teachers if t},
+        cancellable=request["status"] in CANCELLABLE
+        and page.may("sharing", "POST", "/v1/requests/{request_id}/cancel"),
+        may_end=page.may("sharing", "POST", "/v1/assignments/{assignment_id}/end"),
         weekdays=WEEKDAYS,
         periods=PERIODS,
     )
@@ -104,6 +136,36 @@ async def approve_request(request_id: str, page: Annotated[Page, Depends(signed_
     except ApiProblem as problem:
         return await request_view(page, request_id, explain(problem, page._), problem.status)
     return page.redirect(f"/sharing/requests/{request_id}", done="approved")
+
+
+@router.post("/sharing/requests/{request_id}/cancel")
+async def cancel_request(request_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Withdraw a request not yet filled, with a reason; its pending offers are withdrawn."""
+    page.require_api("sharing", "POST", "/v1/requests/{request_id}/cancel")
+    try:
+        await page.api.post(
+            "sharing", f"/v1/requests/{request_id}/cancel", {"reason": page.value("reason")}
+        )
+    except ApiProblem as problem:
+        errors = explain(problem, page._)
+        return await request_view(page, request_id, errors, problem.status, error_for="cancel")
+    return page.redirect(f"/sharing/requests/{request_id}", done="cancelled")
+
+
+@router.post("/sharing/assignments/{assignment_id}/end")
+async def end_assignment(assignment_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """End an assignment before its term (提前结束): later lessons are cancelled and the
+    request opens again for matching."""
+    page.require_api("sharing", "POST", "/v1/assignments/{assignment_id}/end")
+    assignment = await page.api.get("sharing", f"/v1/assignments/{assignment_id}")
+    request_id = assignment["request_id"]
+    body = {"reason": page.value("reason"), "last_day": page.value("last_day") or None}
+    try:
+        await page.api.post("sharing", f"/v1/assignments/{assignment_id}/end", body)
+    except ApiProblem as problem:
+        errors = explain(problem, page._)
+        return await request_view(page, request_id, errors, problem.status, error_for=assignment_id)
+    return page.redirect(f"/sharing/requests/{request_id}", done="ended")
 
 
 @router.get("/sharing/offers/{offer_id}")
@@ -144,6 +206,12 @@ async def send_offer(request_id: str, page: Annotated[Page, Depends(signed_in)])
 @router.get("/sharing/settlements")
 async def settlements(page: Annotated[Page, Depends(signed_in)], month: str = "") -> Any:
     page.require(HR_DESK | {"teacher"})
+    return await settlements_view(page, month)
+
+
+async def settlements_view(
+    page: Page, month: str, errors: FormErrors | None = None, code: int = 200
+) -> Any:
     found = await page.api.get_or_none("sharing", "/v1/settlements", month=month, limit=200)
     unpriced = None
     if month and page.may("sharing", "GET", "/v1/settlements/unpriced"):
@@ -151,11 +219,29 @@ async def settlements(page: Annotated[Page, Depends(signed_in)], month: str = ""
         unpriced = await page.api.get_or_none("sharing", "/v1/settlements/unpriced", month=month)
     return page.html(
         "settlements.html",
+        status=code,
         settlements=(found or {"data": []})["data"],
         unpriced=(unpriced or {"data": []})["data"],
         available=found is not None,
         month=month,
+        errors=errors,
+        may_issue=page.may("sharing", "POST", "/v1/settlements"),
     )
+
+
+@router.post("/sharing/settlements")
+async def issue_settlements(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Issue a month's settlements (课时费结算) for the teachers in the user's scope."""
+    page.require_api("sharing", "POST", "/v1/settlements")
+    month = page.value("month")
+    if not month:
+        errors = invalid(page._, month=page._("Choose a month."))
+        return await settlements_view(page, month, errors, 422)
+    try:
+        await page.api.post("sharing", "/v1/settlements", {"month": month})
+    except ApiProblem as problem:
+        return await settlements_view(page, month, explain(problem, page._), problem.status)
+    return page.redirect(f"/sharing/settlements?month={month}", done="issued")
 
 
 @router.get("/sharing/settlements/export")

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends
 from common.auth import ACCOUNT_ADMIN_ROLES, PERSONNEL_ROLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
-from gateway.ui.pages.pool import unit_names
+from gateway.ui.labels import SUBJECTS
+from gateway.ui.pages.pool import school_options, unit_names
+from gateway.ui.pages.units import district_options
 from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
@@ -30,6 +32,8 @@ PARTNER_SCOPES = (
     "webhooks:manage",
 )
 POSTING_STATUSES = ("draft", "pending_quota", "open", "blocked", "closed")
+#: The talent tiers (人才层次) a posting may ask for, as the talent service lists them.
+TALENT_TIERS = ("A", "B", "C", "D", "E")
 
 
 def legal_moves(status: str) -> tuple[str, ...]:
@@ -105,6 +109,12 @@ async def posting_view(
         may_move=page.may("talent", "POST", "/v1/applications/{application_id}/transitions"),
         may_reopen=reopenable(posting)
         and page.may("talent", "POST", "/v1/postings/{posting_id}/reopen"),
+        may_edit=posting["status"] == "draft"
+        and page.may("talent", "PATCH", "/v1/postings/{posting_id}"),
+        may_open=posting["status"] == "draft"
+        and page.may("talent", "POST", "/v1/postings/{posting_id}/open"),
+        may_close=posting["status"] != "closed"
+        and page.may("talent", "POST", "/v1/postings/{posting_id}/close"),
         unblocking=unblocking,
         names=names,
         errors=errors,
@@ -126,6 +136,133 @@ async def reopen_posting(posting_id: str, page: Annotated[Page, Depends(signed_i
     except ApiProblem as problem:
         return await posting_view(page, posting_id, explain(problem, page._), problem.status)
     return page.redirect(f"/talent/postings/{posting_id}", done="reopened")
+
+
+@router.post("/talent/postings/{posting_id}/open")
+async def open_posting(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Open a draft: staffing is asked to hold its posts, then it takes applications."""
+    page.require_api("talent", "POST", "/v1/postings/{posting_id}/open")
+    try:
+        await page.api.post("talent", f"/v1/postings/{posting_id}/open")
+    except ApiProblem as problem:
+        return await posting_view(page, posting_id, explain(problem, page._), problem.status)
+    return page.redirect(f"/talent/postings/{posting_id}", done="posting_opened")
+
+
+@router.post("/talent/postings/{posting_id}/close")
+async def close_posting(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Close a posting, with a reason; the posts staffing held for it are released."""
+    page.require_api("talent", "POST", "/v1/postings/{posting_id}/close")
+    body = {"reason": page.value("reason") or "closed"}
+    try:
+        await page.api.post("talent", f"/v1/postings/{posting_id}/close", body)
+    except ApiProblem as problem:
+        return await posting_view(page, posting_id, explain(problem, page._), problem.status)
+    return page.redirect(f"/talent/postings/{posting_id}", done="posting_closed")
+
+
+def posting_fields(page: Page) -> tuple[dict[str, Any], FormErrors | None]:
+    """The posting form as the service's body; an empty optional field clears it."""
+    count = page.value("count")
+    if not count.isdigit():
+        return {}, invalid(page._, count=page._("Enter a whole number."))
+    requirements = {
+        "degree": page.value("degree") or None,
+        "major": page.value("major") or None,
+        "certificate": page.value("certificate") or None,
+        "talent_tier": page.value("talent_tier") or None,
+    }
+    return {
+        "title": page.value("title"),
+        "count": int(count),
+        "quota_type": page.value("quota_type", "bianzhi"),
+        "stage": page.value("stage") or None,
+        "subject": page.value("subject") or None,
+        "apply_from": page.value("apply_from") or None,
+        "apply_until": page.value("apply_until") or None,
+        "requirements": requirements,
+    }, None
+
+
+async def posting_form(
+    page: Page,
+    posting: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    code: int = 200,
+    district_id: str = "",
+) -> Any:
+    """The form for a new posting (`posting` None) or a draft's changes."""
+    districts: list[tuple[str, str]] = []
+    schools: list[tuple[str, str]] = []
+    names: dict[str, str] = {}
+    if posting is None:
+        if page.role != "district_hr":
+            districts = await district_options(page)
+        schools = await school_options(page, district_id)
+    else:
+        names = await unit_names(page, {posting["unit_id"]})
+    return page.html(
+        "talent_posting_form.html",
+        status=code,
+        posting=posting,
+        districts=districts,
+        district_id=district_id,
+        schools=schools,
+        names=names,
+        stages=page.options("stage"),
+        subjects=[(s, page.label("subject", s)) for s in SUBJECTS],
+        quotas=page.options("quota"),
+        degrees=page.options("degree"),
+        certificates=page.options("certificate"),
+        tiers=[(t, t) for t in TALENT_TIERS],
+        errors=errors,
+    )
+
+
+@router.get("/talent/postings/new")
+async def new_posting(page: Annotated[Page, Depends(signed_in)], district_id: str = "") -> Any:
+    page.require_api("talent", "POST", "/v1/postings")
+    return await posting_form(page, district_id=district_id)
+
+
+@router.post("/talent/postings")
+async def create_posting(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A new posting at a school, as a draft to check before it is opened."""
+    page.require_api("talent", "POST", "/v1/postings")
+    district_id = page.value("district_id")
+    body, errors = posting_fields(page)
+    if errors:
+        return await posting_form(page, errors=errors, code=422, district_id=district_id)
+    body["unit_id"] = page.value("unit_id") or None
+    try:
+        created = await page.api.post("talent", "/v1/postings", body)
+    except ApiProblem as problem:
+        return await posting_form(
+            page, errors=explain(problem, page._), code=problem.status, district_id=district_id
+        )
+    return page.redirect(f"/talent/postings/{created['id']}", done="posting_created")
+
+
+@router.get("/talent/postings/{posting_id}/edit")
+async def edit_posting(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require_api("talent", "PATCH", "/v1/postings/{posting_id}")
+    posting = await page.api.get("talent", f"/v1/postings/{posting_id}")
+    return await posting_form(page, posting)
+
+
+@router.post("/talent/postings/{posting_id}/edit")
+async def update_posting(posting_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Change a draft posting (a posting once opened is not changed, only closed)."""
+    page.require_api("talent", "PATCH", "/v1/postings/{posting_id}")
+    posting = await page.api.get("talent", f"/v1/postings/{posting_id}")
+    body, errors = posting_fields(page)
+    if errors:
+        return await posting_form(page, posting, errors, 422)
+    try:
+        await page.api.patch("talent", f"/v1/postings/{posting_id}", body)
+    except ApiProblem as problem:
+        return await posting_form(page, posting, explain(problem, page._), problem.status)
+    return page.redirect(f"/talent/postings/{posting_id}", done="saved")
 
 
 @router.get("/talent/applications/{application_id}")

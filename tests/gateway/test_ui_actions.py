@@ -1,0 +1,522 @@
+"""The UI's forms for the actions the API offers: each shown to the roles the policy table lets
+submit it and hidden from the others; a submission does what the API does; a refused one shows
+why beside the form, in Chinese, and changes nothing.
+
+The services and the gateway run on real ports in this process (no NATS), on one small city.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from common.db import Database, utcnow
+from gateway.app import create_app
+from services.sharing.app import create_app as create_sharing
+from services.sharing.settings import SharingSettings
+from services.staffing.app import create_app as create_staffing
+from services.staffing.models import Unit as StaffingUnit
+from services.staffing.settings import StaffingSettings
+from services.staffing.units.service import add_unit
+from services.talent.app import create_app as create_talent
+from services.talent.models import Unit as TalentUnit
+from services.talent.settings import TalentSettings
+from tests.gateway.support import PASSWORD, ThreadServer, add_user, gateway_settings
+from tests.sharing.support import (
+    DISTRICT,
+    OTHER_DISTRICT,
+    SCHOOLS,
+    add_request,
+    add_teacher,
+    school_id,
+    seed_city,
+)
+from tests.support import Databases, Identity, service_settings
+
+NO_NATS = "nats://127.0.0.1:1"
+#: The accounts of the city, by role.
+USERS = {
+    "ui.city": ("city_hr", {}),
+    "ui.commission": ("staffing_commission", {}),
+    "ui.district": ("district_hr", {"district_id": DISTRICT}),
+    "ui.auditor": ("auditor", {}),
+    "ui.school1": ("school_admin", {"unit_id": school_id(1)}),
+    "ui.school2": ("school_admin", {"unit_id": school_id(2)}),
+}
+
+
+@dataclass
+class Desk:
+    """Where the gateway answers, its databases, and the seeded teacher."""
+
+    url: str
+    sharing: str
+    talent: str
+    teacher_id: uuid.UUID
+
+    def browser(self, username: str) -> UiUser:
+        return UiUser(self, username)
+
+
+class UiUser:
+    """A browser session of one user: cookies, the form token, and the pages it gets."""
+
+    def __init__(self, desk: Desk, username: str) -> None:
+        self.desk = desk
+        self.http = httpx.Client(base_url=desk.url, timeout=60, follow_redirects=False)
+        form = self.http.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        answer = self.http.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert answer.status_code == 303, answer.text
+        self.csrf = self.http.get("/ui/me").json()["csrf_token"]
+
+    def get(self, path: str) -> httpx.Response:
+        return self.http.get(path)
+
+    def post(self, path: str, **data: Any) -> httpx.Response:
+        return self.http.post(path, data={"csrf_token": self.csrf, **data})
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The same user through the API (the session cookie and its CSRF header)."""
+        return self.http.request(
+            method, f"/api/{path}", headers={"x-csrf-token": self.csrf}, **kwargs
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+
+async def seed(urls: dict[str, str]) -> uuid.UUID:
+    """One city in every service's database, a teacher at school 2, and the accounts."""
+    now = utcnow()
+    sharing = Database(urls["sharing"])
+    try:
+        await seed_city(sharing)
+        teacher_id = await add_teacher(sharing, 2, subject="音乐", stage="primary")
+    finally:
+        await sharing.dispose()
+    staffing = Database(urls["staffing"])
+    talent = Database(urls["talent"])
+    try:
+        async with staffing.session() as session:
+            for district, code in ((DISTRICT, "D1"), (OTHER_DISTRICT, "D2")):
+                await add_unit(
+                    session,
+                    StaffingUnit(id=district, kind="district", code=code, name=code, stages=[]),
+                )
+            for n in SCHOOLS:
+                await add_unit(
+                    session,
+                    StaffingUnit(
+                        id=school_id(n),
+                        kind="school",
+                        code=f"S{n}",
+                        name=f"学校{n}",
+                        district_id=OTHER_DISTRICT if n == 9 else DISTRICT,
+                        stages=["primary", "junior"],
+                    ),
+                )
+        async with talent.session() as session:
+            for district, code in ((DISTRICT, "D1"), (OTHER_DISTRICT, "D2")):
+                session.add(
+                    TalentUnit(
+                        id=district, kind="district", code=code, name=code, stages=[], as_of=now
+                    )
+                )
+            for n in SCHOOLS:
+                session.add(
+                    TalentUnit(
+                        id=school_id(n),
+                        kind="school",
+                        code=f"S{n}",
+                        name=f"学校{n}",
+                        district_id=OTHER_DISTRICT if n == 9 else DISTRICT,
+                        stages=["primary", "junior"],
+                        as_of=now,
+                    )
+                )
+    finally:
+        await staffing.dispose()
+        await talent.dispose()
+    for username, (role, scope) in USERS.items():
+        await add_user(urls["gateway"], username, role, **scope)
+    await add_user(
+        urls["gateway"], "ui.teacher", "teacher", unit_id=school_id(2), teacher_id=teacher_id
+    )
+    return teacher_id
+
+
+@pytest.fixture(scope="module")
+def desk(databases: Databases, identity: Identity) -> Iterator[Desk]:
+    urls = {
+        name: asyncio.run(databases.create(name, "sqlite"))
+        for name in ("staffing", "sharing", "talent", "gateway")
+    }
+    teacher_id = asyncio.run(seed(urls))
+    services = {
+        "staffing": create_staffing(
+            service_settings(StaffingSettings, identity, urls["staffing"], NO_NATS)
+        ),
+        "sharing": create_sharing(
+            service_settings(SharingSettings, identity, urls["sharing"], NO_NATS)
+        ),
+        "talent": create_talent(
+            service_settings(TalentSettings, identity, urls["talent"], NO_NATS)
+        ),
+    }
+    servers = [ThreadServer(app).start() for app in services.values()]
+    upstreams = {f"{name}_url": s.url for name, s in zip(services, servers, strict=True)}
+    gateway = create_app(
+        gateway_settings(identity, urls["gateway"], rate_limit_login_per_minute=1000, **upstreams)
+    )
+    servers.append(ThreadServer(gateway).start())
+    try:
+        yield Desk(servers[-1].url, urls["sharing"], urls["talent"], teacher_id)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def users(desk: Desk) -> Iterator[dict[str, UiUser]]:
+    made = {name: desk.browser(name) for name in [*USERS, "ui.teacher"]}
+    yield made
+    for user in made.values():
+        user.close()
+
+
+def field_error(html: str, name: str) -> str:
+    found = re.search(rf'data-field="{name}">([^<]*)<', html)
+    assert found, f"no error beside {name}"
+    return found.group(1)
+
+
+def new_request(desk: Desk, school: int = 1, slots: list[tuple[int, int]] | None = None) -> str:
+    async def make() -> uuid.UUID:
+        db = Database(desk.sharing)
+        try:
+            return await add_request(db, school, slots or [(3, 5)])
+        finally:
+            await db.dispose()
+
+    return str(asyncio.run(make()))
+
+
+class TestPoolDeposits:
+    def test_district_hr_is_offered_only_its_own_districts_pool(self, users):
+        page = users["ui.district"].get("/pool?tab=deposits")
+        assert page.status_code == 200
+        # No district pool is open yet: district HR has nowhere to deposit, and is told why.
+        assert 'data-testid="no-deposit"' in page.text
+        assert 'action="/pool/deposits"' not in page.text
+
+    def test_city_roles_see_the_form_and_the_auditor_does_not(self, users):
+        city = users["ui.city"].get(f"/pool?tab=deposits&district_id={DISTRICT}")
+        assert 'action="/pool/deposits"' in city.text
+        audit = users["ui.auditor"].get(f"/pool?tab=deposits&district_id={DISTRICT}")
+        assert 'action="/pool/deposits"' not in audit.text
+        assert 'action="/pool/district-pools"' not in audit.text
+
+    def test_district_hr_depositing_into_the_city_pool_is_refused_before_the_api(self, users):
+        refused = users["ui.district"].post(
+            "/pool/deposits",
+            target="city",
+            unit_id=str(school_id(1)),
+            count="1",
+            document_no="成编〔2026〕1号",
+            reason="空编",
+        )
+        assert refused.status_code == 403
+
+
+class TestCancelRequest:
+    def test_the_school_cancels_its_own_request_with_a_reason(self, desk, users):
+        request_id = new_request(desk, 1)
+        school = users["ui.school1"]
+        page = school.get("/school/request")
+        assert f'action="/school/requests/{request_id}/cancel"' in page.text
+        empty = school.post(f"/school/requests/{request_id}/cancel", reason="")
+        assert empty.status_code == 422
+        assert field_error(empty.text, "reason") == "此项为必填。"
+        assert school.api("GET", f"sharing/v1/requests/{request_id}").json()["status"] == "open"
+        done = school.post(f"/school/requests/{request_id}/cancel", reason="已自行解决")
+        assert done.status_code == 303 and done.headers["location"].endswith("done=cancelled")
+        found = school.api("GET", f"sharing/v1/requests/{request_id}").json()
+        assert found["status"] == "cancelled"
+
+    def test_hr_cancels_from_the_request_page_and_the_auditor_only_reads(self, desk, users):
+        request_id = new_request(desk, 1)
+        assert (
+            'data-testid="cancel-request"'
+            in users["ui.district"].get(f"/sharing/requests/{request_id}").text
+        )
+        audit = users["ui.auditor"].get(f"/sharing/requests/{request_id}")
+        assert audit.status_code == 200
+        assert 'data-testid="cancel-request"' not in audit.text
+        assert 'action="/sharing/requests/' + request_id + '/offers"' not in audit.text
+        refused = users["ui.auditor"].post(f"/sharing/requests/{request_id}/cancel", reason="x")
+        assert refused.status_code == 403
+        done = users["ui.district"].post(f"/sharing/requests/{request_id}/cancel", reason="撤销")
+        assert done.status_code == 303
+        again = users["ui.district"].post(f"/sharing/requests/{request_id}/cancel", reason="撤销")
+        assert again.status_code == 409
+        assert 'data-testid="form-error"' in again.text, again.text[-3000:]
+        assert "当前状态" in again.text
+
+    def test_a_teacher_has_no_cancel_form(self, users):
+        assert users["ui.teacher"].get("/school/request").status_code == 403
+
+
+class TestEndAssignment:
+    def test_hr_ends_an_assignment_and_the_request_opens_again(self, desk, users):
+        request_id = new_request(desk, 1, [(4, 6)])
+        city, school2, teacher = users["ui.city"], users["ui.school2"], users["ui.teacher"]
+        offer = city.api(
+            "POST",
+            f"sharing/v1/requests/{request_id}/offers",
+            json={"teacher_id": str(desk.teacher_id)},
+        )
+        assert offer.status_code == 201, offer.text
+        offer_id = offer.json()["id"]
+        consent = school2.api(
+            "POST", f"sharing/v1/offers/{offer_id}/consent", json={"consent": True}
+        )
+        assert consent.status_code == 200, consent.text
+        accepted = teacher.api("POST", f"sharing/v1/offers/{offer_id}/accept")
+        assert accepted.status_code == 200, accepted.text
+        assignment_id = accepted.json()["assignment_id"]
+
+        page = city.get(f"/sharing/requests/{request_id}")
+        assert 'data-testid="end-assignment"' in page.text
+        audit = users["ui.auditor"].get(f"/sharing/requests/{request_id}")
+        assert 'data-testid="assignments"' in audit.text
+        assert 'data-testid="end-assignment"' not in audit.text
+
+        too_early = (date.today() - timedelta(days=60)).isoformat()
+        refused = city.post(
+            f"/sharing/assignments/{assignment_id}/end", reason="调离", last_day=too_early
+        )
+        assert refused.status_code == 422
+        assert field_error(refused.text, "last_day") == "不能结束在一个多月之前"
+        still = city.api("GET", f"sharing/v1/assignments/{assignment_id}").json()
+        assert still["status"] == "active"
+
+        ended = city.post(f"/sharing/assignments/{assignment_id}/end", reason="调离")
+        assert ended.status_code == 303 and ended.headers["location"].endswith("done=ended")
+        assert city.api("GET", f"sharing/v1/assignments/{assignment_id}").json()["status"] == (
+            "ended"
+        )
+        assert city.api("GET", f"sharing/v1/requests/{request_id}").json()["status"] == "open"
+
+
+class TestSettlements:
+    def test_personnel_hr_issues_a_finished_month_and_a_running_one_is_refused(self, users):
+        city = users["ui.city"]
+        assert 'data-testid="issue-settlements"' in city.get("/sharing/settlements").text
+        for other in ("ui.auditor", "ui.commission", "ui.teacher"):
+            page = users[other].get("/sharing/settlements")
+            assert 'data-testid="issue-settlements"' not in page.text, other
+        this_month = date.today().strftime("%Y-%m")
+        refused = city.post("/sharing/settlements", month=this_month)
+        assert refused.status_code == 422
+        assert field_error(refused.text, "month") == "该月尚未结束"
+        last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        issued = city.post("/sharing/settlements", month=last_month)
+        assert issued.status_code == 303
+        assert issued.headers["location"] == f"/sharing/settlements?month={last_month}&done=issued"
+
+    def test_the_commission_may_not_issue(self, users):
+        refused = users["ui.commission"].post("/sharing/settlements", month="2026-01")
+        assert refused.status_code == 403
+
+
+class TestRatesAndApproval:
+    def test_city_roles_add_a_rate_in_yuan_and_a_bad_amount_changes_nothing(self, users):
+        city = users["ui.city"]
+        assert 'data-testid="add-rate"' in city.get("/sharing/rates").text
+        for other in ("ui.district", "ui.auditor"):
+            page = users[other].get("/sharing/rates")
+            assert page.status_code == 200
+            assert 'data-testid="add-rate"' not in page.text, other
+        before = city.api("GET", "sharing/v1/period-rates").json()
+        bad = city.post(
+            "/sharing/rates",
+            effective_from="2026-09-01",
+            title="一级教师",
+            rate="八十",
+            source="成教发〔2026〕1号",
+        )
+        assert bad.status_code == 422
+        assert field_error(bad.text, "rate") == "请输入以元为单位的金额，最多两位小数。"
+        no_source = city.post(
+            "/sharing/rates", effective_from="2026-09-01", title="一级教师", rate="80", source=""
+        )
+        assert no_source.status_code == 422
+        assert field_error(no_source.text, "source") == "此项为必填。"
+        assert city.api("GET", "sharing/v1/period-rates").json() == before
+        added = city.post(
+            "/sharing/rates",
+            effective_from="2026-09-01",
+            title="一级教师",
+            rate="80.50",
+            source="成教发〔2026〕1号",
+        )
+        assert added.status_code == 303
+        rates = city.api("GET", "sharing/v1/period-rates").json()
+        assert {"effective_from": "2026-09-01", "title": "一级教师", "rate_cents": 8050} in [
+            {k: r[k] for k in ("effective_from", "title", "rate_cents")} for r in rates
+        ]
+        assert "80.50" in city.get("/sharing/rates").text
+
+    def test_district_hr_sets_its_districts_approval(self, users):
+        district = users["ui.district"]
+        page = district.get("/sharing/rates")
+        assert page.text.count('data-testid="district-setting"') == 1
+        assert 'action="/sharing/rates/approval"' in page.text
+        assert (
+            'action="/sharing/rates/approval"' not in users["ui.auditor"].get("/sharing/rates").text
+        )
+        assert (
+            'action="/sharing/rates/approval"'
+            not in users["ui.commission"].get("/sharing/rates").text
+        )
+        done = district.post("/sharing/rates/approval", requires_approval="yes")
+        assert done.status_code == 303
+        found = district.api("GET", f"sharing/v1/district-settings/{DISTRICT}").json()
+        assert found["requires_approval"] is True
+        district.post("/sharing/rates/approval", requires_approval="no")
+        found = district.api("GET", f"sharing/v1/district-settings/{DISTRICT}").json()
+        assert found["requires_approval"] is False
+
+    def test_an_unknown_district_is_said_and_nothing_is_set(self, users):
+        refused = users["ui.city"].post(
+            "/sharing/rates/approval", district_id=str(uuid.uuid4()), requires_approval="yes"
+        )
+        assert refused.status_code == 404
+        assert "您的管辖范围内没有该区县" in refused.text
+
+
+class TestTeacherProfile:
+    def test_the_teacher_changes_cap_modes_and_home_periods_but_not_the_title(self, desk, users):
+        teacher = users["ui.teacher"]
+        page = teacher.get("/teacher/profile")
+        assert 'data-testid="profile-form"' in page.text
+        assert 'name="title"' not in page.text
+        too_many = teacher.post("/teacher/profile", weekly_cap="99", modes="online", slot="1-1")
+        assert too_many.status_code == 422
+        assert field_error(too_many.text, "weekly_cap") == "数值过大。"
+        before = teacher.api("GET", f"sharing/v1/teachers/{desk.teacher_id}").json()
+        assert before["weekly_cap"] == 6
+        saved = teacher.http.post(
+            "/teacher/profile",
+            data={
+                "csrf_token": teacher.csrf,
+                "weekly_cap": "5",
+                "modes": ["online", "in_person"],
+                "slot": ["1-1", "2-2"],
+            },
+        )
+        assert saved.status_code == 303
+        after = teacher.api("GET", f"sharing/v1/teachers/{desk.teacher_id}").json()
+        assert after["weekly_cap"] == 5
+        assert sorted(after["modes"]) == ["in_person", "online"]
+        assert sorted(map(tuple, after["home_timetable"])) == [(1, 1), (2, 2)]
+
+    def test_district_hr_may_set_the_title_and_the_auditor_only_reads(self, desk, users):
+        path = f"/sharing/teachers/{desk.teacher_id}"
+        district = users["ui.district"]
+        assert 'name="title"' in district.get(path).text
+        audit = users["ui.auditor"].get(path)
+        assert audit.status_code == 200 and 'data-testid="profile-form"' not in audit.text
+        assert 'data-testid="profile-form"' not in users["ui.commission"].get(path).text
+        assert users["ui.auditor"].post(path, weekly_cap="3").status_code == 403
+        saved = district.http.post(
+            path,
+            data={
+                "csrf_token": district.csrf,
+                "title": "高级教师",
+                "weekly_cap": "4",
+                "modes": ["online"],
+                "slot": ["1-1"],
+            },
+        )
+        assert saved.status_code == 303
+        found = district.api("GET", f"sharing/v1/teachers/{desk.teacher_id}").json()
+        assert (found["title"], found["weekly_cap"], found["modes"]) == ("高级教师", 4, ["online"])
+
+
+class TestPostings:
+    def test_district_hr_creates_changes_opens_and_closes_a_posting(self, users):
+        district = users["ui.district"]
+        listing = district.get("/talent")
+        assert 'data-testid="new-posting"' in listing.text
+        form = district.get("/talent/postings/new")
+        assert f'value="{school_id(1)}"' in form.text
+        fields = {
+            "unit_id": str(school_id(1)),
+            "title": "小学音乐教师",
+            "count": "2",
+            "quota_type": "bianzhi",
+            "stage": "primary",
+            "subject": "音乐",
+            "degree": "bachelor",
+        }
+        before = district.api("GET", "talent/v1/postings").json()["data"]
+        backwards = district.post(
+            "/talent/postings", **fields, apply_from="2026-12-10", apply_until="2026-12-01"
+        )
+        assert backwards.status_code == 422
+        assert 'data-testid="form-error"' in backwards.text
+        not_a_number = district.post("/talent/postings", **{**fields, "count": "两"})
+        assert not_a_number.status_code == 422
+        assert field_error(not_a_number.text, "count") == "请输入整数。"
+        assert district.api("GET", "talent/v1/postings").json()["data"] == before
+
+        created = district.post("/talent/postings", **fields)
+        assert created.status_code == 303, created.text
+        posting_path = created.headers["location"].split("?")[0]
+        posting_id = posting_path.rsplit("/", 1)[-1]
+        page = district.get(posting_path)
+        assert (
+            'data-testid="edit-posting"' in page.text and 'data-testid="open-posting"' in page.text
+        )
+
+        changed = district.post(
+            f"{posting_path}/edit", **{**fields, "count": "3", "major": "音乐学"}
+        )
+        assert changed.status_code == 303
+        found = district.api("GET", f"talent/v1/postings/{posting_id}").json()
+        assert (found["count"], found["requirements"]["major"]) == (3, "音乐学")
+
+        opened = district.post(f"{posting_path}/open")
+        assert opened.status_code == 303
+        found = district.api("GET", f"talent/v1/postings/{posting_id}").json()
+        assert found["status"] == "pending_quota"
+        page = district.get(posting_path)
+        assert 'data-testid="edit-posting"' not in page.text
+        no_change = district.post(f"{posting_path}/edit", **fields)
+        assert no_change.status_code == 409
+
+        closed = district.post(f"{posting_path}/close", reason="岗位已撤销")
+        assert closed.status_code == 303
+        assert district.api("GET", f"talent/v1/postings/{posting_id}").json()["status"] == "closed"
+        again = district.post(f"{posting_path}/close", reason="岗位已撤销")
+        assert again.status_code == 409
+        assert "岗位已关闭" in again.text
+
+    def test_the_auditor_and_the_commission_have_no_posting_forms(self, users):
+        for name in ("ui.auditor", "ui.commission"):
+            assert 'data-testid="new-posting"' not in users[name].get("/talent").text, name
+            assert users[name].get("/talent/postings/new").status_code == 403, name
