@@ -84,6 +84,9 @@ DONE = {
     "posting_created": N_("The posting was created as a draft."),
     "posting_opened": N_("The posting was opened; staffing is asked for its posts."),
     "posting_closed": N_("The posting was closed."),
+    "departed": N_("The departure was recorded; the post is freed."),
+    "transferred": N_("The person was transferred; the post moved with them."),
+    "adjusted": N_("The adjustment of approved posts was recorded."),
 }
 
 

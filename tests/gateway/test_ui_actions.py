@@ -520,3 +520,90 @@ class TestPostings:
         for name in ("ui.auditor", "ui.commission"):
             assert 'data-testid="new-posting"' not in users[name].get("/talent").text, name
             assert users[name].get("/talent/postings/new").status_code == 403, name
+
+
+def quota(user: UiUser, school: int) -> dict[str, Any]:
+    found = user.api("GET", f"staffing/v1/units/{school_id(school)}/quotas").json()
+    rows = found["data"] if isinstance(found, dict) else found
+    return next((q for q in rows if q["quota_type"] == "bianzhi"), {"approved": 0, "occupied": 0})
+
+
+class TestAdjustments:
+    def test_the_commission_raises_a_schools_posts_and_a_bad_change_is_refused(self, users):
+        commission = users["ui.commission"]
+        path = f"/units/{school_id(3)}"
+        assert 'data-testid="adjust-posts"' in commission.get(f"{path}?tab=ledger").text
+        for other in ("ui.district", "ui.auditor"):
+            page = users[other].get(f"{path}?tab=ledger")
+            assert 'data-testid="adjust-posts"' not in page.text, other
+        assert users["ui.district"].post(f"{path}/adjustments", delta="1").status_code == 403
+        before = quota(commission, 3)["approved"]
+        fields = {"quota_type": "bianzhi", "document_no": "成编〔2026〕9号", "reason": "新增班级"}
+        zero = commission.post(f"{path}/adjustments", delta="0", **fields)
+        assert zero.status_code == 422
+        assert field_error(zero.text, "delta") == "该值无效。"
+        words = commission.post(f"{path}/adjustments", delta="三", **fields)
+        assert words.status_code == 422
+        assert quota(commission, 3)["approved"] == before
+        done = commission.post(f"{path}/adjustments", delta="+3", **fields)
+        assert done.status_code == 303
+        assert quota(commission, 3)["approved"] == before + 3
+
+
+class TestStaff:
+    def test_district_hr_records_a_title_transfers_and_records_a_departure(self, users):
+        commission, district = users["ui.commission"], users["ui.district"]
+        for school in (4, 5):
+            commission.post(
+                f"/units/{school_id(school)}/adjustments",
+                delta="2",
+                quota_type="bianzhi",
+                document_no="成编〔2026〕10号",
+                reason="新增班级",
+            )
+        hired = district.api(
+            "POST",
+            "staffing/v1/staff",
+            json={
+                "name": "李老师",
+                "sex": "female",
+                "birth_date": "1990-05-01",
+                "hire_date": "2015-09-01",
+                "unit_id": str(school_id(4)),
+                "stage": "primary",
+                "subject": "音乐",
+            },
+        )
+        assert hired.status_code == 201, hired.text
+        staff_id = hired.json()["id"]
+        path = f"/staff/{staff_id}"
+        page = district.get(path)
+        for form in ("confer-title", "transfer", "departure"):
+            assert f'data-testid="{form}"' in page.text, form
+        audit = users["ui.auditor"].get(path)
+        assert audit.status_code == 200
+        assert 'data-testid="departure"' not in audit.text
+        school = users["ui.school1"].get(path)
+        assert 'data-testid="confer-title"' not in school.text
+
+        no_title = district.post(f"{path}/titles", title="", effective_from="2026-09-01")
+        assert no_title.status_code == 422
+        assert 'data-field="title"' in no_title.text
+        titled = district.post(f"{path}/titles", title="一级教师", effective_from="2026-09-01")
+        assert titled.status_code == 303
+        assert district.api("GET", f"staffing/v1/staff/{staff_id}").json()["title"] == "一级教师"
+
+        moved = district.post(f"{path}/transfer", to_unit_id=str(school_id(5)))
+        assert moved.status_code == 303
+        found = district.api("GET", f"staffing/v1/staff/{staff_id}").json()
+        assert found["unit_id"] == str(school_id(5))
+
+        no_reason = district.post(f"{path}/departure", reason="")
+        assert no_reason.status_code == 422
+        assert district.api("GET", f"staffing/v1/staff/{staff_id}").json()["status"] == "active"
+        left = district.post(f"{path}/departure", reason="resigned")
+        assert left.status_code == 303
+        assert district.api("GET", f"staffing/v1/staff/{staff_id}").json()["status"] == "resigned"
+        after = district.get(path).text
+        assert 'data-testid="departure"' not in after
+        assert "辞职" in after

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from gateway.ui.forms import FormErrors
+from gateway.ui.client import ApiProblem
+from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
@@ -157,3 +158,31 @@ async def places_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
         "enrolment": by_key,
         "warnings": [w for w in (warnings or {"data": []})["data"] if w["unit_id"] == unit["id"]],
     }
+
+
+@router.post("/units/{unit_id}/adjustments")
+async def adjust_posts(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Raise (核增) or cut (核减) a unit's approved posts under the commission's document."""
+    page.require_api("staffing", "POST", "/v1/units/{unit_id}/adjustments")
+    delta = page.value("delta").replace("+", "")
+    if not delta.lstrip("-").isdigit():
+        errors = invalid(page._, delta=page._("Enter a whole number."))
+        return await unit_view(page, unit_id, "ledger", errors=errors, error_for="adjust", code=422)
+    body = {
+        "quota_type": page.value("quota_type", "bianzhi"),
+        "delta": int(delta),
+        "document_no": page.value("document_no"),
+        "reason": page.value("reason"),
+    }
+    try:
+        await page.api.post("staffing", f"/v1/units/{unit_id}/adjustments", body)
+    except ApiProblem as problem:
+        return await unit_view(
+            page,
+            unit_id,
+            "ledger",
+            errors=explain(problem, page._),
+            error_for="adjust",
+            code=problem.status,
+        )
+    return page.redirect(f"/units/{unit_id}?tab=ledger", done="adjusted")

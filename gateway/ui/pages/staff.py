@@ -1,0 +1,116 @@
+"""One person on the roster (编制内人员): their titles, and HR's acts on them — a title
+conferred (职称评聘), a departure (离职) and a transfer (调动)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from contracts.vocabulary import TITLES
+from gateway.ui.client import ApiProblem
+from gateway.ui.forms import FormErrors, explain
+from gateway.ui.i18n import N_
+from gateway.ui.pages.pool import school_options, unit_names
+from gateway.ui.session import HR_DESK, Page, signed_in
+
+router = APIRouter()
+#: Why a person leaves, as staffing records it.
+LEAVE_REASONS = {
+    "retired": N_("Retired"),
+    "resigned": N_("Resigned"),
+    "transferred_out": N_("Transferred out of the system"),
+    "dismissed": N_("Dismissed"),
+    "deceased": N_("Deceased"),
+    "other": N_("Other"),
+}
+
+
+async def staff_view(
+    page: Page,
+    staff_id: str,
+    errors: FormErrors | None = None,
+    error_for: str = "",
+    code: int = 200,
+) -> Any:
+    person, titles = await asyncio.gather(
+        page.api.get("staffing", f"/v1/staff/{staff_id}"),
+        page.api.get_or_none("staffing", f"/v1/staff/{staff_id}/titles"),
+    )
+    unit = await page.api.get_or_none("staffing", f"/v1/units/{person['unit_id']}")
+    may_transfer = page.may("staffing", "POST", "/v1/staff/{staff_id}/transfer")
+    schools: list[tuple[str, str]] = []
+    if may_transfer and unit and person["status"] == "active":
+        schools = [
+            s
+            for s in await school_options(page, unit.get("district_id"))
+            if s[0] != person["unit_id"]
+        ]
+    names = await unit_names(page, {person["unit_id"]})
+    active = person["status"] == "active"
+    return page.html(
+        "staff.html",
+        status=code,
+        person=person,
+        titles=titles or [],
+        names=names,
+        schools=schools,
+        title_options=[(t, page.label("title", t)) for t in TITLES],
+        leave_reasons=[(k, page.translate(v)) for k, v in LEAVE_REASONS.items()],
+        may_title=active and page.may("staffing", "POST", "/v1/staff/{staff_id}/titles"),
+        may_depart=active and page.may("staffing", "POST", "/v1/staff/{staff_id}/departure"),
+        may_transfer=active and may_transfer,
+        errors=errors,
+        error_for=error_for,
+    )
+
+
+@router.get("/staff/{staff_id}")
+async def staff_detail(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    page.require(HR_DESK | {"school_admin"})
+    return await staff_view(page, staff_id)
+
+
+async def act(
+    page: Page, staff_id: str, route: str, body: dict[str, Any], form: str, done: str
+) -> Any:
+    page.require_api("staffing", "POST", "/v1/staff/{staff_id}/" + route)
+    try:
+        await page.api.post("staffing", f"/v1/staff/{staff_id}/{route}", body)
+    except ApiProblem as problem:
+        return await staff_view(page, staff_id, explain(problem, page._), form, problem.status)
+    return page.redirect(f"/staff/{staff_id}", done=done)
+
+
+@router.post("/staff/{staff_id}/titles")
+async def confer_title(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A title conferred from a date under a document; settlements pay by it from then on."""
+    body = {
+        "title": page.value("title"),
+        "effective_from": page.value("effective_from") or None,
+        "document_no": page.value("document_no") or None,
+    }
+    return await act(page, staff_id, "titles", body, "title", "saved")
+
+
+@router.post("/staff/{staff_id}/departure")
+async def depart(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The person leaves: the post is freed, or repays the unit's earliest loan."""
+    body = {
+        "reason": page.value("reason"),
+        "left_on": page.value("left_on") or None,
+        "document_no": page.value("document_no") or None,
+    }
+    return await act(page, staff_id, "departure", body, "departure", "departed")
+
+
+@router.post("/staff/{staff_id}/transfer")
+async def transfer(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Move the person to another school in one step; the post moves with them."""
+    body = {
+        "to_unit_id": page.value("to_unit_id") or None,
+        "transferred_on": page.value("transferred_on") or None,
+        "document_no": page.value("document_no") or None,
+    }
+    return await act(page, staff_id, "transfer", body, "transfer", "transferred")
