@@ -210,6 +210,40 @@ class LessonsRescheduled(Event):
     reason: str
 
 
+@event_model("sharing.lesson.move_proposed")
+class LessonMoveProposed(Event):
+    """One side proposed moving a lesson (调课); the other side is asked to answer."""
+
+    move_id: uuid.UUID
+    lesson_id: uuid.UUID
+    assignment_id: uuid.UUID
+    teacher_id: uuid.UUID
+    host_unit_id: uuid.UUID
+    proposed_by: Literal["teacher", "host"]
+    from_date: date
+    from_period: int
+    to_date: date
+    to_period: int
+    reason: str
+
+
+@event_model("sharing.lesson.move_answered")
+class LessonMoveAnswered(Event):
+    """A proposed move was accepted (the lesson moved), declined, or withdrawn."""
+
+    move_id: uuid.UUID
+    lesson_id: uuid.UUID
+    assignment_id: uuid.UUID
+    teacher_id: uuid.UUID
+    host_unit_id: uuid.UUID
+    proposed_by: Literal["teacher", "host"]
+    status: Literal["accepted", "declined", "withdrawn"]
+    from_date: date
+    from_period: int
+    to_date: date
+    to_period: int
+
+
 @event_model("sharing.teacher.evaluated")
 class TeacherEvaluated(Event):
     """The host school evaluated a shared teacher (考核评价); the rating was derived anew."""

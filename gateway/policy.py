@@ -166,6 +166,16 @@ SHARING = [
     rule("sharing", "POST", "/v1/lessons/week-given", frozenset({"teacher"})),
     rule("sharing", "POST", "/v1/lessons/week-confirm", frozenset({"school_admin"})),
     rule("sharing", "POST", "/v1/lessons/{lesson_id}/cover", frozenset({"school_admin"})),
+    rule(
+        "sharing", "POST", "/v1/lessons/{lesson_id}/moves", frozenset({"teacher", "school_admin"})
+    ),
+    rule("sharing", "GET", "/v1/lesson-moves", EVERYONE),
+    rule(
+        "sharing",
+        "POST",
+        "/v1/lesson-moves/{move_id}/answer",
+        frozenset({"teacher", "school_admin"}),
+    ),
     rule("sharing", "GET", "/v1/evaluation-form", EVERYONE),
     rule("sharing", "POST", "/v1/evaluation-form", frozenset({"city_hr"})),
     rule(

@@ -316,6 +316,46 @@ def _rescheduled(e: sharing.LessonsRescheduled) -> Message:
     )
 
 
+def _move_proposed(e: sharing.LessonMoveProposed) -> Message:
+    by_zh, by_en = (
+        ("授课教师", "The shared teacher")
+        if e.proposed_by == "teacher"
+        else (
+            "接收学校",
+            "The host school",
+        )
+    )
+    return Message(
+        "有一节共享课申请调课，请确认",
+        "A shared lesson move waits for your answer",
+        f"{by_zh}提议把 {e.from_date.isoformat()} 第 {e.from_period} 节调到 "
+        f"{e.to_date.isoformat()} 第 {e.to_period} 节：{e.reason}",
+        f"{by_en} proposes moving the lesson of {e.from_date.isoformat()}, period "
+        f"{e.from_period}, to {e.to_date.isoformat()}, period {e.to_period}: {e.reason}",
+        "/sharing/lessons",
+    )
+
+
+_MOVE_ANSWERS = {
+    "accepted": ("已同意", "accepted"),
+    "declined": ("未同意", "declined"),
+    "withdrawn": ("已撤回", "withdrawn"),
+}
+
+
+def _move_answered(e: sharing.LessonMoveAnswered) -> Message:
+    zh, en = _MOVE_ANSWERS[e.status]
+    return Message(
+        f"调课申请{zh}",
+        f"Lesson move {en}",
+        f"{e.from_date.isoformat()} 第 {e.from_period} 节调到 {e.to_date.isoformat()} "
+        f"第 {e.to_period} 节的申请{zh}。",
+        f"The move of the lesson of {e.from_date.isoformat()}, period {e.from_period}, to "
+        f"{e.to_date.isoformat()}, period {e.to_period}, was {en}.",
+        "/sharing/lessons",
+    )
+
+
 def _evaluated(e: sharing.TeacherEvaluated) -> Message:
     return Message(
         "接收学校完成了共享教学考核评价",
@@ -338,6 +378,22 @@ RULES: tuple[Rule, ...] = (
         "lessons_rescheduled",
         lambda e: [teacher(e.teacher_id), school_admins(e.host_unit_id)],
         _rescheduled,
+    ),
+    Rule(
+        "sharing.lesson.move_proposed",
+        "lesson_move_proposed",
+        lambda e: (
+            [school_admins(e.host_unit_id)]
+            if e.proposed_by == "teacher"
+            else [teacher(e.teacher_id)]
+        ),
+        _move_proposed,
+    ),
+    Rule(
+        "sharing.lesson.move_answered",
+        "lesson_move_answered",
+        lambda e: [teacher(e.teacher_id), school_admins(e.host_unit_id)],
+        _move_answered,
     ),
     Rule(
         "sharing.library.applied",

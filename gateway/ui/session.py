@@ -87,6 +87,10 @@ DONE = {
     "departed": N_("The departure was recorded; the post is freed."),
     "transferred": N_("The person was transferred; the post moved with them."),
     "adjusted": N_("The adjustment of approved posts was recorded."),
+    "move_proposed": N_("The move was proposed; the other side is asked to answer."),
+    "move_accepted": N_("The lesson was moved."),
+    "move_declined": N_("The move was declined; the lesson stays where it was."),
+    "move_withdrawn": N_("The move was withdrawn."),
 }
 
 

@@ -11,10 +11,10 @@ class TimetableClash(Conflict):
 
     slug = "timetable-clash"
 
-    def __init__(self, clash: Clash) -> None:
+    def __init__(self, clash: Clash, field: str = "body.slots") -> None:
         super().__init__(
             f"timetable clash: {clash.describe()}",
-            errors=[{"field": "body.slots", "message": clash.describe()}],
+            errors=[{"field": field, "message": clash.describe()}],
             extra={
                 "clash": {
                     "weekday": clash.weekday,
@@ -73,3 +73,9 @@ class ApplicationUnderReview(Conflict):
     """The teacher has a library application under review already."""
 
     slug, title = "application-under-review", "An application is under review"
+
+
+class MoveAlreadyProposed(Conflict):
+    """The lesson already has a move waiting for an answer."""
+
+    slug, title = "move-already-proposed", "A move is already proposed"

@@ -246,6 +246,41 @@ class Lesson(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
+class LessonMove(SharingBase, table=True):  # type: ignore[call-arg]
+    """A proposal to move one lesson to another school day and period (调课).
+
+    One side (the shared teacher or the host school) proposes; the other accepts or declines, and
+    the proposer may withdraw. Accepting moves the lesson; the proposal stays as its record.
+    """
+
+    __tablename__ = "lesson_moves"
+    __table_args__ = (Index("ix_lesson_moves_lesson", "lesson_id", "status"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    lesson_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("lessons.id", ondelete="RESTRICT"), nullable=False)
+    )
+    assignment_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False))
+    teacher_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    host_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    home_unit_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False))
+    from_date: date = Field(sa_column=Column(Date, nullable=False))
+    from_period: int = Field(sa_column=Column(Integer, nullable=False))
+    to_date: date = Field(sa_column=Column(Date, nullable=False))
+    to_period: int = Field(sa_column=Column(Integer, nullable=False))
+    #: "teacher" or "host": who proposed; the other side answers.
+    proposed_by: str = Field(sa_column=Column(String(10), nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    #: proposed → accepted | declined | withdrawn
+    status: str = Field(sa_column=Column(String(12), nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    decided_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    created_at: datetime = _created()
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
 class PeriodRate(SharingBase, table=True):  # type: ignore[call-arg]
     """Pay per shared period for a title, in force from a date (课时补贴标准)."""
 

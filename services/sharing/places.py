@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sharing.models import Unit
-from services.sharing.timetable import Place
+from services.sharing.timetable import TRAVELLING_MODES, Place
 
 
 async def place_of(session: AsyncSession, unit_id: uuid.UUID) -> Place:
@@ -26,3 +26,8 @@ async def places_of(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> dic
         ).all()
     }
     return {i: found.get(i, Place(i, None, None)) for i in ids}
+
+
+def teaching_place(mode: str, host: Place, home: Place) -> Place:
+    """In person and rotation are taught at the host; online from the home school."""
+    return host if mode in TRAVELLING_MODES else home

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.labels import SUBJECTS
+from gateway.ui.pages.moves import PERIOD_CHOICES, waiting_moves
 from gateway.ui.pages.pool import unit_names
 from gateway.ui.pages.sharing import (
     CANCELLABLE,
@@ -24,6 +25,8 @@ from gateway.ui.session import Page, signed_in
 
 router = APIRouter()
 SCHOOL = frozenset({"school_admin"})
+#: How far ahead the host's lessons page lists scheduled lessons, to cover or move them.
+UPCOMING_DAYS = 14
 
 
 @router.get("/school")
@@ -130,15 +133,22 @@ async def answer_offer(offer_id: str, page: Annotated[Page, Depends(signed_in)])
 
 @router.get("/school/lessons")
 async def lessons_to_confirm(page: Annotated[Page, Depends(signed_in)]) -> Any:
-    """Lessons our shared teachers marked given, and those due, with teacher, subject and date."""
+    """Lessons our shared teachers marked given, those due or coming in the next two weeks (to
+    cover or move), and moves waiting for an answer; with teacher, subject and date."""
     page.require(SCHOOL)
     unit = str(page.user.unit_id)
-    found, scheduled, hosted = await asyncio.gather(
+    today = date.today()
+    found, scheduled, hosted, moves = await asyncio.gather(
         page.api.get_or_none("sharing", "/v1/lessons", status="given", limit=200),
         page.api.get_or_none(
-            "sharing", "/v1/lessons", status="scheduled", until=str(date.today()), limit=200
+            "sharing",
+            "/v1/lessons",
+            status="scheduled",
+            until=str(today + timedelta(days=UPCOMING_DAYS)),
+            limit=200,
         ),
         page.api.get_or_none("sharing", "/v1/assignments", unit_id=unit, limit=200),
+        waiting_moves(page),
     )
     lessons = [
         x
@@ -158,6 +168,10 @@ async def lessons_to_confirm(page: Annotated[Page, Depends(signed_in)]) -> Any:
         host=True,
         assignments=assignments,
         teacher_names={t["id"]: t["name"] for t in teachers if t},
+        moves=moves,
+        side="host",
+        periods_choice=PERIOD_CHOICES,
+        today=today.isoformat(),
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain
+from gateway.ui.pages.moves import PERIOD_CHOICES, waiting_moves
 from gateway.ui.pages.pool import unit_names
 from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, timetable_page
 from gateway.ui.session import Page, signed_in
@@ -66,7 +68,15 @@ async def my_timetable(page: Annotated[Page, Depends(signed_in)], on: str = "") 
 async def my_lessons(page: Annotated[Page, Depends(signed_in)]) -> Any:
     page.require(TEACHER)
     found = await page.api.get_or_none("sharing", "/v1/lessons", limit=200)
-    return page.html("lessons.html", lessons=(found or {"data": []})["data"], host=False)
+    return page.html(
+        "lessons.html",
+        lessons=(found or {"data": []})["data"],
+        host=False,
+        moves=await waiting_moves(page),
+        side="teacher",
+        periods_choice=PERIOD_CHOICES,
+        today=date.today().isoformat(),
+    )
 
 
 @router.post("/teacher/lessons/week")

@@ -18,16 +18,11 @@ from services.sharing.assignments.schemas import AssignmentEnd
 from services.sharing.errors import OverWeeklyCap, TimetableClash
 from services.sharing.lessons import service as lessons
 from services.sharing.models import Assignment, Offer, ShareRequest, Teacher, outbox
-from services.sharing.places import place_of, places_of
+from services.sharing.places import place_of, places_of, teaching_place
 from services.sharing.requests import repository as requests
 from services.sharing.requests.service import request_facts
 from services.sharing.teachers import repository as teachers
-from services.sharing.timetable import TRAVELLING_MODES, Booking, Place, SchoolDay
-
-
-def teaching_place(mode: str, host: Place, home: Place) -> Place:
-    """In person and rotation are taught at the host; online from the home school."""
-    return host if mode in TRAVELLING_MODES else home
+from services.sharing.timetable import Booking, SchoolDay
 
 
 async def bookings_of(

@@ -11,15 +11,20 @@ from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
 from services.sharing.access import acting_teacher_id
+from services.sharing.deps import SchoolDayDep
 from services.sharing.lessons import repository, service
 from services.sharing.lessons.schemas import (
     CoverCreate,
     LessonConfirm,
+    LessonMovePublic,
     LessonPublic,
     LessonsMarked,
+    MoveAnswer,
+    MoveCreate,
+    MoveStatus,
     WeekMark,
 )
-from services.sharing.models import Lesson
+from services.sharing.models import Lesson, LessonMove
 
 router = APIRouter(prefix="/v1", tags=["lessons"])
 
@@ -96,3 +101,56 @@ async def confirm_lesson(
 ) -> LessonPublic:
     """The host school confirms the lesson, or disputes it with a reason."""
     return LessonPublic.model_validate(await service.confirm(session, principal, lesson_id, body))
+
+
+@router.post("/lessons/{lesson_id}/moves", response_model=LessonMovePublic, status_code=201)
+async def propose_move(
+    lesson_id: uuid.UUID,
+    body: MoveCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    day: SchoolDayDep,
+) -> LessonMovePublic:
+    """The shared teacher or the host school proposes moving a scheduled lesson to another free
+    school day and period (调课); clash and travel checks apply, and again on acceptance."""
+    move = await service.propose_move(session, principal, lesson_id, body, day, local_today())
+    return LessonMovePublic.model_validate(move)
+
+
+@router.get("/lesson-moves", response_model=Page[LessonMovePublic])
+async def list_moves(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    status: MoveStatus | None = None,
+    lesson_id: uuid.UUID | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[LessonMovePublic]:
+    """Proposed and answered lesson moves of lessons you teach, host or send, oldest first."""
+    stmt = repository.visible_moves(principal, await acting_teacher_id(session, principal))
+    if status is not None:
+        stmt = stmt.where(LessonMove.status == status)
+    if lesson_id is not None:
+        stmt = stmt.where(LessonMove.lesson_id == lesson_id)
+    return await paged(
+        session,
+        stmt,
+        order_by=[LessonMove.created_at, LessonMove.id],
+        cursor=cursor,
+        limit=limit,
+        shape=LessonMovePublic.model_validate,
+    )
+
+
+@router.post("/lesson-moves/{move_id}/answer", response_model=LessonMovePublic)
+async def answer_move(
+    move_id: uuid.UUID,
+    body: MoveAnswer,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    day: SchoolDayDep,
+) -> LessonMovePublic:
+    """The other side accepts (the lesson moves) or declines; the proposer may withdraw
+    (`accept: false`)."""
+    move = await service.answer_move(session, principal, move_id, body, day, local_today())
+    return LessonMovePublic.model_validate(move)

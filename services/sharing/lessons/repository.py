@@ -10,7 +10,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from services.sharing.models import Lesson, Teacher
+from services.sharing.models import Lesson, LessonMove, Teacher
 
 
 async def lock(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
@@ -84,3 +84,56 @@ async def week_ids(
         stmt = stmt.where(Lesson.host_unit_id == host_unit_id)
     stmt = stmt.order_by(Lesson.taught_on, Lesson.period)
     return list((await session.execute(stmt)).scalars())
+
+
+async def teacher_day(
+    session: AsyncSession, teacher_id: uuid.UUID, day: date, *, besides: uuid.UUID
+) -> list[Lesson]:
+    """The teacher's other lessons that still take place on `day` (not cancelled or covered)."""
+    stmt = select(Lesson).where(
+        Lesson.teacher_id == teacher_id,
+        Lesson.taught_on == day,
+        Lesson.id != besides,
+        Lesson.status.not_in(("cancelled", "covered")),
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def at_slot(
+    session: AsyncSession, assignment_id: uuid.UUID, day: date, period: int
+) -> Lesson | None:
+    stmt = select(Lesson).where(
+        Lesson.assignment_id == assignment_id, Lesson.taught_on == day, Lesson.period == period
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def open_move(session: AsyncSession, lesson_id: uuid.UUID) -> LessonMove | None:
+    stmt = select(LessonMove).where(
+        LessonMove.lesson_id == lesson_id, LessonMove.status == "proposed"
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def lock_move(session: AsyncSession, move_id: uuid.UUID) -> LessonMove | None:
+    stmt = select(LessonMove).where(LessonMove.id == move_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def visible_moves(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
+    """Moves the caller may see: a teacher their own, a school those it hosts or sends."""
+    stmt = select(LessonMove)
+    if principal.is_city_wide or principal.role == "city_hr":
+        return stmt
+    if principal.role == "district_hr":
+        return stmt.join(Teacher, Teacher.id == LessonMove.teacher_id).where(
+            Teacher.district_id == principal.district_id
+        )
+    if principal.role == "school_admin":
+        return stmt.where(
+            or_(
+                LessonMove.host_unit_id == principal.unit_id,
+                LessonMove.home_unit_id == principal.unit_id,
+            )
+        )
+    return stmt.where(LessonMove.teacher_id == teacher_id)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.sharing.types import Reason
+
+MoveStatus = Literal["proposed", "accepted", "declined", "withdrawn"]
 
 
 class LessonConfirm(BaseModel):
@@ -63,3 +66,42 @@ class CoverCreate(BaseModel):
 
 class LessonsMarked(BaseModel):
     lesson_ids: list[uuid.UUID]
+
+
+class MoveCreate(BaseModel):
+    """A proposal to move a scheduled lesson to another school day and period (调课)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_date: date
+    to_period: int = Field(ge=1, le=8)
+    reason: Reason
+
+
+class MoveAnswer(BaseModel):
+    """The other side's answer to a proposed move, or the proposer withdrawing it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool
+    note: Reason | None = None
+
+
+class LessonMovePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    lesson_id: uuid.UUID
+    assignment_id: uuid.UUID
+    teacher_id: uuid.UUID
+    host_unit_id: uuid.UUID
+    home_unit_id: uuid.UUID
+    from_date: date
+    from_period: int
+    to_date: date
+    to_period: int
+    proposed_by: Literal["teacher", "host"]
+    reason: str
+    status: MoveStatus
+    created_at: datetime
+    decided_at: datetime | None
