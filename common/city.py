@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from contracts.vocabulary import Stage
 
@@ -81,6 +82,20 @@ class DemoCity:
     def school_by_code(self, code: str) -> DemoSchool:
         """The school with this code; KeyError if none."""
         return self._schools_by_code[code]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStaff:
+    """A person on the demo roster as the sharing seed reads it: the facts a sharing profile
+    takes from the roster (实名制), so the two services speak of the same people."""
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    name: str
+    subject: str | None
+    stage: str | None
+    title: str | None
+    hire_date: date
 
 
 @dataclass(frozen=True, slots=True)

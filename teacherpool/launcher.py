@@ -27,7 +27,7 @@ from gateway.seed import seed_gateway
 from gateway.settings import GatewaySettings
 from services.sharing.seed import seed_sharing
 from services.sharing.settings import SharingSettings
-from services.staffing.seed import seed_staffing
+from services.staffing.seed import demo_roster, seed_staffing
 from services.staffing.settings import StaffingSettings
 from services.talent.seed import seed_talent
 from services.talent.settings import TalentSettings
@@ -249,20 +249,38 @@ def prepare(common: CommonSettings, *, seed_demo: bool, scale: str) -> None:
             print(line)
 
 
-async def seed_demo_city(urls: dict[str, str], *, scale: str, seed: int = 2023) -> list[str]:
-    """Seed every empty database with the demo city; returns what was done, a line each."""
+async def seed_demo_city(
+    urls: dict[str, str],
+    *,
+    scale: str,
+    seed: int = 2023,
+    staff: int | None = None,
+    profiles: int = 3000,
+    candidates: int = 300,
+    talent_settings: TalentSettings | None = None,
+) -> list[str]:
+    """Seed every empty database with the demo city; returns what was done, a line each.
+
+    `staff` (the scale's roster size by default), `profiles` and `candidates` make a smaller
+    city for tests; `talent_settings` gives the PII key (the development key by default)."""
     done = []
     city = build_city(scale, seed)
-    staffing = await seed_staffing(urls["staffing"], city, seed=seed, staff=ROSTER_SIZE[scale])
+    staffing = await seed_staffing(
+        urls["staffing"], city, seed=seed, staff=staff or ROSTER_SIZE[scale]
+    )
     if not staffing.skipped:
         done.append(f"staffing: {staffing.districts} districts, {staffing.schools} schools")
-    sharing = await seed_sharing(urls["sharing"], city, seed=seed)
+    # Sharing's profiles are people of the roster: the ones just seeded, or those seeded before.
+    roster = staffing.roster if not staffing.skipped else await demo_roster(urls["staffing"])
+    sharing = await seed_sharing(urls["sharing"], city, roster, seed=seed, teachers=profiles)
     if not sharing.skipped:
         done.append(
             f"sharing: {sharing.teachers} teacher profiles, {sharing.open_requests} open requests,"
             f" {sharing.assignments} assignments, {sharing.lessons} lessons"
         )
-    talent = await seed_talent(urls["talent"], city, seed=seed)
+    talent = await seed_talent(
+        urls["talent"], city, seed=seed, settings=talent_settings, candidates=candidates
+    )
     if not talent.skipped:
         done.append(
             f"talent: {talent.postings} postings, {talent.candidates} candidates,"

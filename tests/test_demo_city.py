@@ -1,14 +1,34 @@
-"""Tests for the deterministic demo-city generator."""
+"""Tests for the deterministic demo-city generator, and for the city `teacherpool up` seeds:
+something for every demo account to do, and the services agreeing about it."""
 
 import functools
 import uuid
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from common.city import DemoCity
+from common.city import DEMO_TEACHER_ID, DemoCity
+from common.clock import local_today
+from common.db import Database, utcnow
 from common.geo import haversine_km
+from contracts.reconciliation import OutboxBacklog, SharingSide, StaffingSide, TalentSide
 from contracts.vocabulary import STAGE_NAMES_ZH, STAGES
+from gateway.reconciliation.report import Report, compare
+from services.sharing.models import Assignment, Lesson, Offer, Teacher
+from services.sharing.schoolcal.published import PUBLISHED, calendar_rows
+from services.sharing.schoolcal.service import SchoolCalendar
+from services.sharing.seed import terms_around, week_of
+from services.sharing.timetable import slots_of
+from services.staffing.models import HireRefusal, PoolApplication
+from services.staffing.pool import repository as pool_rows
+from services.staffing.pool.endpoints import loan_public
+from services.staffing.summaries.service import area_summary
+from services.talent.models import Application, Posting
+from services.talent.settings import TalentSettings
 from teacherpool.demo import (
     DEMO_SCHOOL_CODE,
     SCALES,
@@ -17,6 +37,9 @@ from teacherpool.demo import (
     load_districts,
     unit_id,
 )
+from teacherpool.launcher import seed_demo_city
+from tests.deliver import deliver
+from tests.support import principal
 
 CHENGDU_DISTRICTS = (
     "锦江区",
@@ -191,3 +214,197 @@ def test_lookups_raise_key_error_for_unknown_keys(city: DemoCity) -> None:
 def test_stage_names_cover_every_stage() -> None:
     assert tuple(STAGE_NAMES_ZH) == STAGES
     assert STAGE_NAMES_ZH["vocational"] == "中职"
+
+
+# The seeded city as `teacherpool up` makes it, smaller: every account's work, and the services
+# agreeing once every event has arrived.
+
+#: A slice of the roster and of the sharing profiles drawn from it: seeds in seconds.
+STAFF = 800
+PROFILES = 400
+CANDIDATES = 40
+
+
+@dataclass
+class Seeded:
+    city: DemoCity
+    urls: dict[str, str]
+    today: date
+
+
+@pytest.fixture
+async def seeded(make_database, identity) -> Seeded:
+    """The demo city seeded through the launcher, and every event handed to its consumers."""
+    city = build_city("demo", 2023)
+    urls = {name: await make_database(name) for name in ("staffing", "sharing", "talent")}
+    urls["gateway"] = await make_database("gateway")
+    today = local_today()
+    done = await seed_demo_city(
+        urls,
+        scale="demo",
+        staff=STAFF,
+        profiles=PROFILES,
+        candidates=CANDIDATES,
+        talent_settings=TalentSettings(database_url=urls["talent"], common=identity.common()),
+    )
+    assert len(done) == 4, done
+    assert await deliver(urls) > STAFF
+    return Seeded(city, urls, today)
+
+
+async def _rows(url: str, stmt: Any) -> list[Any]:
+    db = Database(url)
+    try:
+        async with db.session(read_only=True) as session:
+            return list((await session.execute(stmt)).scalars())
+    finally:
+        await db.dispose()
+
+
+async def _report(urls: dict[str, str]) -> Report:
+    """The reconciliation report's comparison over the services' own reconciliation rows."""
+    from services.sharing.reconciliation import repository as sharing_rows
+    from services.staffing.reconciliation import repository as staffing_rows
+    from services.talent.reconciliation import repository as talent_rows
+
+    dbs = {name: Database(urls[name]) for name in ("staffing", "sharing", "talent")}
+    now = utcnow()
+    try:
+        async with dbs["staffing"].session(read_only=True) as session:
+            staffing = StaffingSide(
+                as_of=now,
+                outbox=OutboxBacklog(unpublished=0),
+                staff=await staffing_rows.staff(session),
+                reservations=await staffing_rows.reservations(session),
+            )
+        async with dbs["sharing"].session(read_only=True) as session:
+            sharing = SharingSide(
+                as_of=now,
+                outbox=OutboxBacklog(unpublished=0),
+                teachers=await sharing_rows.teachers(session),
+                assignments=await sharing_rows.running_assignments(session),
+            )
+        async with dbs["talent"].session(read_only=True) as session:
+            talent = TalentSide(
+                as_of=now,
+                outbox=OutboxBacklog(unpublished=0),
+                postings=await talent_rows.postings(session),
+                applications=await talent_rows.hires(session),
+            )
+    finally:
+        for db in dbs.values():
+            await db.dispose()
+    return compare(staffing, sharing, talent, now=now)
+
+
+def _school_days(today: date, first: date, last: date) -> list[tuple[date, int]]:
+    """School days from first to last within the demo's current term (published calendar)."""
+    term = terms_around(today)[0]
+    calendar = SchoolCalendar(
+        days={
+            row["day"]: (row["kind"], row["follows_weekday"])  # type: ignore[misc]
+            for notice in PUBLISHED
+            for row in calendar_rows(notice)
+        },
+        terms=[term],
+    )
+    return calendar.school_days(first, last)
+
+
+async def test_every_demo_account_finds_something_to_do_and_the_services_agree(
+    seeded: Seeded,
+) -> None:
+    city, urls, today = seeded.city, seeded.urls, seeded.today
+    report = await _report(urls)
+    assert report.clean, "\n".join(d.line() for d in report.discrepancies[:20])
+    # Every sharing profile is a person on the roster, with the roster's unit, subject, title.
+    assert report.counts["profiles"] == report.counts["staff"] > STAFF * 0.9
+    assert report.counts["running assignments"] >= 2
+    listed = await _rows(
+        urls["sharing"], select(Teacher.id).where(Teacher.library_status == "listed")
+    )
+    assert len(listed) >= PROFILES // 2
+    school = city.school_by_code(city.demo_school_code)
+    monday, sunday = week_of(today)
+
+    # teacher.demo: an offer its school consented to, to accept or decline ...
+    offers = await _rows(urls["sharing"], select(Offer).where(Offer.teacher_id == DEMO_TEACHER_ID))
+    waiting = [o for o in offers if o.status == "consented" and o.expires_at > utcnow()]
+    assert len(waiting) == 1, [(o.status, o.expires_at) for o in offers]
+    # ... and this week's lessons on the school days of this week, still to be given.
+    lessons = await _rows(
+        urls["sharing"],
+        select(Lesson).where(
+            Lesson.teacher_id == DEMO_TEACHER_ID,
+            Lesson.taught_on >= monday,
+            Lesson.taught_on <= sunday,
+        ),
+    )
+    assignment = (
+        await _rows(
+            urls["sharing"],
+            select(Assignment).where(
+                Assignment.teacher_id == DEMO_TEACHER_ID, Assignment.status == "active"
+            ),
+        )
+    )[0]
+    periods: dict[int, list[int]] = {}
+    for weekday, period in slots_of(assignment.slot_mask):
+        periods.setdefault(weekday, []).append(period)
+    expected = {
+        (day, period)
+        for day, weekday in _school_days(today, monday, sunday)
+        for period in periods.get(weekday, ())
+    }
+    assert {(lesson.taught_on, lesson.period) for lesson in lessons} == expected
+    assert {lesson.status for lesson in lessons} <= {"scheduled"}
+    assert expected or not _school_days(today, monday, sunday), "no lessons in a school week"
+
+    # school.demo: a request to let one of its teachers go (派出学校同意) ...
+    asked = await _rows(
+        urls["sharing"],
+        select(Offer).where(Offer.home_unit_id == school.id, Offer.status == "sent"),
+    )
+    assert len(asked) == 1
+    # ... and last week's lessons at its school, given and waiting for its confirmation.
+    last_week = _school_days(today, monday - timedelta(days=7), monday - timedelta(days=1))
+    given = await _rows(
+        urls["sharing"],
+        select(Lesson).where(Lesson.host_unit_id == school.id, Lesson.status == "given"),
+    )
+    assert given or not last_week
+    assert all(monday - timedelta(days=7) <= lesson.taught_on < monday for lesson in given)
+
+    # commission: pool applications to decide, among them the one that unblocks a posting.
+    pending = await _rows(
+        urls["staffing"], select(PoolApplication).where(PoolApplication.status == "pending")
+    )
+    assert any(a.unit_id == school.id for a in pending)
+
+    # cityhr: blocked postings, and a hire staffing refused, to try again now posts are held.
+    postings = await _rows(urls["talent"], select(Posting))
+    assert sum(p.status == "blocked" for p in postings) == 4
+    assert sum(p.status == "open" and p.reservation == "confirmed" for p in postings) == 8
+    failed = await _rows(
+        urls["talent"], select(Application).where(Application.status == "hire_failed")
+    )
+    assert len(failed) == 1 and failed[0].hire_failure_code == "no_reservation"
+    refusals = await _rows(urls["staffing"], select(HireRefusal))
+    assert [r.application_id for r in refusals] == [failed[0].id]
+    (retry,) = [p for p in postings if p.id == failed[0].posting_id]
+    assert retry.status == "open" and retry.hired < retry.count
+
+    # qingyang.hr: the borrowed posts on its dashboard are the open loans in its loans table
+    # (the dashboard's two calls: GET /v1/summary and GET /v1/loans?state=open).
+    qingyang = city.district_by_name("青羊区")
+    hr = principal("district_hr", district_id=qingyang.id)
+    db = Database(urls["staffing"])
+    try:
+        async with db.session(read_only=True) as session:
+            summary = await area_summary(session, hr, qingyang.id, today)
+            stmt = pool_rows.loans(hr, today, state="open")
+            loans = [loan_public(row, today) for row in (await session.execute(stmt)).scalars()]
+    finally:
+        await db.dispose()
+    assert summary.borrowed == sum(loan.outstanding for loan in loans) > 0
+    assert any(loan.overdue for loan in loans)

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity, demo_postings
+from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity, DemoStaff, demo_postings
 from common.clock import local_today
 from common.db import Database, utcnow
 from contracts import vocabulary
@@ -76,6 +76,8 @@ class SeedReport:
     staff: int = 0
     loans: int = 0
     pending_applications: int = 0
+    #: The people put on the roster, for the sharing seed (empty when skipped).
+    roster: tuple[DemoStaff, ...] = ()
 
 
 async def seed_staffing(
@@ -90,18 +92,49 @@ async def seed_staffing(
                 return SeedReport(0, 0, skipped=True)
             await _units(session, city)
             demo_rng = random.Random(seed)  # noqa: S311 demo data, not secrets
-            staffed = await _roster(session, city, staff, demo_rng, seed)
+            people = await _roster(session, city, staff, demo_rng, seed)
         blocked = {
             p.school.id: p.count for p in demo_postings(city, seed) if p.quota_type != "control"
         }
         pool_rng = random.Random(seed + 1)  # noqa: S311 demo data, not secrets
+        demo_district = city.school_by_code(city.demo_school_code).district_id
+        qingyang = {s.id for s in city.schools if s.district_id == demo_district}
         async with db.session() as session:
-            loans, pending = await _pool(session, pool_rng, blocked)
+            loans, pending = await _pool(session, pool_rng, blocked, qingyang)
         async with db.session() as session:
             await _places(session, city, random.Random(seed + 2))  # noqa: S311 demo data
         async with db.session() as session:
             await _report_history(session, random.Random(seed + 3))  # noqa: S311 demo data
-        return SeedReport(len(city.districts), len(city.schools), False, staffed, loans, pending)
+        roster = tuple(
+            DemoStaff(**{k: p[k] for k in DemoStaff.__dataclass_fields__}) for p in people
+        )
+        return SeedReport(
+            len(city.districts), len(city.schools), False, len(people), loans, pending, roster
+        )
+    finally:
+        await db.dispose()
+
+
+async def demo_roster(url: str) -> list[DemoStaff]:
+    """The active roster as the sharing seed takes it (its profiles are these people), for a
+    roster seeded before: in the order the seed put people on it."""
+    db = Database(url)
+    try:
+        async with db.session(read_only=True) as session:
+            stmt = (
+                select(
+                    Staff.id,
+                    Staff.unit_id,
+                    Staff.name,
+                    Staff.subject,
+                    Staff.stage,
+                    Staff.title,
+                    Staff.hire_date,
+                )
+                .where(Staff.status == "active")
+                .order_by(Staff.unit_id, Staff.created_at, Staff.id)
+            )
+            return [DemoStaff(*row) for row in (await session.execute(stmt)).all()]
     finally:
         await db.dispose()
 
@@ -233,7 +266,7 @@ DEMO_CONTROL_POSTS = 8
 
 async def _roster(
     session: AsyncSession, city: DemoCity, size: int, rng: random.Random, seed: int
-) -> int:
+) -> list[dict[str, Any]]:
     """Posts and staff in bulk, with opening ledger rows so every balance verifies.
 
     The schools of the demo's talent postings get what those postings need: a control
@@ -307,7 +340,7 @@ async def _roster(
         await session.execute(insert(Staff), chunk)
         await session.execute(insert(StaffTitle), [_title(p) for p in chunk])
         await session.execute(insert(outbox.table), [_hired(p, districts) for p in chunk])
-    return len(people)
+    return people
 
 
 def _person(
@@ -374,10 +407,15 @@ def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dic
 
 
 async def _pool(
-    session: AsyncSession, rng: random.Random, blocked: dict[uuid.UUID, int]
+    session: AsyncSession,
+    rng: random.Random,
+    blocked: dict[uuid.UUID, int],
+    demo_district: set[uuid.UUID],
 ) -> tuple[int, int]:
     """Deposits from schools with idle posts, loans (a few overdue) and pending applications;
-    each school with a blocked demo posting has a pending application that would unblock it."""
+    each school with a blocked demo posting has a pending application that would unblock it.
+    The first loan, an overdue one, goes to a school of the demo district (`demo_district`:
+    its schools), so qingyang.hr has a loan to see through beside the posts it borrowed."""
     commission = Principal(sub=SEED_ACTOR, role="staffing_commission", name="成都市委编办")
     today = local_today()
     stmt = select(Quota).where(Quota.quota_type == "bianzhi").order_by(Quota.unit_id)
@@ -386,6 +424,10 @@ async def _pool(
     needy = [q for q in quotas if q.vacant == 0 and q.unit_id not in blocked]
     rng.shuffle(idle)
     rng.shuffle(needy)
+    first = next((q for q in needy if q.unit_id in demo_district), None)
+    if first is not None:
+        needy.remove(first)
+        needy.insert(0, first)
     for n, quota in enumerate(idle[:20]):
         await pool.deposit(
             session,

@@ -1,6 +1,7 @@
 """Demo data of the talent pool: postings at demo schools, opened so staffing holds (control
-numbers) or refuses (编制 without a vacancy) their posts once it runs, and a few hundred
-candidates along the pipeline. Made through the services' own rules, so it looks like use."""
+numbers) or refuses (编制 without a vacancy) their posts once it runs, a few hundred
+candidates along the pipeline, and one hire staffing will refuse (a posting opened before
+staffing held control numbers). Made through the services' own rules, so it looks like use."""
 
 from __future__ import annotations
 
@@ -9,20 +10,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.city import DemoCity, DemoPosting, demo_postings
 from common.clock import local_today
-from common.db import Database
+from common.db import Database, utcnow
 from contracts.vocabulary import Certificate, is_subject_in_stage
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
 from services.talent.applications.service import PIPELINE, apply, move
 from services.talent.candidates.identity import check_digit
 from services.talent.candidates.schemas import CandidateCreate
 from services.talent.candidates.service import push_candidate
-from services.talent.models import Posting
-from services.talent.pii import load_cipher
-from services.talent.postings.service import open_posting
+from services.talent.models import Application, Posting
+from services.talent.pii import PiiCipher, load_cipher
+from services.talent.postings.service import open_posting, reopen_posting
 from services.talent.settings import TalentSettings
 
 SEEDER = Principal(sub="system:seed", role="city_hr", name="demo seed")
@@ -93,10 +95,18 @@ async def seed_talent(
             postings = [_posting(rng, plan, today) for plan in demo_postings(city, seed)]
             session.add_all(postings)
             await session.flush()
-            # Opened like HR opens them: staffing holds or refuses the posts once it runs.
-            for posting in postings:
-                await open_posting(session, SEEDER, posting.id)
+            # Opened like HR opens them: staffing holds or refuses the posts once it runs. The
+            # first control posting was opened before staffing held control numbers (a legacy
+            # posting): a hire on it is refused, as city HR finds out below.
             open_postings = [p for p in postings if p.quota_type == "control"]
+            legacy = open_postings[0]
+            for posting in postings:
+                if posting is legacy:
+                    posting.status, posting.reservation = "open", "not_needed"
+                    posting.opened_at = utcnow()
+                else:
+                    await open_posting(session, SEEDER, posting.id)
+            await session.flush()
             applications = 0
             for n in range(candidates):
                 pushed = await push_candidate(
@@ -124,9 +134,38 @@ async def seed_talent(
                         TransitionCreate(to=step, note="演示数据"),  # type: ignore[arg-type]
                         today,
                     )
+            await _refused_hire(session, cipher, legacy, today)
         return TalentSeedReport(len(postings), candidates, applications, skipped=False)
     finally:
         await db.dispose()
+
+
+async def _refused_hire(
+    session: AsyncSession, cipher: PiiCipher, legacy: Posting, today: date
+) -> None:
+    """A hire city HR must see through: the furthest application on the legacy posting is
+    hired, and the posting reopened so staffing holds its posts. Staffing, once it runs,
+    refuses the hire (no posts were held for it when it was made) and then holds the posts:
+    the application waits in `hire_failed` with the reason, for HR to try again."""
+    stmt = (
+        select(Application)
+        .where(Application.posting_id == legacy.id, Application.status.in_(PIPELINE))
+        .order_by(Application.created_at, Application.id)
+    )
+    found = list((await session.execute(stmt)).scalars())
+    if not found:
+        return
+    chosen = max(found, key=lambda a: PIPELINE.index(a.status))
+    for step in PIPELINE[PIPELINE.index(chosen.status) + 1 :]:
+        await move(
+            session,
+            SEEDER,
+            cipher,
+            chosen.id,
+            TransitionCreate(to=step, note="演示数据"),  # type: ignore[arg-type]
+            today,
+        )
+    await reopen_posting(session, SEEDER, legacy.id)
 
 
 def _posting(rng: random.Random, plan: DemoPosting, today: date) -> Posting:
