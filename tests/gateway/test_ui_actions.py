@@ -607,3 +607,59 @@ class TestStaff:
         after = district.get(path).text
         assert 'data-testid="departure"' not in after
         assert "辞职" in after
+
+
+class TestLessonMoves:
+    def test_the_teacher_proposes_a_move_and_the_host_school_accepts_it(self, desk, users):
+        from tests.sharing.test_calendar import book
+
+        monday = date.today() + timedelta(days=7 - date.today().weekday())
+
+        async def booked() -> uuid.UUID:
+            db = Database(desk.sharing)
+            try:
+                request_id = await add_request(db, 1, [(1, 6)], term_start=monday, weeks=2)
+                return await book(db, request_id, desk.teacher_id, date.today())
+            finally:
+                await db.dispose()
+
+        assignment_id = str(asyncio.run(booked()))
+        teacher, host, home = users["ui.teacher"], users["ui.school1"], users["ui.school2"]
+        lessons = teacher.api(
+            "GET", "sharing/v1/lessons", params={"assignment_id": assignment_id}
+        ).json()["data"]
+        lesson = next(x for x in lessons if x["taught_on"] == str(monday))
+        assert f'action="/lessons/{lesson["id"]}/move"' in teacher.get("/teacher/lessons").text
+
+        saturday = teacher.post(
+            f"/lessons/{lesson['id']}/move",
+            to_date=str(monday + timedelta(days=5)),
+            to_period="6",
+            reason="周一外出培训",
+        )
+        assert saturday.status_code == 303
+        refused = teacher.get("/teacher/lessons").text
+        assert 'data-testid="form-error"' in refused and "not a school day" in refused
+        assert 'data-testid="lesson-moves"' not in refused  # nothing was proposed
+        proposed = teacher.post(
+            f"/lessons/{lesson['id']}/move",
+            to_date=str(monday + timedelta(days=1)),
+            to_period="6",
+            reason="周一外出培训",
+        )
+        assert proposed.headers["location"].endswith("done=move_proposed")
+
+        page = host.get("/school/lessons").text
+        move = re.search(r'action="/lesson-moves/([0-9a-f-]+)"', page)
+        assert move is not None and "同意调课" in page
+        # the home school sees the move but is no party to it: no buttons
+        assert 'action="/lesson-moves/' not in home.get("/school/lessons").text
+        accepted = host.post(f"/lesson-moves/{move.group(1)}", answer="accept")
+        assert accepted.headers["location"].endswith("done=move_accepted")
+        moved = teacher.api("GET", f"sharing/v1/lessons?assignment_id={assignment_id}").json()
+        found = next(x for x in moved["data"] if x["id"] == lesson["id"])
+        assert (found["taught_on"], found["period"], found["moved_from"]) == (
+            str(monday + timedelta(days=1)),
+            6,
+            str(monday),
+        )

@@ -170,6 +170,7 @@ async def lessons_to_confirm(page: Annotated[Page, Depends(signed_in)]) -> Any:
         teacher_names={t["id"]: t["name"] for t in teachers if t},
         moves=moves,
         side="host",
+        unit_id=unit,
         periods_choice=PERIOD_CHOICES,
         today=today.isoformat(),
     )
