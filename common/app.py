@@ -13,15 +13,18 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from common.auth import load_verifier
-from common.bus import Bus
+from common.bus import Bus, tls_context
 from common.db import Database
-from common.errors import ServiceUnavailable, install_problem_handlers
+from common.deadletters import DeadLetterNotFound, DeadLetterStillFails, replay
+from common.deps import CurrentPrincipal
+from common.errors import Conflict, NotFound, ServiceUnavailable, install_problem_handlers
 from common.inbox import Consumer, Handler
 from common.models import MessagingTables
 from common.observability import RequestContextMiddleware
 from common.openapi import describe_errors
 from common.outbox import Outbox, OutboxRelay
 from common.settings import ServiceSettings
+from contracts.reconciliation import ReplayedDeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +77,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url, pool_size=settings.db_pool_size)
         bus = Bus(
-            settings.common.nats_url,
+            settings.common.nats_url_for(name),
             name=name,
             replicas=settings.common.nats_stream_replicas,
             duplicate_window=settings.common.nats_duplicate_window_seconds,
+            tls=tls_context(settings.common.nats_tls_ca_file),
         )
         relay = OutboxRelay(db, spec.outbox, bus, sweep_seconds=settings.outbox_sweep_seconds)
         consumers = [
@@ -125,6 +129,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     document_real_errors(app, frozenset({"/healthz", "/readyz"}))
     app.add_middleware(RequestContextMiddleware, service=name)
     app.include_router(health_router())
+    app.include_router(dead_letters_router())
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -140,6 +145,44 @@ def document_real_errors(app: FastAPI, public_paths: frozenset[str] = frozenset(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: Replaying a dead letter changes data: city HR decides, once the cause is fixed.
+REPLAYERS = ("city_hr",)
+
+
+def dead_letters_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/internal/dead-letters", tags=["reconciliation"])
+
+    @router.post(
+        "/{sequence}/replay",
+        response_model=ReplayedDeadLetter,
+        summary="Apply a dead letter of this service again and take it off the list",
+    )
+    async def replay_dead_letter(
+        sequence: int, request: Request, principal: CurrentPrincipal
+    ) -> ReplayedDeadLetter:
+        """Only this service's own dead letters (`dlq.<service>`): it applies the event with the
+        consumer that gave up on it; nothing is published again. 404 for a letter that is
+        gone or another service's; 409 with the reason when applying it fails again."""
+        principal.require_role(*REPLAYERS)
+        bus: Bus = request.app.state.bus
+        if not bus.ready.is_set():
+            raise ServiceUnavailable("NATS not reachable", headers={"Retry-After": "2"})
+        try:
+            letter = await replay(bus.js, sequence, request.app.state.consumers)
+        except DeadLetterNotFound as error:
+            raise NotFound(str(error)) from error
+        except DeadLetterStillFails as error:
+            raise Conflict(
+                f"the event still fails: {error}", extra={"reason": str(error)}
+            ) from error
+        log.info("dead letter %s replayed: %s %s", sequence, letter.event_type, letter.event_id)
+        return ReplayedDeadLetter(
+            sequence=sequence, event_id=letter.event_id, event_type=letter.event_type
+        )
+
+    return router
 
 
 def health_router() -> APIRouter:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
+from pathlib import Path
 
 import nats
 from nats.aio.client import Client
@@ -12,11 +14,12 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from common.natsauth import DLQ_STREAM as DLQ_STREAM
+from common.natsauth import PUBLISHERS as PUBLISHERS
+from common.natsauth import has_credentials, inbox_prefix, owned_streams
+
 log = logging.getLogger(__name__)
 
-PUBLISHERS = ("staffing", "sharing", "talent")
-"""The services that publish events, a stream each (the gateway only consumes)."""
-DLQ_STREAM = "DLQ"
 #: How long a stream keeps an event. Some events carry personal fields (contracts mark them): an
 #: erasure is complete once the window has passed. Consumers apply events within seconds; a
 #: consumer down for longer than this is repaired by `teacherpool reconcile`.
@@ -31,8 +34,21 @@ def dlq_subject(service: str) -> str:
     return f"dlq.{service}"
 
 
+def tls_context(ca_file: Path | None) -> ssl.SSLContext | None:
+    """A client TLS context that trusts `ca_file` (the NATS servers' CA), or None for none."""
+    if ca_file is None:
+        return None
+    return ssl.create_default_context(cafile=str(ca_file))
+
+
 class Bus:
-    """A reconnecting NATS client that makes sure the streams exist before anyone uses them."""
+    """A reconnecting NATS client that makes sure the streams exist before anyone uses them.
+
+    A service's connection (named after it) keeps the configuration of its own stream and
+    creates the dead-letter stream if it is missing; the streams of others are their owners'
+    to create, which its NATS user could not do anyway (`common.natsauth`). Any other name
+    (a test's connection to an open server) keeps every stream.
+    """
 
     def __init__(
         self,
@@ -41,11 +57,15 @@ class Bus:
         name: str,
         replicas: int = 1,
         duplicate_window: float = 120.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.url = url
         self.name = name
         self.replicas = replicas
         self.duplicate_window = duplicate_window
+        self.tls = tls
+        # On a server without users (the tests' own) a connection keeps every stream, as it may.
+        self.owned = owned_streams(name) if has_credentials(url) else None
         self.nc: Client | None = None
         self._js: JetStreamContext | None = None
         self.ready = asyncio.Event()
@@ -68,6 +88,8 @@ class Bus:
                 self.nc = await nats.connect(
                     self.url,
                     name=self.name,
+                    inbox_prefix=inbox_prefix(self.name),
+                    tls=self.tls,
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.25,
@@ -93,6 +115,8 @@ class Bus:
 
     async def ensure_streams(self) -> None:
         for service in PUBLISHERS:
+            if self.owned is not None and stream_name(service) not in self.owned:
+                continue
             await self._ensure_stream(
                 StreamConfig(
                     name=stream_name(service),
@@ -110,10 +134,12 @@ class Bus:
                 storage=StorageType.FILE,
                 num_replicas=self.replicas,
                 max_age=STREAM_MAX_AGE_SECONDS,
-            )
+            ),
+            update=self.owned is None,
         )
 
-    async def _ensure_stream(self, config: StreamConfig) -> None:
+    async def _ensure_stream(self, config: StreamConfig, *, update: bool = True) -> None:
+        """Create the stream if it is missing; bring it to `config` if we keep it."""
         try:
             await self.js.stream_info(config.name or "")
         except NotFoundError:
@@ -121,7 +147,8 @@ class Bus:
             with contextlib.suppress(BadRequestError):
                 await self.js.add_stream(config)
             return
-        await self.js.update_stream(config)
+        if update:
+            await self.js.update_stream(config)
 
     async def close(self) -> None:
         if self.nc is not None and not self.nc.is_closed:

@@ -1,15 +1,16 @@
 """Dead letters and what is still in flight on NATS, for `teacherpool reconcile` and city HR.
 
 A consumer parks an event it cannot apply on `dlq.<service>` with the reason
-(`common.inbox.Consumer.dead_letter`). Once the cause is fixed, replaying re-publishes the
-original event to its own subject: every consumer that applied it already finds its id in its
-inbox and changes nothing, the one that could not applies it now.
+(`common.inbox.Consumer.dead_letter`). Once the cause is fixed, the service that parked it
+applies it again with the same consumer (its inbox still guards against a double effect) and
+takes it off the list; the other consumers, which applied it long ago, see nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from common.bus import DLQ_STREAM, PUBLISHERS, stream_name
+from common.inbox import Consumer
 
 #: At most this many dead letters are listed at once (the oldest first).
 LIST_LIMIT = 500
@@ -111,22 +113,35 @@ async def dead_letter(js: JetStreamContext, sequence: int) -> DeadLetter:
     return _decode(sequence, msg.subject or "", msg.headers or {}, msg.data or b"", msg.time)
 
 
-async def replay(js: JetStreamContext, sequence: int) -> DeadLetter:
-    """Publish a parked event again to its own subject, then take it off the dead-letter list.
+class DeadLetterStillFails(Exception):
+    """Applying the dead letter again failed (its cause is not fixed): it stays parked."""
 
-    The message id is new (the original id is inside the stream's duplicate window for a
-    while, and would be dropped), but replaying the same dead letter twice is still one
-    publication; the event's own id, which every inbox checks, is unchanged.
+
+async def replay(js: JetStreamContext, sequence: int, consumers: Sequence[Consumer]) -> DeadLetter:
+    """Apply a parked event again in the consumer that gave up on it, then take it off the list.
+
+    Only the service that parked a letter replays it, with its own consumer: nothing is
+    published again, so no service needs to publish another's subject (`common.natsauth`).
+    The consumer's inbox makes a second replay of an event already applied change nothing.
+    `consumers` are the calling service's; a letter of another service is not found here.
     """
     letter = await dead_letter(js, sequence)
-    if not letter.subject:
-        raise DeadLetterNotFound(f"dead letter {sequence} does not name its subject")
-    await js.publish(
-        letter.subject,
-        letter.data,
-        headers={"Nats-Msg-Id": f"replay-{sequence}-{letter.event_id or uuid.uuid4()}"},
+    consumer = next(
+        (
+            c
+            for c in consumers
+            if c.service == letter.service and c.stream == letter.original_stream
+        ),
+        None,
     )
-    await js.delete_msg(DLQ_STREAM, sequence)
+    if consumer is None or not letter.subject:
+        raise DeadLetterNotFound(f"dead letter {sequence} is not one of this service's")
+    try:
+        await consumer.reapply(letter.subject, letter.data)
+    except Exception as error:
+        raise DeadLetterStillFails(str(error) or error.__class__.__name__) from error
+    with contextlib.suppress(NotFoundError):  # a replica replayed it at the same moment
+        await js.delete_msg(DLQ_STREAM, sequence)
     return letter
 
 

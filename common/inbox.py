@@ -183,12 +183,15 @@ class Consumer:
         self._count(envelope, "applied" if applied else "duplicate")
 
     def decode(self, msg: Msg) -> tuple[Envelope, Event]:
+        return self.decode_data(msg.subject, msg.data)
+
+    def decode_data(self, subject: str, data: bytes) -> tuple[Envelope, Event]:
         try:
-            envelope = Envelope.model_validate_json(msg.data)
+            envelope = Envelope.model_validate_json(data)
         except ValidationError as error:
             raise PoisonMessage(_summary(error)) from error
-        if envelope.type != msg.subject:
-            raise PoisonMessage(f"type {envelope.type!r} does not match subject {msg.subject!r}")
+        if envelope.type != subject:
+            raise PoisonMessage(f"type {envelope.type!r} does not match subject {subject!r}")
         if envelope.type not in self.handlers:
             raise PoisonMessage(f"no handler for {envelope.type!r}")
         try:
@@ -200,6 +203,20 @@ class Consumer:
         if envelope.dataschema != event.schema_uri():
             raise PoisonMessage(f"unsupported schema {envelope.dataschema!r}")
         return envelope, event
+
+    async def reapply(self, subject: str, data: bytes) -> bool:
+        """Apply a dead-lettered event again, as if delivered now; False if applied before.
+
+        Raises PoisonMessage if it still cannot be read, or the handler's error if it still
+        fails: the caller keeps the dead letter then."""
+        envelope, event = self.decode_data(subject, data)
+        token = traceparent_var.set(child_traceparent(envelope.traceparent))
+        try:
+            applied = await self.apply(envelope, event)
+        finally:
+            traceparent_var.reset(token)
+        self._count(envelope, "replayed" if applied else "duplicate")
+        return applied
 
     async def apply(self, envelope: Envelope, event: Event) -> bool:
         """Run the handler and record the event id in one transaction; False if seen before."""

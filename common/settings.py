@@ -8,6 +8,8 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.natsauth import generated_url, has_credentials
+
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "demo", "development"})
 
 
@@ -18,7 +20,12 @@ class CommonSettings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     var_dir: Path = Path("var")
+    #: With the process's NATS user in it (`nats://staffing:…@nats:4222`; `tls://` for TLS), from
+    #: a secret. Without one, the users `teacherpool up` generated under `var/nats/users/` are
+    #: used (development only).
     nats_url: str = "nats://127.0.0.1:4223"
+    #: The CA that signed the NATS servers' certificates, when they serve TLS.
+    nats_tls_ca_file: Path | None = None
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
     auth_public_key_file: Path | None = None
@@ -40,11 +47,28 @@ class CommonSettings(BaseSettings):
     def private_key_path(self) -> Path:
         return self.auth_private_key_file or self.var_dir / "keys" / "gateway-ed25519.pem"
 
+    @property
+    def nats_users_dir(self) -> Path:
+        """Where `teacherpool up` keeps the NATS users it generates for its own server."""
+        return self.var_dir / "nats" / "users"
+
+    def nats_url_for(self, service: str) -> str:
+        """The NATS URL a process connects with as `service`: TP_NATS_URL when it names a
+        user, else the one `teacherpool up` generated for this server (outside production)."""
+        if has_credentials(self.nats_url) or self.is_production:
+            return self.nats_url
+        return generated_url(self.nats_users_dir, service, self.nats_url) or self.nats_url
+
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> CommonSettings:
         if self.is_production and self.auth_public_key_file is None:
             raise ValueError(
                 "TP_AUTH_PUBLIC_KEY_FILE must name the gateway's public key in production"
+            )
+        if self.is_production and not has_credentials(self.nats_url):
+            raise ValueError(
+                "TP_NATS_URL must carry the process's NATS user and password in production"
+                " (`teacherpool nats-users`)"
             )
         return self
 

@@ -119,3 +119,11 @@ class TalentSide(Row):
     outbox: OutboxBacklog
     postings: list[PostingRow]
     applications: list[ApplicationRow]
+
+
+class ReplayedDeadLetter(Row):
+    """A dead letter the service applied again and took off the list."""
+
+    sequence: int
+    event_id: str | None = None
+    event_type: str | None = None

@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from common.app import stop_tasks
 from common.auth import load_signer
-from common.bus import Bus
+from common.bus import Bus, tls_context
 from common.db import Database
 from common.errors import ServiceUnavailable, install_problem_handlers
 from common.inbox import Consumer
@@ -60,10 +60,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_connections=settings.upstream_max_connections,
         )
         bus = Bus(
-            settings.common.nats_url,
+            settings.common.nats_url_for("gateway"),
             name="gateway",
             replicas=settings.common.nats_stream_replicas,
             duplicate_window=settings.common.nats_duplicate_window_seconds,
+            tls=tls_context(settings.common.nats_tls_ca_file),
         )
         limiter: RateLimiter = (
             NatsRateLimiter(bus) if settings.rate_limit_store == "nats" else MemoryRateLimiter()
@@ -90,6 +91,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.db, app.state.upstreams = db, upstreams
         app.state.bus = bus if needs_bus else None
         app.state.limiter = limiter
+        app.state.consumers = consumers
         app.state.notifications = hub
         app.state.auth = Authenticator(settings, db, app.state.tokens, load_signer(settings.common))
         app.state.openapi = MergedOpenApi(app.openapi(), upstreams)

@@ -69,14 +69,19 @@ def _units(service: str) -> list[Rule]:
     ]
 
 
-def _reconciliation(service: str) -> Rule:
-    """Each service's side of every hand-over, for city HR's reconciliation report."""
-    return rule(service, "GET", "/v1/internal/reconciliation", frozenset({"city_hr"}))
+def _reconciliation(service: str) -> list[Rule]:
+    """Each service's side of every hand-over, for city HR's reconciliation report, and the
+    replay of its own dead letters."""
+    city_hr = frozenset({"city_hr"})
+    return [
+        rule(service, "GET", "/v1/internal/reconciliation", city_hr),
+        rule(service, "POST", "/v1/internal/dead-letters/{sequence}/replay", city_hr),
+    ]
 
 
 STAFFING = [
     *_units("staffing"),
-    _reconciliation("staffing"),
+    *_reconciliation("staffing"),
     rule("staffing", "POST", "/v1/units", HR),
     rule("staffing", "PATCH", "/v1/units/{unit_id}", HR),
     rule("staffing", "GET", "/v1/units/{unit_id}/summary", SCHOOL),
@@ -140,7 +145,7 @@ STAFFING = [
 
 SHARING = [
     *_units("sharing"),
-    _reconciliation("sharing"),
+    *_reconciliation("sharing"),
     rule("sharing", "GET", "/v1/teachers", EVERYONE),
     rule("sharing", "GET", "/v1/teachers/{teacher_id}", EVERYONE),
     rule("sharing", "GET", "/v1/teachers/{teacher_id}/timetable", EVERYONE),
@@ -228,7 +233,7 @@ SHARING = [
 
 TALENT = [
     *_units("talent"),
-    _reconciliation("talent"),
+    *_reconciliation("talent"),
     rule("talent", "GET", "/v1/postings", SCHOOL, "postings:read"),
     rule("talent", "POST", "/v1/postings", PEOPLE),
     rule("talent", "GET", "/v1/postings/{posting_id}", SCHOOL, "postings:read"),

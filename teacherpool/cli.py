@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,19 +57,11 @@ def _serve(name: str) -> int:
 def _nats_users(out: Path, url: str | None) -> int:
     """`auth.conf` for nats-server (`include auth.conf`) and one URL file per service, each
     readable by its owner only: the operator puts each URL into that service's secret."""
-    from common.natsauth import authorization_block, new_passwords, url_for
+    from common.natsauth import write_users
     from common.settings import CommonSettings
 
-    base = url or CommonSettings().nats_url
-    passwords = new_passwords()
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"auth.conf": authorization_block(passwords)}
-    files |= {f"{s}.url": url_for(base, s, p) + "\n" for s, p in passwords.items()}
-    for name, text in files.items():
-        fd = os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-    print(f"wrote {', '.join(sorted(files))} to {out}")
+    write_users(out, url or CommonSettings().nats_url)
+    print(f"wrote auth.conf and <service>.url for each service to {out}")
     return 0
 
 

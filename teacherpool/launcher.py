@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.auth import ensure_dev_keypair
 from common.migrations import SERVICES, upgrade
+from common.natsauth import generated_url, write_users
 from common.settings import CommonSettings
 from gateway.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from gateway.seed import seed_gateway
@@ -82,16 +84,36 @@ def wait_for_port(host: str, port: int, timeout: float) -> None:
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
-def start_nats(settings: CommonSettings, logs: Path) -> Child:
+def nats_config(settings: CommonSettings) -> Path:
+    """`var/nats/nats.conf`: the embedded server, with JetStream under `var/nats` and a user per
+    service (`common.natsauth`), generated once and kept under `var/nats/users/`, 0600."""
     url = urlparse(settings.nats_url)
     host, port = url.hostname or "127.0.0.1", url.port or 4223
     store = settings.var_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
+    users = settings.nats_users_dir
+    base = f"{url.scheme}://{host}:{port}"
+    if generated_url(users, "gateway", base) is None:
+        write_users(users, base)
+    config = store / "nats.conf"
+    # nats-server resolves an include beside the including file.
+    config.write_text(
+        f"listen: {json.dumps(f'{host}:{port}')}\n"
+        f"jetstream {{ store_dir: {json.dumps(str(store.resolve()))} }}\n"
+        f"include {json.dumps(str(users.relative_to(store) / 'auth.conf'))}\n"
+    )
+    return config
+
+
+def start_nats(settings: CommonSettings, logs: Path) -> Child:
+    url = urlparse(settings.nats_url)
+    host, port = url.hostname or "127.0.0.1", url.port or 4223
+    config = nats_config(settings)
 
     def spawn() -> subprocess.Popen[bytes]:
         with (logs / "nats.log").open("ab") as log_file:
             return subprocess.Popen(
-                [nats_server_binary(), "-a", host, "-p", str(port), "-js", "-sd", str(store)],
+                [nats_server_binary(), "-c", str(config)],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,

@@ -12,6 +12,8 @@ import httpx
 import nats
 
 from common.auth import Principal, load_signer
+from common.bus import tls_context
+from common.natsauth import inbox_prefix
 from common.settings import CommonSettings
 from gateway.reconciliation.report import CHECKS, Discrepancy, Report
 from gateway.reconciliation.sources import PATH, build_report
@@ -41,8 +43,14 @@ async def _report(gateway: str | None, token: str | None, grace: timedelta) -> R
             response.raise_for_status()
             return response.json()
 
+        # The report reads what the gateway reads: its own NATS user.
         nc = await nats.connect(
-            common.nats_url, connect_timeout=3, max_reconnect_attempts=0, allow_reconnect=False
+            common.nats_url_for("gateway"),
+            inbox_prefix=inbox_prefix("gateway"),
+            tls=tls_context(common.nats_tls_ca_file),
+            connect_timeout=3,
+            max_reconnect_attempts=0,
+            allow_reconnect=False,
         )
         try:
             return await build_report(fetch, nc.jetstream(timeout=5), grace=grace)

@@ -77,7 +77,7 @@ DONE = {
     "library_returned": N_("The application was returned with your reason."),
     "library_approved": N_("The teacher is listed in the sharing library."),
     "evaluated": N_("The evaluation was sent; the teacher and the home school can read it."),
-    "replayed": N_("The event was published again; the report shows whether it was applied."),
+    "replayed": N_("The service applied the event and took it off the list."),
     "ended": N_("The assignment was ended; its later lessons are cancelled."),
     "issued": N_("The settlements of the month were issued."),
     "rate_added": N_("The rate was added."),

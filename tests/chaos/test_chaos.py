@@ -19,8 +19,9 @@ import httpx
 import pytest
 
 from common.bus import DLQ_STREAM, Bus
-from common.deadletters import DeadLetter, DeadLetterNotFound, dead_letter, dead_letters
+from common.deadletters import DeadLetter, dead_letter, dead_letters
 from common.migrations import SERVICES as DATABASES
+from common.settings import CommonSettings
 from tests.chaos.system import (
     Calls,
     Launched,
@@ -85,11 +86,20 @@ async def test_after_kills_and_restarts_reconcile_and_verify_report_nothing_on_p
 
 async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: Launched):
     """The reconciliation page on the system the chaos rounds left: all agree, then a dead
-    letter appears with its reason, and city HR's replay publishes it again."""
+    letter appears with its reason, and city HR's replay asks the service that parked it to
+    apply it again: still malformed, it stays on the list with the reason. NATS enforces the
+    launcher's users throughout: the poison is talent's to publish, the gateway publishes
+    nothing for the replay."""
     gateway_db = f"sqlite+aiosqlite:///{sqlite_system.root}/var/gateway.db"
     await add_user(gateway_db, "chaos.cityhr", "city_hr")
-    bus = Bus(sqlite_system.env["TP_NATS_URL"], name="chaos-test")
-    await bus.connect()
+    common = CommonSettings(
+        var_dir=sqlite_system.root / "var", nats_url=sqlite_system.env["TP_NATS_URL"]
+    )
+    talent = Bus(common.nats_url_for("talent"), name="talent")
+    staffing = Bus(common.nats_url_for("staffing"), name="staffing")
+    assert talent.url != sqlite_system.env["TP_NATS_URL"], "the launcher generated no users"
+    await talent.connect()
+    await staffing.connect()
     async with httpx.AsyncClient(base_url=sqlite_system.url("gateway"), timeout=60) as client:
         try:
             form = await client.get("/login")
@@ -109,12 +119,12 @@ async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: 
             assert 'data-testid="reconciliation-clean"' in signed.text
 
             # A message no consumer can read is parked at once with the reason.
-            await bus.js.publish(
+            await talent.js.publish(
                 "talent.posting.opened", b"{not json", headers={"Nats-Msg-Id": "chaos-poison"}
             )
 
             async def parked() -> list[DeadLetter]:
-                return await dead_letters(bus.js, service="staffing")
+                return await dead_letters(staffing.js, service="staffing")
 
             (letter,) = await Calls(sqlite_system).until(parked, timeout=60)
             page = await client.get("/reconciliation")
@@ -125,18 +135,18 @@ async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: 
             replayed = await client.post(
                 f"/reconciliation/dead-letters/{letter.sequence}/replay",
                 data={"csrf_token": csrf.group(1)},
+                follow_redirects=True,
             )
-            assert replayed.status_code == 303
-            assert replayed.headers["location"] == "/reconciliation?done=replayed"
-            with pytest.raises(DeadLetterNotFound):
-                await dead_letter(bus.js, letter.sequence)
-            # Still malformed, so parked again under a new number: nothing was fixed.
-            (again,) = await Calls(sqlite_system).until(parked, timeout=60)
-            assert again.sequence > letter.sequence and again.event_id is None
+            assert replayed.status_code == 200
+            flash = re.search(r'data-testid="form-error">([^<]*)<', replayed.text)
+            assert flash is not None and "malformed event" in flash.group(1), replayed.text
+            assert (await dead_letter(staffing.js, letter.sequence)).sequence == letter.sequence
+            assert [d.sequence for d in await dead_letters(staffing.js)] == [letter.sequence]
         finally:
-            for left in await dead_letters(bus.js):
-                await bus.js.delete_msg(DLQ_STREAM, left.sequence)
-            await bus.close()
+            for left in await dead_letters(staffing.js):
+                await staffing.js.delete_msg(DLQ_STREAM, left.sequence)
+            await talent.close()
+            await staffing.close()
 
 
 async def test_a_hire_on_a_control_posting_reaches_the_roster(sqlite_system: Launched):

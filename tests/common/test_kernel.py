@@ -80,7 +80,13 @@ def test_event_subjects_are_service_entity_verb_past():
 def test_production_refuses_sqlite_and_missing_keys(tmp_path):
     with pytest.raises(ValidationError, match="TP_AUTH_PUBLIC_KEY_FILE"):
         CommonSettings(env="production")
-    common = CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
+    with pytest.raises(ValidationError, match="TP_NATS_URL must carry"):
+        CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
+    common = CommonSettings(
+        env="production",
+        auth_public_key_file=tmp_path / "k.pub",
+        nats_url="tls://staffing:pw@nats:4222",
+    )
     with pytest.raises(ValidationError, match="PostgreSQL"):
         StaffingSettings(common=common)
     ok = StaffingSettings(common=common, database_url="postgresql+asyncpg://u@db/staffing")
@@ -93,6 +99,19 @@ def test_settings_come_from_prefixed_environment(monkeypatch):
     settings = StaffingSettings()
     assert settings.port == 9101
     assert settings.common.nats_url == "nats://10.0.0.9:4222"
+
+
+def test_the_users_teacherpool_up_generated_are_used_for_its_own_server_only(tmp_path):
+    from common.natsauth import write_users
+
+    common = CommonSettings(var_dir=tmp_path, nats_url="nats://127.0.0.1:4223")
+    assert common.nats_url_for("sharing") == "nats://127.0.0.1:4223"
+    write_users(common.nats_users_dir, "nats://127.0.0.1:4223", {"sharing": "p/w"})
+    assert common.nats_url_for("sharing") == "nats://sharing:p%2Fw@127.0.0.1:4223"
+    elsewhere = CommonSettings(var_dir=tmp_path, nats_url="nats://127.0.0.1:5999")
+    assert elsewhere.nats_url_for("sharing") == "nats://127.0.0.1:5999"
+    given = CommonSettings(var_dir=tmp_path, nats_url="nats://talent:x@127.0.0.1:4223")
+    assert given.nats_url_for("sharing") == "nats://talent:x@127.0.0.1:4223"
 
 
 async def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):

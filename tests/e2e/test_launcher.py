@@ -3,6 +3,7 @@ and gone on SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
@@ -10,12 +11,22 @@ import time
 from pathlib import Path
 
 import httpx
+import nats
 import psutil
 import pytest
 
 from tests.support import launcher_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+
+
+async def refused_without_user(url: str) -> bool:
+    try:
+        connection = await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0)
+    except Exception as error:
+        return "authorization" in str(error).lower()
+    await connection.close()
+    return False
 
 
 def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
@@ -54,6 +65,12 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
             "serve gateway",
         ):
             assert expected in names
+        # NATS has a user per service, generated under var/ and readable by the owner only;
+        # a connection without one is refused (the services' own rights: tests/security).
+        users = tmp_path / "var" / "nats" / "users"
+        for name in ("auth.conf", "staffing.url", "sharing.url", "talent.url", "gateway.url"):
+            assert oct((users / name).stat().st_mode & 0o777) == "0o600", name
+        assert asyncio.run(refused_without_user(env["TP_NATS_URL"]))
 
         token = subprocess.run(
             [sys.executable, "-m", "teacherpool", "token", "cityhr"],

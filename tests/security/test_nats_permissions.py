@@ -1,28 +1,44 @@
-"""Finding 6 (the part done): each service has its own NATS user, and its credentials cannot
-publish another service's subjects, while its own JetStream work (streams, events, consumers)
-goes on. A real nats-server started by the test enforces the permissions."""
+"""Finding 6: NATS is open. Each service has its own NATS user, and a real nats-server started
+by the test enforces what each may do: its credentials cannot publish another service's
+subject, use another's consumer, read another's stream or replies, or destroy anything, while
+its own JetStream work (its stream, its consumers, its dead letters and their replay) goes on.
+A dead letter is replayed by the service that parked it, never re-published by the gateway."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import nats
 import pytest
+from fastapi import FastAPI
 from nats.errors import NoRespondersError
+from nats.js import JetStreamContext
 from nats.errors import TimeoutError as NatsTimeout
 
-from common.bus import Bus
-from common.natsauth import authorization_block, new_passwords, url_for
-from tests.support import free_port, nats_binary
+from common.app import ServiceSpec
+from common.bus import DLQ_STREAM, Bus
+from common.db import Database
+from common.deadletters import DeadLetterNotFound, dead_letters, replay
+from common.inbox import Consumer
+from common.natsauth import CONSUMES, authorization_block, new_passwords, permissions, url_for
+from contracts.base import Envelope, Event
+from contracts.staffing import UnitRegistered
+from services.sharing.models import messaging as sharing_messaging
+from tests.common.test_events import EffectCounter
+from tests.support import Identity, eventually, free_port, nats_binary, service_settings
 
 pytestmark = pytest.mark.nats
 
+Secured = tuple[str, dict[str, str]]
+
 
 @pytest.fixture
-def secured_nats(tmp_path: Path):  # type: ignore[no-untyped-def]
+def secured_nats(tmp_path: Path) -> Iterator[Secured]:
     passwords = new_passwords()
     port = free_port()
     config = tmp_path / "nats.conf"
@@ -30,76 +46,249 @@ def secured_nats(tmp_path: Path):  # type: ignore[no-untyped-def]
         f'listen: "127.0.0.1:{port}"\n'
         f'jetstream {{ store_dir: "{tmp_path / "js"}" }}\n' + authorization_block(passwords)
     )
-    process = subprocess.Popen(
-        [nats_binary(), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"nats://127.0.0.1:{port}"
+    process = start_server(config)
     try:
-        yield base, passwords
+        yield f"nats://127.0.0.1:{port}", passwords
     finally:
         process.terminate()
         process.wait(5)
 
 
-async def connect_when_up(url: str, **kwargs):  # type: ignore[no-untyped-def]
+def start_server(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [nats_binary(), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+class Refusals:
+    """The permission violations the server reports to one connection."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def on_error(self, error: Exception) -> None:
+        self.seen.append(str(error).lower())
+
+    async def refused(self, what: str) -> None:
+        async def reported() -> bool:
+            return any("permissions violation" in s and what.lower() in s for s in self.seen)
+
+        await eventually(reported)
+
+
+async def connect_as(secured: Secured, service: str, refusals: Refusals | None = None):  # type: ignore[no-untyped-def]
+    base, passwords = secured
+    url = url_for(base, service, passwords[service])
     for _ in range(100):
         try:
-            return await nats.connect(url, allow_reconnect=False, connect_timeout=0.5, **kwargs)
+            return await nats.connect(
+                url,
+                allow_reconnect=False,
+                connect_timeout=0.5,
+                inbox_prefix=f"_INBOX_{service}",
+                **({"error_cb": refusals.on_error} if refusals else {}),
+            )
         except Exception:
             await asyncio.sleep(0.05)
     raise RuntimeError("nats-server did not start")
 
 
-async def test_a_service_cannot_publish_another_services_subject(secured_nats):
-    base, passwords = secured_nats
-    violations: list[str] = []
+async def bus_as(secured: Secured, service: str) -> Bus:
+    base, passwords = secured
+    bus = Bus(url_for(base, service, passwords[service]), name=service)
+    await bus.connect(retry_forever=True)
+    return bus
 
-    async def on_error(error: Exception) -> None:
-        violations.append(str(error))
 
-    sharing = await connect_when_up(
-        url_for(base, "sharing", passwords["sharing"]), error_cb=on_error
-    )
+@pytest.mark.parametrize(
+    ("service", "subject"),
+    [
+        ("sharing", "staffing.staff.hired"),
+        ("talent", "staffing.staff.hired"),
+        ("gateway", "staffing.staff.hired"),
+        ("staffing", "talent.candidate.hired"),
+        ("staffing", "dlq.sharing"),
+        ("talent", "tp.gateway.revoked"),
+        ("sharing", "$KV.gateway_rate_limits.login"),
+    ],
+)
+async def test_a_service_cannot_publish_another_services_subject(
+    secured_nats: Secured, service: str, subject: str
+):
+    refusals = Refusals()
+    own = await bus_as(secured_nats, "staffing")  # the streams exist, so only permissions refuse
+    client = await connect_as(secured_nats, service, refusals)
     try:
-        js = sharing.jetstream(timeout=2)
-        await sharing.publish("staffing.staff.hired", b"{}")
-        await sharing.flush()
+        await client.publish(subject, b"{}")
+        await client.flush()
+        await refusals.refused(subject)
         with pytest.raises((NoRespondersError, NatsTimeout)):
-            await js.publish("staffing.staff.hired", b"{}")
-        for _ in range(40):
-            if violations:
-                break
-            await asyncio.sleep(0.05)
-        assert any("permissions violation" in v.lower() for v in violations), violations
+            await client.jetstream(timeout=1).publish(subject, b"{}")
+        assert (await own.js.stream_info("STAFFING")).state.messages == 0
     finally:
-        await sharing.close()
+        await client.close()
+        await own.close()
 
 
-async def test_a_service_keeps_its_own_jetstream_work(secured_nats):
-    base, passwords = secured_nats
-    staffing = Bus(url_for(base, "staffing", passwords["staffing"]), name="staffing")
-    sharing = Bus(url_for(base, "sharing", passwords["sharing"]), name="sharing")
+async def test_a_service_keeps_its_own_jetstream_work_and_nothing_more(secured_nats: Secured):
+    staffing = await bus_as(secured_nats, "staffing")
+    refusals = Refusals()
+    sharing = await connect_as(secured_nats, "sharing", refusals)
+    talent = await bus_as(secured_nats, "talent")
     try:
-        await staffing.connect(retry_forever=True)
-        await sharing.connect(retry_forever=True)
         ack = await staffing.js.publish("staffing.unit.registered", b"{}")
         assert ack.stream == "STAFFING"
-        consumer = await sharing.js.pull_subscribe(
-            "staffing.>", durable="sharing-test", stream="STAFFING"
-        )
+        js = sharing.jetstream(timeout=2)
+        consumer = await js.pull_subscribe("staffing.>", durable="sharing", stream="STAFFING")
         (message,) = await consumer.fetch(1, timeout=5)
         await message.ack()
-        with pytest.raises(Exception):  # noqa: B017 any refusal will do: the purge must not happen
-            await sharing.js.purge_stream("STAFFING")
-        assert (await staffing.js.stream_info("STAFFING")).state.messages == 1
+
+        # Another service's durable consumer, direct reads of a stream, destruction: refused.
+        await talent.js.add_consumer("STAFFING", durable_name="talent")
+        js = sharing.jetstream(timeout=1)
+        for forbidden in (
+            pull(js, "talent"),
+            js.get_msg("STAFFING", seq=1),
+            js.purge_stream("STAFFING"),
+            js.delete_stream("STAFFING"),
+            js.delete_consumer("STAFFING", "talent"),
+            js.add_consumer("STAFFING", durable_name="talent"),
+            js.update_stream(name="STAFFING", subjects=["staffing.>"], max_age=1),
+        ):
+            with pytest.raises((NatsTimeout, NoRespondersError)):
+                await forbidden
+        spy = await sharing.subscribe("_INBOX_staffing.>")
+        await sharing.flush()
+        await refusals.refused("_INBOX_staffing")
+        await spy.unsubscribe()
+        info = await staffing.js.stream_info("STAFFING")
+        assert info.state.messages == 1 and info.config.max_age and info.config.max_age > 1
+        assert (await talent.js.consumer_info("STAFFING", "talent")).num_pending == 1
+        for refused in ("msg.next.staffing.talent", "msg.get.staffing", "purge.staffing"):
+            await refusals.refused(refused)
     finally:
         await staffing.close()
         await sharing.close()
+        await talent.close()
 
 
-async def test_no_credentials_no_connection(secured_nats):
-    base, passwords = secured_nats
-    await (await connect_when_up(url_for(base, "talent", passwords["talent"]))).close()
+async def pull(js: JetStreamContext, durable: str) -> None:
+    """Fetch one message from a durable consumer of STAFFING."""
+    await (await js.pull_subscribe_bind(durable=durable, stream="STAFFING")).fetch(1, timeout=1)
+
+
+class Flaky(EffectCounter):
+    """A handler that fails until its cause is fixed."""
+
+    broken = True
+
+    async def __call__(self, session, event: Event, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+        if self.broken:
+            raise RuntimeError("the unit's district is not known yet")
+        await super().__call__(session, event, envelope)
+
+
+async def test_the_service_that_parked_a_dead_letter_replays_it_and_the_gateway_cannot(
+    secured_nats: Secured, make_database
+):
+    """The gateway lists dead letters but may neither re-publish the event nor replay a
+    service's letter itself; the service that parked it applies it again under its own user."""
+    staffing, sharing, gateway = [
+        await bus_as(secured_nats, s) for s in ("staffing", "sharing", "gateway")
+    ]
+    db = Database(await make_database("sharing"))
+    flaky = Flaky(db)
+    await flaky.prepare()
+    consumer = Consumer(
+        service="sharing",
+        publisher="staffing",
+        db=db,
+        bus=sharing,
+        inbox=sharing_messaging.inbox,
+        handlers={"staffing.unit.registered": flaky},
+        max_attempts=1,
+    )
+    task = asyncio.create_task(consumer.run())
+    refusals = Refusals()
+    gateway_client = await connect_as(secured_nats, "gateway", refusals)
+    try:
+        event = UnitRegistered(unit_id=uuid.uuid4(), kind="school", code="S-DLQ", name="学校")
+        envelope = Envelope.wrap(event, source="teacherpool/staffing", subject=str(event.unit_id))
+        await staffing.js.publish(
+            event.event_type,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(envelope.id)},
+        )
+
+        async def parked() -> bool:
+            return len(await dead_letters(gateway.js)) == 1
+
+        await eventually(parked)
+        (letter,) = await dead_letters(gateway.js, service="sharing")
+        with pytest.raises(DeadLetterNotFound):
+            await replay(gateway.js, letter.sequence, [])
+        await gateway_client.publish(letter.subject, letter.data)
+        await gateway_client.flush()
+        await refusals.refused(letter.subject)
+
+        flaky.broken = False
+        await replay(sharing.js, letter.sequence, [consumer])
+        assert await flaky.count() == 1
+        assert await dead_letters(gateway.js) == []
+        assert (await staffing.js.stream_info("STAFFING")).state.messages == 1, "re-published"
+        assert (await gateway.js.stream_info(DLQ_STREAM)).state.messages == 0
+    finally:
+        consumer.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await gateway_client.close()
+        for bus in (staffing, sharing, gateway):
+            await bus.close()
+        await db.dispose()
+
+
+def test_the_permissions_name_every_stream_each_service_consumes(
+    monkeypatch: pytest.MonkeyPatch, identity: Identity
+):
+    """The NATS users' consumer rights follow what each service's app consumes."""
+    from gateway.audit.events import handlers as gateway_handlers
+    from services.sharing import app as sharing_app
+    from services.sharing.settings import SharingSettings
+    from services.staffing import app as staffing_app
+    from services.staffing.settings import StaffingSettings
+    from services.talent import app as talent_app
+    from services.talent.settings import TalentSettings
+
+    declared: dict[str, set[str]] = {}
+    for module, settings_cls in (
+        (staffing_app, StaffingSettings),
+        (sharing_app, SharingSettings),
+        (talent_app, TalentSettings),
+    ):
+
+        def capture(spec: ServiceSpec) -> FastAPI:
+            declared[spec.settings.service_name] = set(spec.consumes)
+            return FastAPI()
+
+        monkeypatch.setattr(module, "create_service_app", capture)
+        module.create_app(service_settings(settings_cls, identity, "sqlite://", "nats://x:1"))
+
+    async def ignore(*_: object) -> None:
+        return None
+
+    declared["gateway"] = set(gateway_handlers(ignore))
+    assert {s: set(p) for s, p in CONSUMES.items()} == declared
+    for service, publishers in CONSUMES.items():
+        allowed = permissions(service)["publish"]["allow"]
+        for publisher in publishers:
+            assert f"$JS.API.CONSUMER.MSG.NEXT.{publisher.upper()}.{service}" in allowed
+        destroying = ("$JS.API.STREAM.PURGE", "$JS.API.STREAM.DELETE", "$JS.API.CONSUMER.DELETE")
+        assert not any(a.startswith(destroying) for a in allowed)
+
+
+async def test_no_credentials_no_connection(secured_nats: Secured):
+    base, _ = secured_nats
+    await (await connect_as(secured_nats, "talent")).close()
     with pytest.raises(Exception, match=r"(?i)authori"):
         await nats.connect(base, allow_reconnect=False, max_reconnect_attempts=0)
 
@@ -114,12 +303,6 @@ def write_users(out: Path, url: str) -> None:
     assert written.returncode == 0, written.stderr
 
 
-def start_server(config: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [nats_binary(), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
 async def test_the_cli_writes_users_a_server_enforces(tmp_path: Path):
     out = tmp_path / "nats-users"
     port = free_port()
@@ -131,7 +314,14 @@ async def test_the_cli_writes_users_a_server_enforces(tmp_path: Path):
     process = start_server(config)
     try:
         talent_url = (out / "talent.url").read_text().strip()
-        talent = await connect_when_up(talent_url)
+        for _ in range(100):
+            try:
+                talent = await nats.connect(talent_url, allow_reconnect=False)
+                break
+            except Exception:
+                await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("nats-server did not start")
         await talent.close()
     finally:
         process.terminate()

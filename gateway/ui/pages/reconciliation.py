@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from common.bus import Bus
-from common.deadletters import DeadLetterNotFound, replay
+from common.deadletters import DeadLetterNotFound, DeadLetterStillFails, dead_letter, replay
 from common.errors import ServiceUnavailable
 from gateway.reconciliation.report import CHECKS
 from gateway.reconciliation.sources import PATH, build_report
@@ -107,25 +107,46 @@ async def reconciliation(page: Annotated[Page, Depends(signed_in)]) -> Any:
 
 @router.post("/reconciliation/dead-letters/{sequence}/replay")
 async def replay_dead_letter(sequence: int, page: Annotated[Page, Depends(signed_in)]) -> Any:
-    """Publish a parked event again to its subject (once its cause is fixed)."""
+    """Have the service that parked an event apply it again (once its cause is fixed).
+
+    The gateway publishes nothing for it: its NATS user may not publish other services'
+    events (`common.natsauth`). A service's letter is replayed by that service
+    (`POST /v1/internal/dead-letters/{sequence}/replay`); the gateway's own, here."""
     page.require(REPLAYERS)
     bus = _bus(page)
     if bus is None:
         return page.redirect_with_error(
             "/reconciliation", FormErrors(summary=page._("NATS is not reachable; try again."))
         )
+    gone = FormErrors(summary=page._("That dead letter is gone: replayed or expired already."))
     try:
-        letter = await replay(bus.js, sequence)
+        letter = await dead_letter(bus.js, sequence)
+        if letter.service == "gateway":
+            await replay(bus.js, sequence, page.request.app.state.consumers)
+            await page.api.record(
+                "POST",
+                "/reconciliation/dead-letters/{sequence}/replay",
+                f"/reconciliation/dead-letters/{sequence}/replay"
+                f" ({letter.event_type} {letter.event_id})",
+                200,
+            )
+        else:
+            await page.api.post(letter.service, f"/v1/internal/dead-letters/{sequence}/replay")
     except DeadLetterNotFound:
+        return page.redirect_with_error("/reconciliation", gone)
+    except (DeadLetterStillFails, ApiProblem) as error:
+        if isinstance(error, ApiProblem) and error.status == 404:
+            return page.redirect_with_error("/reconciliation", gone)
+        reason = (
+            str(error.body.get("reason") or error.detail)
+            if isinstance(error, ApiProblem)
+            else str(error)
+        )
         return page.redirect_with_error(
             "/reconciliation",
-            FormErrors(summary=page._("That dead letter is gone: replayed or expired already.")),
+            FormErrors(summary=page._("The event still fails: %(reason)s", reason=reason)),
         )
-    await page.api.record(
-        "POST",
-        "/reconciliation/dead-letters/{sequence}/replay",
-        f"/reconciliation/dead-letters/{sequence}/replay ({letter.event_type} {letter.event_id})",
-        200,
-    )
+    except ServiceUnavailable as error:
+        return page.redirect_with_error("/reconciliation", FormErrors(summary=str(error)))
     log.info("dead letter %s replayed: %s %s", sequence, letter.event_type, letter.event_id)
     return page.redirect("/reconciliation", done="replayed")
