@@ -141,6 +141,24 @@ def authorization_block(passwords: dict[str, str]) -> str:
     return "authorization " + json.dumps({"users": users}, indent=2) + "\n"
 
 
+def password_variable(service: str) -> str:
+    """The environment variable of the NATS server that holds `service`'s password."""
+    return f"NATS_{service.upper()}_PASSWORD"
+
+
+def authorization_block_from_environment() -> str:
+    """The same users, each password read by nats-server from its environment
+    (`$NATS_STAFFING_PASSWORD`, …): the file holds no secret, so it ships with the deployment
+    (deploy/nats/auth.conf, deploy/k8s/base/nats-auth.conf) and the passwords come from
+    secrets."""
+    marker = "@@{}@@"
+    text = authorization_block({s: marker.format(password_variable(s)) for s in SERVICES})
+    for service in SERVICES:
+        variable = password_variable(service)
+        text = text.replace(f'"{marker.format(variable)}"', f"${variable}")
+    return text
+
+
 def url_for(base_url: str, service: str, password: str) -> str:
     """`nats://host:port` with the service's user and password in it (what TP_NATS_URL takes)."""
     scheme, _, rest = base_url.partition("://")
@@ -148,7 +166,7 @@ def url_for(base_url: str, service: str, password: str) -> str:
 
 
 def has_credentials(url: str) -> bool:
-    return urlsplit(url).username is not None
+    return bool(urlsplit(url).username)
 
 
 def write_users(out: Path, base_url: str, passwords: dict[str, str] | None = None) -> None:

@@ -54,9 +54,15 @@ class CommonSettings(BaseSettings):
 
     def nats_url_for(self, service: str) -> str:
         """The NATS URL a process connects with as `service`: TP_NATS_URL when it names a
-        user, else the one `teacherpool up` generated for this server (outside production)."""
-        if has_credentials(self.nats_url) or self.is_production:
+        user, else the one `teacherpool up` generated for this server (outside production:
+        there a URL without a user is refused, as NATS must not be open)."""
+        if has_credentials(self.nats_url):
             return self.nats_url
+        if self.is_production:
+            raise ValueError(
+                "TP_NATS_URL must carry the process's NATS user and password in production"
+                " (docs/deploy.md, 'NATS users per service')"
+            )
         return generated_url(self.nats_users_dir, service, self.nats_url) or self.nats_url
 
     @model_validator(mode="after")
@@ -64,11 +70,6 @@ class CommonSettings(BaseSettings):
         if self.is_production and self.auth_public_key_file is None:
             raise ValueError(
                 "TP_AUTH_PUBLIC_KEY_FILE must name the gateway's public key in production"
-            )
-        if self.is_production and not has_credentials(self.nats_url):
-            raise ValueError(
-                "TP_NATS_URL must carry the process's NATS user and password in production"
-                " (`teacherpool nats-users`)"
             )
         return self
 

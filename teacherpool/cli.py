@@ -54,12 +54,19 @@ def _serve(name: str) -> int:
     return 0
 
 
-def _nats_users(out: Path, url: str | None) -> int:
+def _nats_users(out: Path | None, url: str | None, print_config: bool) -> int:
     """`auth.conf` for nats-server (`include auth.conf`) and one URL file per service, each
-    readable by its owner only: the operator puts each URL into that service's secret."""
-    from common.natsauth import write_users
+    readable by its owner only: the operator puts each URL into that service's secret. Or,
+    with --print-config, the users with passwords read from the server's environment."""
+    from common.natsauth import authorization_block_from_environment, write_users
     from common.settings import CommonSettings
 
+    if print_config:
+        print(authorization_block_from_environment(), end="")
+        return 0
+    if out is None:
+        print("nats-users: --out DIR or --print-config", file=sys.stderr)
+        return 2
     write_users(out, url or CommonSettings().nats_url)
     print(f"wrote auth.conf and <service>.url for each service to {out}")
     return 0
@@ -169,7 +176,12 @@ def parser() -> argparse.ArgumentParser:
         "nats-users",
         help="write NATS users with per-service permissions and each service's TP_NATS_URL",
     )
-    users.add_argument("--out", required=True, help="a folder for auth.conf and <service>.url")
+    users.add_argument("--out", default=None, help="a folder for auth.conf and <service>.url")
+    users.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the users with each password read from $NATS_<SERVICE>_PASSWORD",
+    )
     users.add_argument("--url", default=None, help="the NATS URL services use (TP_NATS_URL)")
     staffing = sub.add_parser("staffing", help="staffing service tools")
     staffing_sub = staffing.add_subparsers(dest="staffing_command", required=True)
@@ -204,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             json_output=args.json,
         )
     if args.command == "nats-users":
-        return _nats_users(Path(args.out), args.url)
+        return _nats_users(Path(args.out) if args.out else None, args.url, args.print_config)
     if args.command == "staffing":
         return _staffing_verify()
     raise AssertionError(args.command)

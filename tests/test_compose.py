@@ -2,7 +2,8 @@
 
 docker-compose.yml, deploy/Dockerfile, deploy/nats/nats.conf and the PostgreSQL init script
 must agree with the code: commands the CLI accepts, environment variables the settings
-classes read, ports that line up, and settings that validate in production.
+classes read, ports that line up, and settings that validate in production. The NATS
+configuration is also run: TLS, and the users it enforces.
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import nats
 import pytest
 import yaml
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 from pydantic_settings import BaseSettings
 
 from common.auth import generate_keypair, load_signer, load_verifier
+from common.bus import Bus, tls_context
+from common.natsauth import authorization_block_from_environment, password_variable
 from gateway.settings import GatewaySettings
 from services.sharing.settings import SharingSettings
 from services.staffing.settings import StaffingSettings
@@ -28,13 +34,15 @@ from services.talent.settings import TalentSettings
 from teacherpool.cli import parser
 from teacherpool.launcher import database_urls
 from tests.deploy.settings_reads import READS, unread
-from tests.support import nats_binary
+from tests.support import free_port, nats_binary
+from tests.tls import make_certificates
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
+NATS_AUTH = ROOT / "deploy" / "nats" / "auth.conf"
 POSTGRES_INIT = ROOT / "deploy" / "postgres" / "init-databases.sql"
 
 IMAGE = "teacherpool:latest"
@@ -52,6 +60,10 @@ OPERATOR_ENV = {
     "TP_TALENT_PII_KEYS": '{"2026a": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="}',
     "TP_TALENT_PII_ACTIVE_KEY_ID": "2026a",
     "TP_TALENT_PII_HASH_KEY": "EjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjQ=",
+    "TP_NATS_STAFFING_PASSWORD": "5a1f0c3e9b7d2468ace0135792468ace",
+    "TP_NATS_SHARING_PASSWORD": "6b2e1d4f0a8c3579bdf1246803579bdf",
+    "TP_NATS_TALENT_PASSWORD": "7c3f2e5a1b9d468ace02357914680ace",
+    "TP_NATS_GATEWAY_PASSWORD": "8d4a3f6b2cae579bdf13468025791bdf",
 }
 _VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -142,7 +154,14 @@ def key_files(tmp_path: Path) -> dict[str, Path]:
     """Real key files standing in for the compose secrets, by secret name."""
     private, public = tmp_path / "gateway-ed25519.pem", tmp_path / "gateway-ed25519.pub.pem"
     generate_keypair(private, public)
-    return {"gateway_private_key": private, "gateway_public_key": public}
+    tls = make_certificates(tmp_path / "nats-tls", ("nats", "localhost"))
+    return {
+        "gateway_private_key": private,
+        "gateway_public_key": public,
+        "nats_ca": tls.ca,
+        "nats_tls_cert": tls.cert,
+        "nats_tls_key": tls.key,
+    }
 
 
 @pytest.fixture
@@ -293,20 +312,30 @@ def test_postgres_password_has_no_default(services: dict[str, dict[str, Any]]) -
                 assert required.search(value), f"{name}: {variable} does not require the password"
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_services_reach_nats_by_service_name(
+@pytest.mark.parametrize("name", [*SERVICES, "gateway"])
+def test_processes_reach_nats_by_service_name_over_tls_as_their_own_user(
     services: dict[str, dict[str, Any]], name: str
 ) -> None:
+    raw = raw_environment(services[name]).get("TP_NATS_URL", "")
     url = urlsplit(environment(services[name]).get("TP_NATS_URL", ""))
-    assert url.scheme == "nats", f"{name}: TP_NATS_URL is not a nats:// URL"
+    assert url.scheme == "tls", f"{name}: TP_NATS_URL is not a tls:// URL"
     assert url.hostname == "nats" and "nats" in services, (
         f"{name}: TP_NATS_URL points at {url.hostname!r}, not the nats service"
+    )
+    assert url.username == name, f"{name} connects to NATS as {url.username!r}"
+    variable = f"TP_NATS_{name.upper()}_PASSWORD"
+    assert re.search(r"\$\{" + variable + r":\?[^}]*\}@", raw), f"{name}: no required {variable}"
+    nats_env = raw_environment(services["nats"])
+    assert nats_env[password_variable(name)].startswith("${" + variable + ":?"), (
+        f"NATS does not read {name}'s password from {variable}"
     )
     listen = re.search(r"^\s*listen\s*:\s*\S*?:?(\d+)\s*$", NATS_CONF.read_text(), re.MULTILINE)
     assert listen, "deploy/nats/nats.conf has no listen port"
     assert url.port == int(listen[1]), (
         f"{name}: TP_NATS_URL uses port {url.port}, NATS listens on {listen[1]}"
     )
+    assert environment(services[name]).get("TP_NATS_TLS_CA_FILE") == SECRETS_DIR + "nats_ca"
+    assert "nats_ca" in services[name].get("secrets", []), f"{name} does not mount nats_ca"
 
 
 @pytest.mark.parametrize("name", [*SERVICES, "gateway", "migrate"])
@@ -351,6 +380,8 @@ def test_settings_validate_in_production_from_the_compose_environment(
         load_verifier(settings.common, "staffing")  # reads and checks the public key
         if name == "gateway":
             load_signer(settings.common)  # reads and checks the private key
+        assert urlsplit(settings.common.nats_url_for(name)).username == name
+        assert tls_context(settings.common.nats_tls_ca_file) is not None
         if name != "migrate":
             assert (settings.host, settings.port) == (
                 "0.0.0.0",
@@ -478,11 +509,77 @@ def test_nats_stores_jetstream_on_the_mounted_volume(
     assert "js-enabled-only=true" in healthcheck_command(nats), "NATS healthcheck ignores JetStream"
 
 
-def test_nats_config_is_accepted_by_nats_server() -> None:
-    result = subprocess.run(
-        [nats_binary(), "-c", str(NATS_CONF), "-t"], capture_output=True, text=True, timeout=30
+def test_nats_users_are_the_ones_the_code_defines() -> None:
+    """deploy/nats/auth.conf is what common/natsauth.py generates: the same users and rights."""
+    text = NATS_AUTH.read_text(encoding="utf-8")
+    assert text[text.index("authorization {") :] == authorization_block_from_environment()
+    assert 'include "auth.conf"' in NATS_CONF.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def compose_nats(
+    services: dict[str, dict[str, Any]], key_files: dict[str, Path], tmp_path: Path
+) -> Iterator[int]:
+    """nats-server on the shipped config and the environment compose gives it; its port."""
+    port, monitor = free_port(), free_port()
+    conf = NATS_CONF.read_text(encoding="utf-8")
+    conf = re.sub(r"^listen:.*$", f"listen: 127.0.0.1:{port}", conf, flags=re.M)
+    conf = re.sub(r"^http:.*$", f"http: 127.0.0.1:{monitor}", conf, flags=re.M)
+    conf = conf.replace("store_dir: /data", f"store_dir: {json.dumps(str(tmp_path / 'js'))}")
+    for secret in ("nats_tls_cert", "nats_tls_key"):
+        conf = conf.replace(SECRETS_DIR + secret, str(key_files[secret]))
+    (tmp_path / "nats.conf").write_text(conf, encoding="utf-8")
+    (tmp_path / "auth.conf").write_text(NATS_AUTH.read_text(encoding="utf-8"), encoding="utf-8")
+    nats_env = {k: v for k, v in environment(services["nats"]).items() if k.startswith("NATS_")}
+    checked = subprocess.run(
+        [nats_binary(), "-c", str(tmp_path / "nats.conf"), "-t"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **nats_env},
     )
-    assert result.returncode == 0, f"nats-server rejects the config: {result.stderr}"
+    assert checked.returncode == 0, f"nats-server rejects the config: {checked.stderr}"
+    process = subprocess.Popen(
+        [nats_binary(), "-c", str(tmp_path / "nats.conf")],
+        env={**os.environ, **nats_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+async def test_the_compose_nats_config_serves_tls_and_enforces_each_users_rights(
+    services: dict[str, dict[str, Any]], key_files: dict[str, Path], compose_nats: int
+) -> None:
+    """A process connects as itself over TLS and may publish its own events and nothing of
+    another's; without a user, nothing."""
+    port = compose_nats
+
+    def url(name: str) -> str:
+        given = urlsplit(environment(services[name])["TP_NATS_URL"])
+        return f"tls://{given.username}:{given.password}@localhost:{port}"
+
+    tls = tls_context(key_files["nats_ca"])
+    staffing = Bus(url("staffing"), name="staffing", tls=tls)
+    sharing = Bus(url("sharing"), name="sharing", tls=tls)
+    try:
+        await staffing.connect(retry_forever=True)
+        await sharing.connect(retry_forever=True)
+        ack = await staffing.js.publish("staffing.unit.registered", b"{}")
+        assert ack.stream == "STAFFING"
+        with pytest.raises((NoRespondersError, NatsTimeout)):
+            await sharing.nc.jetstream(timeout=1).publish("staffing.staff.hired", b"{}")
+        with pytest.raises(Exception, match=r"(?i)authori|ssl|tls"):
+            await nats.connect(
+                f"nats://localhost:{port}", allow_reconnect=False, max_reconnect_attempts=0
+            )
+    finally:
+        await staffing.close()
+        await sharing.close()
 
 
 def test_postgres_creates_every_database_the_urls_name(

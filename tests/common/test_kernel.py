@@ -80,13 +80,9 @@ def test_event_subjects_are_service_entity_verb_past():
 def test_production_refuses_sqlite_and_missing_keys(tmp_path):
     with pytest.raises(ValidationError, match="TP_AUTH_PUBLIC_KEY_FILE"):
         CommonSettings(env="production")
-    with pytest.raises(ValidationError, match="TP_NATS_URL must carry"):
-        CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
-    common = CommonSettings(
-        env="production",
-        auth_public_key_file=tmp_path / "k.pub",
-        nats_url="tls://staffing:pw@nats:4222",
-    )
+    common = CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
+    with pytest.raises(ValueError, match="TP_NATS_URL must carry"):
+        common.nats_url_for("staffing")
     with pytest.raises(ValidationError, match="PostgreSQL"):
         StaffingSettings(common=common)
     ok = StaffingSettings(common=common, database_url="postgresql+asyncpg://u@db/staffing")

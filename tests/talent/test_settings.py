@@ -15,11 +15,7 @@ PG = "postgresql+asyncpg://u@db/talent"
 
 
 def production(tmp_path) -> CommonSettings:  # type: ignore[no-untyped-def]
-    return CommonSettings(
-        env="production",
-        auth_public_key_file=tmp_path / "k.pub",
-        nats_url="tls://talent:pw@nats:4222",
-    )
+    return CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
 
 
 def key() -> str:
