@@ -17,8 +17,8 @@ import nats
 import pytest
 from fastapi import FastAPI
 from nats.errors import NoRespondersError
-from nats.js import JetStreamContext
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
 
 from common.app import ServiceSpec
 from common.bus import DLQ_STREAM, Bus
