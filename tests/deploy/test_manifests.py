@@ -23,10 +23,12 @@ import yaml
 
 from common.auth import generate_keypair, load_signer, load_verifier
 from common.migrations import SERVICES as DATABASES
+from common.natsauth import authorization_block_from_environment, password_variable
 from teacherpool.cli import parser
 from tests.deploy.kustomize import KustomizeError, build, containers, json_patch, pod_spec
 from tests.deploy.settings_reads import READS, unread
 from tests.support import nats_binary
+from tests.tls import make_certificates
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -215,7 +217,13 @@ def test_every_tp_variable_is_read_by_the_settings(
 ) -> None:
     documents = rendered[target]
     for name, (_, container) in teacherpool_workloads(documents).items():
-        for variable in environment(container, documents):
+        env = environment(container, documents)
+        # A variable another one names as $(VAR) is read by the kubelet, into that one.
+        values = [v for v in env.values() if isinstance(v, str)]
+        referenced = {r for v in values for r in re.findall(r"\$\((\w+)\)", v)}
+        for variable in env:
+            if variable in referenced:
+                continue
             assert variable.startswith("TP_"), f"{name} sets {variable}, which nothing reads"
             problem = unread(name, variable)
             assert problem is None, f"{target}: {problem}"
@@ -262,9 +270,15 @@ def test_gateway_reaches_the_services_and_everyone_reaches_nats(
         assert url.port == service["spec"]["ports"][0]["port"], f"{name}: wrong port {url.port}"
     nats_service = find(documents, "Service", "nats")
     for name in PROCESSES:
-        url = urlsplit(environment(workloads[name][1], documents)["TP_NATS_URL"])
-        assert (url.scheme, url.hostname) == ("nats", "nats"), f"{name}: TP_NATS_URL is {url}"
+        env = environment(workloads[name][1], documents)
+        url = urlsplit(env["TP_NATS_URL"])
+        assert (url.scheme, url.hostname) == ("tls", "nats"), f"{name}: TP_NATS_URL is {url}"
         assert url.port == nats_service["spec"]["ports"][0]["port"], f"{name}: NATS port"
+        # its own user, the password from the Secret the NATS servers read it from too
+        assert (url.username, url.password) == (name, "$(NATS_PASSWORD)"), f"{name}: {url}"
+        secret = {"name": "teacherpool-nats-users", "key": name}
+        assert env["NATS_PASSWORD"] == {"secretKeyRef": secret}, f"{name}: NATS password"
+        assert env["TP_NATS_TLS_CA_FILE"].startswith("/run/secrets/"), f"{name}: no NATS CA"
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -374,8 +388,15 @@ def stand_ins(tmp_path: Path) -> dict[str, str]:
     }
     values["teacherpool-talent-pii/pii-keys"] = json.dumps({"k1": key})
     values["teacherpool-talent-pii/pii-hash-key"] = base64.b64encode(os.urandom(32)).decode()
+    for name in PROCESSES:
+        values[f"teacherpool-nats-users/{name}"] = os.urandom(16).hex()
     values["dir"] = str(tmp_path)
     return values
+
+
+def expand(value: str, resolved: dict[str, str]) -> str:
+    """`$(VAR)` in an env value, as the kubelet expands it from the variables before it."""
+    return re.sub(r"\$\((\w+)\)", lambda m: resolved.get(m[1], m[0]), value)
 
 
 @pytest.mark.parametrize("target", ["dev", "production"])
@@ -393,6 +414,7 @@ def test_settings_validate_in_production_from_the_manifests(
     documents = rendered[target]
     _, container = teacherpool_workloads(documents)[name]
     secret_mounts = {m["mountPath"] for m in container["volumeMounts"] if m["name"] != "tmp"}
+    resolved: dict[str, str] = {}
     for variable, value in environment(container, documents).items():
         if isinstance(value, dict):
             ref = value["secretKeyRef"]
@@ -401,7 +423,8 @@ def test_settings_validate_in_production_from_the_manifests(
             mount = os.path.dirname(value)
             assert mount in secret_mounts, f"{name}: {variable} is not on a mounted Secret"
             value = os.path.join(stand_ins["dir"], os.path.basename(value))
-        monkeypatch.setenv(variable, str(value))
+        resolved[variable] = expand(str(value), resolved)
+        monkeypatch.setenv(variable, resolved[variable])
     for cls in READS[name].values():
         settings: Any = cls()
         assert settings.common.is_production, f"{name}: {cls.__name__} is not in production"
@@ -409,6 +432,10 @@ def test_settings_validate_in_production_from_the_manifests(
         load_verifier(settings.common, "staffing")
         if name == "gateway":
             load_signer(settings.common)
+        if name in PROCESSES:
+            url = urlsplit(settings.common.nats_url_for(name))
+            password = stand_ins[f"teacherpool-nats-users/{name}"]
+            assert (url.username, url.password) == (name, password)
 
 
 # --- replication, NATS and PostgreSQL ----------------------------------------------------
@@ -427,12 +454,16 @@ def test_stream_replication_fits_the_nats_cluster(
     assert replicas <= nats["spec"]["replicas"], "more stream replicas than NATS nodes"
 
 
-def _nats_conf(documents: list[Document]) -> str:
+def _nats_config_files(documents: list[Document]) -> dict[str, str]:
     nats = find(documents, "StatefulSet", "nats")
     spec = pod_spec(nats)
     assert spec is not None
     (volume,) = [v for v in spec["volumes"] if v["name"] == "config"]
-    return config_maps(documents)[volume["configMap"]["name"]]["nats.conf"]
+    return config_maps(documents)[volume["configMap"]["name"]]
+
+
+def _nats_conf(documents: list[Document]) -> str:
+    return _nats_config_files(documents)["nats.conf"]
 
 
 def test_nats_cluster_config_routes_to_every_node_and_fsyncs(
@@ -453,16 +484,48 @@ def test_nats_cluster_config_routes_to_every_node_and_fsyncs(
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     claims = {c["metadata"]["name"] for c in nats["spec"]["volumeClaimTemplates"]}
     assert mounts.get(store[1]) in claims, f"store_dir {store[1]} is not on a persistent volume"
+    # The TLS Secret's files, and the users' passwords from the Secret, as the pod has them.
+    (tls,) = [m["mountPath"] for m in container["volumeMounts"] if m["name"] == "tls"]
+    certificates = make_certificates(tmp_path / "tls", ("nats", "nats-0.nats-headless"))
+    for file, made in (
+        ("tls.crt", certificates.cert),
+        ("tls.key", certificates.key),
+        ("ca.crt", certificates.ca),
+    ):
+        conf = conf.replace(f"{tls}/{file}", str(made))
     path = tmp_path / "nats.conf"
     path.write_text(conf, encoding="utf-8")
+    for name, text in _nats_config_files(documents).items():
+        if name != "nats.conf":
+            (tmp_path / name).write_text(text, encoding="utf-8")
+    passwords = {
+        v["name"]: os.urandom(8).hex()
+        for v in container["env"]
+        if v.get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "teacherpool-nats-users"
+    }
+    assert set(passwords) == {password_variable(s) for s in PROCESSES}, passwords
     result = subprocess.run(
         [nats_binary(), "-c", str(path), "-t"],
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "POD_NAME": "nats-0"},
+        env={**os.environ, "POD_NAME": "nats-0", **passwords},
     )
     assert result.returncode == 0, f"nats-server rejects the config: {result.stderr}"
+
+
+def test_nats_serves_clients_and_routes_over_tls_with_the_users_the_code_defines(
+    rendered: dict[str, list[Document]],
+) -> None:
+    conf = _nats_conf(rendered["production"])
+    assert 'include "nats-auth.conf"' in conf
+    blocks = re.findall(r"^\s*tls\s*\{([^}]*)\}", conf, re.M)
+    assert len(blocks) == 2, "TLS for the clients and for the routes"
+    assert re.search(r"verify\s*:\s*true", blocks[1]), "routes must show a certificate"
+    auth = _nats_config_files(rendered["production"])["nats-auth.conf"]
+    assert auth[auth.index("authorization {") :] == authorization_block_from_environment()
+    compose = (DEPLOY / "nats" / "auth.conf").read_text(encoding="utf-8")
+    assert compose[compose.index("authorization {") :] == authorization_block_from_environment()
 
 
 @pytest.mark.parametrize("target", ["base", "production"])
@@ -530,3 +593,114 @@ def test_release_renames_the_migration_job_with_the_image_tag(
     for name in PROCESSES:
         (deployed,) = find(documents, "Deployment", name)["spec"]["template"]["spec"]["containers"]
         assert deployed["image"] == container["image"], f"{name} runs another image than migrate"
+
+
+# --- NetworkPolicies ----------------------------------------------------------------------
+
+
+def _matches(selector: Document, labels: dict[str, str]) -> bool:
+    """A label selector (matchLabels, matchExpressions In/NotIn/Exists) against labels."""
+    for key, value in selector.get("matchLabels", {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator = expression["key"], expression["operator"]
+        values = expression.get("values", [])
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and labels.get(key) in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+    return True
+
+
+class Pod:
+    """Where a connection comes from or goes to: its namespace, labels and named ports."""
+
+    def __init__(self, namespace: str, labels: dict[str, str], ports: dict[str, int]) -> None:
+        self.namespace, self.labels, self.ports = namespace, labels, ports
+
+
+def _pods(documents: list[Document]) -> dict[str, Pod]:
+    namespace = next(d["metadata"]["namespace"] for d in documents if d["kind"] == "Deployment")
+    pods = {}
+    for document in documents:
+        spec = pod_spec(document)
+        if spec is None or document["kind"] not in ("Deployment", "StatefulSet", "Job"):
+            continue
+        labels = document["spec"]["template"]["metadata"]["labels"]
+        ports = {
+            p["name"]: p["containerPort"] for c in containers(document) for p in c.get("ports", [])
+        }
+        pods[labels["app.kubernetes.io/name"]] = Pod(namespace, labels, ports)
+    pods["postgres"] = Pod(namespace, {"cnpg.io/cluster": "teacherpool-pg"}, {"postgresql": 5432})
+    pods["other"] = Pod(namespace, {"app.kubernetes.io/name": "debug"}, {})
+    pods["elsewhere"] = Pod("default", {"app.kubernetes.io/name": "gateway"}, {})
+    pods["ingress"] = Pod("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"}, {})
+    return pods
+
+
+def _allowed(policies: list[Document], source: Pod, target: Pod, port: int) -> bool:
+    """Whether the ingress policies let `source` reach `target` on `port`."""
+    selecting = [
+        p
+        for p in policies
+        if "Ingress" in p["spec"]["policyTypes"]
+        and p["metadata"]["namespace"] == target.namespace
+        and _matches(p["spec"]["podSelector"], target.labels)
+    ]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("ingress", []):
+            ports = [target.ports.get(p["port"], p["port"]) for p in rule.get("ports", [])]
+            if ports and port not in ports:
+                continue
+            for peer in rule.get("from", []):
+                namespace_ok = (
+                    _matches(
+                        peer["namespaceSelector"],
+                        {"kubernetes.io/metadata.name": source.namespace},
+                    )
+                    if "namespaceSelector" in peer
+                    else source.namespace == policy["metadata"]["namespace"]
+                )
+                pods_ok = _matches(peer.get("podSelector", {}), source.labels)
+                if namespace_ok and pods_ok:
+                    return True
+    return False
+
+
+@pytest.mark.parametrize("target", ["dev", "production"])
+def test_network_policies_let_through_only_the_flows_of_the_design(
+    rendered: dict[str, list[Document]], target: str
+) -> None:
+    documents = rendered[target]
+    policies = [d for d in documents if d["kind"] == "NetworkPolicy"]
+    pods = _pods(documents)
+    service_ports = zip(SERVICES, (8001, 8002, 8003), strict=True)
+    flows = {
+        ("ingress", "gateway", 8000),
+        *(("gateway", service, port) for service, port in service_ports),
+        *((process, "nats", 4222) for process in PROCESSES),
+        ("nats", "nats", 6222),
+        *((process, "postgres", 5432) for process in (*PROCESSES, "teacherpool-migrate")),
+    }
+    ports = {"gateway": 8000, "staffing": 8001, "sharing": 8002, "talent": 8003}
+    ports |= {"nats": 4222, "postgres": 5432}
+    assert {*PROCESSES, "nats", "teacherpool-migrate"} <= set(pods)
+    checked = 0
+    for source in pods:
+        for destination, port in [*ports.items(), ("nats", 6222)]:
+            if source == destination and port != 6222:
+                continue
+            wanted = (source, destination, port) in flows
+            got = _allowed(policies, pods[source], pods[destination], port)
+            assert got == wanted, (
+                f"{target}: {source} → {destination}:{port} is "
+                f"{'allowed' if got else 'refused'}, the design says "
+                f"{'allowed' if wanted else 'refused'}"
+            )
+            checked += 1
+    assert checked > 50
