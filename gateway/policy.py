@@ -154,6 +154,8 @@ SHARING = [
     rule("sharing", "PUT", "/v1/district-settings/{district_id}", PEOPLE),
     rule("sharing", "GET", "/v1/period-rates", EVERYONE),
     rule("sharing", "POST", "/v1/period-rates", CITY),
+    rule("sharing", "GET", "/v1/travel-allowances", EVERYONE),
+    rule("sharing", "POST", "/v1/travel-allowances", frozenset({"city_hr"})),
     rule("sharing", "PATCH", "/v1/teachers/{teacher_id}", PEOPLE | TEACHER),
     rule("sharing", "POST", "/v1/library/applications", TEACHER),
     rule("sharing", "GET", "/v1/library/applications", EVERYONE),

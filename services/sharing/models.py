@@ -282,14 +282,35 @@ class LessonMove(SharingBase, table=True):  # type: ignore[call-arg]
 
 
 class PeriodRate(SharingBase, table=True):  # type: ignore[call-arg]
-    """Pay per shared period for a title, in force from a date (课时补贴标准)."""
+    """Pay per shared period for a title and mode, in force from a date until an optional last
+    day (课时补贴标准). Mode "any" applies where no row names the lesson's own mode."""
 
     __tablename__ = "period_rates"
 
     effective_from: date = Field(sa_column=Column(Date, primary_key=True))
     title: str = Field(sa_column=Column(String(40), primary_key=True))
+    mode: str = Field(default="any", sa_column=Column(String(12), primary_key=True))
+    effective_to: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     rate_cents: int = Field(sa_column=Column(Integer, nullable=False))
     source: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class TravelAllowance(SharingBase, table=True):  # type: ignore[call-arg]
+    """Pay per lesson taught in person (走教, 轮岗) by the distance band from the home school to
+    the host school (交通补贴), in force from a date until an optional last day."""
+
+    __tablename__ = "travel_allowances"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    effective_from: date = Field(sa_column=Column(Date, nullable=False))
+    effective_to: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    #: The band: at least `min_km`, and below `max_km` when it is set.
+    min_km: float = Field(sa_column=Column(Float, nullable=False))
+    max_km: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    cents: int = Field(sa_column=Column(Integer, nullable=False))
+    source: str = Field(sa_column=Column(String(200), nullable=False))
+    created_by: str = Field(sa_column=Column(String(120), nullable=False))
+    created_at: datetime = _created()
 
 
 class Settlement(SharingBase, table=True):  # type: ignore[call-arg]
@@ -306,7 +327,8 @@ class Settlement(SharingBase, table=True):  # type: ignore[call-arg]
     home_district_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid()))
     month: str = Field(sa_column=Column(String(7), nullable=False, index=True))
     title: str = Field(sa_column=Column(String(40), nullable=False))
-    #: Periods by title and rate: [{"title", "rate_cents", "periods", "amount_cents", "late"}].
+    #: Periods by host district, title, mode and rate: [{"host_district_id", "title", "mode",
+    #: "rate_cents", "travel_cents", "periods", "amount_cents", "late"}].
     lines: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

@@ -12,6 +12,8 @@ from services.sharing.access import acting_teacher_id, require_hr
 from services.sharing.models import Settlement, Teacher, Unit
 from services.sharing.settlements import repository, service
 from services.sharing.settlements.schemas import (
+    AllowanceCreate,
+    AllowancePublic,
     Month,
     RateCreate,
     RatePublic,
@@ -84,7 +86,7 @@ async def export_settlements(
     )
     rows = [(s, t, u) for s, t, u in (await session.execute(stmt)).all()]
     return Response(
-        service.workbook(rows, month),
+        service.workbook(rows, month, await repository.district_names(session)),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="settlements-{month}.xlsx"'},
     )
@@ -102,3 +104,21 @@ async def add_rate(
 ) -> RatePublic:
     """Add a rate in force from a date."""
     return RatePublic.model_validate(await service.add_rate(session, principal, body))
+
+
+@router.get("/travel-allowances", response_model=list[AllowancePublic])
+async def list_allowances(
+    session: SessionDep, principal: CurrentPrincipal
+) -> list[AllowancePublic]:
+    """The dated travel allowance per lesson taught in person, by distance band."""
+    return [AllowancePublic.model_validate(r) for r in await repository.allowances(session)]
+
+
+@router.post(
+    "/travel-allowances", status_code=http.HTTP_201_CREATED, response_model=AllowancePublic
+)
+async def add_allowance(
+    body: AllowanceCreate, session: SessionDep, principal: CurrentPrincipal
+) -> AllowancePublic:
+    """Add a travel allowance band in force from a date (city HR)."""
+    return AllowancePublic.model_validate(await service.add_allowance(session, principal, body))

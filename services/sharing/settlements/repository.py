@@ -9,11 +9,32 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from services.sharing.models import PeriodRate, Settlement, Teacher
+from services.sharing.models import (
+    Assignment,
+    PeriodRate,
+    Settlement,
+    Teacher,
+    TravelAllowance,
+    Unit,
+)
 
 
 async def rates(session: AsyncSession) -> list[PeriodRate]:
-    stmt = select(PeriodRate).order_by(PeriodRate.title, PeriodRate.effective_from)
+    stmt = select(PeriodRate).order_by(PeriodRate.title, PeriodRate.mode, PeriodRate.effective_from)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def allowances(session: AsyncSession) -> list[TravelAllowance]:
+    stmt = select(TravelAllowance).order_by(
+        TravelAllowance.effective_from, TravelAllowance.min_km, TravelAllowance.id
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def assignments(session: AsyncSession, ids: set[uuid.UUID]) -> list[Assignment]:
+    if not ids:
+        return []
+    stmt = select(Assignment).where(Assignment.id.in_(ids))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -42,3 +63,8 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     if principal.role == "school_admin":
         return stmt.where(Settlement.home_unit_id == principal.unit_id)
     return stmt.where(Settlement.teacher_id == teacher_id)
+
+
+async def district_names(session: AsyncSession) -> dict[uuid.UUID, str]:
+    stmt = select(Unit.id, Unit.name).where(Unit.kind == "district")
+    return {i: name for i, name in (await session.execute(stmt)).all()}

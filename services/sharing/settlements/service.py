@@ -1,5 +1,6 @@
 """Rules of monthly settlement (月度结算): confirmed periods × the rate for the title held on
-each lesson's date.
+each lesson's date and the lesson's mode, plus a travel allowance by distance band for lessons
+taught in person, in a line per host district so each district sees what it owes.
 
 A settlement is issued once per teacher and month and never changes. A lesson confirmed after
 its month was settled is paid in the next settlement issued, as an adjustment.
@@ -8,6 +9,7 @@ its month was settled is paid in the next settlement issued, as an adjustment.
 from __future__ import annotations
 
 import io
+import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,14 +25,26 @@ from contracts.sharing import SettlementIssued
 from contracts.vocabulary import UNTITLED
 from services.sharing.access import require_hr
 from services.sharing.lessons import repository as lessons
-from services.sharing.models import Lesson, PeriodRate, Settlement, Teacher, Unit, outbox
+from services.sharing.models import (
+    Lesson,
+    PeriodRate,
+    Settlement,
+    Teacher,
+    TravelAllowance,
+    Unit,
+    outbox,
+)
+from services.sharing.places import places_of
 from services.sharing.settlements import repository
 from services.sharing.settlements.schemas import (
+    AllowanceCreate,
     RateCreate,
     SettlementCreate,
     SettlementLine,
+    SettlementPublic,
     Unpriced,
 )
+from services.sharing.timetable import TRAVELLING_MODES
 
 #: The rate row used for a teacher without a title (未定职称).
 NO_TITLE = UNTITLED
@@ -43,20 +57,44 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+def in_force(row: PeriodRate | TravelAllowance, on: date) -> bool:
+    return row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
+
+
 class RateTable:
-    """Pay per period by title, each in force from its date."""
+    """Pay per period by title and mode, each row in force from its date to its last day; a row
+    for the lesson's own mode wins over one for "any", then the latest in force."""
 
     def __init__(self, rows: list[PeriodRate]) -> None:
         self._by_title: dict[str, list[PeriodRate]] = defaultdict(list)
         for row in rows:
             self._by_title[row.title].append(row)
 
-    def rate(self, title: str, on: date) -> int | None:
-        """The rate in force for `title` on `on`, or None when the table has none."""
-        rows = [r for r in self._by_title.get(title, []) if r.effective_from <= on]
-        if not rows:
+    def rate(self, title: str, on: date, mode: str = "any") -> int | None:
+        """The rate in force for `title` and `mode` on `on`, or None when the table has none."""
+        rows = [r for r in self._by_title.get(title, []) if in_force(r, on)]
+        own = [r for r in rows if r.mode == mode] or [r for r in rows if r.mode == "any"]
+        if not own:
             return None
-        return max(rows, key=lambda r: r.effective_from).rate_cents
+        return max(own, key=lambda r: r.effective_from).rate_cents
+
+
+class Allowances:
+    """Travel allowance per lesson taught in person, by distance band, each in force by date."""
+
+    def __init__(self, rows: list[TravelAllowance]) -> None:
+        self._rows = rows
+
+    def per_lesson(self, km: float | None, mode: str, on: date) -> int:
+        """The allowance for one lesson; none online, or where a school's location is unknown."""
+        if mode not in TRAVELLING_MODES or km is None or math.isinf(km):
+            return 0
+        bands = [
+            r
+            for r in self._rows
+            if in_force(r, on) and r.min_km <= km and (r.max_km is None or km < r.max_km)
+        ]
+        return max(bands, key=lambda r: r.effective_from).cents if bands else 0
 
 
 def title_on(teacher: Teacher, day: date) -> str:
@@ -71,12 +109,25 @@ def title_on(teacher: Teacher, day: date) -> str:
     return teacher.title or NO_TITLE
 
 
+#: A settlement line's key: host district, title, mode, rate, travel allowance, late.
+LineKey = tuple[str, str, str, int, int, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Taught:
+    """Where a lesson's assignment was taught: the host's district, the mode, the distance."""
+
+    host_district_id: uuid.UUID | None
+    mode: str
+    km: float | None
+
+
 @dataclass
 class Priced:
     """One teacher's lessons for a month, split into those the rate table prices and not."""
 
     teacher: Teacher
-    lines: dict[tuple[str, int, bool], list[Lesson]] = field(default_factory=dict)
+    lines: dict[LineKey, list[Lesson]] = field(default_factory=dict)
     unpriced: dict[str, list[Lesson]] = field(default_factory=dict)
 
     @property
@@ -84,18 +135,43 @@ class Priced:
         return [lesson for group in self.lines.values() for lesson in group]
 
 
-def price(teacher: Teacher, due: list[Lesson], first: date, table: RateTable) -> Priced:
-    """Each lesson at the rate for the title held on its date; without a rate, set apart."""
+def price(
+    teacher: Teacher,
+    due: list[Lesson],
+    first: date,
+    table: RateTable,
+    allowances: Allowances,
+    taught: dict[uuid.UUID, Taught],
+) -> Priced:
+    """Each lesson at the rate for the title held on its date and its mode, plus the travel
+    allowance for its distance; grouped by host district. Without a rate, set apart."""
     priced = Priced(teacher)
     for lesson in due:
         title = title_on(teacher, lesson.taught_on)
-        rate = table.rate(title, lesson.taught_on)
+        where = taught.get(lesson.assignment_id, Taught(None, "any", None))
+        rate = table.rate(title, lesson.taught_on, where.mode)
         if rate is None:
             priced.unpriced.setdefault(title, []).append(lesson)
-        else:
-            key = (title, rate, lesson.taught_on < first)
-            priced.lines.setdefault(key, []).append(lesson)
+            continue
+        travel = allowances.per_lesson(where.km, where.mode, lesson.taught_on)
+        district = str(where.host_district_id) if where.host_district_id else ""
+        key = (district, title, where.mode, rate, travel, lesson.taught_on < first)
+        priced.lines.setdefault(key, []).append(lesson)
     return priced
+
+
+async def where_taught(session: AsyncSession, lessons_due: list[Lesson]) -> dict[uuid.UUID, Taught]:
+    """The host district, mode and home-to-host distance of each due lesson's assignment."""
+    assignments = await repository.assignments(session, {x.assignment_id for x in lessons_due})
+    places = await places_of(
+        session, {u for a in assignments for u in (a.home_unit_id, a.host_unit_id)}
+    )
+    return {
+        a.id: Taught(
+            a.host_district_id, a.mode, places[a.home_unit_id].km_to(places[a.host_unit_id])
+        )
+        for a in assignments
+    }
 
 
 async def _due(
@@ -112,10 +188,14 @@ async def _due(
         session, [t for t in teachers if t not in done], last, lock=issuing
     )
     table = RateTable(await repository.rates(session))
+    allowances = Allowances(await repository.allowances(session))
+    taught = await where_taught(session, due)
     by_teacher: dict[uuid.UUID, list[Lesson]] = defaultdict(list)
     for lesson in due:
         by_teacher[lesson.teacher_id].append(lesson)
-    return [price(teachers[t], paid, first, table) for t, paid in by_teacher.items()], first
+    return [
+        price(teachers[t], paid, first, table, allowances, taught) for t, paid in by_teacher.items()
+    ], first
 
 
 def unpriced_rows(priced: list[Priced], month: str) -> list[Unpriced]:
@@ -165,13 +245,16 @@ async def _settle(
     teacher = priced.teacher
     lines = [
         SettlementLine(
+            host_district_id=uuid.UUID(district) if district else None,
             title=title,
+            mode=mode,
             rate_cents=rate,
+            travel_cents=travel,
             periods=len(group),
-            amount_cents=rate * len(group),
+            amount_cents=(rate + travel) * len(group),
             late=late,
         )
-        for (title, rate, late), group in sorted(priced.lines.items())
+        for (district, title, mode, rate, travel, late), group in sorted(priced.lines.items())
     ]
     regular = [line for line in lines if not line.late]
     late = [line for line in lines if line.late]
@@ -184,7 +267,7 @@ async def _settle(
         home_district_id=teacher.district_id,
         month=month,
         title=title_on(teacher, last_paid.taught_on),
-        lines=[line.model_dump() for line in lines],
+        lines=[line.model_dump(mode="json") for line in lines],
         periods=sum(line.periods for line in regular),
         amount_cents=amount,
         adjustment_periods=sum(line.periods for line in late),
@@ -216,9 +299,10 @@ async def add_rate(session: AsyncSession, principal: Principal, data: RateCreate
     """City HR adds a dated rate; rates already in force stay as they were."""
     if principal.role != "city_hr":
         raise Forbidden("only city HR sets period rates")
-    if await session.get(PeriodRate, (data.effective_from, data.title)) is not None:
+    if await session.get(PeriodRate, (data.effective_from, data.title, data.mode)) is not None:
         raise AlreadyTaken(
-            "body.effective_from", f"a rate for {data.title} from {data.effective_from} exists"
+            "body.effective_from",
+            f"a rate for {data.title} ({data.mode}) from {data.effective_from} exists",
         )
     rate = PeriodRate(**data.model_dump())
     session.add(rate)
@@ -226,8 +310,25 @@ async def add_rate(session: AsyncSession, principal: Principal, data: RateCreate
     return rate
 
 
-def workbook(rows: list[tuple[Settlement, Teacher | None, Unit | None]], month: str) -> bytes:
-    """The month's settlements as an xlsx sheet for payroll."""
+async def add_allowance(
+    session: AsyncSession, principal: Principal, data: AllowanceCreate
+) -> TravelAllowance:
+    """City HR adds a dated travel allowance band; bands already in force stay as they were."""
+    if principal.role != "city_hr":
+        raise Forbidden("only city HR sets travel allowances")
+    allowance = TravelAllowance(**data.model_dump(), created_by=principal.sub)
+    session.add(allowance)
+    await session.flush()
+    return allowance
+
+
+def workbook(
+    rows: list[tuple[Settlement, Teacher | None, Unit | None]],
+    month: str,
+    districts: dict[uuid.UUID, str],
+) -> bytes:
+    """The month's settlements as an xlsx sheet for payroll, and a second sheet with what each
+    host district owes for each teacher (cross-district sharing)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -264,6 +365,35 @@ def workbook(rows: list[tuple[Settlement, Teacher | None, Unit | None]], month: 
                 ],
             )
         )
+    owed = book.create_sheet("按接收区县 by host district")
+    owed.append(
+        [
+            "月份 month",
+            "接收区县 host district",
+            "教师编号 teacher id",
+            "姓名 name",
+            "派出学校 home school",
+            "课时 periods",
+            "金额 amount (元)",
+        ]
+    )
+    for settlement, teacher, unit in rows:
+        for total in SettlementPublic.model_validate(settlement).by_host_district:
+            district = total.host_district_id
+            owed.append(
+                safe_row(
+                    owed,
+                    [
+                        settlement.month,
+                        districts.get(district, str(district)) if district else "",
+                        str(settlement.teacher_id),
+                        teacher.name if teacher else "",
+                        unit.name if unit else str(settlement.home_unit_id),
+                        total.periods,
+                        total.amount_cents / 100,
+                    ],
+                )
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
