@@ -380,6 +380,56 @@ class TestRatesAndApproval:
         ]
         assert "80.50" in city.get("/sharing/rates").text
 
+    def test_city_hr_adds_an_online_rate_until_a_day_and_a_travel_band(self, users):
+        city = users["ui.city"]
+        page = city.get("/sharing/rates").text
+        assert 'data-testid="add-allowance"' in page
+        assert 'data-testid="add-allowance"' not in users["ui.district"].get("/sharing/rates").text
+        added = city.post(
+            "/sharing/rates",
+            effective_from="2026-10-01",
+            effective_to="2027-01-31",
+            title="二级教师",
+            mode="online",
+            rate="45",
+            source="成教发〔2026〕2号",
+        )
+        assert added.status_code == 303, added.text
+        rates = city.api("GET", "sharing/v1/period-rates").json()
+        assert {
+            "effective_from": "2026-10-01",
+            "effective_to": "2027-01-31",
+            "title": "二级教师",
+            "mode": "online",
+            "rate_cents": 4500,
+        } in [
+            {k: r[k] for k in ("effective_from", "effective_to", "title", "mode", "rate_cents")}
+            for r in rates
+        ]
+        bad_band = city.post(
+            "/sharing/rates/allowances",
+            effective_from="2026-10-01",
+            min_km="10",
+            max_km="5",
+            amount="15",
+            source="成教发〔2026〕2号",
+        )
+        assert bad_band.status_code == 422
+        assert 'data-field="max_km"' in bad_band.text
+        assert city.api("GET", "sharing/v1/travel-allowances").json() == []
+        band = city.post(
+            "/sharing/rates/allowances",
+            effective_from="2026-10-01",
+            min_km="10",
+            max_km="",
+            amount="15",
+            source="成教发〔2026〕2号",
+        )
+        assert band.status_code == 303, band.text
+        (saved,) = city.api("GET", "sharing/v1/travel-allowances").json()
+        assert (saved["min_km"], saved["max_km"], saved["cents"]) == (10, None, 1500)
+        assert 'data-testid="allowance"' in city.get("/sharing/rates").text
+
     def test_district_hr_sets_its_districts_approval(self, users):
         district = users["ui.district"]
         page = district.get("/sharing/rates")

@@ -1,5 +1,6 @@
-"""Sharing's settings: the pay per period by title (课时补贴标准) and each district's choice
-whether a school's request waits for its approval (区县审批)."""
+"""Sharing's settings: the pay per period by title and mode (课时补贴标准), the travel allowance
+by distance band (交通补贴), and each district's choice whether a school's request waits for
+its approval (区县审批)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ router = APIRouter()
 async def settings_view(
     page: Page, errors: FormErrors | None = None, error_for: str = "", code: int = 200
 ) -> Any:
-    rates, districts = await asyncio.gather(
+    rates, allowances, districts = await asyncio.gather(
         page.api.get_or_none("sharing", "/v1/period-rates"),
+        page.api.get_or_none("sharing", "/v1/travel-allowances"),
         district_options(page),
     )
     if page.role == "district_hr":
@@ -34,13 +36,20 @@ async def settings_view(
     return page.html(
         "sharing_rates.html",
         status=code,
-        rates=sorted(rates or [], key=lambda r: (r["effective_from"], r["title"]), reverse=True),
+        rates=sorted(
+            rates or [], key=lambda r: (r["effective_from"], r["title"], r["mode"]), reverse=True
+        ),
+        allowances=sorted(
+            allowances or [], key=lambda a: (a["effective_from"], a["min_km"]), reverse=True
+        ),
+        rate_modes=[("any", page._("Any mode")), *page.options("mode")],
         titles=[(t, page.label("title", t)) for t in (*TITLES, UNTITLED)],
         districts=[
             (district_id, name, found["requires_approval"] if found else None)
             for (district_id, name), found in zip(districts, settings, strict=True)
         ],
         may_add_rate=page.may("sharing", "POST", "/v1/period-rates"),
+        may_add_allowance=page.may("sharing", "POST", "/v1/travel-allowances"),
         may_set_approval=page.may("sharing", "PUT", "/v1/district-settings/{district_id}"),
         errors=errors,
         error_for=error_for,
@@ -75,7 +84,9 @@ async def add_rate(page: Annotated[Page, Depends(signed_in)]) -> Any:
         return await settings_view(page, errors, "rate", 422)
     body = {
         "effective_from": page.value("effective_from") or None,
+        "effective_to": page.value("effective_to") or None,
         "title": page.value("title"),
+        "mode": page.value("mode") or "any",
         "rate_cents": rate,
         "source": page.value("source"),
     }
@@ -87,6 +98,32 @@ async def add_rate(page: Annotated[Page, Depends(signed_in)]) -> Any:
             errors.fields["rate"] = errors.fields.pop("rate_cents")
         return await settings_view(page, errors, "rate", problem.status)
     return page.redirect("/sharing/rates", done="rate_added")
+
+
+@router.post("/sharing/rates/allowances")
+async def add_allowance(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A travel allowance per lesson taught in person for a band of distance, from a date."""
+    page.require_api("sharing", "POST", "/v1/travel-allowances")
+    amount = cents(page.value("amount"))
+    if amount is None:
+        errors = invalid(page._, amount=page._("Enter an amount in yuan, at most two decimals."))
+        return await settings_view(page, errors, "allowance", 422)
+    body = {
+        "effective_from": page.value("effective_from") or None,
+        "effective_to": page.value("effective_to") or None,
+        "min_km": page.value("min_km") or None,
+        "max_km": page.value("max_km") or None,
+        "cents": amount,
+        "source": page.value("source"),
+    }
+    try:
+        await page.api.post("sharing", "/v1/travel-allowances", body)
+    except ApiProblem as problem:
+        errors = explain(problem, page._)
+        if "cents" in errors.fields:
+            errors.fields["amount"] = errors.fields.pop("cents")
+        return await settings_view(page, errors, "allowance", problem.status)
+    return page.redirect("/sharing/rates", done="saved")
 
 
 @router.post("/sharing/rates/approval")
