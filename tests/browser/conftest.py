@@ -1,4 +1,25 @@
-"""The whole system started once per module, and a real Chromium driven by Playwright."""
+"""The whole system, started once for every browser test, and a real Chromium driven by Playwright.
+
+`system` is session-scoped: one `teacherpool up` with the demo city serves every module under
+tests/browser, and `chromium` is one browser for them all (each test still gets fresh contexts
+from `open_page`). Every test collected here joins the xdist group "browser", so one worker runs
+them all against that one system; a new module needs nothing more than to take these fixtures.
+
+The system is shared, in whatever order pytest runs the modules, so a test must not rely on what
+another test changed, nor change what another test reads:
+
+- make your own entities where the test changes things (a school opened with its own code, a
+  user with its own username, a district HR account of a district no other test uses:
+  `make_user`);
+- a test that changes a seeded school's posts takes it from `quiet_schools`, the seeded schools
+  holding no talent posting, so the postings stay blocked or reserved as seeded;
+- find what you made by something unique to it (its code, or a reason text of its own), not by
+  its position in a list others add to;
+- wait for a condition (Playwright's waits, `wait_until`), never for a fixed time.
+
+`system.api(username)` is an httpx client with a bearer token of a demo account (tokens are
+reused for a few minutes, since each is made by a `teacherpool token` subprocess).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +29,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -30,6 +52,27 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "demo12345"
+#: Users made by the tests need a password of 10 or more characters.
+TEST_PASSWORD = "browser-test-2026"
+#: How long `teacherpool up` may take to seed the demo city and be ready: a bound for a machine
+#: shared with other work, not a figure under test (the launcher exits on its own when a child
+#: never gets ready, and that ends the wait at once).
+READY_SECONDS = 600.0
+#: How long a demo account's bearer token is reused: well inside the gateway's default access
+#: token lifetime (600 s); a default of the tests, not of the platform.
+TOKEN_REUSE_SECONDS = 300.0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every browser test runs on the one worker that holds the shared system (before
+    xdist's own hook reads the group marks), and whichever runs first may wait for the system
+    to be ready beside its own time."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.timeout(READY_SECONDS + 300))
 
 
 def _missing() -> str | None:
@@ -42,7 +85,7 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser_ready() -> None:
     missing = _missing()
     if missing:
@@ -58,9 +101,15 @@ class System:
     url: str
     cwd: Path
     env: dict[str, str]
+    #: When it was ready: everything created before is the seeded demo city's.
+    ready_at: datetime
+    tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def token(self, username: str) -> str:
-        return subprocess.run(
+        made_at, token = self.tokens.get(username, (0.0, ""))
+        if time.monotonic() - made_at < TOKEN_REUSE_SECONDS:
+            return token
+        token = subprocess.run(
             [sys.executable, "-m", "teacherpool", "token", username],
             cwd=self.cwd,
             env=self.env,
@@ -68,6 +117,8 @@ class System:
             text=True,
             check=True,
         ).stdout.strip()
+        self.tokens[username] = (time.monotonic(), token)
+        return token
 
     def api(self, username: str) -> httpx.Client:
         return httpx.Client(
@@ -77,9 +128,10 @@ class System:
         )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    """`teacherpool up` in a temp directory on free ports, as tests/e2e/test_launcher.py does."""
+    """`teacherpool up` in a temp directory on free ports, as tests/e2e/test_launcher.py does;
+    one for the whole session (see the module's docstring for what that asks of a test)."""
     cwd = tmp_path_factory.mktemp("browser-city")
     env = launcher_env(TP_GATEWAY_RATE_LIMIT_LOGIN_PER_MINUTE="600")
     url = f"http://127.0.0.1:{env['TP_GATEWAY_PORT']}"
@@ -92,7 +144,7 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 if httpx.get(f"{url}/readyz/upstreams", timeout=1).status_code == 200:
@@ -102,7 +154,7 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
             time.sleep(0.25)
         else:
             pytest.fail(f"the system did not become ready (exit {process.poll()})")
-        yield System(url, cwd, env)
+        yield System(url, cwd, env, datetime.now(UTC))
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -112,7 +164,7 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
             process.communicate()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium(system: System) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
@@ -144,10 +196,10 @@ def open_page(chromium: object, system: System) -> Iterator[object]:
         context.close()
 
 
-def log_in(page: object, username: str) -> None:
+def log_in(page: object, username: str, password: str = PASSWORD) -> None:
     page.goto("/login")  # type: ignore[attr-defined]
     page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
-    page.get_by_label("密码").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
     page.wait_for_url(lambda url: "/login" not in url)  # type: ignore[attr-defined]
 
@@ -155,3 +207,59 @@ def log_in(page: object, username: str) -> None:
 def screenshot(page: object, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def district(system: System, name: str) -> dict:
+    """A district of the demo city by its name."""
+    with system.api("cityhr") as api:
+        found = api.get("/staffing/v1/units", params={"kind": "district", "limit": 100})
+    return next(d for d in found.json()["data"] if d["name"] == name)
+
+
+def schools_of(system: System, district_id: str) -> list[dict]:
+    """A district's schools, by code."""
+    with system.api("cityhr") as api:
+        found = api.get(
+            "/staffing/v1/units",
+            params={"kind": "school", "district_id": district_id, "limit": 100},
+        )
+    return found.json()["data"]
+
+
+def quiet_schools(system: System, district_name: str = "青羊区") -> list[dict]:
+    """The district's seeded schools, by code, that hold no talent posting: the ones a test may
+    give or take posts from without changing what a posting's reservation meets."""
+    with system.api("cityhr") as api:
+        postings = api.get("/talent/v1/postings", params={"limit": 200}).json()["data"]
+    holding = {p["unit_id"] for p in postings}
+    return [
+        school
+        for school in schools_of(system, district(system, district_name)["id"])
+        if school["id"] not in holding
+        and school["status"] == "open"
+        and datetime.fromisoformat(school["created_at"]) < system.ready_at
+    ]
+
+
+def make_user(system: System, username: str, role: str, unit: dict, **extra: str) -> None:
+    """A user of the test's own, by city HR, with TEST_PASSWORD; `unit` a district or school."""
+    district_id = unit["id"] if unit["kind"] == "district" else unit["district_id"]
+    body = {
+        "username": username,
+        "display_name": extra.pop("display_name", username),
+        "role": role,
+        "district_id": district_id,
+        **({"unit_id": unit["id"]} if unit["kind"] == "school" else {}),
+        **extra,
+    }
+    with system.api("cityhr") as api:
+        made = api.post("/auth/v1/users", json={**body, "password": TEST_PASSWORD})
+    assert made.status_code == 201, made.text
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.25)

@@ -1,5 +1,5 @@
 """Notifications live, spreadsheet imports, sharing end to end, talent and admin pages, in
-real Chromium against the whole running system (started once for this module)."""
+real Chromium against the whole running system (shared by every browser module)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import Workbook
 
-from tests.browser.conftest import System, screenshot
+from tests.browser.conftest import System, screenshot, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 #: Users made by the tests need a password of 10 or more characters.
@@ -56,7 +56,7 @@ def workbook(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
-def apply_to_pool(system: System, school: dict) -> None:
+def apply_to_pool(system: System, school: dict) -> str:
     with system.api("qingyang.hr") as api:
         sent = api.post(
             "/staffing/v1/pool-applications",
@@ -70,6 +70,7 @@ def apply_to_pool(system: System, school: dict) -> None:
             },
         )
     assert sent.status_code == 201, sent.text
+    return sent.json()["id"]
 
 
 class TestNotifications:
@@ -79,12 +80,14 @@ class TestNotifications:
         schools = schools_of(system, district(system, "青羊区")["id"])
         # The gateway first works through the seeded city's backlog of events: a first
         # application, once notified, says it has caught up.
-        apply_to_pool(system, schools[4])
+        first = apply_to_pool(system, schools[4])
         with system.api("commission") as api:
-            deadline = time.monotonic() + 180
-            while not api.get("/notifications/v1/unread-count").json()["unread"]:
-                assert time.monotonic() < deadline, "the gateway never caught up"
-                time.sleep(0.5)
+
+            def notified() -> bool:
+                newest = api.get("/notifications/v1", params={"limit": 20}).json()["data"]
+                return any(n["link"].endswith(first) for n in newest)
+
+            wait_until(notified, timeout=180, what="the gateway never caught up")
         commission = open_page("commission")
         commission.goto("/dashboard")
         before = unread(commission)
