@@ -17,6 +17,11 @@ BACKENDS = ["sqlite", "postgresql"]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("TP_REQUIRE_POSTGRES") and not os.environ.get(PG_ENV):
         raise pytest.UsageError(f"TP_REQUIRE_POSTGRES is set but {PG_ENV} is not")
+    # Slow tests first. xdist (--dist loadgroup) hands out the xdist groups, largest first, then
+    # every other test in this order: the long ones start early on both workers and the many
+    # short ones fill in at the end, so the workers finish together. The sort is stable, so
+    # tests keep their order within a module otherwise.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

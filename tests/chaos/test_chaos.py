@@ -34,12 +34,10 @@ from tests.chaos.system import (
 from tests.gateway.support import PASSWORD, add_user
 from tests.support import PG_ENV, PG_MISSING, Databases
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("e2e"),
-    pytest.mark.timeout(900),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+#: The tests that share the SQLite system run on one worker, which starts it once; the
+#: PostgreSQL round has a system of its own and may run beside them on the other worker.
+ON_THE_SQLITE_SYSTEM = pytest.mark.xdist_group("chaos-sqlite")
 
 SEEDS = seeds_from(os.environ.get("TP_CHAOS_SEEDS", "1"))
 #: Workload steps per seed: a short round in the normal suite, longer under `make chaos`.
@@ -70,6 +68,7 @@ def postgresql_system(
         asyncio.run(databases.drop_created())
 
 
+@ON_THE_SQLITE_SYSTEM
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_after_kills_and_restarts_reconcile_and_verify_report_nothing_on_sqlite(
     sqlite_system: Launched, seed: int
@@ -84,6 +83,7 @@ async def test_after_kills_and_restarts_reconcile_and_verify_report_nothing_on_p
     print(await chaos_run(postgresql_system, seed, STEPS))
 
 
+@ON_THE_SQLITE_SYSTEM
 async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: Launched):
     """The reconciliation page on the system the chaos rounds left: all agree, then a dead
     letter appears with its reason, and city HR's replay asks the service that parked it to
@@ -149,6 +149,7 @@ async def test_city_hr_sees_the_report_and_replays_a_dead_letter(sqlite_system: 
             await staffing.close()
 
 
+@ON_THE_SQLITE_SYSTEM
 async def test_a_hire_on_a_control_posting_reaches_the_roster(sqlite_system: Launched):
     """A 两自一包 posting reserves control posts like every quota type; its hire lands."""
     calls = Calls(sqlite_system)

@@ -30,7 +30,7 @@ from teacherpool.demo import build_city
 from tests.deploy.system import SERVICES, System, counter
 from tests.support import PG_ENV, PG_MISSING, Databases, Identity, NatsServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.nats, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.nats]
 
 REGISTRATIONS = 400
 LOAD_SECONDS = 10.0
