@@ -17,7 +17,11 @@ import pytest
 
 from tests.support import launcher_env
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+#: How long the test waits for what the system does in its own time (migrating, seeding the demo
+#: city and starting every child; working through the demo roster's events; restarting a killed
+#: child): a bound for a machine shared with other work, not a figure under test.
+PATIENCE_SECONDS = 600
 
 
 async def refused_without_user(url: str) -> bool:
@@ -42,7 +46,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
     )
     children: list[psutil.Process] = []
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + PATIENCE_SECONDS
         ready = False
         while time.monotonic() < deadline and process.poll() is None:
             try:
@@ -103,7 +107,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
         assert created.status_code == 201, created.text
         school_id = created.json()["id"]
         # The demo roster's events (about 20,000) are ahead of this one in the streams.
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + PATIENCE_SECONDS
         seen = set()
         while time.monotonic() < deadline and len(seen) < 2:
             for service in ("sharing", "talent"):
@@ -117,7 +121,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
         talent = next(c for c in children if "serve talent" in " ".join(c.cmdline()))
         talent.send_signal(signal.SIGKILL)
         talent.wait(10)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE_SECONDS
         back = False
         while time.monotonic() < deadline and not back:
             time.sleep(0.25)
