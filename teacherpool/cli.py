@@ -143,6 +143,13 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="start NATS, every service and the gateway")
     up.add_argument("--no-seed", action="store_true", help="do not seed the demo city")
     up.add_argument("--scale", choices=("demo", "city"), default="demo")
+    up.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=None,
+        help="seconds the started processes have to become ready (default 60; more on a busy"
+        " machine)",
+    )
     serve = sub.add_parser("serve", help="run one service (for containers)")
     serve.add_argument("service", choices=SERVE_TARGETS)
     sub.add_parser("migrate", help="upgrade every service's database to the newest schema")
@@ -194,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "up":
         from teacherpool.launcher import up
 
-        return up(seed_demo=not args.no_seed, scale=args.scale)
+        return up(seed_demo=not args.no_seed, scale=args.scale, ready_timeout=args.ready_timeout)
     if args.command == "serve":
         return _serve(args.service)
     if args.command == "migrate":

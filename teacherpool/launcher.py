@@ -314,7 +314,7 @@ async def seed_demo_city(
     return done
 
 
-def up(*, seed_demo: bool = True, scale: str = "demo") -> int:
+def up(*, seed_demo: bool = True, scale: str = "demo", ready_timeout: float | None = None) -> int:
     common = CommonSettings()
     logs = common.var_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -344,7 +344,7 @@ def up(*, seed_demo: bool = True, scale: str = "demo") -> int:
         children.append(
             start_process("gateway", logs, f"http://{gateway.host}:{gateway.port}/readyz/upstreams")
         )
-        wait_ready(children, READY_TIMEOUT)
+        wait_ready(children, ready_timeout or READY_TIMEOUT)
         url = f"http://{gateway.host}:{gateway.port}"
         print(f"teacherpool is ready at {url}  (logs in {logs}/)", flush=True)
         if not common.is_production:

@@ -135,14 +135,16 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
     cwd = tmp_path_factory.mktemp("browser-city")
     env = launcher_env(TP_GATEWAY_RATE_LIMIT_LOGIN_PER_MINUTE="600")
     url = f"http://127.0.0.1:{env['TP_GATEWAY_PORT']}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "teacherpool", "up"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = cwd / "up.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "teacherpool", "up", "--ready-timeout", str(READY_SECONDS)],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
@@ -153,15 +155,16 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 pass
             time.sleep(0.25)
         else:
-            pytest.fail(f"the system did not become ready (exit {process.poll()})")
+            output = log.read_text(errors="replace")[-3000:]
+            pytest.fail(f"the system did not become ready (exit {process.poll()}):\n{output}")
         yield System(url, cwd, env, datetime.now(UTC))
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.communicate(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            process.wait()
 
 
 @pytest.fixture(scope="session")

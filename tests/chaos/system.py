@@ -77,7 +77,10 @@ class Launched:
     def start(self) -> None:
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "teacherpool", "up", "--no-seed"],
+                [
+                    *(sys.executable, "-m", "teacherpool", "up", "--no-seed"),
+                    *("--ready-timeout", str(READY_TIMEOUT)),
+                ],
                 cwd=self.root,
                 env=self.env,
                 stdout=out,

@@ -37,7 +37,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
     env = launcher_env()
     gateway = f"http://127.0.0.1:{env['TP_GATEWAY_PORT']}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "teacherpool", "up"],
+        [sys.executable, "-m", "teacherpool", "up", "--ready-timeout", str(PATIENCE_SECONDS)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
