@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from common import modeldefaults
+
 log = logging.getLogger(__name__)
+modeldefaults.install()
 
 T = TypeVar("T")
 
