@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -58,6 +59,8 @@ TEST_PASSWORD = "browser-test-2026"
 #: shared with other work, not a figure under test (the launcher exits on its own when a child
 #: never gets ready, and that ends the wait at once).
 READY_SECONDS = 600.0
+#: How long a login may take (ms).
+LOGIN_MS = 60_000
 #: How long a demo account's bearer token is reused: well inside the gateway's default access
 #: token lifetime (600 s); a default of the tests, not of the platform.
 TOKEN_REUSE_SECONDS = 300.0
@@ -104,6 +107,8 @@ class System:
     #: When it was ready: everything created before is the seeded demo city's.
     ready_at: datetime
     tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
+    #: A demo account's browser storage (its session cookie) once it has logged in.
+    signed_in: dict[str, Any] = field(default_factory=dict)
 
     def token(self, username: str) -> str:
         made_at, token = self.tokens.get(username, (0.0, ""))
@@ -179,19 +184,28 @@ def chromium(system: System) -> Iterator[object]:
 
 @pytest.fixture
 def open_page(chromium: object, system: System) -> Iterator[object]:
-    """A fresh browser context per test (its own cookies), at a laptop's screen size."""
+    """A fresh browser context per test, at a laptop's screen size; `open_page(username)` opens
+    it signed in as a demo account at its home page (through the login form the first time in
+    the session, then with that session's cookie, since every login hashes a password)."""
     contexts = []
 
     def open_as(username: str | None = None) -> object:
+        signed_in = system.signed_in.get(username or "")
         context = chromium.new_context(  # type: ignore[attr-defined]
-            viewport={"width": 1366, "height": 768}, base_url=system.url, locale="zh-CN"
+            viewport={"width": 1366, "height": 768},
+            base_url=system.url,
+            locale="zh-CN",
+            storage_state=signed_in,
         )
         contexts.append(context)
         context.set_default_timeout(10_000)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
-        if username:
+        if signed_in:
+            page.goto("/")
+        elif username:
             log_in(page, username)
+            system.signed_in[username] = context.storage_state()
         return page
 
     yield open_as
@@ -203,8 +217,10 @@ def log_in(page: object, username: str, password: str = PASSWORD) -> None:
     page.goto("/login")  # type: ignore[attr-defined]
     page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
     page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
-    page.wait_for_url(lambda url: "/login" not in url)  # type: ignore[attr-defined]
+    # Checking a password is meant to be slow (argon2): on a busy machine, slower than the
+    # default wait for an action; a bound for the machine, not a figure under test.
+    page.get_by_role("button", name="登录").click(timeout=LOGIN_MS)  # type: ignore[attr-defined]
+    page.wait_for_url(lambda url: "/login" not in url, timeout=LOGIN_MS)  # type: ignore[attr-defined]
 
 
 def screenshot(page: object, name: str) -> None:
