@@ -1,7 +1,7 @@
 """The city's cycle end to end through the API: a roster teacher joins the library, is approved
 and matched, teaches across 国庆 2026 (holidays skipped, the 调休 Saturday on Wednesday's
-timetable), one lesson covered (代课), weeks marked and confirmed, is evaluated, and is paid only
-for the lessons they gave. (Moving a lesson, 调课, and per-district pay lines are not built yet.)"""
+timetable), one lesson moved by agreement (调课) and one covered (代课), weeks marked and confirmed,
+is evaluated, and is paid only for the lessons they gave, on a line for the host's district."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from services.sharing.lessons import endpoints as lesson_endpoints
 from services.sharing.models import Lesson
 from tests.sharing.support import DISTRICT, add_request, add_roster_teacher, school_id
 from tests.sharing.test_calendar import book
@@ -18,7 +19,7 @@ from tests.support import principal
 SCORES = {"attitude": 5, "effect": 5, "attendance": 4, "feedback": 5}
 
 
-async def test_join_match_teach_a_holiday_week_evaluate_and_pay(client, db, identity):
+async def test_join_match_teach_a_holiday_week_evaluate_and_pay(client, db, identity, monkeypatch):
     teacher_id = await add_roster_teacher(db, 2, certificates=[("primary", "音乐")])
     await listed(client, identity, teacher_id)
     hr = identity.headers(principal("district_hr", district_id=DISTRICT))
@@ -44,6 +45,21 @@ async def test_join_match_teach_a_holiday_week_evaluate_and_pay(client, db, iden
         date(2026, 10, 9),
         date(2026, 10, 10),
     ]
+    # The day before term: the host asks to move Wednesday's lesson to Tuesday period 4.
+    monkeypatch.setattr(lesson_endpoints, "local_today", lambda: date(2026, 9, 27))
+    proposed = await client.post(
+        f"/v1/lessons/{lessons[date(2026, 9, 30)]}/moves",
+        headers=host,
+        json={"to_date": "2026-09-29", "to_period": 4, "reason": "周三下午全校运动会"},
+    )
+    assert proposed.status_code == 201, proposed.text
+    accepted = await client.post(
+        f"/v1/lesson-moves/{proposed.json()['id']}/answer",
+        headers=as_teacher,
+        json={"accept": True},
+    )
+    assert accepted.json()["status"] == "accepted", accepted.text
+    monkeypatch.undo()
     covered = await client.post(
         f"/v1/lessons/{lessons[date(2026, 10, 9)]}/cover",
         headers=host,
@@ -75,5 +91,18 @@ async def test_join_match_teach_a_holiday_week_evaluate_and_pay(client, db, iden
         assert issued.status_code == 201, issued.text
         (settlement,) = issued.json()["data"]
         paid[month] = (settlement["periods"], settlement["total_cents"])
-    # 一级教师 at the shipped starting rate; the covered Friday is not paid to the absentee.
+        (owed,) = settlement["by_host_district"]
+        assert (owed["host_district_id"], owed["amount_cents"]) == (
+            str(DISTRICT),
+            settlement["total_cents"],
+        )
+    # 一级教师 at the shipped starting rate; the moved lesson is paid on its new day (29 Sep),
+    # the covered Friday is not paid to the absentee.
     assert paid == {"2026-09": (2, 12000), "2026-10": (1, 6000)}
+    async with db.session(read_only=True) as session:
+        moved = await session.get(Lesson, lessons[date(2026, 9, 30)])
+        assert (moved.taught_on, moved.status, moved.settlement_id is not None) == (  # type: ignore[union-attr]
+            date(2026, 9, 29),
+            "confirmed",
+            True,
+        )
