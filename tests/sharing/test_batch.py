@@ -84,3 +84,18 @@ def test_batch_keeps_every_constraint_and_fills_at_least_greedy(seed):
             (set(slots_of(needs[j].mask)), (place.lat, place.lon)) for j, place in jobs
         ]
         assert clash_free(bookings), teacher
+
+
+def test_batch_reports_how_far_each_stage_may_be_from_optimal():
+    index, needs = generated(1)
+    problem = build_problem(index, list(range(len(needs))), needs, keep=6)
+    result, greedy = solve(problem, time_limit=4)
+
+    fill = result.gaps["fill"]
+    assert fill["objective"] == result.filled_periods
+    assert fill["bound"] >= fill["objective"]  # periods are maximised: the bound is above
+    assert fill["gap"] == pytest.approx((fill["bound"] - fill["objective"]) / fill["objective"], abs=1e-6)
+    travel = result.gaps["travel"]
+    assert travel["bound"] <= travel["objective"]  # travel is minimised: the bound is below
+    assert 0 <= travel["gap"] <= 1
+    assert greedy.gaps == {}

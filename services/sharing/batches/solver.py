@@ -12,7 +12,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ortools.sat.python import cp_model
@@ -69,6 +69,15 @@ class Result:
     teachers: int
     seconds: float
     status: str
+    gaps: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per solver stage (`fill`, `travel`): its objective, the best bound CP-SAT proved, and
+    the relative gap between them (0 when the stage was proved optimal)."""
+
+
+def _gap(solver: cp_model.CpSolver) -> dict[str, float]:
+    objective, bound = solver.objective_value, solver.best_objective_bound
+    gap = abs(bound - objective) / max(1.0, abs(objective))
+    return {"objective": objective, "bound": bound, "gap": round(gap, 6)}
 
 
 def _travel(option: Option) -> float:
@@ -164,13 +173,17 @@ def solve(problem: Problem, time_limit: float, *, workers: int = 2) -> tuple[Res
     )
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit / 2)
+    # The time limit covers the whole call: building the model counts, filling gets two
+    # thirds of what is left and travel the rest.
+    deadline = started + time_limit
+    solver.parameters.max_time_in_seconds = max(0.1, (deadline - time.perf_counter()) * 2 / 3)
     model.maximize(filled)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return first, first
     best = round(solver.objective_value)
     stage_one = _read(shortlist, x, solver)
+    gaps = {"fill": _gap(solver)}
 
     # Keep the periods found, then travel less, then spread (at most one unit per teacher).
     model.clear_hints()
@@ -178,15 +191,16 @@ def solve(problem: Problem, time_limit: float, *, workers: int = 2) -> tuple[Res
         model.add_hint(var, solver.value(var))
     model.add(filled >= best)
     model.minimize(travel * (len(problem.jobs) + 1) + sum(spread))
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit / 2)
+    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
     status = solver.solve(model)
-    chosen = (
-        _read(shortlist, x, solver)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        else stage_one
-    )
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = _read(shortlist, x, solver)
+        gaps["travel"] = _gap(solver)
+    else:
+        chosen = stage_one
     label = "optimal" if status == cp_model.OPTIMAL else "feasible"
     result = summarise(problem, chosen, time.perf_counter() - started, label)
+    result.gaps = gaps
     if result.filled_periods < first.filled_periods:
         return first, first
     return result, first
