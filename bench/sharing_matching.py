@@ -121,9 +121,7 @@ def ranking() -> dict[str, object]:
             ranked = index.rank(need, 20)
             samples.append(time.perf_counter() - t0)
             found.append(len(ranked))
-        rounds.append(
-            {f"p{q}_ms": round(percentile(samples, q) * 1000, 2) for q in (50, 95, 99)}
-        )
+        rounds.append({f"p{q}_ms": round(percentile(samples, q) * 1000, 2) for q in (50, 95, 99)})
     p95 = [r["p95_ms"] for r in rounds]
     return {
         "teachers": TEACHERS,
@@ -171,9 +169,7 @@ def batch(seed: int) -> dict[str, object]:
         ),
         "greedy_travel_km": greedy.travel_km,
         "cpsat_travel_km": result.travel_km,
-        "travel_ratio": round(result.travel_km / greedy.travel_km, 3)
-        if greedy.travel_km
-        else None,
+        "travel_ratio": round(result.travel_km / greedy.travel_km, 3) if greedy.travel_km else None,
         "greedy_km_per_period": round(greedy.travel_km / max(1, greedy.filled_periods), 3),
         "cpsat_km_per_period": round(result.travel_km / max(1, result.filled_periods), 3),
         "greedy_teachers": greedy.teachers,

@@ -89,10 +89,17 @@ class Eligible:
     score: np.ndarray
 
 
+#: The per-teacher columns a ranking filters and scores on, copied into each bucket.
+_COLUMNS = ("live", "modes", "unit", "home", "cap", "lat", "lon", "areas", "rating")
+
+
 @dataclass(slots=True)
 class _Bucket:
     rows: set[int] = field(default_factory=set)
-    cached: tuple[np.ndarray, np.ndarray] | None = None
+    cached: dict[str, np.ndarray] | None = None
+    """The bucket's rows in order, whether each teaches the pair, and a contiguous copy of
+    every column in `_COLUMNS` for those rows: at a province's size, reading the columns
+    through the rows scattered over the whole index costs more than the ranking itself."""
 
 
 class TeacherIndex:
@@ -215,6 +222,8 @@ class TeacherIndex:
         self.live[row] = live
         old_certified, old_teaching = self._keys[row]
         certified, teaches = frozenset(certificates), frozenset(teaching)
+        for key in old_certified & certified:  # their copies of this teacher's columns
+            self._certified[key].cached = None
         for key in old_certified - certified:
             bucket = self._certified[key]
             bucket.rows.discard(row)
@@ -298,14 +307,17 @@ class TeacherIndex:
 
     # --- ranking -------------------------------------------------------------------------
 
-    def _bucket(self, subject: str, stage: str) -> tuple[np.ndarray, np.ndarray]:
+    def _bucket(self, subject: str, stage: str) -> dict[str, np.ndarray]:
         bucket = self._certified.get((subject, stage))
         if bucket is None:
-            return np.empty(0, np.int64), np.empty(0, bool)
+            bucket = _Bucket()
         if bucket.cached is None:
             rows = np.fromiter(sorted(bucket.rows), np.int64, len(bucket.rows))
             teaching = self._teaching.get((subject, stage), set())
-            bucket.cached = (rows, np.fromiter((r in teaching for r in rows), bool, len(rows)))
+            cached = {name: getattr(self, name)[rows] for name in _COLUMNS}
+            cached["rows"] = rows
+            cached["teaches"] = np.fromiter((r in teaching for r in rows), bool, len(rows))
+            bucket.cached = cached
         return bucket.cached
 
     def held_for(self, row: int, need: Need) -> tuple[list[Booking], int]:
@@ -322,32 +334,33 @@ class TeacherIndex:
 
     def eligible(self, need: Need) -> Eligible:
         """Every teacher who can take the need today, with distance, load and score."""
-        rows, teaches = self._bucket(need.subject, need.stage)
+        c = self._bucket(need.subject, need.stage)
         host_code = self._unit_codes.get(need.host.unit_id, -1)
         keep = (
-            self.live[rows]
-            & (self.modes[rows] & MODE_BITS[need.mode] != 0)
-            & (self.unit[rows] != host_code)
-            & (self.home[rows] & need.mask == 0)
-            & (self.cap[rows] >= need.periods)
+            c["live"]
+            & (c["modes"] & MODE_BITS[need.mode] != 0)
+            & (c["unit"] != host_code)
+            & (c["home"] & need.mask == 0)
+            & (c["cap"] >= need.periods)
         )
-        rows, teaches = rows[keep], teaches[keep]
+        c = {name: column[keep] for name, column in c.items()}
         if need.host.lat is None or need.host.lon is None:
-            km = np.full(len(rows), np.inf)
+            km = np.full(len(c["rows"]), np.inf)
         else:
-            km = haversine_km(self.lat[rows], self.lon[rows], need.host.lat, need.host.lon)
+            km = haversine_km(c["lat"], c["lon"], need.host.lat, need.host.lon)
             km = np.where(np.isnan(km), np.inf, km)
         travelling = need.mode in TRAVELLING_MODES
         if travelling and need.host_district is not None:
-            keep = self.areas[rows] & self._district_bit(need.host_district) != 0
-            rows, teaches, km = rows[keep], teaches[keep], km[keep]
+            keep = c["areas"] & self._district_bit(need.host_district) != 0
+            c, km = {name: column[keep] for name, column in c.items()}, km[keep]
         if travelling:
             minutes = km / self.day.speed_kmh * 60 + self.day.buffer_minutes
-            unreachable = np.zeros(len(rows), np.int64)
+            unreachable = np.zeros(len(km), np.int64)
             for gap, near in self.day.neighbours_by_gap(need.mask):
                 unreachable |= np.where(minutes > gap, near, 0)
-            keep = self.home[rows] & unreachable == 0
-            rows, teaches, km = rows[keep], teaches[keep], km[keep]
+            keep = c["home"] & unreachable == 0
+            c, km = {name: column[keep] for name, column in c.items()}, km[keep]
+        rows, teaches = c["rows"], c["teaches"]
         load = np.zeros(len(rows), np.int64)
         keep = np.ones(len(rows), bool)
         place = need.host if travelling else None
@@ -359,13 +372,13 @@ class TeacherIndex:
             clash = self.day.clash(bookings, need.mask, place or home)
             keep[i] = clash is None and held + need.periods <= self.cap[row]
         rows, teaches, km, load = rows[keep], teaches[keep], km[keep], load[keep]
-        cap = self.cap[rows]
+        cap, rating = c["cap"][keep], c["rating"][keep]
         near = np.clip(1 - km / FAR_KM, 0, 1) if travelling else np.ones(len(rows))
         score = (
             np.where(teaches, FIT_POINTS, FIT_POINTS * 0.6)
             + NEAR_POINTS * near
             + FAIR_POINTS * (1 - load / np.maximum(cap, 1))
-            + RATING_POINTS * self.rating[rows] / 5
+            + RATING_POINTS * rating / 5
         )
         return Eligible(rows=rows, km=km, load=load, score=score)
 

@@ -48,6 +48,13 @@ def move(session: AsyncSession, quota: Quota, account: str, delta: int, why: Mov
     session.add(_entry(why, quota.unit_id, quota.quota_type, account, delta, balance))
 
 
+def record(session: AsyncSession, quota: Quota, account: str, delta: int, why: Movement) -> None:
+    """Record a movement the database has already made on a unit's balance row (a conditional
+    update that returned the row as it now stands)."""
+    balance = getattr(quota, account)
+    session.add(_entry(why, quota.unit_id, quota.quota_type, account, delta, balance))
+
+
 def move_pool(session: AsyncSession, pool: Pool | DistrictPool, delta: int, why: Movement) -> None:
     """Change a pool's balance (already locked) and record the movement: the city's pool under
     no unit, a district's under the district."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +64,34 @@ async def lock_quotas(session: AsyncSession, keys: Iterable[QuotaKey]) -> dict[Q
 
 async def lock_quota(session: AsyncSession, unit_id: uuid.UUID, quota_type: str) -> Quota | None:
     return (await lock_quotas(session, [(unit_id, quota_type)])).get((unit_id, quota_type))
+
+
+async def take_vacant(
+    session: AsyncSession, unit_id: uuid.UUID, quota_type: str, account: str, posts: int
+) -> Quota | None:
+    """Move `posts` vacant posts of a unit into `account` in one statement, which locks the
+    balance row until the transaction ends; None, and nothing moved, when fewer are vacant.
+
+    The vacancy test sits in the UPDATE's WHERE, so PostgreSQL re-checks it on the row as it
+    stands once the lock is granted: two hires racing for the last post cannot both take it.
+    """
+    column = getattr(Quota, account)
+    stmt = (
+        update(Quota)
+        .where(
+            Quota.unit_id == unit_id,  # type: ignore[arg-type]
+            Quota.quota_type == quota_type,  # type: ignore[arg-type]
+            Quota.approved - Quota.occupied - Quota.reserved >= posts,
+        )
+        .values({account: column + posts})
+        .returning(Quota)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, unit_id: uuid.UUID, quota_type: str) -> Quota | None:
+    return await session.get(Quota, (unit_id, quota_type), populate_existing=True)
 
 
 async def of_unit(session: AsyncSession, unit_id: uuid.UUID) -> list[Quota]:

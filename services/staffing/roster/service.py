@@ -12,7 +12,7 @@ from common.errors import InvalidInput
 from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
 from contracts.vocabulary import check_subject_in_stage, listed_terms
 from services.staffing.errors import NotOnRoster
-from services.staffing.ledger.service import Movement, move
+from services.staffing.ledger.service import Movement, move, record
 from services.staffing.models import Quota, Staff, StaffTitle, Unit, outbox
 from services.staffing.pool.service import repay_from_departure
 from services.staffing.quotas import repository as quotas
@@ -54,11 +54,16 @@ async def hire_into_vacancy(
     session: AsyncSession, unit: Unit, staff: Staff, why: Movement
 ) -> Staff:
     """Put a person into one of the unit's vacant posts, or refuse with the unit's figures."""
-    quota = await quotas.lock_quota(session, unit.id, staff.quota_type)
-    if quota is None or quota.vacant < 1:
+    # The person and the event are written before the balance row is taken, so the row stays
+    # locked only for the statement that moves it, its ledger row and the commit; a refusal
+    # rolls all of it back.
+    await _announce_hire(session, unit, staff, why.actor)
+    quota = await quotas.take_vacant(session, unit.id, staff.quota_type, "occupied", 1)
+    if quota is None:
+        quota = await quotas.get(session, unit.id, staff.quota_type)
         raise no_vacancy(quota, unit.code, staff.quota_type, 1)
-    move(session, quota, "occupied", 1, why)
-    return await _announce_hire(session, unit, staff, why.actor)
+    record(session, quota, "occupied", 1, why)
+    return staff
 
 
 async def hire_reserved(
@@ -72,7 +77,7 @@ async def hire_reserved(
 
 async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor: str) -> Staff:
     session.add(staff)
-    await session.flush()
+    history = []
     if staff.title:
         session.add(
             StaffTitle(
@@ -82,11 +87,13 @@ async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor:
                 recorded_by=actor,
             )
         )
-        await session.flush()
+        history = [DatedTitle(title=staff.title, effective_from=staff.hire_date)]
+    # A new person's only title is the one just recorded, so there is no history to read;
+    # the outbox insert flushes the person and the title ahead of it.
     await outbox.add(
         session,
         StaffHired(
-            **await facts(session, staff, unit),
+            **_facts(staff, unit, history),
             hire_date=staff.hire_date,
             posting_id=staff.posting_id,
             application_id=staff.talent_application_id,
@@ -99,6 +106,14 @@ async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor:
 async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, object]:
     """What every roster event says of a person, their dated titles included."""
     history = await repository.titles(session, staff.id)
+    return _facts(
+        staff,
+        unit,
+        [DatedTitle(title=row.title, effective_from=row.effective_from) for row in history],
+    )
+
+
+def _facts(staff: Staff, unit: Unit, history: list[DatedTitle]) -> dict[str, object]:
     return {
         "staff_id": staff.id,
         "unit_id": unit.id,
@@ -107,9 +122,7 @@ async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, ob
         "name": staff.name,
         # A value the vocabulary does not list (kept by its migration) goes as unknown.
         **listed_terms(subject=staff.subject, stage=staff.stage, title=staff.title),
-        "title_history": [
-            DatedTitle(title=row.title, effective_from=row.effective_from) for row in history
-        ],
+        "title_history": history,
     }
 
 
