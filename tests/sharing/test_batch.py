@@ -94,7 +94,9 @@ def test_batch_reports_how_far_each_stage_may_be_from_optimal():
     fill = result.gaps["fill"]
     assert fill["objective"] == result.filled_periods
     assert fill["bound"] >= fill["objective"]  # periods are maximised: the bound is above
-    assert fill["gap"] == pytest.approx((fill["bound"] - fill["objective"]) / fill["objective"], abs=1e-6)
+    assert fill["gap"] == pytest.approx(
+        (fill["bound"] - fill["objective"]) / fill["objective"], abs=1e-6
+    )
     travel = result.gaps["travel"]
     assert travel["bound"] <= travel["objective"]  # travel is minimised: the bound is below
     assert 0 <= travel["gap"] <= 1
