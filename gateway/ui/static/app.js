@@ -1,4 +1,5 @@
-// The admin UI's only script: confirmations, live events, and busy buttons. Pages work without it.
+// The admin UI's only script: confirmations, live events, busy buttons and the phone menu.
+// Pages work without it.
 "use strict";
 
 document.addEventListener("submit", (event) => {
@@ -96,7 +97,21 @@ function startEvents(list) {
   });
 }
 
+// The menu is open in the page so that it works without script; on a phone it folds behind its
+// button, and it is kept open wherever the button is not shown.
+const PHONE = window.matchMedia("(max-width: 640px)");
+
+function foldMenu() {
+  const menu = document.querySelector("[data-menu]");
+  if (menu) {
+    menu.open = !PHONE.matches;
+  }
+}
+
+PHONE.addEventListener("change", foldMenu);
+
 document.addEventListener("DOMContentLoaded", () => {
+  foldMenu();
   const list = document.querySelector("[data-events]");
   if (list) {
     startEvents(list);
