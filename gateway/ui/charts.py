@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
+from html import escape
 
 import pygal
 from markupsafe import Markup
@@ -28,6 +30,24 @@ STYLE = Style(
 #: pygal writes its configuration in an inline <script>; the page's CSP forbids it and the chart
 #: needs none of it, so it is dropped.
 SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+#: A bar's label longer than this is shortened with "…", its whole text in a tooltip (<title>).
+LABEL_CHARS = 12
+
+
+def text_width(text: str, size: float) -> float:
+    """The width `text` takes: a Chinese character is a whole em, a Latin one about 0.6."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.6 * size for ch in text)
+
+
+def shorten(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def label_room(shown: Sequence[str], size: float) -> float:
+    """What pygal's label-width guess (0.6 em a character) leaves out for Chinese labels."""
+    if not shown:
+        return 0.0
+    return max(0.0, max(text_width(t, size) for t in shown) - 0.6 * size * max(map(len, shown)))
 
 
 def bars(
@@ -41,6 +61,8 @@ def bars(
         return None
     # pygal draws the first row at the bottom; the table beside reads top-down.
     rows = list(reversed(rows))
+    labels = [label for label, _ in rows]
+    shown = [shorten(label) for label in labels]
     chart = pygal.HorizontalBar(
         style=STYLE,
         js=[],
@@ -52,14 +74,20 @@ def bars(
         truncate_label=-1,
         show_x_guides=False,
         margin=8,
+        margin_left=8 + label_room(shown, STYLE.label_font_size),
         spacing=6,
         show_y_guides=False,
         explicit_size=False,
         title=None,
     )
-    chart.x_labels = [label for label, _ in rows]
+    chart.x_labels = shown
     chart.add(title, [value for _, value in rows])
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
+    for label, short in zip(labels, shown, strict=True):
+        if short != label:
+            # The whole label as the shortened one's tooltip.
+            drawn = f">{escape(short)}</text>"
+            svg = svg.replace(drawn, f">{escape(short)}<title>{escape(label)}</title></text>", 1)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', 1)
     # pygal escapes every label and value; scripts are stripped above and the title escaped.
     return Markup(svg)  # noqa: S704
@@ -78,6 +106,7 @@ def lines(
         width=640,
         height=260,
         legend_at_bottom=True,
+        truncate_legend=-1,
         show_x_guides=False,
         margin=8,
         explicit_size=False,

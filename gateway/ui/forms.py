@@ -31,6 +31,16 @@ FIELD_CODES = {
     "too_long": N_("Too many chosen."),
 }
 
+WEEKDAYS = {
+    "1": N_("Mon"),
+    "2": N_("Tue"),
+    "3": N_("Wed"),
+    "4": N_("Thu"),
+    "5": N_("Fri"),
+    "6": N_("Sat"),
+    "7": N_("Sun"),
+}
+
 #: Domain problems by their type, for a message the user can act on.
 PROBLEMS = {
     "conflict": N_("This is not possible in the current state."),
@@ -42,6 +52,33 @@ PROBLEMS = {
     "timetable-clash": N_("The teacher is not free at those periods."),
     "over-weekly-cap": N_("The teacher would go over their weekly cap of shared periods."),
     "unavailable": N_("A service is not answering. Please try again shortly."),
+    "illegal-transition": N_("This is not possible in the current state."),
+    "already-taken": N_("This is already taken."),
+    "rate-limited": N_("Too many requests. Please wait a moment and try again."),
+    "account-locked": N_("The account is locked for a while after too many failed log-ins."),
+    "body-too-large": N_("The file is too large."),
+    "lesson-not-yet-due": N_("The lesson is not yet due: mark it on or after its day."),
+    "lesson-settled": N_(
+        "The lesson is already in a settlement; a correction goes into a later one."
+    ),
+    "live-offer-exists": N_("The teacher already has a live offer for this request."),
+    "offer-expired": N_("The offer has expired."),
+    "teacher-left": N_("The teacher has left the roster."),
+    "application-under-review": N_("An application is already under review."),
+    "no-vacancy": N_("The unit has too few vacant posts."),
+    "pool-exhausted": N_("The pool holds too few posts."),
+    "below-held-posts": N_("The cut goes below the posts in use."),
+    "over-repayment": N_("That is more than the loan has outstanding."),
+    "not-on-roster": N_("The person is no longer on the roster."),
+    "pool-not-open": N_("The pool is not open."),
+    "posts-reserved": N_("Posts are held for open postings."),
+    "posting-not-accepting": N_("The posting takes no applications."),
+    "no-held-posts": N_("Staffing holds no posts for the posting."),
+    "posting-filled": N_("Every post of the posting is filled."),
+    "candidate-erased": N_("The candidate was erased."),
+    "same-application-twice": N_("Both candidates applied to the same posting."),
+    "endpoint-disabled": N_("The webhook endpoint is disabled."),
+    "already-applied": N_("The candidate has applied already."),
 }
 
 #: The services' own words for a field of a form here, so they read in the user's language too;
@@ -54,6 +91,9 @@ SERVICE_MESSAGES = (
     N_("apply_until must not come before apply_from"),
     N_("no such district in your scope"),
 )
+
+#: Field messages a service words itself (not a pydantic code), by their text.
+FIELD_MESSAGES = {"already taken": N_("This is already taken.")}
 
 
 @dataclass
@@ -69,21 +109,75 @@ class FormErrors:
 
 
 def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
-    """A message for the whole form and one for each field at fault."""
+    """A message for the whole form and one for each field at fault, in the page's language.
+
+    The service's own `detail` is English; a Chinese page shows it only where no message of its
+    own says what went wrong, and words the figures of a clash or a cap itself."""
     translate = _
+    english = getattr(_, "language", "en") == "en"
+    specific = _specific_detail(problem, _)
     fields = {
-        name: translate(FIELD_CODES[error["code"]])
-        if error["code"] in FIELD_CODES
-        else (translate(error["message"]) if error["message"] else "")
+        name: _field_message(error, problem, translate, english, specific)
         for name, error in problem.field_errors().items()
     }
-    # A service's own conflict types (pool-exhausted, …) read as a conflict.
-    summary = PROBLEMS.get(problem.slug) or (PROBLEMS["conflict"] if problem.status == 409 else "")
+    # A service's own conflict types read as a conflict when this page has no words for them.
+    known = PROBLEMS.get(problem.slug)
+    summary = known or (PROBLEMS["conflict"] if problem.status == 409 else "")
+    worded = translate(problem.detail) if problem.detail else ""
+    if specific:
+        detail = specific
+    elif worded != problem.detail or english or not known:
+        detail = worded
+    else:
+        detail = ""
     return FormErrors(
         summary=translate(summary) if summary else _("The request was refused."),
-        detail=translate(problem.detail) if problem.detail else "",
+        detail=detail,
         fields=fields,
     )
+
+
+def _field_message(
+    error: dict[str, str],
+    problem: ApiProblem,
+    translate: Callable[..., str],
+    english: bool,
+    specific: str,
+) -> str:
+    if error["code"] in FIELD_CODES:
+        return translate(FIELD_CODES[error["code"]])
+    if error["message"] in FIELD_MESSAGES:
+        return translate(FIELD_MESSAGES[error["message"]])
+    if specific:
+        return specific
+    worded = translate(error["message"]) if error["message"] else ""
+    if worded != error["message"] or english:
+        return worded
+    return translate(FIELD_CODES["value_error"])
+
+
+def _specific_detail(problem: ApiProblem, _: Callable[..., str]) -> str:
+    """The figures of a timetable clash or a weekly cap, worded in the page's language."""
+    body = problem.body
+    if problem.slug == "over-weekly-cap" and {"load", "adding", "cap"} <= body.keys():
+        return _(
+            "%(load)s shared periods a week are booked; %(adding)s more would pass the cap of "
+            "%(cap)s.",
+            load=body["load"],
+            adding=body["adding"],
+            cap=body["cap"],
+        )
+    clash = body.get("clash")
+    if problem.slug == "timetable-clash" and isinstance(clash, dict):
+        where = _(
+            "%(day)s, period %(period)s",
+            day=_(WEEKDAYS.get(str(clash.get("weekday")), str(clash.get("weekday")))),
+            period=clash.get("period"),
+        )
+        if clash.get("kind") == "overlap":
+            return _("%(where)s is taken already.", where=where)
+        return _("%(where)s: there is not time enough to travel between the schools.", where=where)
+    return ""
 
 
 def invalid(_: Callable[..., str], **fields: str) -> FormErrors:

@@ -150,6 +150,24 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+#: A candidate's ranking reasons by the code sharing gives each (its `params` fill them in).
+REASONS: dict[str, str] = {
+    "certified_teaching": N_("certified for %(stage)s %(subject)s; teaches it now"),
+    "certified_not_teaching": N_("certified for %(stage)s %(subject)s; does not teach it now"),
+    "free": N_("free in all %(periods)s periods asked for"),
+    "free_with_travel": N_(
+        "free in all %(periods)s periods asked for, %(minutes)s min of travel counted"
+    ),
+    "distance": N_("%(km)s km from the home school"),
+    "location_unknown": N_("location unknown"),
+    "load": N_("%(load)s of %(cap)s shared periods a week already booked"),
+    "rated": N_(
+        "rated %(rating)s of 5 from %(evaluations)s evaluations, recent ones weighing more"
+    ),
+    "not_rated": N_("no evaluations yet (neutral %(rating)s)"),
+    "honours": N_("honours: %(honours)s"),
+}
+
 #: The shared vocabulary's terms with their Chinese and English names (contracts.vocabulary):
 #: shown in the page's language, never through the message catalogs.
 VOCABULARY: dict[str, tuple[Mapping[str, str], Mapping[str, str]]] = {
@@ -189,3 +207,24 @@ def certificate(held: object, lang: str) -> str:
     level, subject = str(held.get("level", "")), str(held.get("subject", ""))
     noop: Callable[[str], str] = str
     return f"{label('certificate', level, noop, lang)} · {label('subject', subject, noop, lang)}"
+
+
+def reason(item: Mapping[str, object], gettext: Callable[[str], str], lang: str) -> str:
+    """A ranking reason in the page's language, from its code and values; the service's own
+    English `detail` when the code is one this page does not know."""
+    code, params = item.get("code"), item.get("params")
+    text = REASONS.get(str(code))
+    if text is None or not isinstance(params, Mapping):
+        return str(item.get("detail", ""))
+    values = dict(params)
+    noop: Callable[[str], str] = str
+    for group in ("stage", "subject"):
+        if group in values:
+            values[group] = label(group, values[group], noop, lang)
+    for key in ("km", "rating"):
+        if isinstance(values.get(key), int | float):
+            values[key] = f"{float(values[key]):.1f}"  # type: ignore[arg-type]
+    try:
+        return gettext(text) % values
+    except (KeyError, TypeError, ValueError):
+        return str(item.get("detail", ""))

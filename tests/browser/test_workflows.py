@@ -45,6 +45,13 @@ def log_in_as(page, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def on_phone(page) -> None:
+    """The page at a phone's size (390 × 844), which must fit it without scrolling sideways."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"{page.url} is {wide}px wider than a phone"
+
+
 def workbook(rows: list[list[object]]) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -243,6 +250,9 @@ class TestSharing:
         candidates = hr.get_by_test_id("candidates")
         top = candidates.locator("tbody tr").first
         top_name = top.locator("td").nth(1).inner_text()
+        # The ranking reasons read in the page's language, worded from the service's codes.
+        reasons = top.locator("ul.reasons").inner_text()
+        assert "教师资格" in reasons and "certified" not in reasons, reasons
         screenshot(hr, "sharing-candidates")
         top.get_by_role("button", name="发出邀请").click()
         assert "邀请已发出" in hr.get_by_test_id("notice").inner_text()
@@ -277,6 +287,9 @@ class TestSharing:
         home_admin.goto("/school/offers")
         row = home_admin.get_by_test_id("offers").locator("tbody tr").filter(has_text=top_name)
         screenshot(home_admin, "school-offers")
+        # The home school answers from a phone.
+        on_phone(home_admin)
+        screenshot(home_admin, "phone-school-offers")
         row.get_by_role("button", name="同意派出").click()
         assert "已同意派出" in home_admin.get_by_test_id("notice").inner_text()
 
@@ -290,8 +303,28 @@ class TestSharing:
             .first
         )
         screenshot(shared, "teacher-offers")
+        # The teacher opens the offer from a link on their phone and accepts it there.
+        on_phone(shared)
+        assert card.get_by_test_id("offer-week-days").is_visible()
+        assert not card.get_by_test_id("offer-week").is_visible()
+        screenshot(shared, "phone-teacher-offers")
         card.get_by_role("button", name="接受").click()
         assert "已接受邀请" in shared.get_by_test_id("notice").inner_text()
+        menu = shared.get_by_test_id("menu-button")
+        timetable_link = shared.get_by_role("link", name="我的课表")
+        assert menu.is_visible() and not timetable_link.is_visible()
+        menu.click()
+        screenshot(shared, "phone-menu")
+        timetable_link.click()
+        shared.wait_for_url(re.compile(r"/teacher/timetable$"))
+        shared.goto("/teacher/timetable?on=2027-03-02")
+        on_phone(shared)
+        days = shared.get_by_test_id("timetable-days")
+        assert not shared.get_by_test_id("timetable").is_visible()
+        assert "音乐" in days.locator(":scope > li").nth(1).inner_text()  # 周二
+        assert "音乐" in days.locator(":scope > li").nth(3).inner_text()  # 周四
+        screenshot(shared, "phone-teacher-timetable")
+        shared.set_viewport_size({"width": 1366, "height": 768})
 
         shared.goto("/teacher/timetable?on=2027-03-02")
         week = shared.get_by_test_id("timetable")
@@ -305,6 +338,10 @@ class TestSharing:
             cell = week.locator("tbody tr").nth(period - 1).locator("td").nth(day - 1)
             assert "音乐" in cell.inner_text(), cell.inner_text()
         screenshot(school, "school-timetable")
+        for path, name in (("/school/request", "request"), ("/school/lessons", "lessons")):
+            school.goto(path)
+            on_phone(school)
+            screenshot(school, f"phone-school-{name}")
 
 
 class TestTalent:

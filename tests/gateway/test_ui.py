@@ -16,6 +16,11 @@ from sqlalchemy import select
 from common.db import Database, utcnow
 from gateway.app import create_app
 from gateway.models import Notification, User
+from gateway.ui.charts import bars, text_width
+from gateway.ui.client import ApiProblem
+from gateway.ui.forms import explain
+from gateway.ui.labels import REASONS, reason
+from gateway.ui.render import local_date, money, month_name, render, translator, when
 from tests.gateway.support import PASSWORD, gateway_settings
 from tests.support import Identity, running
 
@@ -271,3 +276,196 @@ def test_every_message_of_the_ui_is_translated_into_chinese():
         catalog = read_po(po)
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert not missing, missing
+
+
+class TestFormats:
+    """Money, dates and months as each language writes them (Babel)."""
+
+    def test_money_is_yuan_with_two_decimals(self):
+        assert money(123450, "zh_CN") == "1,234.50 元"
+        assert money(5, "zh_CN") == "0.05 元"
+        assert money(123450, "en") == "CN¥1,234.50"
+        assert money(None, "zh_CN") == "—"
+
+    def test_dates_and_instants_are_written_as_the_language_does(self):
+        assert local_date("2026-11-30", "zh_CN") == "2026年11月30日"
+        assert local_date("2026-11-30", "en") == "Nov 30, 2026"
+        # A UTC instant is shown in Asia/Shanghai.
+        assert when("2026-11-30T18:05:00+00:00", "zh_CN") == "2026年12月1日 02:05"
+        assert month_name("2026-11", "zh_CN") == "2026年11月"
+        assert month_name("2026-11", "en") == "Nov 2026"
+
+
+class TestReasons:
+    """A candidate's ranking reasons are worded by the page from the service's codes."""
+
+    def test_each_code_reads_in_chinese_with_its_values(self):
+        _ = translator("zh_CN")
+        said = [
+            reason(
+                {"code": "certified_teaching", "params": {"stage": "primary", "subject": "音乐"}},
+                _,
+                "zh_CN",
+            ),
+            reason(
+                {"code": "free_with_travel", "params": {"periods": 2, "minutes": 18}}, _, "zh_CN"
+            ),
+            reason({"code": "distance", "params": {"km": 3.4}}, _, "zh_CN"),
+            reason({"code": "load", "params": {"load": 2, "cap": 8}}, _, "zh_CN"),
+            reason({"code": "rated", "params": {"rating": 4.5, "evaluations": 3}}, _, "zh_CN"),
+        ]
+        assert said == [
+            "持有小学音乐教师资格；现任教该学科",
+            "所需 2 节全部有空（已计入路程 18 分钟）",
+            "距所在学校 3.4 公里",
+            "每周共享课时已排 2 节（上限 8 节）",
+            "评价得分 4.5（满分 5 分，共 3 次评价，近期权重更高）",
+        ]
+        assert not [s for s in said if re.search("[a-z]{3}", s)]
+
+    def test_english_names_the_subject_and_stage_in_english(self):
+        text = reason(
+            {"code": "certified_not_teaching", "params": {"stage": "primary", "subject": "音乐"}},
+            translator("en"),
+            "en",
+        )
+        assert text == "certified for Primary Music; does not teach it now"
+
+    def test_a_code_the_page_does_not_know_shows_the_services_words(self):
+        item = {"code": "something_new", "params": {}, "detail": "a new factor"}
+        assert reason(item, translator("zh_CN"), "zh_CN") == "a new factor"
+        assert reason({"detail": "older service"}, translator("zh_CN"), "zh_CN") == "older service"
+
+    def test_every_code_of_the_ranking_has_words(self):
+        source = (UI.parents[1] / "services" / "sharing" / "matching" / "index.py").read_text()
+        codes = set(
+            re.findall(
+                r'"(certified_\w+|free\w*|distance|location_unknown|load|rated|'
+                r'not_rated|honours)"',
+                source,
+            )
+        )
+        assert codes and codes <= set(REASONS), codes - set(REASONS)
+
+
+class TestProblems:
+    """A service's problem shown on a Chinese page is in Chinese, figures included."""
+
+    def test_a_timetable_clash_is_worded_with_its_slot(self):
+        problem = ApiProblem(
+            409,
+            {
+                "type": "/problems/timetable-clash",
+                "detail": "timetable clash: Tue period 3 is taken by an assignment",
+                "errors": [{"field": "body.slots", "message": "Tue period 3 is taken"}],
+                "clash": {"weekday": 2, "period": 3, "with": "x", "kind": "overlap"},
+            },
+        )
+        said = explain(problem, translator("zh_CN"))
+        assert said.summary == "该教师在这些节次没有空闲。"
+        assert said.detail == "周二第3节已有安排。"
+        assert said.fields == {"slots": "周二第3节已有安排。"}
+
+    def test_a_known_problem_drops_the_english_detail_on_a_chinese_page(self):
+        problem = ApiProblem(
+            409, {"type": "/problems/pool-exhausted", "detail": "the pool holds 3 posts"}
+        )
+        said = explain(problem, translator("zh_CN"))
+        assert (said.summary, said.detail) == ("周转池中的编制不足。", "")
+        english = explain(problem, translator("en"))
+        assert (english.summary, english.detail) == (
+            "The pool holds too few posts.",
+            "the pool holds 3 posts",
+        )
+
+    def test_over_the_cap_gives_the_figures(self):
+        problem = ApiProblem(
+            409,
+            {"type": "/problems/over-weekly-cap", "load": 6, "adding": 4, "cap": 8, "detail": "x"},
+        )
+        assert explain(problem, translator("zh_CN")).detail == (
+            "每周已排共享课时 6 节，再加 4 节将超过上限 8 节。"
+        )
+
+
+def test_settlements_show_names_and_money_not_raw_fields():
+    html = render(
+        "settlements.html",
+        "zh_CN",
+        user=None,
+        path="/sharing/settlements",
+        full_path="/sharing/settlements",
+        csrf="token",
+        role="city_hr",
+        settlements=[
+            {
+                "id": str(uuid.uuid4()),
+                "teacher_id": "t1",
+                "home_unit_id": "u1",
+                "month": "2026-11",
+                "title": "一级教师",
+                "lines": [
+                    {
+                        "title": "一级教师",
+                        "rate_cents": 8000,
+                        "periods": 12,
+                        "amount_cents": 96000,
+                        "late": False,
+                    }
+                ],
+                "periods": 12,
+                "amount_cents": 96000,
+                "adjustment_periods": 0,
+                "adjustment_cents": 0,
+                "total_cents": 96000,
+                "issued_by": str(uuid.uuid4()),
+                "issued_at": "2026-11-30T06:05:00+00:00",
+            }
+        ],
+        teacher_names={"t1": "王老师"},
+        names={"u1": "成都市青羊区实验学校"},
+        unpriced=[],
+        available=True,
+        month="2026-11",
+    )
+    row = re.sub(r"<[^>]+>|\s+", " ", html[html.index('data-testid="settlement"') :])
+    for shown in (
+        "王老师",
+        "成都市青羊区实验学校",
+        "2026年11月",
+        "12 节 × 80.00 元",
+        "960.00 元",
+        "2026年11月30日 14:05",
+    ):
+        assert shown in row, shown
+    assert "amount_cents" not in html and "teacher_id" not in html
+
+
+def test_the_week_is_a_table_and_a_list_day_by_day():
+    html = render(
+        "timetable.html",
+        "zh_CN",
+        user=None,
+        path="/teacher/timetable",
+        full_path="/teacher/timetable",
+        grid={(2, 3): [{"kind": "shared", "subject": "音乐", "unit_id": "u1"}]},
+        available=True,
+        names={"u1": "草堂小学"},
+        weekdays=range(1, 6),
+        periods=range(1, 9),
+        on="",
+    )
+    days = html[html.index('data-testid="timetable-days"') :]
+    tuesday = days[days.index("周二") : days.index("周三")]
+    assert "第3节" in tuesday and "音乐 · 草堂小学" in tuesday
+    assert days.count("当天无课") == 4
+    assert 'class="week read" data-testid="timetable"' in html
+
+
+def test_long_chart_labels_are_shortened_with_the_whole_label_as_a_tooltip():
+    svg = str(bars("缺编", [("体育与健康", 5), ("三十天内到期的借用编制及其他说明", 2)]))
+    assert "体育与健康</text>" in svg
+    assert "三十天内到期的借用编制…<title>三十天内到期的借用编制及其他说明</title></text>" in svg
+    # The room left of the bars holds the longest label as drawn, Chinese characters at 1 em.
+    left = float(re.search(r'translate\(([\d.]+), [\d.]+\)" class="plot"', svg).group(1))
+    assert left >= text_width("三十天内到期的借用编制…", 12)

@@ -64,6 +64,12 @@ async def test_request_to_settlement(client, db, identity):
     assert found[0] == str(near)  # all else equal, the nearer first
     factors = {r["factor"] for r in ranked.json()["data"][0]["reasons"]}
     assert {"certificate", "free", "distance", "load", "rating"} <= factors
+    # Each reason also comes as a code with its values, for a client to word in its language.
+    coded = {r["code"]: r["params"] for r in ranked.json()["data"][0]["reasons"]}
+    certified = coded.get("certified_teaching", coded.get("certified_not_teaching"))
+    assert certified == {"stage": "primary", "subject": "音乐"}
+    assert coded["free_with_travel"]["periods"] == 2
+    assert set(coded["load"]) == {"load", "cap"}
 
     offer = await client.post(
         f"/v1/requests/{request_id}/offers", headers=hr(identity), json={"teacher_id": str(near)}

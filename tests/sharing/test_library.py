@@ -271,4 +271,10 @@ class TestMatching:
         request_id = await add_request(db, 1, [(2, 3)], term_start=date.today())
         ranked = await client.get(f"/v1/requests/{request_id}/candidates", headers=hr(identity))
         reasons = ranked.json()["data"][0]["reasons"]
-        assert {"factor": "honours", "points": 0, "detail": "骨干教师"} in reasons
+        assert {
+            "factor": "honours",
+            "points": 0,
+            "detail": "骨干教师",
+            "code": "honours",
+            "params": {"honours": "骨干教师"},
+        } in reasons

@@ -217,16 +217,32 @@ async def settlements_view(
     if month and page.may("sharing", "GET", "/v1/settlements/unpriced"):
         # Periods a settlement of the month leaves unpaid for want of a rate, on their own rows.
         unpriced = await page.api.get_or_none("sharing", "/v1/settlements/unpriced", month=month)
+    rows = (found or {"data": []})["data"]
     return page.html(
         "settlements.html",
         status=code,
-        settlements=(found or {"data": []})["data"],
+        settlements=rows,
         unpriced=(unpriced or {"data": []})["data"],
         available=found is not None,
         month=month,
         errors=errors,
         may_issue=page.may("sharing", "POST", "/v1/settlements"),
+        **await settlement_names(page, rows),
     )
+
+
+async def settlement_names(page: Page, rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """The teachers' and home schools' names that settlements show instead of their ids."""
+    teachers, names = await asyncio.gather(
+        asyncio.gather(
+            *(
+                page.api.get_or_none("sharing", f"/v1/teachers/{t}")
+                for t in sorted({r["teacher_id"] for r in rows})
+            )
+        ),
+        unit_names(page, {r["home_unit_id"] for r in rows}),
+    )
+    return {"teacher_names": {t["id"]: t["name"] for t in teachers if t}, "names": names}
 
 
 @router.post("/sharing/settlements")
@@ -268,7 +284,14 @@ async def settlement_link(settlement_id: str, page: Annotated[Page, Depends(sign
     page.require(HR_DESK | {"teacher"})
     rows = await page.api.get_all("sharing", "/v1/settlements", cap=2000)
     found = [r for r in rows if r.get("id") == settlement_id]
-    return page.html("settlements.html", settlements=found, unpriced=[], available=True, month="")
+    return page.html(
+        "settlements.html",
+        settlements=found,
+        unpriced=[],
+        available=True,
+        month="",
+        **await settlement_names(page, found),
+    )
 
 
 @router.get("/sharing/batches")

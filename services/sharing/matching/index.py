@@ -401,44 +401,59 @@ class TeacherIndex:
         load, cap = int(found.load[i]), int(self.cap[row])
         fair = FAIR_POINTS * (1 - load / max(cap, 1))
         near = NEAR_POINTS * (max(0.0, min(1.0, 1 - km / FAR_KM)) if travelling else 1.0)
+        rating, evaluated = float(self.rating[row]), int(self.evaluated[row])
         reasons: list[dict[str, object]] = [
-            {
-                "factor": "certificate",
-                "points": round(FIT_POINTS if teaches else FIT_POINTS * 0.6, 1),
-                "detail": f"certified for {need.stage} {need.subject}"
+            reason(
+                "certificate",
+                FIT_POINTS if teaches else FIT_POINTS * 0.6,
+                "certified_teaching" if teaches else "certified_not_teaching",
+                f"certified for {need.stage} {need.subject}"
                 + ("; teaches it now" if teaches else "; does not teach it now"),
-            },
-            {
-                "factor": "free",
-                "points": 0,
-                "detail": f"free in all {need.periods} slots"
+                stage=need.stage,
+                subject=need.subject,
+            ),
+            reason(
+                "free",
+                0,
+                "free_with_travel" if minutes is not None else "free",
+                f"free in all {need.periods} slots"
                 + (f", {minutes:.0f} min travel counted" if minutes is not None else ""),
-            },
-            {
-                "factor": "distance",
-                "points": round(near, 1),
-                "detail": f"{km:.1f} km from the home school"
-                if math.isfinite(km)
-                else "location unknown",
-            },
-            {
-                "factor": "load",
-                "points": round(fair, 1),
-                "detail": f"{load} of {cap} shared periods a week already booked",
-            },
-            {
-                "factor": "rating",
-                "points": round(RATING_POINTS * float(self.rating[row]) / 5, 1),
-                "detail": f"rated {float(self.rating[row]):.1f} of 5 from "
-                f"{int(self.evaluated[row])} evaluations, recent ones weighing more"
-                if self.evaluated[row]
-                else f"no evaluations yet (neutral {float(self.rating[row]):.1f})",
-            },
+                periods=need.periods,
+                **({"minutes": round(minutes)} if minutes is not None else {}),
+            ),
+            reason(
+                "distance", near, "distance", f"{km:.1f} km from the home school", km=round(km, 1)
+            )
+            if math.isfinite(km)
+            else reason("distance", near, "location_unknown", "location unknown"),
+            reason(
+                "load",
+                fair,
+                "load",
+                f"{load} of {cap} shared periods a week already booked",
+                load=load,
+                cap=cap,
+            ),
+            reason(
+                "rating",
+                RATING_POINTS * rating / 5,
+                "rated",
+                f"rated {rating:.1f} of 5 from {evaluated} evaluations, recent ones weighing more",
+                rating=round(rating, 1),
+                evaluations=evaluated,
+            )
+            if evaluated
+            else reason(
+                "rating",
+                RATING_POINTS * rating / 5,
+                "not_rated",
+                f"no evaluations yet (neutral {rating:.1f})",
+                rating=round(rating, 1),
+            ),
         ]
         if self.honours[row]:
-            reasons.append(
-                {"factor": "honours", "points": 0, "detail": "、".join(self.honours[row])}
-            )
+            honours = "、".join(self.honours[row])
+            reasons.append(reason("honours", 0, "honours", honours, honours=honours))
         return Candidate(
             teacher_id=self.ids[row],
             name=self.names[row],
@@ -450,6 +465,20 @@ class TeacherIndex:
             weekly_cap=cap,
             reasons=reasons,
         )
+
+
+def reason(
+    factor: str, points: float, code: str, detail: str, **params: str | int | float
+) -> dict[str, object]:
+    """One factor of a score: `detail` in English for API readers, and `code` with `params` for
+    a client that words it in its own language."""
+    return {
+        "factor": factor,
+        "points": round(points, 1),
+        "detail": detail,
+        "code": code,
+        "params": params,
+    }
 
 
 def listed_pairs(teacher: Teacher) -> list[tuple[str, str]]:

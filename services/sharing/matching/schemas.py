@@ -8,11 +8,15 @@ from pydantic import BaseModel
 
 
 class Reason(BaseModel):
-    """One factor of a candidate's score and what it is based on."""
+    """One factor of a candidate's score and what it is based on: `detail` in English, and the
+    same as `code` with its `params` (subject and stage as vocabulary codes) for a client to word
+    in its own language."""
 
     factor: str
     points: float
     detail: str
+    code: str
+    params: dict[str, str | int | float]
 
 
 class CandidatePublic(BaseModel):
