@@ -469,3 +469,41 @@ def test_long_chart_labels_are_shortened_with_the_whole_label_as_a_tooltip():
     # The room left of the bars holds the longest label as drawn, Chinese characters at 1 em.
     left = float(re.search(r'translate\(([\d.]+), [\d.]+\)" class="plot"', svg).group(1))
     assert left >= text_width("三十天内到期的借用编制…", 12)
+
+
+def test_an_offer_shows_its_periods_day_by_day_too():
+    html = render(
+        "teacher_offers.html",
+        "zh_CN",
+        user=None,
+        path="/teacher",
+        full_path="/teacher",
+        csrf="token",
+        offers=[
+            {
+                "id": "o1",
+                "request_id": "r1",
+                "host_unit_id": "u1",
+                "status": "consented",
+                "expires_at": "2026-12-01T00:00:00+00:00",
+            }
+        ],
+        requests={
+            "r1": {
+                "subject": "音乐",
+                "stage": "primary",
+                "mode": "in_person",
+                "term_start": "2027-03-01",
+                "term_end": "2027-07-10",
+                "slots": [[2, 3], [4, 5]],
+            }
+        },
+        slots={"r1": {(2, 3), (4, 5)}},
+        names={"u1": "草堂小学"},
+        weekdays=range(1, 6),
+        periods=range(1, 9),
+    )
+    days = html[html.index('data-testid="offer-week-days"') :]
+    assert days.count("音乐") == 2 and days.count("当天无课") == 3
+    assert html.count('class="picked"') == 2
+    assert "2027年3月1日 – 2027年7月10日" in html

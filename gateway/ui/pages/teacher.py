@@ -33,6 +33,7 @@ async def my_offers(page: Annotated[Page, Depends(signed_in)]) -> Any:
         offers=offers,
         requests=requests,
         names=names,
+        slots={i: {tuple(s) for s in r["slots"]} for i, r in requests.items() if r},
         weekdays=WEEKDAYS,
         periods=PERIODS,
     )
