@@ -92,6 +92,11 @@ SERVICE_MESSAGES = (
     N_("no such district in your scope"),
 )
 
+#: Problem types whose message above says what went wrong in full: a Chinese page leaves out the
+#: service's English detail for them; for the general ones (a conflict, invalid input) the detail
+#: is the only word on what, so it stays.
+SPECIFIC = frozenset(PROBLEMS) - {"conflict", "invalid-input", "illegal-transition", "unavailable"}
+
 #: Field messages a service words itself (not a pydantic code), by their text.
 FIELD_MESSAGES = {"already taken": N_("This is already taken.")}
 
@@ -111,8 +116,9 @@ class FormErrors:
 def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
     """A message for the whole form and one for each field at fault, in the page's language.
 
-    The service's own `detail` is English; a Chinese page shows it only where no message of its
-    own says what went wrong, and words the figures of a clash or a cap itself."""
+    The service's own `detail` is English: a Chinese page shows it translated when the catalog
+    has it, leaves it out where its own message for the type says it all (SPECIFIC), and words
+    the figures of a clash or a cap itself."""
     translate = _
     english = getattr(_, "language", "en") == "en"
     specific = _specific_detail(problem, _)
@@ -126,7 +132,7 @@ def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
     worded = translate(problem.detail) if problem.detail else ""
     if specific:
         detail = specific
-    elif worded != problem.detail or english or not known:
+    elif worded != problem.detail or english or problem.slug not in SPECIFIC:
         detail = worded
     else:
         detail = ""
