@@ -86,6 +86,7 @@ DONE = {
     "posting_closed": N_("The posting was closed."),
     "departed": N_("The departure was recorded; the post is freed."),
     "transferred": N_("The person was transferred; the post moved with them."),
+    "hired": N_("The person was hired into a vacant post."),
     "adjusted": N_("The adjustment of approved posts was recorded."),
     "move_proposed": N_("The move was proposed; the other side is asked to answer."),
     "move_accepted": N_("The lesson was moved."),

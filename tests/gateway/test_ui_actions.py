@@ -601,7 +601,7 @@ class TestAdjustments:
 
 
 class TestStaff:
-    def test_district_hr_records_a_title_transfers_and_records_a_departure(self, users):
+    def test_district_hr_hires_records_a_title_transfers_and_records_a_departure(self, users):
         commission, district = users["ui.commission"], users["ui.district"]
         for school in (4, 5):
             commission.post(
@@ -611,22 +611,27 @@ class TestStaff:
                 document_no="成编〔2026〕10号",
                 reason="新增班级",
             )
-        hired = district.api(
-            "POST",
-            "staffing/v1/staff",
-            json={
-                "name": "李老师",
-                "sex": "female",
-                "birth_date": "1990-05-01",
-                "hire_date": "2015-09-01",
-                "unit_id": str(school_id(4)),
-                "stage": "primary",
-                "subject": "音乐",
-            },
-        )
-        assert hired.status_code == 201, hired.text
-        staff_id = hired.json()["id"]
-        path = f"/staff/{staff_id}"
+        person = {
+            "name": "李老师",
+            "sex": "female",
+            "birth_date": "1990-05-01",
+            "hire_date": "2015-09-01",
+            "stage": "primary",
+            "subject": "音乐",
+        }
+        roster = f"/units/{school_id(4)}?tab=roster"
+        assert 'data-testid="hire"' in district.get(roster).text
+        assert 'data-testid="hire"' not in users["ui.auditor"].get(roster).text
+        # School 6 holds no posts: the hire is refused and nobody is added.
+        full = district.post(f"/units/{school_id(6)}/staff", **person)
+        assert full.status_code == 409
+        assert 'data-testid="form-error"' in full.text
+        listed = district.api("GET", "staffing/v1/staff", params={"unit_id": str(school_id(6))})
+        assert listed.json()["data"] == []
+        hired = district.post(f"/units/{school_id(4)}/staff", **person)
+        assert hired.status_code == 303
+        path = hired.headers["location"].split("?")[0]
+        staff_id = path.rsplit("/", 1)[-1]
         page = district.get(path)
         for form in ("confer-title", "transfer", "departure"):
             assert f'data-testid="{form}"' in page.text, form

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
+from gateway.ui.labels import SUBJECTS
 from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
@@ -110,6 +111,15 @@ async def unit_view(
         months=months,
         tab=tab,
         base=page.request.url.path,
+        hire_options={
+            "sex": page.options("sex"),
+            "stage": page.options("stage"),
+            "subject": [(x, page.label("subject", x)) for x in SUBJECTS],
+            "title": page.options("title"),
+            "post_category": page.options("post_category"),
+        }
+        if tab == "roster" and page.may("staffing", "POST", "/v1/staff")
+        else None,
     )
 
 
@@ -186,3 +196,33 @@ async def adjust_posts(unit_id: str, page: Annotated[Page, Depends(signed_in)]) 
             code=problem.status,
         )
     return page.redirect(f"/units/{unit_id}?tab=ledger", done="adjusted")
+
+
+@router.post("/units/{unit_id}/staff")
+async def hire(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Hire one person into a vacant post of the unit (a roster import hires many)."""
+    page.require_api("staffing", "POST", "/v1/staff")
+    body = {
+        "unit_id": unit_id,
+        "name": page.value("name"),
+        "sex": page.value("sex") or None,
+        "birth_date": page.value("birth_date") or None,
+        "hire_date": page.value("hire_date") or None,
+        "stage": page.value("stage") or None,
+        "subject": page.value("subject") or None,
+        "title": page.value("title") or None,
+        "quota_type": page.value("quota_type", "bianzhi"),
+        "post_category": page.value("post_category", "professional"),
+    }
+    try:
+        hired = await page.api.post("staffing", "/v1/staff", body)
+    except ApiProblem as problem:
+        return await unit_view(
+            page,
+            unit_id,
+            "roster",
+            errors=explain(problem, page._),
+            error_for="hire",
+            code=problem.status,
+        )
+    return page.redirect(f"/staff/{hired['id']}", done="hired")
