@@ -154,7 +154,7 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                if httpx.get(f"{url}/readyz/upstreams", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/readyz/upstreams", timeout=10).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

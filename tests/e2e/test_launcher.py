@@ -50,7 +50,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
         ready = False
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                if httpx.get(f"{gateway}/readyz/upstreams", timeout=1).status_code == 200:
+                if httpx.get(f"{gateway}/readyz/upstreams", timeout=10).status_code == 200:
                     ready = True
                     break
             except httpx.HTTPError:
@@ -130,7 +130,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
                 "serve talent" in " ".join(c.cmdline()) and c.pid != talent.pid for c in children
             )
             try:
-                ready = httpx.get(f"{gateway}/readyz/upstreams", timeout=1).status_code == 200
+                ready = httpx.get(f"{gateway}/readyz/upstreams", timeout=10).status_code == 200
             except httpx.HTTPError:
                 ready = False
             back = restarted and ready
