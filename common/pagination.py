@@ -5,18 +5,21 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from common.errors import InvalidInput
 
 T = TypeVar("T")
+#: A column to order a page by: a model attribute (`col(Model.field)`) or a column expression.
+OrderColumn = Mapped[Any] | ColumnElement[Any]
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -36,14 +39,20 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, columns: list[ColumnElement[Any]]) -> list[Any]:
+def _described(column: OrderColumn) -> QueryableAttribute[Any] | ColumnElement[Any]:
+    """The column with its SQL type and key (`col()` types a model attribute as `Mapped`)."""
+    assert isinstance(column, QueryableAttribute | ColumnElement)
+    return column
+
+
+def _decode(cursor: str, columns: Sequence[OrderColumn]) -> list[Any]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(columns):
             raise ValueError("shape")
         values: list[Any] = []
         for column, value in zip(columns, raw, strict=True):
-            python_type = column.type.python_type
+            python_type = _described(column).type.python_type
             if python_type is datetime:
                 values.append(datetime.fromisoformat(value))
             elif python_type is date:
@@ -61,7 +70,7 @@ async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
     *,
-    order_by: list[ColumnElement[Any]],
+    order_by: Sequence[OrderColumn],
     cursor: str | None,
     limit: int = DEFAULT_LIMIT,
 ) -> tuple[list[Any], str | None]:
@@ -75,14 +84,14 @@ async def paginate(
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    return rows, _encode([getattr(last, str(column.key)) for column in order_by])
+    return rows, _encode([getattr(last, str(_described(column).key)) for column in order_by])
 
 
 async def paged(
     session: AsyncSession,
     stmt: Select[Any],
     *,
-    order_by: list[ColumnElement[Any]],
+    order_by: Sequence[OrderColumn],
     cursor: str | None,
     limit: int = DEFAULT_LIMIT,
     shape: Callable[[Any], T],

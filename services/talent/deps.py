@@ -11,11 +11,11 @@ from services.talent.settings import TalentSettings
 
 
 def get_cipher(request: Request) -> PiiCipher:
-    return request.app.state.pii  # type: ignore[no-any-return]
+    return request.app.state.pii
 
 
 def get_settings(request: Request) -> TalentSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 CipherDep = Annotated[PiiCipher, Depends(get_cipher)]

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.errors import InvalidInput
@@ -86,14 +87,14 @@ class Idempotency:
 async def forget_resource(session: AsyncSession, resource_id: uuid.UUID) -> None:
     """Drop stored responses about a resource (they may carry what erasure must remove)."""
     await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.resource_id == resource_id)
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.resource_id) == resource_id)
     )
 
 
 async def _find(session: AsyncSession, owner: str, key: str) -> IdempotencyRecord | None:
     stmt = (
         select(IdempotencyRecord)
-        .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+        .where(col(IdempotencyRecord.owner) == owner, col(IdempotencyRecord.key) == key)
         .execution_options(populate_existing=True)
     )
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from common.db import UTCDateTime, utcnow
 from common.models import messaging_tables, new_registry
@@ -38,13 +38,13 @@ def _now_column(**kwargs: Any) -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, **kwargs))
 
 
-class Unit(TalentBase, UnitProjectionFields, table=True):  # type: ignore[call-arg]
+class Unit(TalentBase, UnitProjectionFields, table=True):
     """A district or school as staffing announced it."""
 
     __tablename__ = "units"
 
 
-class Posting(TalentBase, table=True):  # type: ignore[call-arg]
+class Posting(TalentBase, table=True):
     """A job at a unit (岗位) that holds posts: draft → pending_quota → open / blocked → closed."""
 
     __tablename__ = "postings"
@@ -81,7 +81,7 @@ class Posting(TalentBase, table=True):  # type: ignore[call-arg]
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class Candidate(TalentBase, table=True):  # type: ignore[call-arg]
+class Candidate(TalentBase, table=True):
     """A person in the talent pool. Personal fields are AES-GCM ciphertexts (`*_enc`); the ID
     number is found by its keyed hash only. Erasure empties them and keeps the statistics."""
 
@@ -117,10 +117,10 @@ class Candidate(TalentBase, table=True):  # type: ignore[call-arg]
 
 
 # A unique index that allows many NULLs (erased candidates) on SQLite and PostgreSQL alike.
-Index("uq_candidates_id_hash", Candidate.__table__.c.id_hash, unique=True)  # type: ignore[attr-defined]
+Index("uq_candidates_id_hash", col(Candidate.id_hash), unique=True)
 
 
-class CandidateLink(TalentBase, table=True):  # type: ignore[call-arg]
+class CandidateLink(TalentBase, table=True):
     """A partner pushed this candidate (under its own external id): what it may see.
 
     `submission_enc` is the partner's own submission, sealed: a partner is shown what it sent,
@@ -139,7 +139,7 @@ class CandidateLink(TalentBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _now_column()
 
 
-class PiiAccess(TalentBase, table=True):  # type: ignore[call-arg]
+class PiiAccess(TalentBase, table=True):
     """One whole view of a candidate's personal fields: who, when, which candidate."""
 
     __tablename__ = "pii_access_log"
@@ -152,7 +152,7 @@ class PiiAccess(TalentBase, table=True):  # type: ignore[call-arg]
     at: datetime = _now_column()
 
 
-class Application(TalentBase, table=True):  # type: ignore[call-arg]
+class Application(TalentBase, table=True):
     """One candidate applying for one posting, and where it stands in the pipeline."""
 
     __tablename__ = "applications"
@@ -190,7 +190,7 @@ class Application(TalentBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _now_column()
 
 
-class Transition(TalentBase, table=True):  # type: ignore[call-arg]
+class Transition(TalentBase, table=True):
     """One move of an application in the pipeline, with who made it and why."""
 
     __tablename__ = "application_transitions"
@@ -208,7 +208,7 @@ class Transition(TalentBase, table=True):  # type: ignore[call-arg]
     at: datetime = _now_column()
 
 
-class IdempotencyRecord(TalentBase, table=True):  # type: ignore[call-arg]
+class IdempotencyRecord(TalentBase, table=True):
     """The first response to a caller's `Idempotency-Key`, replayed to its retries."""
 
     __tablename__ = "idempotency_keys"
@@ -224,7 +224,7 @@ class IdempotencyRecord(TalentBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _now_column(index=True)
 
 
-class WebhookEndpoint(TalentBase, table=True):  # type: ignore[call-arg]
+class WebhookEndpoint(TalentBase, table=True):
     """A partner's URL for the webhook event types it chose; the secret is kept encrypted."""
 
     __tablename__ = "webhook_endpoints"
@@ -242,7 +242,7 @@ class WebhookEndpoint(TalentBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _now_column()
 
 
-class WebhookDelivery(TalentBase, table=True):  # type: ignore[call-arg]
+class WebhookDelivery(TalentBase, table=True):
     """One event for one endpoint: the message (its id is `webhook-id`) and how sending went."""
 
     __tablename__ = "webhook_deliveries"

@@ -131,7 +131,7 @@ async def seed_talent(
                         SEEDER,
                         cipher,
                         application.id,
-                        TransitionCreate(to=step, note="演示数据"),  # type: ignore[arg-type]
+                        TransitionCreate(to=step, note="演示数据"),
                         today,
                     )
             await _refused_hire(session, cipher, legacy, today)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -64,17 +65,17 @@ async def list_applications(
         principal.require_scope("applications:read")
     stmt = repository.visible(principal)
     if posting_id:
-        stmt = stmt.where(Application.posting_id == posting_id)
+        stmt = stmt.where(col(Application.posting_id) == posting_id)
     if candidate_id:
-        stmt = stmt.where(Application.candidate_id == candidate_id)
+        stmt = stmt.where(col(Application.candidate_id) == candidate_id)
     if status:
-        stmt = stmt.where(Application.status == status)
+        stmt = stmt.where(col(Application.status) == status)
     if updated_after:
-        stmt = stmt.where(Application.updated_at > updated_after)
+        stmt = stmt.where(col(Application.updated_at) > updated_after)
     return await paged(
         session,
         stmt,
-        order_by=[Application.updated_at, Application.id],
+        order_by=[col(Application.updated_at), col(Application.id)],
         cursor=cursor,
         limit=limit,
         shape=ApplicationPublic.model_validate,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -17,7 +18,7 @@ from services.talent.models import Application, Posting, Transition
 async def lock(session: AsyncSession, application_id: uuid.UUID) -> Application | None:
     stmt = (
         select(Application)
-        .where(Application.id == application_id)
+        .where(col(Application.id) == application_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -32,7 +33,7 @@ async def of_candidate_and_posting(
     session: AsyncSession, candidate_id: uuid.UUID, posting_id: uuid.UUID
 ) -> Application | None:
     stmt = select(Application).where(
-        Application.candidate_id == candidate_id, Application.posting_id == posting_id
+        col(Application.candidate_id) == candidate_id, col(Application.posting_id) == posting_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -40,8 +41,8 @@ async def of_candidate_and_posting(
 async def transitions(session: AsyncSession, application_id: uuid.UUID) -> Sequence[Transition]:
     stmt = (
         select(Transition)
-        .where(Transition.application_id == application_id)
-        .order_by(Transition.at, Transition.id)
+        .where(col(Transition.application_id) == application_id)
+        .order_by(col(Transition.at), col(Transition.id))
     )
     return (await session.execute(stmt)).scalars().all()
 
@@ -50,9 +51,9 @@ def visible(principal: Principal) -> Select[Any]:
     """A partner's own applications; HR those for postings in its scope."""
     stmt = select(Application)
     if principal.kind == "partner":
-        return stmt.where(Application.partner_id == principal.sub)
+        return stmt.where(col(Application.partner_id) == principal.sub)
     if principal.role == "teacher":
         return stmt.where(false())
-    return stmt.join(Posting, Posting.id == Application.posting_id).where(
-        unit_scope(principal, Posting.unit_id, Posting.district_id)
+    return stmt.join(Posting, col(Posting.id) == col(Application.posting_id)).where(
+        unit_scope(principal, col(Posting.unit_id), col(Posting.district_id))
     )

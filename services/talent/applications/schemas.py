@@ -54,7 +54,7 @@ class ApplicationPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects decorators over @property
     @property
     def onboarded(self) -> bool:
         """Staffing put the hired candidate on the roster."""

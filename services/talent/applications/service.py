@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import PERSONNEL_ROLES, Principal
 from common.db import utcnow
@@ -116,7 +117,7 @@ async def visible_application(
 ) -> Application:
     if principal.kind == "partner":
         principal.require_scope("applications:read")
-    stmt = repository.visible(principal).where(Application.id == application_id)
+    stmt = repository.visible(principal).where(col(Application.id) == application_id)
     application = (await session.execute(stmt)).scalar_one_or_none()
     if application is None:
         raise NotFound("no such application in your scope")
@@ -215,7 +216,7 @@ def _hired_event(
         application_id=application.id,
         candidate_id=candidate.id,
         name=clear["name"],
-        sex=candidate.sex,  # type: ignore[arg-type]
+        sex=candidate.sex,
         birth_date=date.fromisoformat(clear["birth_date"]),
         hire_date=today,
         **listed_terms(subject=posting.subject, stage=posting.stage, title=candidate.title),
@@ -247,8 +248,8 @@ async def _record(
             posting_id=application.posting_id,
             candidate_id=application.candidate_id,
             partner_id=application.partner_id,
-            from_status=previous,  # type: ignore[arg-type]
-            to_status=application.status,  # type: ignore[arg-type]
+            from_status=previous,
+            to_status=application.status,
             actor=actor,
             note=note,
         ),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
+from sqlmodel import col
 
 from common.clock import local_today
 from common.db import utcnow
@@ -82,19 +83,19 @@ async def list_candidates(
         principal.require_scope("candidates:write")
     stmt = repository.visible(principal)
     if source:
-        stmt = stmt.where(Candidate.source == source)
+        stmt = stmt.where(col(Candidate.source) == source)
     if talent_tier:
-        stmt = stmt.where(Candidate.talent_tier == talent_tier)
+        stmt = stmt.where(col(Candidate.talent_tier) == talent_tier)
     if erased is not None:
         stmt = stmt.where(
-            Candidate.erased_at.is_not(None) if erased else Candidate.erased_at.is_(None)  # type: ignore[union-attr]
+            col(Candidate.erased_at).is_not(None) if erased else col(Candidate.erased_at).is_(None)
         )
     if updated_after:
-        stmt = stmt.where(Candidate.updated_at > updated_after)
+        stmt = stmt.where(col(Candidate.updated_at) > updated_after)
     rows, next_cursor = await paginate(
         session,
         stmt,
-        order_by=[Candidate.updated_at, Candidate.id],  # type: ignore[list-item]
+        order_by=[col(Candidate.updated_at), col(Candidate.id)],
         cursor=cursor,
         limit=limit,
     )

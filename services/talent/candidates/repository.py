@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -22,7 +23,7 @@ async def get(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | Non
 async def lock(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | None:
     stmt = (
         select(Candidate)
-        .where(Candidate.id == candidate_id)
+        .where(col(Candidate.id) == candidate_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -30,7 +31,7 @@ async def lock(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | No
 
 
 async def by_id_hash(session: AsyncSession, id_hash: str) -> Candidate | None:
-    stmt = select(Candidate).where(Candidate.id_hash == id_hash)
+    stmt = select(Candidate).where(col(Candidate.id_hash) == id_hash)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -41,7 +42,7 @@ async def link(
 
 
 async def links_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[CandidateLink]:
-    stmt = select(CandidateLink).where(CandidateLink.candidate_id == candidate_id)
+    stmt = select(CandidateLink).where(col(CandidateLink.candidate_id) == candidate_id)
     return (await session.execute(stmt)).scalars().all()
 
 
@@ -52,22 +53,22 @@ async def links_for(
     if not candidate_ids:
         return {}
     stmt = select(CandidateLink).where(
-        CandidateLink.partner_id == partner_id,
-        CandidateLink.candidate_id.in_(candidate_ids),  # type: ignore[attr-defined]
+        col(CandidateLink.partner_id) == partner_id,
+        col(CandidateLink.candidate_id).in_(candidate_ids),
     )
     return {link.candidate_id: link for link in (await session.execute(stmt)).scalars()}
 
 
 async def applications_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[Application]:
-    stmt = select(Application).where(Application.candidate_id == candidate_id)
+    stmt = select(Application).where(col(Application.candidate_id) == candidate_id)
     return (await session.execute(stmt)).scalars().all()
 
 
 async def retention_ended(session: AsyncSession, today: date, limit: int) -> Sequence[Candidate]:
     stmt = (
         select(Candidate)
-        .where(Candidate.retention_until < today, Candidate.erased_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Candidate.retention_until, Candidate.id)
+        .where(col(Candidate.retention_until) < today, col(Candidate.erased_at).is_(None))
+        .order_by(col(Candidate.retention_until), col(Candidate.id))
         .limit(limit)
     )
     return (await session.execute(stmt)).scalars().all()
@@ -80,8 +81,8 @@ def visible(principal: Principal) -> Select[Any]:
     if principal.kind == "partner":
         return stmt.where(
             exists().where(
-                CandidateLink.candidate_id == Candidate.id,
-                CandidateLink.partner_id == principal.sub,
+                col(CandidateLink.candidate_id) == col(Candidate.id),
+                col(CandidateLink.partner_id) == principal.sub,
             )
         )
     if principal.is_city_wide:
@@ -89,11 +90,11 @@ def visible(principal: Principal) -> Select[Any]:
     if principal.role not in ("district_hr", "school_admin"):
         return stmt.where(false())
     applied_in_scope = (
-        select(Application.id)
-        .join(Posting, Posting.id == Application.posting_id)
+        select(col(Application.id))
+        .join(Posting, col(Posting.id) == col(Application.posting_id))
         .where(
-            Application.candidate_id == Candidate.id,
-            unit_scope(principal, Posting.unit_id, Posting.district_id),
+            col(Application.candidate_id) == col(Candidate.id),
+            unit_scope(principal, col(Posting.unit_id), col(Posting.district_id)),
         )
     )
-    return stmt.where(or_(Candidate.created_by == principal.sub, exists(applied_in_scope)))
+    return stmt.where(or_(col(Candidate.created_by) == principal.sub, exists(applied_in_scope)))

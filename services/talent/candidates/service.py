@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import PERSONNEL_ROLES, Principal
 from common.db import Database, utcnow
@@ -166,7 +167,7 @@ async def visible_candidate(
 ) -> Candidate:
     if principal.kind == "partner":
         principal.require_scope("candidates:write")
-    stmt = repository.visible(principal).where(Candidate.id == candidate_id)
+    stmt = repository.visible(principal).where(col(Candidate.id) == candidate_id)
     candidate = (await session.execute(stmt)).scalar_one_or_none()
     if candidate is None:
         raise NotFound("no such candidate in your scope")
@@ -335,7 +336,7 @@ async def erase(session: AsyncSession, candidate: Candidate, reason: str) -> Can
     await session.flush()
     await outbox.add(
         session,
-        CandidateErased(candidate_id=candidate.id, reason=reason),  # type: ignore[arg-type]
+        CandidateErased(candidate_id=candidate.id, reason=reason),
         subject=str(candidate.id),
     )
     return candidate

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, status
+from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
@@ -40,23 +41,23 @@ async def list_postings(
     principal.require_scope("postings:read")
     stmt = repository.visible(principal)
     if status:
-        stmt = stmt.where(Posting.status == status)
+        stmt = stmt.where(col(Posting.status) == status)
     if unit_id:
-        stmt = stmt.where(Posting.unit_id == unit_id)
+        stmt = stmt.where(col(Posting.unit_id) == unit_id)
     if district_id:
-        stmt = stmt.where(Posting.district_id == district_id)
+        stmt = stmt.where(col(Posting.district_id) == district_id)
     if subject:
-        stmt = stmt.where(Posting.subject == subject)
+        stmt = stmt.where(col(Posting.subject) == subject)
     if stage:
-        stmt = stmt.where(Posting.stage == stage)
+        stmt = stmt.where(col(Posting.stage) == stage)
     if quota_type:
-        stmt = stmt.where(Posting.quota_type == quota_type)
+        stmt = stmt.where(col(Posting.quota_type) == quota_type)
     if updated_after:
-        stmt = stmt.where(Posting.updated_at > updated_after)
+        stmt = stmt.where(col(Posting.updated_at) > updated_after)
     return await paged(
         session,
         stmt,
-        order_by=[Posting.updated_at, Posting.id],
+        order_by=[col(Posting.updated_at), col(Posting.id)],
         cursor=cursor,
         limit=limit,
         shape=PostingPublic.model_validate,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -23,7 +24,7 @@ async def get(session: AsyncSession, posting_id: uuid.UUID) -> Posting | None:
 async def lock(session: AsyncSession, posting_id: uuid.UUID) -> Posting | None:
     stmt = (
         select(Posting)
-        .where(Posting.id == posting_id)
+        .where(col(Posting.id) == posting_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -38,8 +39,8 @@ def visible(principal: Principal) -> Select[Any]:
     """Postings the caller may read: a partner the published ones, HR those in its scope."""
     stmt = select(Posting)
     if principal.kind == "partner":
-        return stmt.where(Posting.status.in_(PUBLISHED))  # type: ignore[attr-defined]
-    return stmt.where(unit_scope(principal, Posting.unit_id, Posting.district_id))
+        return stmt.where(col(Posting.status).in_(PUBLISHED))
+    return stmt.where(unit_scope(principal, col(Posting.unit_id), col(Posting.district_id)))
 
 
 def can_see(principal: Principal, posting: Posting) -> bool:

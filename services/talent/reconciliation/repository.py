@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contracts.reconciliation import ApplicationRow, PostingRow
 from services.talent.models import Application, Posting
@@ -13,7 +14,7 @@ HIRE_STATES = ("hired", "hiring", "hire_failed")
 
 
 async def postings(session: AsyncSession) -> list[PostingRow]:
-    stmt = select(Posting).where(Posting.status != "draft").order_by(Posting.id)
+    stmt = select(Posting).where(col(Posting.status) != "draft").order_by(col(Posting.id))
     return [
         PostingRow(
             id=p.id,
@@ -32,14 +33,16 @@ async def postings(session: AsyncSession) -> list[PostingRow]:
 async def hires(session: AsyncSession) -> list[ApplicationRow]:
     stmt = (
         select(
-            Application.id,
-            Application.posting_id,
-            Application.status,
-            Application.staff_id,
-            Application.updated_at,
+            col(Application.id),
+            col(Application.posting_id),
+            col(Application.status),
+            col(Application.staff_id),
+            col(Application.updated_at),
         )
-        .where(or_(Application.status.in_(HIRE_STATES), Application.staff_id.is_not(None)))
-        .order_by(Application.id)
+        .where(
+            or_(col(Application.status).in_(HIRE_STATES), col(Application.staff_id).is_not(None))
+        )
+        .order_by(col(Application.id))
     )
     return [
         ApplicationRow(

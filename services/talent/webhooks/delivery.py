@@ -71,7 +71,7 @@ class Deliverer:
         await run_in_transaction(self.db, lambda session: self._record(session, results))
         return len(claimed)
 
-    async def _claim(self, session) -> list[Claimed]:  # type: ignore[no-untyped-def]
+    async def _claim(self, session) -> list[Claimed]:
         now = utcnow()
         stmt = repository.due(now, self.settings.webhook_batch)
         if not self.db.is_sqlite:
@@ -129,7 +129,7 @@ class Deliverer:
             return Result(claimed.delivery_id, response.status_code, None)
         return Result(claimed.delivery_id, response.status_code, f"http_{response.status_code}")
 
-    async def _record(self, session, results: list[Result]) -> None:  # type: ignore[no-untyped-def]
+    async def _record(self, session, results: list[Result]) -> None:
         now = utcnow()
         by_id = {r.delivery_id: r for r in results}
         deliveries = await repository.lock_deliveries(session, list(by_id))

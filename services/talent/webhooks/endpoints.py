@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
+from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
@@ -58,7 +59,7 @@ async def list_webhooks(
     return await paged(
         session,
         service.endpoints_of(principal),
-        order_by=[WebhookEndpoint.created_at, WebhookEndpoint.id],
+        order_by=[col(WebhookEndpoint.created_at), col(WebhookEndpoint.id)],
         cursor=cursor,
         limit=limit,
         shape=WebhookPublic.model_validate,
@@ -109,11 +110,11 @@ async def list_deliveries(
     endpoint = await service.readable_endpoint(session, principal, endpoint_id)
     stmt = repository.deliveries_of(endpoint.id)
     if status:
-        stmt = stmt.where(WebhookDelivery.status == status)
+        stmt = stmt.where(col(WebhookDelivery.status) == status)
     return await paged(
         session,
         stmt,
-        order_by=[WebhookDelivery.created_at, WebhookDelivery.id],
+        order_by=[col(WebhookDelivery.created_at), col(WebhookDelivery.id)],
         cursor=cursor,
         limit=limit,
         shape=DeliveryPublic.model_validate,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.talent.models import CandidateLink, WebhookDelivery, WebhookEndpoint
 
@@ -26,28 +27,30 @@ def all_endpoints() -> Select[Any]:
 
 
 def endpoints_of(partner_id: str) -> Select[Any]:
-    return select(WebhookEndpoint).where(WebhookEndpoint.partner_id == partner_id)
+    return select(WebhookEndpoint).where(col(WebhookEndpoint.partner_id) == partner_id)
 
 
 def deliveries_of(endpoint_id: uuid.UUID) -> Select[Any]:
-    return select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    return select(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id)
 
 
 async def subscribed(
     session: AsyncSession, webhook_type: str, partner_ids: Sequence[str] | None
 ) -> list[WebhookEndpoint]:
     """Enabled endpoints that chose `webhook_type`, of the given partners (None: of all)."""
-    stmt = select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))  # type: ignore[union-attr]
+    stmt = select(WebhookEndpoint).where(col(WebhookEndpoint.disabled_at).is_(None))
     if partner_ids is not None:
         if not partner_ids:
             return []
-        stmt = stmt.where(WebhookEndpoint.partner_id.in_(partner_ids))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(WebhookEndpoint.partner_id).in_(partner_ids))
     # JSON containment differs between SQLite and PostgreSQL; the lists hold four items at most.
     return [e for e in (await session.execute(stmt)).scalars() if webhook_type in e.event_types]
 
 
 async def partners_of_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> list[str]:
-    stmt = select(CandidateLink.partner_id).where(CandidateLink.candidate_id == candidate_id)
+    stmt = select(col(CandidateLink.partner_id)).where(
+        col(CandidateLink.candidate_id) == candidate_id
+    )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -58,17 +61,17 @@ async def external_id(
     return found.external_id if found else None
 
 
-def due(now: datetime, limit: int) -> Select[Any]:
+def due(now: datetime, limit: int) -> Select[WebhookDelivery, WebhookEndpoint]:
     """Pending deliveries whose time has come, to enabled endpoints."""
     return (
         select(WebhookDelivery, WebhookEndpoint)
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
         .where(
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now,  # type: ignore[operator]
-            WebhookEndpoint.disabled_at.is_(None),  # type: ignore[union-attr]
+            col(WebhookDelivery.status) == "pending",
+            col(WebhookDelivery.next_attempt_at) <= now,
+            col(WebhookEndpoint.disabled_at).is_(None),
         )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
         .limit(limit)
     )
 
@@ -78,7 +81,7 @@ async def lock_deliveries(
 ) -> Sequence[WebhookDelivery]:
     stmt = (
         select(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(ids))  # type: ignore[attr-defined]
+        .where(col(WebhookDelivery.id).in_(ids))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -93,8 +96,8 @@ async def lock_endpoints(
         return {}
     stmt = (
         select(WebhookEndpoint)
-        .where(WebhookEndpoint.id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(WebhookEndpoint.id)
+        .where(col(WebhookEndpoint.id).in_(ids))
+        .order_by(col(WebhookEndpoint.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -49,7 +49,7 @@ class WebhookPublic(BaseModel):
     disabled_reason: str | None
     created_at: datetime
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects decorators over @property
     @property
     def enabled(self) -> bool:
         return self.disabled_at is None

@@ -121,7 +121,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     for row in conn.execute(sa.select(candidates.c.id, candidates.c.certificates)).all():
         written = [
-            f"{v.CERTIFICATE_NAMES_ZH.get(c['level'], c['level'])}（{c['subject']}）"  # type: ignore[call-overload]
+            f"{v.CERTIFICATE_NAMES_ZH.get(c['level'], c['level'])}（{c['subject']}）"
             if isinstance(c, dict)
             else c
             for c in row.certificates or []
