@@ -24,15 +24,15 @@ def school_day(settings: SharingSettings) -> SchoolDay:
 
 
 def get_settings(request: Request) -> SharingSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_school_day(request: Request) -> SchoolDay:
-    return request.app.state.school_day  # type: ignore[no-any-return]
+    return request.app.state.school_day
 
 
 def get_index(request: Request) -> TeacherIndex:
-    return request.app.state.index  # type: ignore[no-any-return]
+    return request.app.state.index
 
 
 SettingsDep = Annotated[SharingSettings, Depends(get_settings)]

@@ -48,13 +48,13 @@ def _updated() -> Any:
     )
 
 
-class Unit(SharingBase, UnitProjectionFields, table=True):  # type: ignore[call-arg]
+class Unit(SharingBase, UnitProjectionFields, table=True):
     """A district or school as staffing announced it."""
 
     __tablename__ = "units"
 
 
-class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
+class Teacher(SharingBase, table=True):
     """A teacher's sharing profile: the roster facts plus what sharing needs (共享档案).
 
     `home_timetable` is a 40-bit set of weekday × period (bit (weekday-1)*8 + period-1); the
@@ -108,7 +108,7 @@ class Teacher(SharingBase, table=True):  # type: ignore[call-arg]
         return [(c.get("level", ""), c.get("subject", "")) for c in self.certificates]
 
 
-class DistrictSetting(SharingBase, table=True):  # type: ignore[call-arg]
+class DistrictSetting(SharingBase, table=True):
     """Whether a district approves its schools' requests before they open."""
 
     __tablename__ = "district_settings"
@@ -119,7 +119,7 @@ class DistrictSetting(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class ShareRequest(SharingBase, table=True):  # type: ignore[call-arg]
+class ShareRequest(SharingBase, table=True):
     """A school's request for a shared teacher at given weekly slots over a term (共享需求)."""
 
     __tablename__ = "requests"
@@ -147,7 +147,7 @@ class ShareRequest(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class Offer(SharingBase, table=True):  # type: ignore[call-arg]
+class Offer(SharingBase, table=True):
     """HR's offer of a request to a teacher, then the home school's consent and the answer."""
 
     __tablename__ = "offers"
@@ -175,7 +175,7 @@ class Offer(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class Assignment(SharingBase, table=True):  # type: ignore[call-arg]
+class Assignment(SharingBase, table=True):
     """A teacher booked at a host school's weekly slots for a term (走教/线上/轮岗)."""
 
     __tablename__ = "assignments"
@@ -210,7 +210,7 @@ class Assignment(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class Lesson(SharingBase, table=True):  # type: ignore[call-arg]
+class Lesson(SharingBase, table=True):
     """One scheduled period of an assignment, logged by the teacher and confirmed by the host."""
 
     __tablename__ = "lessons"
@@ -246,7 +246,7 @@ class Lesson(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class LessonMove(SharingBase, table=True):  # type: ignore[call-arg]
+class LessonMove(SharingBase, table=True):
     """A proposal to move one lesson to another school day and period (调课).
 
     One side (the shared teacher or the host school) proposes; the other accepts or declines, and
@@ -281,7 +281,7 @@ class LessonMove(SharingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class PeriodRate(SharingBase, table=True):  # type: ignore[call-arg]
+class PeriodRate(SharingBase, table=True):
     """Pay per shared period for a title and mode, in force from a date until an optional last
     day (课时补贴标准). Mode "any" applies where no row names the lesson's own mode."""
 
@@ -295,7 +295,7 @@ class PeriodRate(SharingBase, table=True):  # type: ignore[call-arg]
     source: str = Field(sa_column=Column(String(200), nullable=False))
 
 
-class TravelAllowance(SharingBase, table=True):  # type: ignore[call-arg]
+class TravelAllowance(SharingBase, table=True):
     """Pay per lesson taught in person (走教, 轮岗) by the distance band from the home school to
     the host school (交通补贴), in force from a date until an optional last day."""
 
@@ -313,7 +313,7 @@ class TravelAllowance(SharingBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _created()
 
 
-class Settlement(SharingBase, table=True):  # type: ignore[call-arg]
+class Settlement(SharingBase, table=True):
     """A teacher's period pay for one month, issued once and never changed (月度结算)."""
 
     __tablename__ = "settlements"
@@ -341,7 +341,7 @@ class Settlement(SharingBase, table=True):  # type: ignore[call-arg]
     issued_at: datetime = _created()
 
 
-class BatchMatch(SharingBase, table=True):  # type: ignore[call-arg]
+class BatchMatch(SharingBase, table=True):
     """A solver's proposal for a term's open requests, which HR turns into offers."""
 
     __tablename__ = "batch_matches"
@@ -359,7 +359,7 @@ class BatchMatch(SharingBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _created()
 
 
-class LibraryApplication(SharingBase, table=True):  # type: ignore[call-arg]
+class LibraryApplication(SharingBase, table=True):
     """A teacher's application to join the sharing library (入库申请), and its review.
 
     applied → consented (home school) → approved (district HR), or returned with a reason by
@@ -391,7 +391,7 @@ class LibraryApplication(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class CalendarDay(SharingBase, table=True):  # type: ignore[call-arg]
+class CalendarDay(SharingBase, table=True):
     """A city-wide day off (statutory holiday) or weekend day worked (调休上班), with its source.
 
     A worked day follows the timetable of `follows_weekday` (1 = Monday).
@@ -416,7 +416,7 @@ class CalendarDay(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class SchoolTerm(SharingBase, table=True):  # type: ignore[call-arg]
+class SchoolTerm(SharingBase, table=True):
     """A term of a school year (学期), as city HR sets it: lessons happen only inside terms."""
 
     __tablename__ = "school_terms"
@@ -434,7 +434,7 @@ class SchoolTerm(SharingBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _updated()
 
 
-class DistrictDayOff(SharingBase, table=True):  # type: ignore[call-arg]
+class DistrictDayOff(SharingBase, table=True):
     """A local day off a district adds to the city's calendar (e.g. a local event)."""
 
     __tablename__ = "district_days_off"
@@ -446,7 +446,7 @@ class DistrictDayOff(SharingBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _created()
 
 
-class EvaluationForm(SharingBase, table=True):  # type: ignore[call-arg]
+class EvaluationForm(SharingBase, table=True):
     """The short form host schools fill in (考核评价表): items scored 1-5, each with a comment.
 
     City HR replaces it with a new version; evaluations keep the version they were made on.
@@ -464,7 +464,7 @@ class EvaluationForm(SharingBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _created()
 
 
-class Evaluation(SharingBase, table=True):  # type: ignore[call-arg]
+class Evaluation(SharingBase, table=True):
     """The host school's evaluation of a shared teacher for a term or the whole assignment."""
 
     __tablename__ = "evaluations"

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.sharing.models import Unit
 from services.sharing.timetable import TRAVELLING_MODES, Place
@@ -22,7 +23,9 @@ async def places_of(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> dic
     found = {
         row.id: Place(row.id, row.lat, row.lon)
         for row in (
-            await session.execute(select(Unit.id, Unit.lat, Unit.lon).where(Unit.id.in_(ids)))
+            await session.execute(
+                select(col(Unit.id), col(Unit.lat), col(Unit.lon)).where(col(Unit.id).in_(ids))
+            )
         ).all()
     }
     return {i: found.get(i, Place(i, None, None)) for i in ids}

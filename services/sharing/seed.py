@@ -18,6 +18,7 @@ from itertools import combinations
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.city import DEMO_TEACHER_ID, DemoCity, DemoSchool, DemoStaff
@@ -158,7 +159,7 @@ async def seed_sharing(
             for status, before in (("confirmed", monday - timedelta(days=7)), ("given", monday)):
                 await session.execute(
                     update(Lesson)
-                    .where(Lesson.status == "scheduled", Lesson.taught_on < before)
+                    .where(col(Lesson.status) == "scheduled", col(Lesson.taught_on) < before)
                     .values(status=status)
                 )
             lessons = (await session.execute(select(func.count()).select_from(Lesson))).scalar_one()
@@ -171,7 +172,7 @@ async def seed_sharing(
 
 async def _units(session: AsyncSession, city: DemoCity) -> None:
     """The city's units as staffing's events will describe them (older, so the events win)."""
-    known = set((await session.execute(select(Unit.id))).scalars())
+    known = set((await session.execute(select(col(Unit.id)))).scalars())
     for d in city.districts:
         if d.id not in known:
             session.add(

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -34,15 +35,15 @@ async def list_assignments(
     """Assignments you host, send, or teach; filter by teacher, host school or status."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if teacher_id is not None:
-        stmt = stmt.where(Assignment.teacher_id == teacher_id)
+        stmt = stmt.where(col(Assignment.teacher_id) == teacher_id)
     if unit_id is not None:
-        stmt = stmt.where(Assignment.host_unit_id == unit_id)
+        stmt = stmt.where(col(Assignment.host_unit_id) == unit_id)
     if status is not None:
-        stmt = stmt.where(Assignment.status == status)
+        stmt = stmt.where(col(Assignment.status) == status)
     return await paged(
         session,
         stmt,
-        order_by=[Assignment.id],
+        order_by=[col(Assignment.id)],
         cursor=cursor,
         limit=limit,
         shape=AssignmentPublic.of,

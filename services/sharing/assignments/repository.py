@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from services.sharing.models import Assignment, Teacher
@@ -22,10 +23,10 @@ async def active_overlapping(
 ) -> list[Assignment]:
     """The teacher's active assignments whose dates overlap [starts_on, ends_on]."""
     stmt = select(Assignment).where(
-        Assignment.teacher_id == teacher_id,
-        Assignment.status == "active",
-        Assignment.starts_on <= ends_on,
-        Assignment.ends_on >= starts_on,
+        col(Assignment.teacher_id) == teacher_id,
+        col(Assignment.status) == "active",
+        col(Assignment.starts_on) <= ends_on,
+        col(Assignment.ends_on) >= starts_on,
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -39,19 +40,19 @@ async def active_until_after(
 ) -> list[Assignment]:
     """Active assignments of the teacher that still run on or after `day`."""
     stmt = select(Assignment).where(
-        Assignment.teacher_id == teacher_id,
-        Assignment.status == "active",
-        Assignment.ends_on >= day,
+        col(Assignment.teacher_id) == teacher_id,
+        col(Assignment.status) == "active",
+        col(Assignment.ends_on) >= day,
     )
     return list((await session.execute(stmt)).scalars())
 
 
 async def hosted_on(session: AsyncSession, unit_id: uuid.UUID, on: date) -> list[Assignment]:
     stmt = select(Assignment).where(
-        Assignment.host_unit_id == unit_id,
-        Assignment.status == "active",
-        Assignment.starts_on <= on,
-        Assignment.ends_on >= on,
+        col(Assignment.host_unit_id) == unit_id,
+        col(Assignment.status) == "active",
+        col(Assignment.starts_on) <= on,
+        col(Assignment.ends_on) >= on,
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -62,19 +63,19 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     if principal.role == "city_hr" or principal.is_city_wide:
         pass
     elif principal.role == "district_hr":
-        stmt = stmt.join(Teacher, Teacher.id == Assignment.teacher_id).where(
+        stmt = stmt.join(Teacher, col(Teacher.id) == col(Assignment.teacher_id)).where(
             or_(
-                Assignment.host_district_id == principal.district_id,
-                Teacher.district_id == principal.district_id,
+                col(Assignment.host_district_id) == principal.district_id,
+                col(Teacher.district_id) == principal.district_id,
             )
         )
     elif principal.role == "school_admin":
         stmt = stmt.where(
             or_(
-                Assignment.host_unit_id == principal.unit_id,
-                Assignment.home_unit_id == principal.unit_id,
+                col(Assignment.host_unit_id) == principal.unit_id,
+                col(Assignment.home_unit_id) == principal.unit_id,
             )
         )
     else:
-        stmt = stmt.where(Assignment.teacher_id == teacher_id)
+        stmt = stmt.where(col(Assignment.teacher_id) == teacher_id)
     return stmt

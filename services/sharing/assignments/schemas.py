@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from services.sharing.timetable import slots_of
 from services.sharing.types import Reason
+
+if TYPE_CHECKING:
+    from services.sharing.models import Assignment
 
 
 class AssignmentEnd(BaseModel):
@@ -38,6 +42,6 @@ class AssignmentPublic(BaseModel):
     end_reason: str | None
 
     @classmethod
-    def of(cls, a: object) -> AssignmentPublic:
+    def of(cls, a: Assignment) -> AssignmentPublic:
         fields = {name: getattr(a, name) for name in cls.model_fields if name != "slots"}
-        return cls(**fields, slots=slots_of(a.slot_mask))  # type: ignore[attr-defined]
+        return cls(**fields, slots=slots_of(a.slot_mask))

@@ -142,7 +142,7 @@ def solve(problem: Problem, time_limit: float, *, workers: int = 2) -> tuple[Res
             by_teacher[option.teacher].append((option, var))
         if options:
             model.add_at_most_one(x[j, k] for k in range(len(options)))
-    spread = []
+    spread: list[cp_model.IntVar] = []
     for teacher, held in by_teacher.items():
         model.add(
             sum(problem.jobs[o.job].periods * v for o, v in held)

@@ -7,6 +7,7 @@ from datetime import date
 
 from fastapi import APIRouter, Response
 from fastapi import status as http
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -70,15 +71,15 @@ async def list_evaluations(
     """Evaluations you made, of your teachers, of yourself, or in your HR scope."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if teacher_id is not None:
-        stmt = stmt.where(Evaluation.teacher_id == teacher_id)
+        stmt = stmt.where(col(Evaluation.teacher_id) == teacher_id)
     if assignment_id is not None:
-        stmt = stmt.where(Evaluation.assignment_id == assignment_id)
+        stmt = stmt.where(col(Evaluation.assignment_id) == assignment_id)
     rows, next_cursor = await paginate(
         session,
         stmt,
-        order_by=[Evaluation.id],
+        order_by=[col(Evaluation.id)],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
     )
     return EvaluationsPage(
         data=[EvaluationPublic.model_validate(e) for e in rows], next_cursor=next_cursor

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from services.sharing.models import Assignment, Evaluation, EvaluationForm, Lesson, Teacher
@@ -16,21 +17,21 @@ from services.sharing.models import Assignment, Evaluation, EvaluationForm, Less
 async def active_form(session: AsyncSession) -> EvaluationForm | None:
     stmt = (
         select(EvaluationForm)
-        .where(EvaluationForm.active.is_(True))
-        .order_by(EvaluationForm.created_at.desc())  # type: ignore[union-attr]
+        .where(col(EvaluationForm.active).is_(True))
+        .order_by(col(EvaluationForm.created_at).desc())
     )
     return (await session.execute(stmt)).scalars().first()
 
 
 async def deactivate_forms(session: AsyncSession) -> None:
     for form in (
-        await session.execute(select(EvaluationForm).where(EvaluationForm.active.is_(True)))
+        await session.execute(select(EvaluationForm).where(col(EvaluationForm.active).is_(True)))
     ).scalars():
         form.active = False
 
 
 async def of_teacher(session: AsyncSession, teacher_id: uuid.UUID) -> list[Evaluation]:
-    stmt = select(Evaluation).where(Evaluation.teacher_id == teacher_id)
+    stmt = select(Evaluation).where(col(Evaluation.teacher_id) == teacher_id)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -40,17 +41,17 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     if principal.is_city_wide or principal.role == "city_hr":
         return stmt
     if principal.role == "district_hr":
-        return stmt.join(Teacher, Teacher.id == Evaluation.teacher_id).where(
-            Teacher.district_id == principal.district_id
+        return stmt.join(Teacher, col(Teacher.id) == col(Evaluation.teacher_id)).where(
+            col(Teacher.district_id) == principal.district_id
         )
     if principal.role == "school_admin":
         return stmt.where(
             or_(
-                Evaluation.host_unit_id == principal.unit_id,
-                Evaluation.home_unit_id == principal.unit_id,
+                col(Evaluation.host_unit_id) == principal.unit_id,
+                col(Evaluation.home_unit_id) == principal.unit_id,
             )
         )
-    return stmt.where(Evaluation.teacher_id == teacher_id)
+    return stmt.where(col(Evaluation.teacher_id) == teacher_id)
 
 
 async def report_rows(
@@ -59,11 +60,15 @@ async def report_rows(
     """Per teacher of the HR's scope who taught shared lessons or was evaluated in the span."""
     teachers = select(Teacher)
     if principal.role == "district_hr":
-        teachers = teachers.where(Teacher.district_id == principal.district_id)
+        teachers = teachers.where(col(Teacher.district_id) == principal.district_id)
     taught = (
-        select(Lesson.teacher_id, func.count(), Lesson.host_unit_id)
-        .where(Lesson.status == "confirmed", Lesson.taught_on >= since, Lesson.taught_on <= until)
-        .group_by(Lesson.teacher_id, Lesson.host_unit_id)
+        select(col(Lesson.teacher_id), func.count(), col(Lesson.host_unit_id))
+        .where(
+            col(Lesson.status) == "confirmed",
+            col(Lesson.taught_on) >= since,
+            col(Lesson.taught_on) <= until,
+        )
+        .group_by(col(Lesson.teacher_id), col(Lesson.host_unit_id))
     )
     periods: dict[uuid.UUID, int] = {}
     hosts: dict[uuid.UUID, list[uuid.UUID]] = {}
@@ -73,9 +78,9 @@ async def report_rows(
     evaluated: dict[uuid.UUID, list[Evaluation]] = {}
     stmt = (
         select(Evaluation)
-        .join(Assignment, Assignment.id == Evaluation.assignment_id)
-        .where(Assignment.starts_on <= until, Assignment.ends_on >= since)
-        .order_by(Evaluation.created_at)
+        .join(Assignment, col(Assignment.id) == col(Evaluation.assignment_id))
+        .where(col(Assignment.starts_on) <= until, col(Assignment.ends_on) >= since)
+        .order_by(col(Evaluation.created_at))
     )
     for evaluation in (await session.execute(stmt)).scalars():
         evaluated.setdefault(evaluation.teacher_id, []).append(evaluation)
@@ -84,7 +89,9 @@ async def report_rows(
         return []
     rows = (
         await session.execute(
-            teachers.where(Teacher.id.in_(ids)).order_by(Teacher.unit_id, Teacher.name)
+            teachers.where(col(Teacher.id).in_(ids)).order_by(
+                col(Teacher.unit_id), col(Teacher.name)
+            )
         )
     ).scalars()
     return [(t, periods.get(t.id, 0), hosts.get(t.id, []), evaluated.get(t.id, [])) for t in rows]
@@ -94,6 +101,6 @@ async def for_period(
     session: AsyncSession, assignment_id: uuid.UUID, period: str
 ) -> Evaluation | None:
     stmt = select(Evaluation).where(
-        Evaluation.assignment_id == assignment_id, Evaluation.period == period
+        col(Evaluation.assignment_id) == assignment_id, col(Evaluation.period) == period
     )
     return (await session.execute(stmt)).scalars().first()

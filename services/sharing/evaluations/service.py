@@ -78,7 +78,7 @@ async def replace_form(
     return form
 
 
-async def check_period(session: AsyncSession, period: str, assignment, today: date) -> None:  # type: ignore[no-untyped-def]
+async def check_period(session: AsyncSession, period: str, assignment, today: date) -> None:
     """ "final" once the assignment is over; a term's id once that term ended within it."""
     if period == "final":
         if assignment.status != "ended" and assignment.ends_on > today:

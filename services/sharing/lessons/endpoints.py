@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -43,17 +44,17 @@ async def list_lessons(
     """Lessons you teach, host or send, by date."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if assignment_id is not None:
-        stmt = stmt.where(Lesson.assignment_id == assignment_id)
+        stmt = stmt.where(col(Lesson.assignment_id) == assignment_id)
     if status is not None:
-        stmt = stmt.where(Lesson.status == status)
+        stmt = stmt.where(col(Lesson.status) == status)
     if since is not None:
-        stmt = stmt.where(Lesson.taught_on >= since)
+        stmt = stmt.where(col(Lesson.taught_on) >= since)
     if until is not None:
-        stmt = stmt.where(Lesson.taught_on <= until)
+        stmt = stmt.where(col(Lesson.taught_on) <= until)
     return await paged(
         session,
         stmt,
-        order_by=[Lesson.taught_on, Lesson.period, Lesson.id],
+        order_by=[col(Lesson.taught_on), col(Lesson.period), col(Lesson.id)],
         cursor=cursor,
         limit=limit,
         shape=LessonPublic.model_validate,
@@ -129,13 +130,13 @@ async def list_moves(
     """Proposed and answered lesson moves of lessons you teach, host or send, oldest first."""
     stmt = repository.visible_moves(principal, await acting_teacher_id(session, principal))
     if status is not None:
-        stmt = stmt.where(LessonMove.status == status)
+        stmt = stmt.where(col(LessonMove.status) == status)
     if lesson_id is not None:
-        stmt = stmt.where(LessonMove.lesson_id == lesson_id)
+        stmt = stmt.where(col(LessonMove.lesson_id) == lesson_id)
     return await paged(
         session,
         stmt,
-        order_by=[LessonMove.created_at, LessonMove.id],
+        order_by=[col(LessonMove.created_at), col(LessonMove.id)],
         cursor=cursor,
         limit=limit,
         shape=LessonMovePublic.model_validate,

@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from services.sharing.models import Lesson, LessonMove, Teacher
 
 
 async def lock(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
-    stmt = select(Lesson).where(Lesson.id == lesson_id).with_for_update()
+    stmt = select(Lesson).where(col(Lesson.id) == lesson_id).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -22,9 +23,9 @@ async def cancel_after(session: AsyncSession, assignment_id: uuid.UUID, day: dat
     await session.execute(
         update(Lesson)
         .where(
-            Lesson.assignment_id == assignment_id,
-            Lesson.taught_on > day,
-            Lesson.status == "scheduled",
+            col(Lesson.assignment_id) == assignment_id,
+            col(Lesson.taught_on) > day,
+            col(Lesson.status) == "scheduled",
         )
         .values(status="cancelled")
     )
@@ -37,12 +38,12 @@ async def unsettled_confirmed(
     stmt = (
         select(Lesson)
         .where(
-            Lesson.teacher_id.in_(teacher_ids),
-            Lesson.status == "confirmed",
-            Lesson.settlement_id.is_(None),
-            Lesson.taught_on <= until,
+            col(Lesson.teacher_id).in_(teacher_ids),
+            col(Lesson.status) == "confirmed",
+            col(Lesson.settlement_id).is_(None),
+            col(Lesson.taught_on) <= until,
         )
-        .order_by(Lesson.teacher_id, Lesson.taught_on, Lesson.period)
+        .order_by(col(Lesson.teacher_id), col(Lesson.taught_on), col(Lesson.period))
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -55,14 +56,17 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     if principal.is_city_wide or principal.role == "city_hr":
         return stmt
     if principal.role == "district_hr":
-        return stmt.join(Teacher, Teacher.id == Lesson.teacher_id).where(
-            Teacher.district_id == principal.district_id
+        return stmt.join(Teacher, col(Teacher.id) == col(Lesson.teacher_id)).where(
+            col(Teacher.district_id) == principal.district_id
         )
     if principal.role == "school_admin":
         return stmt.where(
-            or_(Lesson.host_unit_id == principal.unit_id, Lesson.home_unit_id == principal.unit_id)
+            or_(
+                col(Lesson.host_unit_id) == principal.unit_id,
+                col(Lesson.home_unit_id) == principal.unit_id,
+            )
         )
-    return stmt.where(Lesson.teacher_id == teacher_id)
+    return stmt.where(col(Lesson.teacher_id) == teacher_id)
 
 
 async def week_ids(
@@ -75,14 +79,14 @@ async def week_ids(
     host_unit_id: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
     """Lessons of one teacher or one host school in a span, in one status, by date."""
-    stmt = select(Lesson.id).where(
-        Lesson.taught_on >= first, Lesson.taught_on <= last, Lesson.status == status
+    stmt = select(col(Lesson.id)).where(
+        col(Lesson.taught_on) >= first, col(Lesson.taught_on) <= last, col(Lesson.status) == status
     )
     if teacher_id is not None:
-        stmt = stmt.where(Lesson.teacher_id == teacher_id)
+        stmt = stmt.where(col(Lesson.teacher_id) == teacher_id)
     if host_unit_id is not None:
-        stmt = stmt.where(Lesson.host_unit_id == host_unit_id)
-    stmt = stmt.order_by(Lesson.taught_on, Lesson.period)
+        stmt = stmt.where(col(Lesson.host_unit_id) == host_unit_id)
+    stmt = stmt.order_by(col(Lesson.taught_on), col(Lesson.period))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -91,10 +95,10 @@ async def teacher_day(
 ) -> list[Lesson]:
     """The teacher's other lessons that still take place on `day` (not cancelled or covered)."""
     stmt = select(Lesson).where(
-        Lesson.teacher_id == teacher_id,
-        Lesson.taught_on == day,
-        Lesson.id != besides,
-        Lesson.status.not_in(("cancelled", "covered")),
+        col(Lesson.teacher_id) == teacher_id,
+        col(Lesson.taught_on) == day,
+        col(Lesson.id) != besides,
+        col(Lesson.status).not_in(("cancelled", "covered")),
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -103,20 +107,22 @@ async def at_slot(
     session: AsyncSession, assignment_id: uuid.UUID, day: date, period: int
 ) -> Lesson | None:
     stmt = select(Lesson).where(
-        Lesson.assignment_id == assignment_id, Lesson.taught_on == day, Lesson.period == period
+        col(Lesson.assignment_id) == assignment_id,
+        col(Lesson.taught_on) == day,
+        col(Lesson.period) == period,
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def open_move(session: AsyncSession, lesson_id: uuid.UUID) -> LessonMove | None:
     stmt = select(LessonMove).where(
-        LessonMove.lesson_id == lesson_id, LessonMove.status == "proposed"
+        col(LessonMove.lesson_id) == lesson_id, col(LessonMove.status) == "proposed"
     )
     return (await session.execute(stmt)).scalars().first()
 
 
 async def lock_move(session: AsyncSession, move_id: uuid.UUID) -> LessonMove | None:
-    stmt = select(LessonMove).where(LessonMove.id == move_id).with_for_update()
+    stmt = select(LessonMove).where(col(LessonMove.id) == move_id).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -126,14 +132,14 @@ def visible_moves(principal: Principal, teacher_id: uuid.UUID | None) -> Select[
     if principal.is_city_wide or principal.role == "city_hr":
         return stmt
     if principal.role == "district_hr":
-        return stmt.join(Teacher, Teacher.id == LessonMove.teacher_id).where(
-            Teacher.district_id == principal.district_id
+        return stmt.join(Teacher, col(Teacher.id) == col(LessonMove.teacher_id)).where(
+            col(Teacher.district_id) == principal.district_id
         )
     if principal.role == "school_admin":
         return stmt.where(
             or_(
-                LessonMove.host_unit_id == principal.unit_id,
-                LessonMove.home_unit_id == principal.unit_id,
+                col(LessonMove.host_unit_id) == principal.unit_id,
+                col(LessonMove.home_unit_id) == principal.unit_id,
             )
         )
-    return stmt.where(LessonMove.teacher_id == teacher_id)
+    return stmt.where(col(LessonMove.teacher_id) == teacher_id)

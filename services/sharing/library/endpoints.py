@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 from fastapi import status as http
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -49,15 +50,15 @@ async def list_applications(
     """Applications in your scope (your own, if you are a teacher), newest first."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if status is not None:
-        stmt = stmt.where(LibraryApplication.status == status)
+        stmt = stmt.where(col(LibraryApplication.status) == status)
     if teacher_id is not None:
-        stmt = stmt.where(LibraryApplication.teacher_id == teacher_id)
+        stmt = stmt.where(col(LibraryApplication.teacher_id) == teacher_id)
     rows, next_cursor = await paginate(
         session,
         stmt,
-        order_by=[LibraryApplication.id],
+        order_by=[col(LibraryApplication.id)],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
     )
     return Page[ApplicationPublic](
         data=[ApplicationPublic.model_validate(a) for a in rows], next_cursor=next_cursor

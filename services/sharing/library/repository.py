@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from services.sharing.models import LibraryApplication, Offer
@@ -17,7 +18,7 @@ UNDER_REVIEW = ("applied", "consented")
 async def lock(session: AsyncSession, application_id: uuid.UUID) -> LibraryApplication | None:
     stmt = (
         select(LibraryApplication)
-        .where(LibraryApplication.id == application_id)
+        .where(col(LibraryApplication.id) == application_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -26,8 +27,8 @@ async def lock(session: AsyncSession, application_id: uuid.UUID) -> LibraryAppli
 
 async def under_review(session: AsyncSession, teacher_id: uuid.UUID) -> LibraryApplication | None:
     stmt = select(LibraryApplication).where(
-        LibraryApplication.teacher_id == teacher_id,
-        LibraryApplication.status.in_(UNDER_REVIEW),
+        col(LibraryApplication.teacher_id) == teacher_id,
+        col(LibraryApplication.status).in_(UNDER_REVIEW),
     )
     return (await session.execute(stmt)).scalars().first()
 
@@ -35,7 +36,7 @@ async def under_review(session: AsyncSession, teacher_id: uuid.UUID) -> LibraryA
 async def live_offers(session: AsyncSession, teacher_id: uuid.UUID) -> list[Offer]:
     stmt = (
         select(Offer)
-        .where(Offer.teacher_id == teacher_id, Offer.status.in_(("sent", "consented")))
+        .where(col(Offer.teacher_id) == teacher_id, col(Offer.status).in_(("sent", "consented")))
         .with_for_update()
     )
     return list((await session.execute(stmt)).scalars())
@@ -47,7 +48,7 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     if principal.is_city_wide or principal.role == "city_hr":
         return stmt
     if principal.role == "district_hr":
-        return stmt.where(LibraryApplication.district_id == principal.district_id)
+        return stmt.where(col(LibraryApplication.district_id) == principal.district_id)
     if principal.role == "school_admin":
-        return stmt.where(LibraryApplication.unit_id == principal.unit_id)
-    return stmt.where(LibraryApplication.teacher_id == teacher_id)
+        return stmt.where(col(LibraryApplication.unit_id) == principal.unit_id)
+    return stmt.where(col(LibraryApplication.teacher_id) == teacher_id)

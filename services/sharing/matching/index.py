@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.db import utcnow
 from common.geo import haversine_km
@@ -263,9 +264,11 @@ class TeacherIndex:
     async def refresh(self, session: AsyncSession) -> None:
         """Read the teachers and assignments changed since the last look."""
         started = utcnow()
-        stmt = select(Teacher, Unit.lat, Unit.lon).outerjoin(Unit, Unit.id == Teacher.unit_id)
+        stmt = select(Teacher, col(Unit.lat), col(Unit.lon)).outerjoin(
+            Unit, col(Unit.id) == col(Teacher.unit_id)
+        )
         if self._seen_teachers is not None:
-            stmt = stmt.where(Teacher.updated_at > self._seen_teachers - REFRESH_OVERLAP)
+            stmt = stmt.where(col(Teacher.updated_at) > self._seen_teachers - REFRESH_OVERLAP)
         for teacher, lat, lon in (await session.execute(stmt)).all():
             self.put_teacher(
                 teacher.id,
@@ -285,11 +288,11 @@ class TeacherIndex:
                 evaluations=teacher.evaluations,
             )
         self._seen_teachers = started
-        held = select(Assignment, Unit.lat, Unit.lon).outerjoin(
-            Unit, Unit.id == Assignment.host_unit_id
+        held = select(Assignment, col(Unit.lat), col(Unit.lon)).outerjoin(
+            Unit, col(Unit.id) == col(Assignment.host_unit_id)
         )
         if self._seen_assignments is not None:
-            held = held.where(Assignment.updated_at > self._seen_assignments - REFRESH_OVERLAP)
+            held = held.where(col(Assignment.updated_at) > self._seen_assignments - REFRESH_OVERLAP)
         for a, lat, lon in (await session.execute(held)).all():
             self.put_assignment(
                 a.id,
@@ -356,8 +359,8 @@ class TeacherIndex:
         if travelling:
             minutes = km / self.day.speed_kmh * 60 + self.day.buffer_minutes
             unreachable = np.zeros(len(km), np.int64)
-            for gap, near in self.day.neighbours_by_gap(need.mask):
-                unreachable |= np.where(minutes > gap, near, 0)
+            for gap, neighbours in self.day.neighbours_by_gap(need.mask):
+                unreachable |= np.where(minutes > gap, neighbours, 0)
             keep = c["home"] & unreachable == 0
             c, km = {name: column[keep] for name, column in c.items()}, km[keep]
         rows, teaches = c["rows"], c["teaches"]

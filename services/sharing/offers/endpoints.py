@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from common.clock import local_today
 from common.db import utcnow
@@ -35,11 +36,11 @@ async def list_offers(
     """Offers for your school's requests or your school's teachers; a teacher's own."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if status is not None:
-        stmt = stmt.where(Offer.status == status)
+        stmt = stmt.where(col(Offer.status) == status)
     return await paged(
         session,
         stmt,
-        order_by=[Offer.id],
+        order_by=[col(Offer.id)],
         cursor=cursor,
         limit=limit,
         shape=OfferPublic.model_validate,

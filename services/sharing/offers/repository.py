@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from services.sharing.models import Offer
@@ -20,7 +21,7 @@ async def get(session: AsyncSession, offer_id: uuid.UUID) -> Offer | None:
 async def lock(session: AsyncSession, offer_id: uuid.UUID) -> Offer | None:
     stmt = (
         select(Offer)
-        .where(Offer.id == offer_id)
+        .where(col(Offer.id) == offer_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -31,9 +32,9 @@ async def live_for(
     session: AsyncSession, request_id: uuid.UUID, teacher_id: uuid.UUID
 ) -> Offer | None:
     stmt = select(Offer).where(
-        Offer.request_id == request_id,
-        Offer.teacher_id == teacher_id,
-        Offer.status.in_(("sent", "consented")),
+        col(Offer.request_id) == request_id,
+        col(Offer.teacher_id) == teacher_id,
+        col(Offer.status).in_(("sent", "consented")),
     )
     return (await session.execute(stmt)).scalars().first()
 
@@ -41,8 +42,8 @@ async def live_for(
 async def due_to_expire(session: AsyncSession, now: datetime, limit: int) -> list[Offer]:
     stmt = (
         select(Offer)
-        .where(Offer.status.in_(("sent", "consented")), Offer.expires_at < now)
-        .order_by(Offer.expires_at)
+        .where(col(Offer.status).in_(("sent", "consented")), col(Offer.expires_at) < now)
+        .order_by(col(Offer.expires_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -57,17 +58,20 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     if principal.role == "district_hr":
         return stmt.where(
             or_(
-                Offer.host_district_id == principal.district_id,
-                Offer.home_district_id == principal.district_id,
+                col(Offer.host_district_id) == principal.district_id,
+                col(Offer.home_district_id) == principal.district_id,
             )
         )
     if principal.role == "school_admin":
         return stmt.where(
-            or_(Offer.host_unit_id == principal.unit_id, Offer.home_unit_id == principal.unit_id)
+            or_(
+                col(Offer.host_unit_id) == principal.unit_id,
+                col(Offer.home_unit_id) == principal.unit_id,
+            )
         )
-    return stmt.where(Offer.teacher_id == teacher_id)
+    return stmt.where(col(Offer.teacher_id) == teacher_id)
 
 
 def of_request(principal: Principal, request_id: uuid.UUID) -> Select[Any]:
     """The offers made for a request that the caller may see."""
-    return visible(principal, None).where(Offer.request_id == request_id)
+    return visible(principal, None).where(col(Offer.request_id) == request_id)

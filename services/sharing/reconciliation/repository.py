@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contracts.reconciliation import AssignmentRow, TeacherRow
 from services.sharing.models import Assignment, Teacher
@@ -11,14 +12,14 @@ from services.sharing.models import Assignment, Teacher
 
 async def teachers(session: AsyncSession) -> list[TeacherRow]:
     stmt = select(
-        Teacher.id,
-        Teacher.unit_id,
-        Teacher.active,
-        Teacher.title,
-        Teacher.subjects,
-        Teacher.left_on,
-        Teacher.as_of,
-    ).order_by(Teacher.id)
+        col(Teacher.id),
+        col(Teacher.unit_id),
+        col(Teacher.active),
+        col(Teacher.title),
+        col(Teacher.subjects),
+        col(Teacher.left_on),
+        col(Teacher.as_of),
+    ).order_by(col(Teacher.id))
     return [
         TeacherRow(
             id=r.id,
@@ -36,15 +37,15 @@ async def teachers(session: AsyncSession) -> list[TeacherRow]:
 async def running_assignments(session: AsyncSession) -> list[AssignmentRow]:
     stmt = (
         select(
-            Assignment.id,
-            Assignment.teacher_id,
-            Assignment.host_unit_id,
-            Assignment.status,
-            Assignment.ends_on,
-            Assignment.updated_at,
+            col(Assignment.id),
+            col(Assignment.teacher_id),
+            col(Assignment.host_unit_id),
+            col(Assignment.status),
+            col(Assignment.ends_on),
+            col(Assignment.updated_at),
         )
-        .where(Assignment.status == "active")
-        .order_by(Assignment.id)
+        .where(col(Assignment.status) == "active")
+        .order_by(col(Assignment.id))
     )
     return [
         AssignmentRow(

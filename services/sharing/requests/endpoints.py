@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Query
 from fastapi import status as http
+from sqlmodel import col
 
 from common.clock import local_today
 from common.db import utcnow
@@ -52,13 +53,13 @@ async def list_requests(
     """Requests of the schools in your scope."""
     stmt = repository.visible(principal)
     if status is not None:
-        stmt = stmt.where(ShareRequest.status == status)
+        stmt = stmt.where(col(ShareRequest.status) == status)
     if unit_id is not None:
-        stmt = stmt.where(ShareRequest.unit_id == unit_id)
+        stmt = stmt.where(col(ShareRequest.unit_id) == unit_id)
     return await paged(
         session,
         stmt,
-        order_by=[ShareRequest.id],
+        order_by=[col(ShareRequest.id)],
         cursor=cursor,
         limit=limit,
         shape=RequestPublic.of,
@@ -149,7 +150,7 @@ async def list_request_offers(
     return await paged(
         session,
         stmt,
-        order_by=[Offer.id],
+        order_by=[col(Offer.id)],
         cursor=cursor,
         limit=limit,
         shape=OfferPublic.model_validate,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -21,7 +22,7 @@ async def get(session: AsyncSession, request_id: uuid.UUID) -> ShareRequest | No
 async def lock(session: AsyncSession, request_id: uuid.UUID) -> ShareRequest | None:
     stmt = (
         select(ShareRequest)
-        .where(ShareRequest.id == request_id)
+        .where(col(ShareRequest.id) == request_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -40,7 +41,9 @@ def visible(principal: Principal) -> Select[Any]:
     stmt = select(ShareRequest)
     if principal.role == "teacher":
         return stmt.where(false())
-    return stmt.where(unit_scope(principal, ShareRequest.unit_id, ShareRequest.district_id))
+    return stmt.where(
+        unit_scope(principal, col(ShareRequest.unit_id), col(ShareRequest.district_id))
+    )
 
 
 async def open_in_term(
@@ -48,19 +51,19 @@ async def open_in_term(
 ) -> list[ShareRequest]:
     """Open requests whose term overlaps the given one, first come first."""
     stmt = select(ShareRequest).where(
-        ShareRequest.status == "open",
-        ShareRequest.term_start <= term_end,
-        ShareRequest.term_end >= term_start,
+        col(ShareRequest.status) == "open",
+        col(ShareRequest.term_start) <= term_end,
+        col(ShareRequest.term_end) >= term_start,
     )
     if district_id is not None:
-        stmt = stmt.where(ShareRequest.district_id == district_id)
-    stmt = stmt.order_by(ShareRequest.created_at, ShareRequest.id)
+        stmt = stmt.where(col(ShareRequest.district_id) == district_id)
+    stmt = stmt.order_by(col(ShareRequest.created_at), col(ShareRequest.id))
     return list((await session.execute(stmt)).scalars())
 
 
 async def withdraw_offers(session: AsyncSession, request_id: uuid.UUID) -> None:
     await session.execute(
         update(Offer)
-        .where(Offer.request_id == request_id, Offer.status.in_(("sent", "consented")))
+        .where(col(Offer.request_id) == request_id, col(Offer.status).in_(("sent", "consented")))
         .values(status="withdrawn")
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contracts.vocabulary import Stage, check_subject_in_stage
 from services.sharing.timetable import slots_of
 from services.sharing.types import Mode, Reason, Slot, Subject
+
+if TYPE_CHECKING:
+    from services.sharing.models import ShareRequest
 
 
 class RequestCreate(BaseModel):
@@ -63,9 +67,9 @@ class RequestPublic(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, r: object) -> RequestPublic:
+    def of(cls, r: ShareRequest) -> RequestPublic:
         fields = {name: getattr(r, name) for name in cls.model_fields if name != "slots"}
-        return cls(**fields, slots=slots_of(r.slot_mask))  # type: ignore[attr-defined]
+        return cls(**fields, slots=slots_of(r.slot_mask))
 
 
 class DistrictSettingUpdate(BaseModel):

@@ -337,7 +337,7 @@ def read_days(content: bytes, limits: UploadLimits) -> list[tuple[date, Calendar
                 (
                     day,
                     CalendarDayPut(
-                        kind=kind,  # type: ignore[arg-type]
+                        kind=kind,
                         name=str(cells[2] or "").strip() or kind,
                         follows_weekday=int(follows) if follows not in (None, "") else None,
                         source=str(cells[4] or "").strip() or "xlsx import",

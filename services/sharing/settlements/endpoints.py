@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from fastapi import status as http
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -59,11 +60,11 @@ async def list_settlements(
     """Settlements in your scope (a teacher's own)."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if month is not None:
-        stmt = stmt.where(Settlement.month == month)
+        stmt = stmt.where(col(Settlement.month) == month)
     return await paged(
         session,
         stmt,
-        order_by=[Settlement.id],
+        order_by=[col(Settlement.id)],
         cursor=cursor,
         limit=limit,
         shape=SettlementPublic.model_validate,
@@ -79,10 +80,10 @@ async def export_settlements(
     stmt = (
         repository.visible(principal, None)
         .add_columns(Teacher, Unit)
-        .outerjoin(Teacher, Teacher.id == Settlement.teacher_id)
-        .outerjoin(Unit, Unit.id == Settlement.home_unit_id)
-        .where(Settlement.month == month)
-        .order_by(Settlement.home_unit_id, Settlement.teacher_id)
+        .outerjoin(Teacher, col(Teacher.id) == col(Settlement.teacher_id))
+        .outerjoin(Unit, col(Unit.id) == col(Settlement.home_unit_id))
+        .where(col(Settlement.month) == month)
+        .order_by(col(Settlement.home_unit_id), col(Settlement.teacher_id))
     )
     rows = [(s, t, u) for s, t, u in (await session.execute(stmt)).all()]
     return Response(

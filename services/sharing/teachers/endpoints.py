@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -42,11 +43,11 @@ async def list_teachers(
     """Sharing profiles of the teachers in your scope (yours, if you are a teacher)."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if unit_id is not None:
-        stmt = stmt.where(Teacher.unit_id == unit_id)
+        stmt = stmt.where(col(Teacher.unit_id) == unit_id)
     return await paged(
         session,
         stmt,
-        order_by=[Teacher.id],
+        order_by=[col(Teacher.id)],
         cursor=cursor,
         limit=limit,
         shape=teacher_public,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -21,7 +22,7 @@ async def lock(session: AsyncSession, teacher_id: uuid.UUID) -> Teacher | None:
     """The teacher's row, locked: every booking of one teacher queues here."""
     stmt = (
         select(Teacher)
-        .where(Teacher.id == teacher_id)
+        .where(col(Teacher.id) == teacher_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -31,5 +32,7 @@ async def lock(session: AsyncSession, teacher_id: uuid.UUID) -> Teacher | None:
 def visible(principal: Principal, own_id: uuid.UUID | None) -> Select[Any]:
     """Profiles of the teachers at units in scope; a teacher sees their own."""
     if principal.role == "teacher":
-        return select(Teacher).where(Teacher.id == own_id)
-    return select(Teacher).where(unit_scope(principal, Teacher.unit_id, Teacher.district_id))
+        return select(Teacher).where(col(Teacher.id) == own_id)
+    return select(Teacher).where(
+        unit_scope(principal, col(Teacher.unit_id), col(Teacher.district_id))
+    )

@@ -148,18 +148,18 @@ def upgrade() -> None:
     held = {(r.effective_from, r.title) for r in conn.execute(sa.select(rates)).all()}
     for effective_from, title in sorted(held):
         where = f"period rate {title} from {effective_from}"
-        mapped = _title(title, where)
-        if mapped == title:
+        renamed = _title(title, where)
+        if renamed == title:
             continue
-        if (effective_from, mapped) in held:
-            log.warning("%s: %s from that date exists; left as it is", where, mapped)
+        if (effective_from, renamed) in held:
+            log.warning("%s: %s from that date exists; left as it is", where, renamed)
             continue
         conn.execute(
             sa.update(rates)
             .where(rates.c.effective_from == effective_from, rates.c.title == title)
-            .values(title=mapped)
+            .values(title=renamed)
         )
-        held.add((effective_from, mapped))
+        held.add((effective_from, renamed))
 
 
 def _stage_of_level(level: str) -> str:
