@@ -37,7 +37,7 @@ outbox = Outbox(messaging.outbox, service="staffing")
 UnitKind = Literal["district", "school"]
 
 
-class Unit(StaffingBase, table=True):  # type: ignore[call-arg]
+class Unit(StaffingBase, table=True):
     """A county-level district or a school: the holder of approved posts."""
 
     __tablename__ = "units"
@@ -66,7 +66,7 @@ class Unit(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class UnitAct(StaffingBase, table=True):  # type: ignore[call-arg]
+class UnitAct(StaffingBase, table=True):
     """An auditable act on a school's life: opened (新开校), merged (合并) or closed (撤销),
     under a document number, with what moved."""
 
@@ -88,7 +88,7 @@ class UnitAct(StaffingBase, table=True):  # type: ignore[call-arg]
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Enrolment(StaffingBase, table=True):  # type: ignore[call-arg]
+class Enrolment(StaffingBase, table=True):
     """Pupils of one stage at one school in one school year, counted or forecast."""
 
     __tablename__ = "enrolments"
@@ -105,7 +105,7 @@ class Enrolment(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class GradeCount(StaffingBase, table=True):  # type: ignore[call-arg]
+class GradeCount(StaffingBase, table=True):
     """Pupils of one grade of one stage at a school in a school year: what the cohort
     projection moves up a grade each year."""
 
@@ -120,7 +120,7 @@ class GradeCount(StaffingBase, table=True):  # type: ignore[call-arg]
     pupils: int = Field(ge=0)
 
 
-class Capacity(StaffingBase, table=True):  # type: ignore[call-arg]
+class Capacity(StaffingBase, table=True):
     """The places (学位) a school offers in one stage: classes × pupils per class."""
 
     __tablename__ = "capacities"
@@ -137,7 +137,7 @@ class Capacity(StaffingBase, table=True):  # type: ignore[call-arg]
         return self.classes * self.class_size
 
 
-class ClassSizeStandard(StaffingBase, table=True):  # type: ignore[call-arg]
+class ClassSizeStandard(StaffingBase, table=True):
     """Pupils per class of one stage, in force from a date (班额标准)."""
 
     __tablename__ = "class_size_standards"
@@ -148,7 +148,7 @@ class ClassSizeStandard(StaffingBase, table=True):  # type: ignore[call-arg]
     source: str = Field(sa_column=Column(String(300), nullable=False))
 
 
-class BirthCohort(StaffingBase, table=True):  # type: ignore[call-arg]
+class BirthCohort(StaffingBase, table=True):
     """Births in a district in one year: the intake the cohort projection starts from."""
 
     __tablename__ = "birth_cohorts"
@@ -160,7 +160,7 @@ class BirthCohort(StaffingBase, table=True):  # type: ignore[call-arg]
     births: int = Field(ge=0)
 
 
-class Quota(StaffingBase, table=True):  # type: ignore[call-arg]
+class Quota(StaffingBase, table=True):
     """A unit's posts of one quota type: the balance row every movement locks (编制/员额/控制数)."""
 
     __tablename__ = "quotas"
@@ -186,7 +186,7 @@ class Quota(StaffingBase, table=True):  # type: ignore[call-arg]
         return self.approved - self.occupied - self.reserved
 
 
-class Pool(StaffingBase, table=True):  # type: ignore[call-arg]
+class Pool(StaffingBase, table=True):
     """The turnover pool of one quota type (编制周转池): a balance that never goes negative."""
 
     __tablename__ = "pools"
@@ -201,7 +201,7 @@ class Pool(StaffingBase, table=True):  # type: ignore[call-arg]
         return None
 
 
-class DistrictPool(StaffingBase, table=True):  # type: ignore[call-arg]
+class DistrictPool(StaffingBase, table=True):
     """A district's own turnover pool of one quota type (区级编制周转池): its schools' idle posts,
     lent to its schools first; it never goes negative."""
 
@@ -219,7 +219,7 @@ class DistrictPool(StaffingBase, table=True):  # type: ignore[call-arg]
         return self.district_id
 
 
-class Standard(StaffingBase, table=True):  # type: ignore[call-arg]
+class Standard(StaffingBase, table=True):
     """Pupils per post of one stage, in force from a date (编制标准)."""
 
     __tablename__ = "standards"
@@ -230,7 +230,7 @@ class Standard(StaffingBase, table=True):  # type: ignore[call-arg]
     source: str = Field(sa_column=Column(String(200), nullable=False))
 
 
-class RetirementRule(StaffingBase, table=True):  # type: ignore[call-arg]
+class RetirementRule(StaffingBase, table=True):
     """The statutory retirement age of one group of birth months, by sex and base age, in force
     from a date (法定退休年龄; the 2025 rows are the decision's annex tables row by row)."""
 
@@ -245,7 +245,7 @@ class RetirementRule(StaffingBase, table=True):  # type: ignore[call-arg]
     source: str = Field(sa_column=Column(String(300), nullable=False))
 
 
-class RetirementBase(StaffingBase, table=True):  # type: ignore[call-arg]
+class RetirementBase(StaffingBase, table=True):
     """The base (original) retirement age of a post category and sex (原法定退休年龄)."""
 
     __tablename__ = "retirement_bases"
@@ -256,7 +256,7 @@ class RetirementBase(StaffingBase, table=True):  # type: ignore[call-arg]
     source: str = Field(sa_column=Column(String(300), nullable=False))
 
 
-class PoolApplication(StaffingBase, table=True):  # type: ignore[call-arg]
+class PoolApplication(StaffingBase, table=True):
     """A unit's request for posts from the pool (申请), and its decision."""
 
     __tablename__ = "pool_applications"
@@ -289,7 +289,7 @@ class PoolApplication(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class Loan(StaffingBase, table=True):  # type: ignore[call-arg]
+class Loan(StaffingBase, table=True):
     """Posts lent from the pool to a unit (借用), repaid as its staff leave (有借有还)."""
 
     __tablename__ = "loans"
@@ -333,7 +333,7 @@ class Loan(StaffingBase, table=True):  # type: ignore[call-arg]
         return and_(col(cls.outstanding) > 0, col(cls.due_date) < today)
 
 
-class Reservation(StaffingBase, table=True):  # type: ignore[call-arg]
+class Reservation(StaffingBase, table=True):
     """Posts held at a unit for one talent posting, all or nothing."""
 
     __tablename__ = "reservations"
@@ -356,7 +356,7 @@ class Reservation(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class Staff(StaffingBase, table=True):  # type: ignore[call-arg]
+class Staff(StaffingBase, table=True):
     """One person on a unit's real-name roster (实名制)."""
 
     __tablename__ = "staff"
@@ -388,7 +388,7 @@ class Staff(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class StaffTitle(StaffingBase, table=True):  # type: ignore[call-arg]
+class StaffTitle(StaffingBase, table=True):
     """A title (职称) a person holds from a date, until the next row of their history."""
 
     __tablename__ = "staff_titles"
@@ -405,7 +405,7 @@ class StaffTitle(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class HireRefusal(StaffingBase, table=True):  # type: ignore[call-arg]
+class HireRefusal(StaffingBase, table=True):
     """A hire from talent that staffing could not record, with its reason (one per attempt)."""
 
     __tablename__ = "hire_refusals"
@@ -418,7 +418,7 @@ class HireRefusal(StaffingBase, table=True):  # type: ignore[call-arg]
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class LedgerEntry(StaffingBase, table=True):  # type: ignore[call-arg]
+class LedgerEntry(StaffingBase, table=True):
     """One movement of one balance: the audit trail every balance is recomputed from."""
 
     __tablename__ = "ledger_entries"
@@ -440,7 +440,7 @@ class LedgerEntry(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class LibraryMember(StaffingBase, table=True):  # type: ignore[call-arg]
+class LibraryMember(StaffingBase, table=True):
     """A teacher listed in sharing's library, as sharing's events tell it (for reports)."""
 
     __tablename__ = "library_members"
@@ -453,7 +453,7 @@ class LibraryMember(StaffingBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class SettledPeriods(StaffingBase, table=True):  # type: ignore[call-arg]
+class SettledPeriods(StaffingBase, table=True):
     """A teacher's settled shared periods and their pay of one month, from sharing's events."""
 
     __tablename__ = "settled_periods"
@@ -465,7 +465,7 @@ class SettledPeriods(StaffingBase, table=True):  # type: ignore[call-arg]
     total_cents: int
 
 
-class MonthlyReport(StaffingBase, table=True):  # type: ignore[call-arg]
+class MonthlyReport(StaffingBase, table=True):
     """Leadership's monthly snapshot of the city (no district) or one district (月报)."""
 
     __tablename__ = "monthly_reports"

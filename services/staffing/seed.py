@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity, DemoStaff, demo_postings
@@ -418,7 +419,7 @@ async def _pool(
     its schools), so qingyang.hr has a loan to see through beside the posts it borrowed."""
     commission = Principal(sub=SEED_ACTOR, role="staffing_commission", name="成都市委编办")
     today = local_today()
-    stmt = select(Quota).where(Quota.quota_type == "bianzhi").order_by(Quota.unit_id)
+    stmt = select(Quota).where(col(Quota.quota_type) == "bianzhi").order_by(col(Quota.unit_id))
     quotas = list((await session.execute(stmt)).scalars())
     idle = [q for q in quotas if q.vacant >= 3]
     needy = [q for q in quotas if q.vacant == 0 and q.unit_id not in blocked]
@@ -484,5 +485,5 @@ async def _pool(
             today,
         )
     await session.flush()
-    pending = select(func.count()).where(PoolApplication.status == "pending")
+    pending = select(func.count()).where(col(PoolApplication.status) == "pending")
     return loans, int((await session.execute(pending)).scalar_one())

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
@@ -42,7 +43,7 @@ async def list_entries(
     return await paged(
         session,
         stmt,
-        order_by=[LedgerEntry.id],
+        order_by=[col(LedgerEntry.id)],
         cursor=cursor,
         limit=limit,
         shape=LedgerEntryPublic.model_validate,

@@ -38,7 +38,7 @@ class Movement:
 
     @classmethod
     def of(cls, kind: str, actor: str, **fields: str | None) -> Movement:
-        return cls(kind, actor, correlation_id=correlation_id(), **fields)  # type: ignore[arg-type]
+        return cls(kind, actor, correlation_id=correlation_id(), **fields)
 
 
 def move(session: AsyncSession, quota: Quota, account: str, delta: int, why: Movement) -> None:

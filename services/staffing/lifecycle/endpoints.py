@@ -6,6 +6,7 @@ import uuid
 from typing import Literal
 
 from fastapi import APIRouter, status
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -71,13 +72,15 @@ async def list_acts(
     """Acts on schools in your scope, oldest first."""
     stmt = repository.visible_acts(principal)
     if unit_id is not None:
-        stmt = stmt.where((UnitAct.unit_id == unit_id) | (UnitAct.other_unit_id == unit_id))
+        stmt = stmt.where(
+            (col(UnitAct.unit_id) == unit_id) | (col(UnitAct.other_unit_id) == unit_id)
+        )
     if kind is not None:
-        stmt = stmt.where(UnitAct.kind == kind)
+        stmt = stmt.where(col(UnitAct.kind) == kind)
     rows, next_cursor = await paginate(
         session,
         stmt,
-        order_by=[UnitAct.at, UnitAct.id],  # type: ignore[list-item]
+        order_by=[col(UnitAct.at), col(UnitAct.id)],
         cursor=cursor,
         limit=limit,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -14,15 +15,15 @@ from services.staffing.models import Loan, PoolApplication, Quota, Staff, Unit, 
 
 
 async def quota_types(session: AsyncSession, unit_ids: list[uuid.UUID]) -> list[str]:
-    stmt = select(Quota.quota_type).where(Quota.unit_id.in_(unit_ids)).distinct()
+    stmt = select(col(Quota.quota_type)).where(col(Quota.unit_id).in_(unit_ids)).distinct()
     return sorted(q for (q,) in await session.execute(stmt))
 
 
 async def active_staff_ids(session: AsyncSession, unit_id: uuid.UUID) -> list[uuid.UUID]:
     stmt = (
-        select(Staff.id)
-        .where(Staff.unit_id == unit_id, Staff.status == "active")
-        .order_by(Staff.id)
+        select(col(Staff.id))
+        .where(col(Staff.unit_id) == unit_id, col(Staff.status) == "active")
+        .order_by(col(Staff.id))
         .with_for_update()
     )
     return [staff_id for (staff_id,) in await session.execute(stmt)]
@@ -31,8 +32,8 @@ async def active_staff_ids(session: AsyncSession, unit_id: uuid.UUID) -> list[uu
 async def lock_active_staff(session: AsyncSession, unit_id: uuid.UUID) -> list[Staff]:
     stmt = (
         select(Staff)
-        .where(Staff.unit_id == unit_id, Staff.status == "active")
-        .order_by(Staff.id)
+        .where(col(Staff.unit_id) == unit_id, col(Staff.status) == "active")
+        .order_by(col(Staff.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -42,8 +43,8 @@ async def lock_active_staff(session: AsyncSession, unit_id: uuid.UUID) -> list[S
 async def lock_open_loans(session: AsyncSession, unit_id: uuid.UUID) -> list[Loan]:
     stmt = (
         select(Loan)
-        .where(Loan.unit_id == unit_id, Loan.outstanding > 0)
-        .order_by(Loan.due_date, Loan.created_at, Loan.id)
+        .where(col(Loan.unit_id) == unit_id, col(Loan.outstanding) > 0)
+        .order_by(col(Loan.due_date), col(Loan.created_at), col(Loan.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -52,7 +53,7 @@ async def lock_open_loans(session: AsyncSession, unit_id: uuid.UUID) -> list[Loa
 
 async def pending_applications(session: AsyncSession, unit_id: uuid.UUID) -> list[PoolApplication]:
     stmt = select(PoolApplication).where(
-        PoolApplication.unit_id == unit_id, PoolApplication.status == "pending"
+        col(PoolApplication.unit_id) == unit_id, col(PoolApplication.status) == "pending"
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -60,6 +61,6 @@ async def pending_applications(session: AsyncSession, unit_id: uuid.UUID) -> lis
 def visible_acts(principal: Principal) -> Select[Any]:
     return (
         select(UnitAct)
-        .join(Unit, Unit.id == UnitAct.unit_id)
-        .where(unit_scope(principal, Unit.id, Unit.district_id))
+        .join(Unit, col(Unit.id) == col(UnitAct.unit_id))
+        .where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
     )

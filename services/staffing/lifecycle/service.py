@@ -21,7 +21,7 @@ from services.staffing.errors import PoolExhausted, PostsReserved
 from services.staffing.ledger.service import Movement, move, move_pool
 from services.staffing.lifecycle import repository
 from services.staffing.lifecycle.schemas import ClosureCreate, MergerCreate, OpeningCreate
-from services.staffing.models import Enrolment, Quota, Unit, UnitAct, outbox
+from services.staffing.models import DistrictPool, Enrolment, Pool, Quota, Unit, UnitAct, outbox
 from services.staffing.pool import service as pool
 from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.schemas import AdjustmentCreate
@@ -344,7 +344,7 @@ async def close(
         if not quota.approved:
             continue
         left = quota.approved
-        target = None
+        target: Pool | DistrictPool | None = None
         if school.district_id is not None:
             target = await quotas.lock_district_pool(session, school.district_id, quota_type)
             to_district = to_district or target is not None

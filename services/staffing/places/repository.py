@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.staffing.models import (
     BirthCohort,
@@ -20,7 +21,7 @@ from services.staffing.models import (
 
 
 async def capacities(session: AsyncSession, unit_ids: list[uuid.UUID]) -> list[Capacity]:
-    stmt = select(Capacity).where(Capacity.unit_id.in_(unit_ids)).order_by(Capacity.stage)
+    stmt = select(Capacity).where(col(Capacity.unit_id).in_(unit_ids)).order_by(col(Capacity.stage))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -32,15 +33,15 @@ async def class_sizes(session: AsyncSession, on: date) -> dict[str, int]:
     """Pupils per class by stage in force on `on`."""
     stmt = (
         select(ClassSizeStandard)
-        .where(ClassSizeStandard.effective_from <= on)
-        .order_by(ClassSizeStandard.effective_from)
+        .where(col(ClassSizeStandard.effective_from) <= on)
+        .order_by(col(ClassSizeStandard.effective_from))
     )
     return {row.stage: row.pupils_per_class for row in (await session.execute(stmt)).scalars()}
 
 
 async def class_size_standards(session: AsyncSession) -> list[ClassSizeStandard]:
     stmt = select(ClassSizeStandard).order_by(
-        ClassSizeStandard.stage, ClassSizeStandard.effective_from
+        col(ClassSizeStandard.stage), col(ClassSizeStandard.effective_from)
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -48,8 +49,8 @@ async def class_size_standards(session: AsyncSession) -> list[ClassSizeStandard]
 async def grades(session: AsyncSession, unit_id: uuid.UUID) -> list[GradeCount]:
     stmt = (
         select(GradeCount)
-        .where(GradeCount.unit_id == unit_id)
-        .order_by(GradeCount.school_year, GradeCount.stage, GradeCount.grade)
+        .where(col(GradeCount.unit_id) == unit_id)
+        .order_by(col(GradeCount.school_year), col(GradeCount.stage), col(GradeCount.grade))
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -63,8 +64,8 @@ async def grade_row(
 async def births(session: AsyncSession, district_id: uuid.UUID) -> list[BirthCohort]:
     stmt = (
         select(BirthCohort)
-        .where(BirthCohort.district_id == district_id)
-        .order_by(BirthCohort.birth_year)
+        .where(col(BirthCohort.district_id) == district_id)
+        .order_by(col(BirthCohort.birth_year))
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -76,30 +77,32 @@ async def birth_row(
 
 
 async def enrolment_of(session: AsyncSession, unit_ids: list[uuid.UUID]) -> list[Enrolment]:
-    stmt = select(Enrolment).where(Enrolment.unit_id.in_(unit_ids))
+    stmt = select(Enrolment).where(col(Enrolment.unit_id).in_(unit_ids))
     return list((await session.execute(stmt)).scalars())
 
 
 async def schools(session: AsyncSession, scope: Any, district_id: uuid.UUID | None) -> list[Unit]:
-    stmt = select(Unit).where(Unit.kind == "school", Unit.status == "open", scope)
+    stmt = select(Unit).where(col(Unit.kind) == "school", col(Unit.status) == "open", scope)
     if district_id is not None:
-        stmt = stmt.where(Unit.district_id == district_id)
-    return list((await session.execute(stmt.order_by(Unit.code))).scalars())
+        stmt = stmt.where(col(Unit.district_id) == district_id)
+    return list((await session.execute(stmt.order_by(col(Unit.code)))).scalars())
 
 
 async def births_of(district_ids: list[uuid.UUID], session: AsyncSession) -> list[BirthCohort]:
-    stmt = select(BirthCohort).where(BirthCohort.district_id.in_(set(district_ids)))
+    stmt = select(BirthCohort).where(col(BirthCohort.district_id).in_(set(district_ids)))
     return list((await session.execute(stmt)).scalars())
 
 
 async def grades_of(session: AsyncSession, unit_ids: list[uuid.UUID]) -> list[GradeCount]:
-    stmt = select(GradeCount).where(GradeCount.unit_id.in_(unit_ids))
+    stmt = select(GradeCount).where(col(GradeCount.unit_id).in_(unit_ids))
     return list((await session.execute(stmt)).scalars())
 
 
 async def drop_projections(session: AsyncSession, unit_ids: list[uuid.UUID]) -> None:
     await session.execute(
-        delete(Enrolment).where(Enrolment.unit_id.in_(unit_ids), Enrolment.source == "projection")
+        delete(Enrolment).where(
+            col(Enrolment.unit_id).in_(unit_ids), col(Enrolment.source) == "projection"
+        )
     )
 
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import CITY_ROLES, Principal
 from common.errors import Forbidden, InvalidInput
@@ -156,7 +157,7 @@ async def run_projection(
         district_id = district_id or principal.district_id
     if district_id is not None:
         await district_for_hr(session, principal, district_id)
-    scope = unit_scope(principal, Unit.id, Unit.district_id)
+    scope = unit_scope(principal, col(Unit.id), col(Unit.district_id))
     schools = await repository.schools(session, scope, district_id)
     ids = [s.id for s in schools]
     births: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
@@ -165,8 +166,8 @@ async def run_projection(
     ):
         births[row.district_id][row.birth_year] = row.births
     enrolment: dict[uuid.UUID, list[Enrolment]] = defaultdict(list)
-    for row in await repository.enrolment_of(session, ids):
-        enrolment[row.unit_id].append(row)
+    for entry in await repository.enrolment_of(session, ids):
+        enrolment[entry.unit_id].append(entry)
     grades_of: dict[uuid.UUID, list[GradeCount]] = defaultdict(list)
     for grade in await repository.grades_of(session, ids):
         grades_of[grade.unit_id].append(grade)
@@ -214,7 +215,7 @@ async def place_warnings(
 ) -> list[PlaceWarning]:
     """Stages of schools in scope where pupils exceed places now or by the forecast (学位预警),
     each with the first school year it bites, by code and stage."""
-    scope = unit_scope(principal, Unit.id, Unit.district_id)
+    scope = unit_scope(principal, col(Unit.id), col(Unit.district_id))
     schools = await repository.schools(session, scope, district_id)
     ids = [s.id for s in schools]
     places = {(c.unit_id, c.stage): c.places for c in await repository.capacities(session, ids)}

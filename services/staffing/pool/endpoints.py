@@ -8,6 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi import status as http
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -108,11 +109,11 @@ async def list_deposits(
 ) -> Page[LedgerEntryPublic]:
     """Deposits into the pool from units in your scope, oldest first."""
     stmt = ledger.visible(principal, unit_id=unit_id, kind="deposit", quota_type=quota_type)
-    stmt = stmt.where(LedgerEntry.account == "approved")
+    stmt = stmt.where(col(LedgerEntry.account) == "approved")
     return await paged(
         session,
         stmt,
-        order_by=[LedgerEntry.id],
+        order_by=[col(LedgerEntry.id)],
         cursor=cursor,
         limit=limit,
         shape=LedgerEntryPublic.model_validate,
@@ -220,21 +221,21 @@ async def list_applications(
     """Applications in your scope, oldest first; `pool` or `lender_district_id` for one pool's."""
     stmt = repository.visible_applications(principal)
     if pool == "city":
-        stmt = stmt.where(PoolApplication.lender_district_id.is_(None))
+        stmt = stmt.where(col(PoolApplication.lender_district_id).is_(None))
     elif pool == "district":
-        stmt = stmt.where(PoolApplication.lender_district_id.is_not(None))
+        stmt = stmt.where(col(PoolApplication.lender_district_id).is_not(None))
     if lender_district_id:
-        stmt = stmt.where(PoolApplication.lender_district_id == lender_district_id)
+        stmt = stmt.where(col(PoolApplication.lender_district_id) == lender_district_id)
     if status:
-        stmt = stmt.where(PoolApplication.status == status)
+        stmt = stmt.where(col(PoolApplication.status) == status)
     if unit_id:
-        stmt = stmt.where(PoolApplication.unit_id == unit_id)
+        stmt = stmt.where(col(PoolApplication.unit_id) == unit_id)
     if quota_type:
-        stmt = stmt.where(PoolApplication.quota_type == quota_type)
+        stmt = stmt.where(col(PoolApplication.quota_type) == quota_type)
     return await paged(
         session,
         stmt,
-        order_by=[PoolApplication.created_at, PoolApplication.id],
+        order_by=[col(PoolApplication.created_at), col(PoolApplication.id)],
         cursor=cursor,
         limit=limit,
         shape=ApplicationPublic.model_validate,
@@ -311,7 +312,7 @@ async def list_loans(
     return await paged(
         session,
         stmt,
-        order_by=[Loan.created_at, Loan.id],
+        order_by=[col(Loan.created_at), col(Loan.id)],
         cursor=cursor,
         limit=limit,
         shape=lambda r: loan_public(r, today),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -19,7 +20,7 @@ async def lock_application(
 ) -> PoolApplication | None:
     stmt = (
         select(PoolApplication)
-        .where(PoolApplication.id == application_id)
+        .where(col(PoolApplication.id) == application_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -35,15 +36,15 @@ async def get_application(
 def visible_applications(principal: Principal) -> Select[Any]:
     return (
         select(PoolApplication)
-        .join(Unit, Unit.id == PoolApplication.unit_id)
-        .where(unit_scope(principal, Unit.id, Unit.district_id))
+        .join(Unit, col(Unit.id) == col(PoolApplication.unit_id))
+        .where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
     )
 
 
 async def lock_loan(session: AsyncSession, loan_id: uuid.UUID) -> Loan | None:
     stmt = (
         select(Loan)
-        .where(Loan.id == loan_id)
+        .where(col(Loan.id) == loan_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -56,8 +57,12 @@ async def lock_earliest_open_loan(
     """The open loan of the unit due first (有借有还: the earliest debt is repaid first)."""
     stmt = (
         select(Loan)
-        .where(Loan.unit_id == unit_id, Loan.quota_type == quota_type, Loan.outstanding > 0)
-        .order_by(Loan.due_date, Loan.created_at, Loan.id)
+        .where(
+            col(Loan.unit_id) == unit_id,
+            col(Loan.quota_type) == quota_type,
+            col(Loan.outstanding) > 0,
+        )
+        .order_by(col(Loan.due_date), col(Loan.created_at), col(Loan.id))
         .limit(1)
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -72,8 +77,8 @@ async def get_loan(session: AsyncSession, loan_id: uuid.UUID) -> Loan | None:
 def visible_loans(principal: Principal) -> Select[Any]:
     return (
         select(Loan)
-        .join(Unit, Unit.id == Loan.unit_id)
-        .where(unit_scope(principal, Unit.id, Unit.district_id))
+        .join(Unit, col(Unit.id) == col(Loan.unit_id))
+        .where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
     )
 
 
@@ -93,29 +98,29 @@ def loans(
     """Loans in the caller's scope, narrowed by unit, quota type, state on `today` and lender."""
     stmt = visible_loans(principal)
     if pool == "city":
-        stmt = stmt.where(Loan.lender_district_id.is_(None))
+        stmt = stmt.where(col(Loan.lender_district_id).is_(None))
     elif pool == "district":
-        stmt = stmt.where(Loan.lender_district_id.is_not(None))
+        stmt = stmt.where(col(Loan.lender_district_id).is_not(None))
     if lender_district_id:
-        stmt = stmt.where(Loan.lender_district_id == lender_district_id)
+        stmt = stmt.where(col(Loan.lender_district_id) == lender_district_id)
     if unit_id:
-        stmt = stmt.where(Loan.unit_id == unit_id)
+        stmt = stmt.where(col(Loan.unit_id) == unit_id)
     if quota_type:
-        stmt = stmt.where(Loan.quota_type == quota_type)
+        stmt = stmt.where(col(Loan.quota_type) == quota_type)
     if state == "open":
-        stmt = stmt.where(Loan.outstanding > 0)
+        stmt = stmt.where(col(Loan.outstanding) > 0)
     elif state == "overdue":
         stmt = stmt.where(Loan.overdue_on(today))
     elif state == "repaid":
-        stmt = stmt.where(Loan.outstanding == 0)
+        stmt = stmt.where(col(Loan.outstanding) == 0)
     return stmt
 
 
 async def lock_unannounced_overdue(session: AsyncSession, today: date) -> list[Loan]:
     stmt = (
         select(Loan)
-        .where(Loan.overdue_on(today), Loan.overdue_announced_at.is_(None))
-        .order_by(Loan.due_date, Loan.id)
+        .where(Loan.overdue_on(today), col(Loan.overdue_announced_at).is_(None))
+        .order_by(col(Loan.due_date), col(Loan.id))
         .limit(500)
         .with_for_update(skip_locked=True)
     )
@@ -126,17 +131,17 @@ async def lock_unannounced_falling_due(
     session: AsyncSession, today: date, until: date
 ) -> list[tuple[Loan, uuid.UUID | None]]:
     """Open loans due from `today` to `until` not yet announced as such, with their district."""
-    district = case((Unit.kind == "district", Unit.id), else_=Unit.district_id)
+    district = case((col(Unit.kind) == "district", col(Unit.id)), else_=col(Unit.district_id))
     stmt = (
         select(Loan, district)
-        .join(Unit, Unit.id == Loan.unit_id)
+        .join(Unit, col(Unit.id) == col(Loan.unit_id))
         .where(
-            Loan.outstanding > 0,
-            Loan.due_date >= today,
-            Loan.due_date <= until,
-            Loan.falling_due_announced_at.is_(None),
+            col(Loan.outstanding) > 0,
+            col(Loan.due_date) >= today,
+            col(Loan.due_date) <= until,
+            col(Loan.falling_due_announced_at).is_(None),
         )
-        .order_by(Loan.due_date, Loan.id)
+        .order_by(col(Loan.due_date), col(Loan.id))
         .limit(500)
         .with_for_update(of=Loan, skip_locked=True)
     )
@@ -149,22 +154,24 @@ async def pool_figures(
     """Posts lent and still owed, overdue loans, and pending applications of one pool: the
     city's, or a district's with `district_id`."""
     lender = (
-        Loan.lender_district_id.is_(None)
+        col(Loan.lender_district_id).is_(None)
         if district_id is None
-        else Loan.lender_district_id == district_id
+        else col(Loan.lender_district_id) == district_id
     )
     asked = (
-        PoolApplication.lender_district_id.is_(None)
+        col(PoolApplication.lender_district_id).is_(None)
         if district_id is None
-        else PoolApplication.lender_district_id == district_id
+        else col(PoolApplication.lender_district_id) == district_id
     )
     lent = select(
-        func.coalesce(func.sum(Loan.outstanding), 0),
+        func.coalesce(func.sum(col(Loan.outstanding)), 0),
         func.count().filter(Loan.overdue_on(today)),
-    ).where(Loan.quota_type == quota_type, lender)
+    ).where(col(Loan.quota_type) == quota_type, lender)
     outstanding, overdue = (await session.execute(lent)).one()
     pending = select(func.count()).where(
-        PoolApplication.quota_type == quota_type, PoolApplication.status == "pending", asked
+        col(PoolApplication.quota_type) == quota_type,
+        col(PoolApplication.status) == "pending",
+        asked,
     )
     return int(outstanding), int(overdue), int((await session.execute(pending)).scalar_one())
 
@@ -178,12 +185,12 @@ async def visible_district_pools(
     """District pools whose district the caller may see, with the district, by code."""
     stmt = (
         select(DistrictPool, Unit)
-        .join(Unit, Unit.id == DistrictPool.district_id)
-        .where(unit_scope(principal, Unit.id, Unit.district_id))
-        .order_by(Unit.code, DistrictPool.quota_type)
+        .join(Unit, col(Unit.id) == col(DistrictPool.district_id))
+        .where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
+        .order_by(col(Unit.code), col(DistrictPool.quota_type))
     )
     if district_id is not None:
-        stmt = stmt.where(DistrictPool.district_id == district_id)
+        stmt = stmt.where(col(DistrictPool.district_id) == district_id)
     if quota_type is not None:
-        stmt = stmt.where(DistrictPool.quota_type == quota_type)
+        stmt = stmt.where(col(DistrictPool.quota_type) == quota_type)
     return [(pool, unit) for pool, unit in await session.execute(stmt)]

@@ -337,7 +337,7 @@ async def decide(
             application_id=application.id,
             unit_id=application.unit_id,
             quota_type=application.quota_type,
-            outcome=application.status,  # type: ignore[arg-type]
+            outcome=application.status,
             requested=application.requested,
             granted=granted,
             reason=data.reason,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
+from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
@@ -55,7 +56,7 @@ async def list_adjustments(
     return await paged(
         session,
         stmt,
-        order_by=[LedgerEntry.id],
+        order_by=[col(LedgerEntry.id)],
         cursor=cursor,
         limit=limit,
         shape=LedgerEntryPublic.model_validate,

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.staffing.models import DistrictPool, Pool, Quota
 
@@ -39,7 +40,7 @@ async def lock_pool(session: AsyncSession, quota_type: str) -> Pool | None:
     """
     stmt = (
         select(Pool)
-        .where(Pool.quota_type == quota_type)
+        .where(col(Pool.quota_type) == quota_type)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -52,7 +53,7 @@ async def lock_quotas(session: AsyncSession, keys: Iterable[QuotaKey]) -> dict[Q
     for unit_id, quota_type in sorted(set(keys), key=lambda k: (str(k[0]), k[1])):
         stmt = (
             select(Quota)
-            .where(Quota.unit_id == unit_id, Quota.quota_type == quota_type)
+            .where(col(Quota.unit_id) == unit_id, col(Quota.quota_type) == quota_type)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -95,12 +96,12 @@ async def get(session: AsyncSession, unit_id: uuid.UUID, quota_type: str) -> Quo
 
 
 async def of_unit(session: AsyncSession, unit_id: uuid.UUID) -> list[Quota]:
-    stmt = select(Quota).where(Quota.unit_id == unit_id).order_by(Quota.quota_type)
+    stmt = select(Quota).where(col(Quota.unit_id) == unit_id).order_by(col(Quota.quota_type))
     return list((await session.execute(stmt)).scalars())
 
 
 async def pools(session: AsyncSession) -> list[Pool]:
-    return list((await session.execute(select(Pool).order_by(Pool.quota_type))).scalars())
+    return list((await session.execute(select(Pool).order_by(col(Pool.quota_type)))).scalars())
 
 
 async def pool(session: AsyncSession, quota_type: str) -> Pool | None:
@@ -113,7 +114,9 @@ async def lock_district_pool(
     """A district's pool row, locked until the transaction ends (taken where the city's is)."""
     stmt = (
         select(DistrictPool)
-        .where(DistrictPool.district_id == district_id, DistrictPool.quota_type == quota_type)
+        .where(
+            col(DistrictPool.district_id) == district_id, col(DistrictPool.quota_type) == quota_type
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -129,7 +132,9 @@ async def district_pool(
 async def district_pools(
     session: AsyncSession, district_id: uuid.UUID | None = None
 ) -> list[DistrictPool]:
-    stmt = select(DistrictPool).order_by(DistrictPool.district_id, DistrictPool.quota_type)
+    stmt = select(DistrictPool).order_by(
+        col(DistrictPool.district_id), col(DistrictPool.quota_type)
+    )
     if district_id is not None:
-        stmt = stmt.where(DistrictPool.district_id == district_id)
+        stmt = stmt.where(col(DistrictPool.district_id) == district_id)
     return list((await session.execute(stmt)).scalars())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contracts.reconciliation import ReservationRow, StaffRow
 from services.staffing.models import Reservation, Staff
@@ -11,16 +12,16 @@ from services.staffing.models import Reservation, Staff
 
 async def staff(session: AsyncSession) -> list[StaffRow]:
     stmt = select(
-        Staff.id,
-        Staff.unit_id,
-        Staff.status,
-        Staff.title,
-        Staff.subject,
-        Staff.posting_id,
-        Staff.talent_application_id,
-        Staff.left_on,
-        Staff.created_at,
-    ).order_by(Staff.id)
+        col(Staff.id),
+        col(Staff.unit_id),
+        col(Staff.status),
+        col(Staff.title),
+        col(Staff.subject),
+        col(Staff.posting_id),
+        col(Staff.talent_application_id),
+        col(Staff.left_on),
+        col(Staff.created_at),
+    ).order_by(col(Staff.id))
     return [
         StaffRow(
             id=r.id,
@@ -38,7 +39,7 @@ async def staff(session: AsyncSession) -> list[StaffRow]:
 
 
 async def reservations(session: AsyncSession) -> list[ReservationRow]:
-    stmt = select(Reservation).order_by(Reservation.posting_id)
+    stmt = select(Reservation).order_by(col(Reservation.posting_id))
     return [
         ReservationRow(
             posting_id=r.posting_id,

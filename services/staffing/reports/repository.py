@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.staffing.models import (
     DistrictPool,
@@ -32,10 +33,10 @@ async def loans(
     """Posts lent and still owed to units of the area, and its overdue loans."""
     stmt = (
         select(
-            func.coalesce(func.sum(Loan.outstanding), 0),
-            func.count().filter(Loan.outstanding > 0, Loan.due_date < today),
+            func.coalesce(func.sum(col(Loan.outstanding)), 0),
+            func.count().filter(col(Loan.outstanding) > 0, col(Loan.due_date) < today),
         )
-        .join(Unit, Unit.id == Loan.unit_id)
+        .join(Unit, col(Unit.id) == col(Loan.unit_id))
         .where(_area(district_id))
     )
     out, overdue = (await session.execute(stmt)).one()
@@ -44,10 +45,10 @@ async def loans(
 
 async def pool_balance(session: AsyncSession, district_id: uuid.UUID | None) -> int:
     if district_id is None:
-        stmt = select(func.coalesce(func.sum(Pool.balance), 0))
+        stmt = select(func.coalesce(func.sum(col(Pool.balance)), 0))
     else:
-        stmt = select(func.coalesce(func.sum(DistrictPool.balance), 0)).where(
-            DistrictPool.district_id == district_id
+        stmt = select(func.coalesce(func.sum(col(DistrictPool.balance)), 0)).where(
+            col(DistrictPool.district_id) == district_id
         )
     return int((await session.execute(stmt)).scalar_one())
 
@@ -57,12 +58,12 @@ async def library_by_subject(
 ) -> dict[str, int]:
     """Listed teachers of the area by their roster subject."""
     stmt = (
-        select(Staff.subject, func.count())
+        select(col(Staff.subject), func.count())
         .select_from(LibraryMember)
-        .join(Unit, Unit.id == LibraryMember.unit_id)
-        .join(Staff, Staff.id == LibraryMember.teacher_id, isouter=True)
-        .where(LibraryMember.listed, _area(district_id))
-        .group_by(Staff.subject)
+        .join(Unit, col(Unit.id) == col(LibraryMember.unit_id))
+        .join(Staff, col(Staff.id) == col(LibraryMember.teacher_id), isouter=True)
+        .where(col(LibraryMember.listed), _area(district_id))
+        .group_by(col(Staff.subject))
     )
     return {subject or "—": int(n) for subject, n in await session.execute(stmt)}
 
@@ -72,11 +73,11 @@ async def periods(
 ) -> tuple[int, int]:
     stmt = (
         select(
-            func.coalesce(func.sum(SettledPeriods.periods), 0),
-            func.coalesce(func.sum(SettledPeriods.total_cents), 0),
+            func.coalesce(func.sum(col(SettledPeriods.periods)), 0),
+            func.coalesce(func.sum(col(SettledPeriods.total_cents)), 0),
         )
-        .join(Unit, Unit.id == SettledPeriods.home_unit_id)
-        .where(SettledPeriods.month == month, _area(district_id))
+        .join(Unit, col(Unit.id) == col(SettledPeriods.home_unit_id))
+        .where(col(SettledPeriods.month) == month, _area(district_id))
     )
     taught, cents = (await session.execute(stmt)).one()
     return int(taught), int(cents)
@@ -88,11 +89,11 @@ async def hires_via_talent(
     stmt = (
         select(func.count())
         .select_from(Staff)
-        .join(Unit, Unit.id == Staff.unit_id)
+        .join(Unit, col(Unit.id) == col(Staff.unit_id))
         .where(
-            Staff.talent_application_id.is_not(None),
-            Staff.hire_date >= start,
-            Staff.hire_date < end,
+            col(Staff.talent_application_id).is_not(None),
+            col(Staff.hire_date) >= start,
+            col(Staff.hire_date) < end,
             _area(district_id),
         )
     )
@@ -100,7 +101,7 @@ async def hires_via_talent(
 
 
 async def districts(session: AsyncSession) -> list[Unit]:
-    stmt = select(Unit).where(Unit.kind == "district").order_by(Unit.code)
+    stmt = select(Unit).where(col(Unit.kind) == "district").order_by(col(Unit.code))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -109,7 +110,11 @@ async def report(session: AsyncSession, month: date, scope: str) -> MonthlyRepor
 
 
 async def reports(session: AsyncSession, scope: str) -> list[MonthlyReport]:
-    stmt = select(MonthlyReport).where(MonthlyReport.scope == scope).order_by(MonthlyReport.month)
+    stmt = (
+        select(MonthlyReport)
+        .where(col(MonthlyReport.scope) == scope)
+        .order_by(col(MonthlyReport.month))
+    )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -122,5 +127,9 @@ async def settled(session: AsyncSession, settlement_id: uuid.UUID) -> SettledPer
 
 
 async def reports_of_month(session: AsyncSession, month: date) -> list[MonthlyReport]:
-    stmt = select(MonthlyReport).where(MonthlyReport.month == month).order_by(MonthlyReport.scope)
+    stmt = (
+        select(MonthlyReport)
+        .where(col(MonthlyReport.month) == month)
+        .order_by(col(MonthlyReport.scope))
+    )
     return list((await session.execute(stmt)).scalars())

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.staffing.models import Reservation
 
@@ -17,7 +18,7 @@ async def get(session: AsyncSession, posting_id: uuid.UUID) -> Reservation | Non
 async def lock(session: AsyncSession, posting_id: uuid.UUID) -> Reservation | None:
     stmt = (
         select(Reservation)
-        .where(Reservation.posting_id == posting_id)
+        .where(col(Reservation.posting_id) == posting_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )

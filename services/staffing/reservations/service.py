@@ -36,7 +36,13 @@ async def reserve(session: AsyncSession, event: PostingOpened, actor: str) -> Re
     quota = await quotas.lock_quota(session, event.unit_id, event.quota_type) if unit else None
     if existing is not None:  # locked after the balance row, in the order fill and release use
         existing = await repository.lock(session, event.posting_id)
-    reservation = existing or Reservation(posting_id=event.posting_id, unit_id=event.unit_id)
+    reservation = existing or Reservation(
+        posting_id=event.posting_id,
+        unit_id=event.unit_id,
+        quota_type=event.quota_type,
+        requested=event.count,
+        status="confirmed",
+    )
     reservation.quota_type = event.quota_type
     reservation.requested = event.count
     reservation.status, reservation.reason = "confirmed", None

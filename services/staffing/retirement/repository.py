@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -25,8 +26,10 @@ async def active_people(
     session: AsyncSession, unit_id: uuid.UUID, quota_type: str
 ) -> list[tuple[str, str, date]]:
     """Sex, post category and birth date of the unit's active staff of one quota type."""
-    stmt = select(Staff.sex, Staff.post_category, Staff.birth_date).where(
-        Staff.unit_id == unit_id, Staff.quota_type == quota_type, Staff.status == "active"
+    stmt = select(col(Staff.sex), col(Staff.post_category), col(Staff.birth_date)).where(
+        col(Staff.unit_id) == unit_id,
+        col(Staff.quota_type) == quota_type,
+        col(Staff.status) == "active",
     )
     return [(sex, category, born) for sex, category, born in await session.execute(stmt)]
 
@@ -40,16 +43,16 @@ async def born_by(
 ) -> list[tuple[Staff, Any]]:
     """Active staff in scope born on or before a day, with their unit's name."""
     stmt = (
-        select(Staff, Unit.name)
-        .join(Unit, Unit.id == Staff.unit_id)
+        select(Staff, col(Unit.name))
+        .join(Unit, col(Unit.id) == col(Staff.unit_id))
         .where(
-            unit_scope(principal, Unit.id, Unit.district_id),
-            Staff.status == "active",
-            Staff.birth_date <= born_on_or_before,
+            unit_scope(principal, col(Unit.id), col(Unit.district_id)),
+            col(Staff.status) == "active",
+            col(Staff.birth_date) <= born_on_or_before,
         )
     )
     if unit_id is not None:
-        stmt = stmt.where(Staff.unit_id == unit_id)
+        stmt = stmt.where(col(Staff.unit_id) == unit_id)
     if district_id is not None:
-        stmt = stmt.where((Unit.district_id == district_id) | (Unit.id == district_id))
+        stmt = stmt.where((col(Unit.district_id) == district_id) | (col(Unit.id) == district_id))
     return [(staff, name) for staff, name in await session.execute(stmt)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
+from sqlmodel import col
 
 from common.clock import local_today
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -46,21 +47,23 @@ async def list_staff(
     """People on the roster in your scope."""
     stmt = repository.visible(principal)
     if unit_id:
-        stmt = stmt.where(Staff.unit_id == unit_id)
+        stmt = stmt.where(col(Staff.unit_id) == unit_id)
     if district_id:
-        stmt = stmt.where(Unit.district_id == district_id)
+        stmt = stmt.where(col(Unit.district_id) == district_id)
     if quota_type:
-        stmt = stmt.where(Staff.quota_type == quota_type)
+        stmt = stmt.where(col(Staff.quota_type) == quota_type)
     if active is not None:
-        stmt = stmt.where((Staff.status == "active") if active else (Staff.status != "active"))
+        stmt = stmt.where(
+            (col(Staff.status) == "active") if active else (col(Staff.status) != "active")
+        )
     if subject:
-        stmt = stmt.where(Staff.subject == subject)
+        stmt = stmt.where(col(Staff.subject) == subject)
     if stage:
-        stmt = stmt.where(Staff.stage == stage)
+        stmt = stmt.where(col(Staff.stage) == stage)
     return await paged(
         session,
         stmt,
-        order_by=[Staff.created_at, Staff.id],
+        order_by=[col(Staff.created_at), col(Staff.id)],
         cursor=cursor,
         limit=limit,
         shape=StaffPublic.model_validate,

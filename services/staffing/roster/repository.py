@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -20,7 +21,7 @@ async def get(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
 async def lock(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
     stmt = (
         select(Staff)
-        .where(Staff.id == staff_id)
+        .where(col(Staff.id) == staff_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -28,7 +29,7 @@ async def lock(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
 
 
 async def by_talent_application(session: AsyncSession, application_id: uuid.UUID) -> Staff | None:
-    stmt = select(Staff).where(Staff.talent_application_id == application_id)
+    stmt = select(Staff).where(col(Staff.talent_application_id) == application_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -36,8 +37,8 @@ async def titles(session: AsyncSession, staff_id: uuid.UUID) -> list[StaffTitle]
     """A person's dated titles, oldest first."""
     stmt = (
         select(StaffTitle)
-        .where(StaffTitle.staff_id == staff_id)
-        .order_by(StaffTitle.effective_from)  # type: ignore[arg-type]
+        .where(col(StaffTitle.staff_id) == staff_id)
+        .order_by(col(StaffTitle.effective_from))
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -45,6 +46,6 @@ async def titles(session: AsyncSession, staff_id: uuid.UUID) -> list[StaffTitle]
 def visible(principal: Principal) -> Select[Any]:
     return (
         select(Staff)
-        .join(Unit, Unit.id == Staff.unit_id)
-        .where(unit_scope(principal, Unit.id, Unit.district_id))
+        .join(Unit, col(Unit.id) == col(Staff.unit_id))
+        .where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
     )

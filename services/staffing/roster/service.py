@@ -149,7 +149,12 @@ async def record_title(
         )
     row = await session.get(StaffTitle, (staff.id, data.effective_from))
     if row is None:
-        row = StaffTitle(staff_id=staff.id, effective_from=data.effective_from, title=data.title)
+        row = StaffTitle(
+            staff_id=staff.id,
+            effective_from=data.effective_from,
+            title=data.title,
+            recorded_by=principal.sub,
+        )
         session.add(row)
     row.title = data.title
     row.document_no = data.document_no
@@ -209,7 +214,7 @@ async def _announce_update(
         session,
         StaffUpdated(
             **await facts(session, staff, unit),
-            changed=changed,  # type: ignore[arg-type]
+            changed=changed,
             effective_on=effective_on,
             **previous,
         ),

@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.errors import InvalidInput
@@ -207,7 +208,7 @@ async def _units(
                 row.lat,
                 row.lon,
             )
-            await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))  # type: ignore[arg-type]
+            await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))
             updated += 1
         targets = {q: getattr(row, q) for q in QUOTA_COLUMNS if getattr(row, q) is not None}
         await quotas.ensure_quotas(session, [(unit.id, q) for q in targets])
@@ -338,7 +339,7 @@ async def export_rows(
         header = ["scope", "quota_type", "approved", "occupied", "reserved", "vacant", "borrowed"]
     elif kind == "loans":
         loans = await repository.all_rows(
-            session, pool.visible_loans(principal).order_by(Loan.due_date), EXPORT_LIMIT
+            session, pool.visible_loans(principal).order_by(col(Loan.due_date)), EXPORT_LIMIT
         )
         header = ["loan", "unit", "quota_type", "granted", "outstanding", "due_date", "overdue"]
         rows = [
@@ -356,7 +357,7 @@ async def export_rows(
     else:
         entries = await repository.all_rows(
             session,
-            ledger.visible(principal, unit_id=None).order_by(LedgerEntry.id),
+            ledger.visible(principal, unit_id=None).order_by(col(LedgerEntry.id)),
             EXPORT_LIMIT,
         )
         header = [

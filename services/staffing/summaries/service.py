@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.errors import Forbidden
@@ -107,11 +108,11 @@ async def _summary(
     today: date,
 ) -> Summary:
     area = repository.in_area(unit_id, district_id)
-    totals = _totals(await repository.quota_totals(session, area))  # type: ignore[arg-type]
+    totals = _totals(await repository.quota_totals(session, area))
     approved = sum(t.approved for t in totals)
     problems: list[DataProblem] = []
     ratios = await usable_ratios(session, today, problems)
-    needs = requirements(await repository.pupils(session, area), ratios, approved)  # type: ignore[arg-type]
+    needs = requirements(await repository.pupils(session, area), ratios, approved)
     now = next((r for r in needs if not r.forecast), None)
     ahead = [r.shortage for r in needs if r.forecast]
     return Summary(
@@ -181,7 +182,7 @@ async def warnings(
     """Schools short of posts now or by their enrolment forecast, by code; a school whose stored
     rows cannot be read is added to `problems` and the others are still answered."""
     area = repository.in_area(None, district_id)
-    scope = unit_scope(principal, Unit.id, Unit.district_id)
+    scope = unit_scope(principal, col(Unit.id), col(Unit.district_id))
     ratios = await usable_ratios(session, today, problems)
     approved = await repository.approved_by_unit(session, area)
     rows: dict[uuid.UUID, list[tuple[int, str, bool, int]]] = defaultdict(list)
@@ -236,7 +237,12 @@ async def set_standard(
     require_manager(principal, "set staffing standards")
     standard = await repository.get_standard(session, data.effective_from, data.stage)
     if standard is None:
-        standard = Standard(effective_from=data.effective_from, stage=data.stage, pupils_per_post=0)
+        standard = Standard(
+            effective_from=data.effective_from,
+            stage=data.stage,
+            pupils_per_post=data.pupils_per_post,
+            source=data.source,
+        )
         session.add(standard)
     standard.pupils_per_post = data.pupils_per_post
     standard.source = data.source

@@ -6,6 +6,7 @@ import uuid
 from typing import Literal
 
 from fastapi import APIRouter, status
+from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
@@ -40,13 +41,13 @@ async def list_units(
     """Units in your scope, by code."""
     stmt = repository.visible(principal)
     if kind:
-        stmt = stmt.where(Unit.kind == kind)
+        stmt = stmt.where(col(Unit.kind) == kind)
     if district_id:
-        stmt = stmt.where(Unit.district_id == district_id)
+        stmt = stmt.where(col(Unit.district_id) == district_id)
     return await paged(
         session,
         stmt,
-        order_by=[Unit.code],
+        order_by=[col(Unit.code)],
         cursor=cursor,
         limit=limit,
         shape=UnitPublic.model_validate,

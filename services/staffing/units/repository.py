@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
@@ -18,19 +19,19 @@ async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
 
 
 async def by_code(session: AsyncSession, code: str) -> Unit | None:
-    return (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
+    return (await session.execute(select(Unit).where(col(Unit.code) == code))).scalar_one_or_none()
 
 
 def visible(principal: Principal) -> Select[Any]:
     """Units in the caller's scope."""
-    return select(Unit).where(unit_scope(principal, Unit.id, Unit.district_id))
+    return select(Unit).where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
 
 
 async def enrolment(session: AsyncSession, unit_id: uuid.UUID) -> list[Enrolment]:
     stmt = (
         select(Enrolment)
-        .where(Enrolment.unit_id == unit_id)
-        .order_by(Enrolment.school_year, Enrolment.stage)
+        .where(col(Enrolment.unit_id) == unit_id)
+        .order_by(col(Enrolment.school_year), col(Enrolment.stage))
     )
     return list((await session.execute(stmt)).scalars())
 

@@ -90,7 +90,7 @@ async def add_unit(session: AsyncSession, unit: Unit) -> Unit:
     await session.flush()
     await outbox.add(
         session,
-        UnitRegistered(**facts(unit)),  # type: ignore[arg-type]
+        UnitRegistered(**facts(unit)),
         subject=str(unit.id),
     )
     return unit
@@ -103,10 +103,10 @@ def require_manager(principal: Principal, action: str) -> None:
 
 
 async def unit_for_action(
-    session: AsyncSession, principal: Principal, unit_id: object, *, district_may: bool = True
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID, *, district_may: bool = True
 ) -> Unit:
     """The unit the caller acts on: 404 outside their scope, 403 when their role may not act."""
-    unit = ensure_visible(principal, await repository.get(session, unit_id))  # type: ignore[arg-type]
+    unit = ensure_visible(principal, await repository.get(session, unit_id))
     if principal.role in CITY_ROLES:
         return unit
     if principal.role == "district_hr" and district_may:
@@ -145,7 +145,7 @@ async def update_unit(
     check_location(unit)
     unit.updated_at = utcnow()
     await session.flush()
-    await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))  # type: ignore[arg-type]
+    await outbox.add(session, UnitUpdated(**facts(unit)), subject=str(unit.id))
     return unit
 
 

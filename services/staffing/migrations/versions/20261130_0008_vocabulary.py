@@ -33,7 +33,7 @@ staff = sa.table(
 staff_titles = sa.table("staff_titles", sa.column("title", sa.String()))
 
 
-def _mapped(value: str | None, normalize, where: str):  # type: ignore[no-untyped-def]
+def _mapped(value: str | None, normalize, where: str):
     if value is None:
         return None
     try:
