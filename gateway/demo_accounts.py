@@ -55,7 +55,7 @@ def demo_principal(username: str, city: DemoCity) -> Principal:
     return Principal(
         sub=f"user:{account.username}",
         kind="user",
-        role=account.role,  # type: ignore[arg-type]
+        role=account.role,
         name=account.display_name,
         district_id=district.id if district else None,
         unit_id=school.id if school else None,

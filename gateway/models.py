@@ -28,7 +28,7 @@ def _at(*, nullable: bool = False, index: bool = False) -> Any:
     )
 
 
-class User(GatewayBase, table=True):  # type: ignore[call-arg]
+class User(GatewayBase, table=True):
     """A person who signs in: HR, the commission, a school admin, a teacher or an auditor."""
 
     __tablename__ = "users"
@@ -48,7 +48,7 @@ class User(GatewayBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _at()
 
 
-class WebSession(GatewayBase, table=True):  # type: ignore[call-arg]
+class WebSession(GatewayBase, table=True):
     """A browser session behind the cookie; the cookie holds a secret, the row its SHA-256."""
 
     __tablename__ = "web_sessions"
@@ -63,7 +63,7 @@ class WebSession(GatewayBase, table=True):  # type: ignore[call-arg]
     revoked_at: datetime | None = _at(nullable=True)
 
 
-class TokenFamily(GatewayBase, table=True):  # type: ignore[call-arg]
+class TokenFamily(GatewayBase, table=True):
     """One log-in of an API client: its refresh tokens rotate inside it, and die with it."""
 
     __tablename__ = "token_families"
@@ -77,7 +77,7 @@ class TokenFamily(GatewayBase, table=True):  # type: ignore[call-arg]
     revoked_reason: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
 
 
-class RefreshToken(GatewayBase, table=True):  # type: ignore[call-arg]
+class RefreshToken(GatewayBase, table=True):
     """A refresh token, stored as its SHA-256; usable once, then replaced by its successor."""
 
     __tablename__ = "refresh_tokens"
@@ -93,7 +93,7 @@ class RefreshToken(GatewayBase, table=True):  # type: ignore[call-arg]
     used_at: datetime | None = _at(nullable=True)
 
 
-class PartnerClient(GatewayBase, table=True):  # type: ignore[call-arg]
+class PartnerClient(GatewayBase, table=True):
     """An outside system such as the recruitment site, with the scopes city HR granted it."""
 
     __tablename__ = "partner_clients"
@@ -106,7 +106,7 @@ class PartnerClient(GatewayBase, table=True):  # type: ignore[call-arg]
     created_at: datetime = _at()
 
 
-class ApiKey(GatewayBase, table=True):  # type: ignore[call-arg]
+class ApiKey(GatewayBase, table=True):
     """A partner's key: a visible prefix and the SHA-256 of its secret, never the secret."""
 
     __tablename__ = "api_keys"
@@ -125,7 +125,7 @@ class ApiKey(GatewayBase, table=True):  # type: ignore[call-arg]
     last_used_at: datetime | None = _at(nullable=True)
 
 
-class AuditEntry(GatewayBase, table=True):  # type: ignore[call-arg]
+class AuditEntry(GatewayBase, table=True):
     """One state-changing request as the gateway saw it; rows are only ever added."""
 
     __tablename__ = "audit_entries"
@@ -142,7 +142,7 @@ class AuditEntry(GatewayBase, table=True):  # type: ignore[call-arg]
     request_id: str = Field(sa_column=Column(String(128), nullable=False))
 
 
-class EventRecord(GatewayBase, table=True):  # type: ignore[call-arg]
+class EventRecord(GatewayBase, table=True):
     """A domain event as published, kept for entity histories."""
 
     __tablename__ = "event_log"
@@ -159,13 +159,13 @@ class EventRecord(GatewayBase, table=True):  # type: ignore[call-arg]
     traceparent: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-class Unit(GatewayBase, UnitProjectionFields, table=True):  # type: ignore[call-arg]
+class Unit(GatewayBase, UnitProjectionFields, table=True):
     """The gateway's copy of the units, from `staffing.unit.*`: which district a school is in."""
 
     __tablename__ = "units"
 
 
-class Notification(GatewayBase, table=True):  # type: ignore[call-arg]
+class Notification(GatewayBase, table=True):
     """A message to one user about something to act on, in both languages; made once per event."""
 
     __tablename__ = "notifications"
@@ -198,7 +198,7 @@ class Notification(GatewayBase, table=True):  # type: ignore[call-arg]
     )
 
 
-class NotificationPreference(GatewayBase, table=True):  # type: ignore[call-arg]
+class NotificationPreference(GatewayBase, table=True):
     """How a user wants to hear: the language of mails, and whether to mail at all, and where."""
 
     __tablename__ = "notification_preferences"
@@ -212,7 +212,7 @@ class NotificationPreference(GatewayBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _at()
 
 
-class MailDelivery(GatewayBase, table=True):  # type: ignore[call-arg]
+class MailDelivery(GatewayBase, table=True):
     """One mail to send (a single notification or a digest of several), retried until it goes."""
 
     __tablename__ = "mail_deliveries"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from urllib.parse import quote, urlsplit
 
 import httpcore
@@ -190,7 +190,11 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
 
 
 async def send_upstream(
-    upstream: Upstream, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: object
+    upstream: Upstream,
+    method: str,
+    target: bytes,
+    headers: list[tuple[bytes, bytes]],
+    body: AsyncIterable[bytes] | None,
 ) -> httpcore.Response:
     """Send on one pooled connection; only a read, or a connection never made, is tried again."""
     attempts = 1 + (CONNECT_RETRIES if method in IDEMPOTENT else 0)
@@ -200,7 +204,7 @@ async def send_upstream(
             method,
             url,
             headers=headers,
-            content=body,  # type: ignore[arg-type]
+            content=body,
             extensions={"timeout": upstream.timeouts},
         )
         try:

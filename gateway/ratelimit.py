@@ -147,7 +147,7 @@ class NatsRateLimiter:
         self._lock = asyncio.Lock()
         self._leases: dict[str, Lease] = {}
 
-    async def _bucket(self):  # type: ignore[no-untyped-def]
+    async def _bucket(self):
         if self._kv is None:
             async with self._lock:
                 if self._kv is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from common.city import DemoCity
 from common.db import Database
@@ -24,9 +25,7 @@ async def seed_gateway(url: str, city: DemoCity) -> list[str]:
             found = {
                 user.username: user
                 for user in (
-                    await session.execute(
-                        select(User).where(User.username.in_(DEMO_ACCOUNTS))  # type: ignore[attr-defined]
-                    )
+                    await session.execute(select(User).where(col(User.username).in_(DEMO_ACCOUNTS)))
                 ).scalars()
             }
             password_hash = hash_password(DEMO_PASSWORD)
@@ -60,7 +59,7 @@ async def demo_api_token(settings: GatewaySettings, username: str) -> str:
     try:
         async with db.session() as session:
             user = (
-                await session.execute(select(User).where(User.username == username))
+                await session.execute(select(User).where(col(User.username) == username))
             ).scalar_one()
             _, family = await start_token_family(session, user, settings.refresh_token_ttl_seconds)
             tokens = ApiTokens(

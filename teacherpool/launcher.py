@@ -197,8 +197,9 @@ def wait_ready(children: list[Child], timeout: float) -> None:
             for child in list(pending):
                 if child.process.poll() is not None:
                     raise RuntimeError(f"{child.name} exited with {child.process.returncode}")
+                assert child.ready_url is not None  # only children with one are pending
                 try:
-                    if client.get(child.ready_url).status_code == 200:  # type: ignore[arg-type]
+                    if client.get(child.ready_url).status_code == 200:
                         pending.remove(child)
                 except httpx.HTTPError:
                     pass

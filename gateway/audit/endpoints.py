@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, Cursor, Limit, SessionDep
 from common.pagination import paginate
@@ -62,17 +63,17 @@ async def list_entries(
     """State-changing requests in the order they happened, optionally by actor, outcome, time."""
     stmt = select(AuditEntry)
     if actor:
-        stmt = stmt.where(AuditEntry.actor == actor)
+        stmt = stmt.where(col(AuditEntry.actor) == actor)
     if outcome:
-        stmt = stmt.where(AuditEntry.outcome == outcome)
+        stmt = stmt.where(col(AuditEntry.outcome) == outcome)
     if since:
-        stmt = stmt.where(AuditEntry.at >= since)  # type: ignore[operator]
+        stmt = stmt.where(col(AuditEntry.at) >= since)
     rows, next_cursor = await paginate(
         session,
         stmt,
-        order_by=[AuditEntry.id],
+        order_by=[col(AuditEntry.id)],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
     )
     return AuditEntriesPublic(
         data=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in rows],
@@ -91,14 +92,14 @@ async def entity_history(
 ) -> EntityHistory:
     """Everything that happened to one entity, from the domain events, oldest first."""
     stmt = select(EventRecord).where(
-        EventRecord.entity_type == entity_type, EventRecord.entity_id == entity_id
+        col(EventRecord.entity_type) == entity_type, col(EventRecord.entity_id) == entity_id
     )
     rows, next_cursor = await paginate(
         session,
         stmt,
-        order_by=[EventRecord.seq],
+        order_by=[col(EventRecord.seq)],
         cursor=cursor,
-        limit=limit,  # type: ignore[list-item]
+        limit=limit,
     )
     return EntityHistory(
         entity_type=entity_type,

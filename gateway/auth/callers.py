@@ -116,7 +116,7 @@ class Authenticator:
         except Exception as error:
             log.warning("could not announce a revocation to the other replicas: %r", error)
 
-    async def _on_revoked(self, msg) -> None:  # type: ignore[no-untyped-def]
+    async def _on_revoked(self, msg) -> None:
         try:
             data = json.loads(msg.data)
             self.forget(ref=data.get("ref"), sub=data.get("sub"))
@@ -227,7 +227,8 @@ class Authenticator:
                 key, client = found
                 caller = Caller(service.partner_principal(client), "key", key.id, float("inf"))
             cached = self._remember(cache_key, caller)
-        await self._record_use(cached.ref)  # type: ignore[arg-type]
+        assert isinstance(cached.ref, uuid.UUID)  # an API key's caller carries the key id
+        await self._record_use(cached.ref)
         return cached
 
     async def _record_use(self, key_id: uuid.UUID) -> None:

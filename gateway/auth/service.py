@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.clock import LOCAL_TIME
@@ -34,7 +35,7 @@ def user_principal(user: User) -> Principal:
     return Principal(
         sub=f"user:{user.username}",
         kind="user",
-        role=user.role,  # type: ignore[arg-type]
+        role=user.role,
         name=user.display_name,
         unit_id=user.unit_id,
         district_id=user.district_id,
@@ -54,7 +55,7 @@ def partner_principal(client: PartnerClient) -> Principal:
 
 async def user_named(session: AsyncSession, username: str) -> User | None:
     return (
-        await session.execute(select(User).where(User.username == username))
+        await session.execute(select(User).where(col(User.username) == username))
     ).scalar_one_or_none()
 
 
@@ -101,8 +102,8 @@ async def find_web_session(session: AsyncSession, secret: str) -> tuple[WebSessi
     found = (
         await session.execute(
             select(WebSession, User)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.id == digest(secret))
+            .join(User, col(User.id) == col(WebSession.user_id))
+            .where(col(WebSession.id) == digest(secret))
         )
     ).first()
     if found is None:
@@ -116,7 +117,7 @@ async def find_web_session(session: AsyncSession, secret: str) -> tuple[WebSessi
 async def close_web_session(session: AsyncSession, secret: str) -> None:
     await session.execute(
         update(WebSession)
-        .where(WebSession.id == digest(secret), WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(WebSession.id) == digest(secret), col(WebSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -157,7 +158,7 @@ async def rotate_refresh(
     a family older than `max_family_seconds` renews no more."""
     token = (
         await session.execute(
-            select(RefreshToken).where(RefreshToken.id == digest(secret)).with_for_update()
+            select(RefreshToken).where(col(RefreshToken.id) == digest(secret)).with_for_update()
         )
     ).scalar_one_or_none()
     if token is None:
@@ -199,7 +200,7 @@ async def revoke_family_of(session: AsyncSession, refresh_secret: str) -> uuid.U
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID, reason: str) -> None:
     await session.execute(
         update(TokenFamily)
-        .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(TokenFamily.id) == family_id, col(TokenFamily.revoked_at).is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
 
@@ -211,8 +212,8 @@ async def login_is_live(session: AsyncSession, via: str, ref: uuid.UUID | str) -
         found = (
             await session.execute(
                 select(WebSession, User)
-                .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == str(ref))
+                .join(User, col(User.id) == col(WebSession.user_id))
+                .where(col(WebSession.id) == str(ref))
             )
         ).first()
         if found is None:
@@ -238,12 +239,12 @@ async def end_all_logins(session: AsyncSession, user: User, reason: str) -> None
     now = utcnow()
     await session.execute(
         update(WebSession)
-        .where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(WebSession.user_id) == user.id, col(WebSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
     await session.execute(
         update(TokenFamily)
-        .where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(TokenFamily.user_id) == user.id, col(TokenFamily.revoked_at).is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
 
@@ -347,8 +348,8 @@ async def find_key(session: AsyncSession, api_key: str) -> tuple[ApiKey, Partner
     found = (
         await session.execute(
             select(ApiKey, PartnerClient)
-            .join(PartnerClient, PartnerClient.id == ApiKey.client_id)
-            .where(ApiKey.prefix == prefix)
+            .join(PartnerClient, col(PartnerClient.id) == col(ApiKey.client_id))
+            .where(col(ApiKey.prefix) == prefix)
         )
     ).first()
     if found is None:
@@ -363,4 +364,4 @@ async def find_key(session: AsyncSession, api_key: str) -> tuple[ApiKey, Partner
 
 
 async def record_key_use(session: AsyncSession, key_id: uuid.UUID, at: datetime) -> None:
-    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
+    await session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=at))

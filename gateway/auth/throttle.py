@@ -90,7 +90,7 @@ class PasswordWork:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tp-password")
         self._slots = asyncio.Semaphore(workers + queue)
 
-    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+    async def _run(self, fn, *args):
         if self._slots.locked():
             raise ServiceUnavailable(
                 "too many log-ins are being checked; try again shortly",

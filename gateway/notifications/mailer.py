@@ -22,6 +22,7 @@ from typing import Protocol
 
 import aiosmtplib
 from sqlalchemy import update
+from sqlmodel import col
 
 from common.db import Database, run_in_transaction, utcnow
 from gateway.models import MailDelivery, Notification
@@ -185,7 +186,7 @@ class MailWorker:
                 await self._finish(item, status="sent", error=None)
         return len(claimed)
 
-    async def _claim(self, session) -> list[Claimed]:  # type: ignore[no-untyped-def]
+    async def _claim(self, session) -> list[Claimed]:
         rows = await repository.claim_due_deliveries(session, utcnow(), lease=LEASE, limit=BATCH)
         if not rows:
             return []
@@ -217,9 +218,11 @@ class MailWorker:
             )
             values["next_attempt_at"] = now + timedelta(seconds=delay)
 
-        async def work(session) -> None:  # type: ignore[no-untyped-def]
+        async def work(session) -> None:
             await session.execute(
-                update(MailDelivery).where(MailDelivery.id == item.delivery_id).values(**values)
+                update(MailDelivery)
+                .where(col(MailDelivery.id) == item.delivery_id)
+                .values(**values)
             )
 
         await run_in_transaction(self.db, work)

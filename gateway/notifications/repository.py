@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, false, func, or_, select, tuple_, update
+from sqlalchemy import CursorResult, Select, and_, false, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.errors import InvalidInput
 from gateway.models import MailDelivery, Notification, NotificationPreference, Unit, User
@@ -22,22 +23,26 @@ async def recipients(session: AsyncSession, audiences: Sequence[Audience]) -> li
     for audience in audiences:
         if audience.role == "user":
             username = (audience.sub or "").removeprefix("user:")
-            conditions.append(User.username == username)
+            conditions.append(col(User.username) == username)
         elif audience.role == "teacher":
-            conditions.append(and_(User.role == "teacher", User.teacher_id == audience.teacher_id))
+            conditions.append(
+                and_(col(User.role) == "teacher", col(User.teacher_id) == audience.teacher_id)
+            )
         elif audience.role == "school_admin":
-            conditions.append(and_(User.role == "school_admin", User.unit_id == audience.unit_id))
+            conditions.append(
+                and_(col(User.role) == "school_admin", col(User.unit_id) == audience.unit_id)
+            )
         elif audience.role == "district_hr":
             districts = {audience.unit_id} | await _districts_of(session, audience.unit_id)
             conditions.append(
-                and_(User.role == "district_hr", User.district_id.in_(districts))  # type: ignore[union-attr]
+                and_(col(User.role) == "district_hr", col(User.district_id).in_(districts))
             )
         else:
-            conditions.append(User.role == audience.role)
+            conditions.append(col(User.role) == audience.role)
     if not conditions:
         return []
-    stmt = select(User).where(or_(false(), *conditions), User.disabled.is_(False))  # type: ignore[attr-defined]
-    return list((await session.execute(stmt.order_by(User.username))).scalars())
+    stmt = select(User).where(or_(false(), *conditions), col(User.disabled).is_(False))
+    return list((await session.execute(stmt.order_by(col(User.username)))).scalars())
 
 
 async def _districts_of(session: AsyncSession, unit_id: uuid.UUID | None) -> set[uuid.UUID]:
@@ -46,15 +51,15 @@ async def _districts_of(session: AsyncSession, unit_id: uuid.UUID | None) -> set
     if unit is not None:
         return {unit.district_id} if unit.district_id else set()
     found = await session.execute(
-        select(User.district_id)
-        .where(User.unit_id == unit_id, User.district_id.is_not(None))  # type: ignore[union-attr]
+        select(col(User.district_id))
+        .where(col(User.unit_id) == unit_id, col(User.district_id).is_not(None))
         .distinct()
     )
-    return set(found.scalars())  # type: ignore[arg-type]
+    return {district_id for district_id in found.scalars() if district_id is not None}
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
-    found = await session.execute(select(User).where(User.username == username))
+    found = await session.execute(select(User).where(col(User.username) == username))
     return found.scalars().first()
 
 
@@ -68,9 +73,7 @@ async def preferences(
     if not user_ids:
         return {}
     rows = await session.execute(
-        select(NotificationPreference).where(
-            NotificationPreference.user_id.in_(user_ids)  # type: ignore[attr-defined]
-        )
+        select(NotificationPreference).where(col(NotificationPreference.user_id).in_(user_ids))
     )
     return {p.user_id: p for p in rows.scalars()}
 
@@ -82,22 +85,22 @@ async def collecting_delivery(
     stmt = (
         select(MailDelivery)
         .where(
-            MailDelivery.recipient_id == user_id,
-            MailDelivery.status == "pending",
-            MailDelivery.attempts == 0,
-            MailDelivery.next_attempt_at > now,  # type: ignore[operator]
+            col(MailDelivery.recipient_id) == user_id,
+            col(MailDelivery.status) == "pending",
+            col(MailDelivery.attempts) == 0,
+            col(MailDelivery.next_attempt_at) > now,
         )
-        .order_by(MailDelivery.next_attempt_at)
+        .order_by(col(MailDelivery.next_attempt_at))
         .limit(1)
         .with_for_update()
     )
     return (await session.execute(stmt)).scalars().first()
 
 
-def _mine(user_id: uuid.UUID, unread: bool) -> Select[tuple[Notification]]:
-    stmt = select(Notification).where(Notification.recipient_id == user_id)
+def _mine(user_id: uuid.UUID, unread: bool) -> Select[Notification]:
+    stmt = select(Notification).where(col(Notification.recipient_id) == user_id)
     if unread:
-        stmt = stmt.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Notification.read_at).is_(None))
     return stmt
 
 
@@ -121,9 +124,9 @@ async def page(
     stmt = _mine(user_id, unread)
     if cursor:
         stmt = stmt.where(
-            tuple_(Notification.created_at, Notification.id) < tuple_(*_decode(cursor))
+            tuple_(col(Notification.created_at), col(Notification.id)) < tuple_(*_decode(cursor))
         )
-    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined]
+    stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
     rows = list((await session.execute(stmt.limit(limit + 1))).scalars())
     if len(rows) <= limit:
         return rows, None
@@ -136,8 +139,8 @@ async def since(
     """The user's notifications created at or after `after`, oldest first."""
     stmt = (
         _mine(user_id, unread=False)
-        .where(Notification.created_at >= after)  # type: ignore[operator]
-        .order_by(Notification.created_at, Notification.id)
+        .where(col(Notification.created_at) >= after)
+        .order_by(col(Notification.created_at), col(Notification.id))
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
@@ -158,10 +161,11 @@ async def get_mine(
 async def mark_all_read(session: AsyncSession, user_id: uuid.UUID, at: datetime) -> int:
     result = await session.execute(
         update(Notification)
-        .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Notification.recipient_id) == user_id, col(Notification.read_at).is_(None))
         .values(read_at=at)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    return int(result.rowcount or 0)
 
 
 async def claim_due_deliveries(
@@ -173,16 +177,16 @@ async def claim_due_deliveries(
         .where(
             or_(
                 and_(
-                    MailDelivery.status == "pending",
-                    MailDelivery.next_attempt_at <= now,  # type: ignore[operator]
+                    col(MailDelivery.status) == "pending",
+                    col(MailDelivery.next_attempt_at) <= now,
                 ),
                 and_(
-                    MailDelivery.status == "sending",
-                    MailDelivery.lease_until < now,  # type: ignore[operator]
+                    col(MailDelivery.status) == "sending",
+                    col(MailDelivery.lease_until) < now,
                 ),
             )
         )
-        .order_by(MailDelivery.next_attempt_at)
+        .order_by(col(MailDelivery.next_attempt_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -198,10 +202,11 @@ async def delivery_notifications(
 ) -> dict[uuid.UUID, list[Notification]]:
     rows = await session.execute(
         select(Notification)
-        .where(Notification.mail_delivery_id.in_(delivery_ids))  # type: ignore[union-attr]
-        .order_by(Notification.created_at, Notification.id)
+        .where(col(Notification.mail_delivery_id).in_(delivery_ids))
+        .order_by(col(Notification.created_at), col(Notification.id))
     )
     grouped: dict[uuid.UUID, list[Notification]] = {i: [] for i in delivery_ids}
     for row in rows.scalars():
-        grouped[row.mail_delivery_id].append(row)  # type: ignore[index]
+        assert row.mail_delivery_id is not None  # selected by delivery
+        grouped[row.mail_delivery_id].append(row)
     return grouped

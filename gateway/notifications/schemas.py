@@ -63,7 +63,7 @@ class PreferencesPublic(BaseModel):
     def of(cls, row: NotificationPreference | None) -> PreferencesPublic:
         if row is None:
             return cls()
-        return cls(email=row.email, email_enabled=row.email_enabled, language=row.language)  # type: ignore[arg-type]
+        return cls(email=row.email, email_enabled=row.email_enabled, language=row.language)
 
 
 class PreferencesUpdate(BaseModel):

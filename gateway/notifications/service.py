@@ -50,7 +50,7 @@ class Hub:
         await bus.nc.subscribe(f"{WAKE_SUBJECT}.*", cb=self._on_message)
         self._bus = bus
 
-    async def _on_message(self, msg) -> None:  # type: ignore[no-untyped-def]
+    async def _on_message(self, msg) -> None:
         with contextlib.suppress(ValueError):
             self._wake(uuid.UUID(msg.subject.rsplit(".", 1)[1]))
 
@@ -143,11 +143,12 @@ async def _digest_for(
     session: AsyncSession, pref: NotificationPreference, now: datetime, digest: timedelta
 ) -> uuid.UUID:
     """The open digest of the user, or a new one due when the digest window closes."""
+    assert pref.email is not None  # only users with an address get a digest
     delivery = await repository.collecting_delivery(session, pref.user_id, now)
     if delivery is None:
         delivery = MailDelivery(
             recipient_id=pref.user_id,
-            to_address=pref.email,  # type: ignore[arg-type]
+            to_address=pref.email,
             language=pref.language,
             created_at=now,
             next_attempt_at=now + digest,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from contracts import vocabulary
 from gateway.ui.i18n import N_
@@ -169,8 +170,9 @@ REASONS: dict[str, str] = {
 }
 
 #: The shared vocabulary's terms with their Chinese and English names (contracts.vocabulary):
-#: shown in the page's language, never through the message catalogs.
-VOCABULARY: dict[str, tuple[Mapping[str, str], Mapping[str, str]]] = {
+#: shown in the page's language, never through the message catalogs. Keyed by code (a str, or a
+#: Literal of the codes, which a Mapping[str, ...] does not accept: its key type is invariant).
+VOCABULARY: dict[str, tuple[Mapping[Any, str], Mapping[Any, str]]] = {
     "stage": (vocabulary.STAGE_NAMES_ZH, vocabulary.STAGE_NAMES_EN),
     "subject": ({s: s for s in vocabulary.SUBJECTS}, vocabulary.SUBJECT_NAMES_EN),
     "title": ({t: t for t in vocabulary.TITLES}, vocabulary.TITLE_NAMES_EN),

@@ -72,9 +72,9 @@ def install(app: FastAPI) -> None:
         router.include_router(module.router)
     app.include_router(router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="ui-static")
-    app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]
-    app.add_exception_handler(NotForYou, _not_for_you)  # type: ignore[arg-type]
-    app.add_exception_handler(ApiProblem, _problem_page)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]  # Starlette types the handler's exception as Exception
+    app.add_exception_handler(NotForYou, _not_for_you)  # type: ignore[arg-type]  # Starlette types the handler's exception as Exception
+    app.add_exception_handler(ApiProblem, _problem_page)  # type: ignore[arg-type]  # Starlette types the handler's exception as Exception
 
 
 async def _to_login(request: Request, error: LoginRequired) -> Response:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from sqlmodel import col
 
 from common.db import Database
 from gateway.models import EventRecord
@@ -101,9 +102,9 @@ async def _events(page: Page, *, after: int | None = None) -> list[EventRecord]:
     db: Database = page.request.app.state.db
     stmt = select(EventRecord)
     if after is None:
-        stmt = stmt.order_by(EventRecord.seq.desc()).limit(RECENT_EVENTS * 5)  # type: ignore[union-attr]
+        stmt = stmt.order_by(col(EventRecord.seq).desc()).limit(RECENT_EVENTS * 5)
     else:
-        stmt = stmt.where(EventRecord.seq > after).order_by(EventRecord.seq).limit(200)  # type: ignore[operator, arg-type]
+        stmt = stmt.where(col(EventRecord.seq) > after).order_by(col(EventRecord.seq)).limit(200)
     async with db.session(read_only=True) as session:
         rows = list((await session.execute(stmt)).scalars())
     return [r for r in rows if _visible(page, r)]
