@@ -41,7 +41,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy common contracts
+	$(BIN)/mypy common contracts services gateway teacherpool
 	$(BIN)/lint-imports
 
 format: $(STAMP)
