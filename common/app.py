@@ -144,7 +144,7 @@ def document_real_errors(app: FastAPI, public_paths: frozenset[str] = frozenset(
             app.openapi_schema = describe_errors(generate(), public_paths=public_paths)
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
 
 
 #: Replaying a dead letter changes data: city HR decides, once the cause is fixed.

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from sqlalchemy import JSON, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from common.db import UTCDateTime
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -71,7 +71,7 @@ def unit_router(model: type[UnitProjectionFields]) -> APIRouter:
         rows, next_cursor = await paginate(
             session,
             stmt,
-            order_by=[model.code, model.id],  # type: ignore[list-item]
+            order_by=[col(model.code), col(model.id)],
             cursor=cursor,
             limit=limit,
         )

@@ -6,7 +6,7 @@ Every service validates against these lists; imports map the synonyms below onto
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
@@ -462,9 +462,9 @@ def qualified(certificates: Iterable[tuple[str, str]], stage: str, subject: str)
 # --- pydantic types: one definition for every service's requests and events ------------------
 
 
-def _hint(value: str, normalize: object) -> str:
+def _hint(value: str, normalize: Callable[[str], str]) -> str:
     try:
-        known = normalize(value)  # type: ignore[operator]
+        known = normalize(value)
     except (UnknownTerm, TypeError):
         return ""
     return f"; did you mean {known!r}?" if known != value else ""
