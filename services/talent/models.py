@@ -24,6 +24,7 @@ from common.db import UTCDateTime, utcnow
 from common.models import messaging_tables, new_registry
 from common.outbox import Outbox
 from common.projections import UnitProjectionFields
+from contracts.talent import ApplicationStatus
 
 
 class TalentBase(SQLModel, registry=new_registry()):
@@ -171,7 +172,7 @@ class Application(TalentBase, table=True):
     partner_id: str | None = Field(
         default=None, sa_column=Column(String(120), nullable=True, index=True)
     )
-    status: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    status: ApplicationStatus = Field(sa_column=Column(String(20), nullable=False, index=True))
     staff_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
     #: Who last asked staffing to hire (notified if it refuses), and how many times.
     hire_requested_by: str | None = Field(
@@ -201,8 +202,10 @@ class Transition(TalentBase, table=True):
             ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    from_status: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
-    to_status: str = Field(sa_column=Column(String(20), nullable=False))
+    from_status: ApplicationStatus | None = Field(
+        default=None, sa_column=Column(String(20), nullable=True)
+    )
+    to_status: ApplicationStatus = Field(sa_column=Column(String(20), nullable=False))
     actor: str = Field(sa_column=Column(String(120), nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     at: datetime = _now_column()

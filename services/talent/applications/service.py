@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Final
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,7 @@ from common.auth import PERSONNEL_ROLES, Principal
 from common.db import utcnow
 from common.errors import Forbidden, InvalidInput, NotFound
 from contracts.staffing import HireRefused, StaffHired
-from contracts.talent import ApplicationStatusChanged, CandidateHired, HireFailed
+from contracts.talent import ApplicationStatus, ApplicationStatusChanged, CandidateHired, HireFailed
 from contracts.vocabulary import listed_terms
 from services.talent.applications import repository
 from services.talent.applications.schemas import ApplicationCreate, TransitionCreate
@@ -39,8 +40,8 @@ PIPELINE = ("applied", "screened", "exam", "interview", "assessment", "offered",
 EXITS = ("rejected", "withdrawn")
 CLOSED = frozenset({"hired", *EXITS})
 #: Waiting for staffing's answer: nobody moves it until staffing has spoken.
-HIRING = "hiring"
-HIRE_FAILED = "hire_failed"
+HIRING: Final = "hiring"
+HIRE_FAILED: Final = "hire_failed"
 #: What the recruitment site may decide itself; offers and hires are the bureau's.
 PARTNER_MOVES = frozenset({"screened", "exam", "interview", "rejected", "withdrawn"})
 #: A posting whose quota is still pending may take applications from HR and screen them;
@@ -227,7 +228,7 @@ def _hired_event(
 async def _record(
     session: AsyncSession,
     application: Application,
-    previous: str | None,
+    previous: ApplicationStatus | None,
     actor: str,
     note: str | None,
 ) -> None:
