@@ -124,16 +124,16 @@ async def demo_roster(url: str) -> list[DemoStaff]:
         async with db.session(read_only=True) as session:
             stmt = (
                 select(
-                    Staff.id,
-                    Staff.unit_id,
-                    Staff.name,
-                    Staff.subject,
-                    Staff.stage,
-                    Staff.title,
-                    Staff.hire_date,
+                    col(Staff.id),
+                    col(Staff.unit_id),
+                    col(Staff.name),
+                    col(Staff.subject),
+                    col(Staff.stage),
+                    col(Staff.title),
+                    col(Staff.hire_date),
                 )
-                .where(Staff.status == "active")
-                .order_by(Staff.unit_id, Staff.created_at, Staff.id)
+                .where(col(Staff.status) == "active")
+                .order_by(col(Staff.unit_id), col(Staff.created_at), col(Staff.id))
             )
             return [DemoStaff(*row) for row in (await session.execute(stmt)).all()]
     finally:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.city import DemoCity, DemoPosting, demo_postings
@@ -149,8 +150,8 @@ async def _refused_hire(
     the application waits in `hire_failed` with the reason, for HR to try again."""
     stmt = (
         select(Application)
-        .where(Application.posting_id == legacy.id, Application.status.in_(PIPELINE))
-        .order_by(Application.created_at, Application.id)
+        .where(col(Application.posting_id) == legacy.id, col(Application.status).in_(PIPELINE))
+        .order_by(col(Application.created_at), col(Application.id))
     )
     found = list((await session.execute(stmt)).scalars())
     if not found:
@@ -162,7 +163,7 @@ async def _refused_hire(
             SEEDER,
             cipher,
             chosen.id,
-            TransitionCreate(to=step, note="演示数据"),  # type: ignore[arg-type]
+            TransitionCreate(to=step, note="演示数据"),
             today,
         )
     await reopen_posting(session, SEEDER, legacy.id)
