@@ -80,9 +80,9 @@ async def take_vacant(
     stmt = (
         update(Quota)
         .where(
-            Quota.unit_id == unit_id,  # type: ignore[arg-type]
-            Quota.quota_type == quota_type,  # type: ignore[arg-type]
-            Quota.approved - Quota.occupied - Quota.reserved >= posts,
+            col(Quota.unit_id) == unit_id,
+            col(Quota.quota_type) == quota_type,
+            col(Quota.approved) - col(Quota.occupied) - col(Quota.reserved) >= posts,
         )
         .values({account: column + posts})
         .returning(Quota)
