@@ -10,7 +10,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -96,6 +96,13 @@ class Consumer:
                 await self._loop(sub)
             except asyncio.CancelledError:
                 raise
+            except NotFoundError:
+                # The stream's owner creates it (a service may create only its own stream):
+                # wait for it to start.
+                if self._stopping:
+                    return
+                log.info("consumer %s waits for the %s stream", self.durable, self.stream)
+                await asyncio.sleep(1.0)
             except Exception as error:
                 if self._stopping:
                     return

@@ -16,6 +16,7 @@ from pathlib import Path
 import nats
 import pytest
 from fastapi import FastAPI
+from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -28,6 +29,7 @@ from common.inbox import Consumer
 from common.natsauth import CONSUMES, authorization_block, new_passwords, permissions, url_for
 from contracts.base import Envelope, Event
 from contracts.staffing import UnitRegistered
+from gateway.ratelimit import NatsRateLimiter
 from services.sharing.models import messaging as sharing_messaging
 from tests.common.test_events import EffectCounter
 from tests.support import Identity, eventually, free_port, nats_binary, service_settings
@@ -245,6 +247,37 @@ async def test_the_service_that_parked_a_dead_letter_replays_it_and_the_gateway_
         for bus in (staffing, sharing, gateway):
             await bus.close()
         await db.dispose()
+
+
+async def test_the_gateway_keeps_its_shared_rate_limits_and_its_core_subjects(
+    secured_nats: Secured,
+):
+    """What only the gateway does still works under its user: the rate-limit bucket in
+    JetStream key-value, shared by two replicas, and its revocation subject."""
+    replicas = [await bus_as(secured_nats, "gateway") for _ in range(2)]
+    limiters = [NatsRateLimiter(bus) for bus in replicas]
+    try:
+        decisions = [await limiters[n % 2].hit("user:cityhr", per_minute=4) for n in range(6)]
+        assert [d.allowed for d in decisions] == [True] * 4 + [False] * 2
+        heard: list[bytes] = []
+
+        async def on_revoked(message: Msg) -> None:
+            heard.append(message.data)
+
+        assert replicas[1].nc is not None and replicas[0].nc is not None
+        await replicas[1].nc.subscribe("tp.gateway.revoked", cb=on_revoked)
+        await replicas[1].nc.flush()
+        await replicas[0].nc.publish("tp.gateway.revoked", b"session")
+
+        async def arrived() -> bool:
+            return heard == [b"session"]
+
+        await eventually(arrived)
+    finally:
+        for limiter in limiters:
+            await limiter.close()
+        for bus in replicas:
+            await bus.close()
 
 
 def test_the_permissions_name_every_stream_each_service_consumes(
