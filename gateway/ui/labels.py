@@ -225,7 +225,7 @@ def reason(item: Mapping[str, object], gettext: Callable[[str], str], lang: str)
             values[group] = label(group, values[group], noop, lang)
     for key in ("km", "rating"):
         if isinstance(values.get(key), int | float):
-            values[key] = f"{float(values[key]):.1f}"  # type: ignore[arg-type]
+            values[key] = f"{float(values[key]):.1f}"
     try:
         return gettext(text) % values
     except (KeyError, TypeError, ValueError):

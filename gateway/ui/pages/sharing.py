@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -231,7 +231,14 @@ async def settlements_view(
     )
 
 
-async def settlement_names(page: Page, rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+class SettlementNames(TypedDict):
+    """Names by id for the settlements page: the teachers', and the home schools'."""
+
+    teacher_names: dict[str, str]
+    names: dict[str, str]
+
+
+async def settlement_names(page: Page, rows: list[dict[str, Any]]) -> SettlementNames:
     """The teachers' and home schools' names that settlements show instead of their ids."""
     teachers, names = await asyncio.gather(
         asyncio.gather(
