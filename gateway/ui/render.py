@@ -128,7 +128,7 @@ def translator(language: str) -> Callable[..., str]:
         text = catalog.gettext(message)
         return text % values if values else text
 
-    _.language = language  # type: ignore[attr-defined]
+    _.language = language  # type: ignore[attr-defined]  # read back by forms.py (getattr)
     return _
 
 
