@@ -140,6 +140,8 @@ class ShareRequest(SharingBase, table=True):
     term_end: date = Field(sa_column=Column(Date, nullable=False))
     mode: str = Field(sa_column=Column(String(20), nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
+    #: The class taught (班级), e.g. 三年级2班, when the school names one.
+    class_name: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     status: str = Field(sa_column=Column(String(20), nullable=False))
     created_by: str = Field(sa_column=Column(String(120), nullable=False))
     decided_by: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
@@ -200,6 +202,8 @@ class Assignment(SharingBase, table=True):
     subject: str = Field(sa_column=Column(String(40), nullable=False))
     stage: str = Field(sa_column=Column(String(20), nullable=False))
     mode: str = Field(sa_column=Column(String(20), nullable=False))
+    #: The class taught (班级), from the request.
+    class_name: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     slot_mask: int = Field(sa_column=Column(BigInteger, nullable=False))
     periods: int = Field(sa_column=Column(Integer, nullable=False))
     starts_on: date = Field(sa_column=Column(Date, nullable=False))

@@ -77,6 +77,7 @@ async def send_request(page: Annotated[Page, Depends(signed_in)]) -> Any:
         "term_end": page.value("term_end") or None,
         "mode": page.value("mode", "in_person"),
         "reason": page.value("reason"),
+        "class_name": page.value("class_name") or None,
     }
     try:
         await page.api.post("sharing", "/v1/requests", body)

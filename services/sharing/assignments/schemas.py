@@ -34,6 +34,7 @@ class AssignmentPublic(BaseModel):
     subject: str
     stage: str
     mode: str
+    class_name: str | None = None
     slots: list[tuple[int, int]]
     periods: int
     starts_on: date

@@ -75,6 +75,7 @@ async def start(
         subject=request.subject,
         stage=request.stage,
         mode=request.mode,
+        class_name=request.class_name,
         slot_mask=request.slot_mask,
         periods=request.periods,
         starts_on=max(request.term_start, today),

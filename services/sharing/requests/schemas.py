@@ -29,6 +29,9 @@ class RequestCreate(BaseModel):
     term_end: date
     mode: Mode = "in_person"
     reason: Reason
+    class_name: str | None = Field(
+        default=None, min_length=1, max_length=40, description="the class taught (班级)"
+    )
 
     @field_validator("subject")
     @classmethod
@@ -62,6 +65,7 @@ class RequestPublic(BaseModel):
     term_end: date
     mode: str
     reason: str
+    class_name: str | None = None
     status: str
     created_by: str
     created_at: datetime

@@ -87,6 +87,7 @@ async def open_request(
         term_end=data.term_end,
         mode=data.mode,
         reason=data.reason,
+        class_name=data.class_name,
         status="pending_approval" if needs_approval else "open",
         created_by=principal.sub,
     )
