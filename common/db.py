@@ -7,6 +7,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ T = TypeVar("T")
 #: Serialization failures and deadlocks: the transaction may simply be run again.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Set while this context holds a SQLite database's writer turn (see Database.session).
+_writing: ContextVar[frozenset[int]] = ContextVar("sqlite_writing", default=frozenset())
 
 
 def utcnow() -> datetime:
@@ -121,6 +124,7 @@ class Database:
             self.engine.execution_options(read_only=True), expire_on_commit=False
         )
         self._after_commit: list[Callable[[], None]] = []
+        self._writer_turn = asyncio.Lock()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after every commit of a session that wrote outbox rows."""
@@ -128,7 +132,31 @@ class Database:
 
     @asynccontextmanager
     async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits when the block ends normally, rolls back on any error."""
+        """A unit of work: commits when the block ends normally, rolls back on any error.
+
+        On SQLite, writers of this process take turns here first: SQLite lets one writer in at a
+        time, and one that finds the file locked sleeps in its busy handler (up to 100 ms a
+        try), so under load the turn passed by that handler is mostly spent asleep. Waiting on
+        an asyncio lock hands the turn on the moment the last writer ends. A writer nested in
+        one that holds the turn does not wait for it (it meets SQLite's lock, as before), and
+        other processes still queue on SQLite's busy timeout.
+        """
+        if self.is_sqlite and not read_only and id(self) not in _writing.get():
+            async with self._writer_turn:
+                holding = _writing.get()
+                _writing.set(holding | {id(self)})
+                try:
+                    async with self._unit_of_work(read_only=False) as session:
+                        yield session
+                finally:
+                    # Not reset(): a dependency may end in another context than it began.
+                    _writing.set(holding)
+            return
+        async with self._unit_of_work(read_only=read_only) as session:
+            yield session
+
+    @asynccontextmanager
+    async def _unit_of_work(self, *, read_only: bool) -> AsyncIterator[AsyncSession]:
         maker = self._reader if read_only else self._writer
         async with maker() as session:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -111,12 +112,50 @@ def audit_entry(
 
 
 async def write_entry(db: Database, entry: AuditEntry) -> None:
-    """Append the row; the answer has gone out, so a lost row is logged loudly, never raised."""
-    try:
-        async with db.session() as session:
-            session.add(entry)
-    except Exception:
-        log.exception("could not record the audit entry for %s %s", entry.action, entry.target)
+    """Append the row, committed when this returns; the answer has gone out, so a lost row is
+    logged loudly, never raised."""
+    writer = _writers.get(db)
+    if writer is None:
+        writer = _writers[db] = _GroupWriter(db)
+    await writer.write(entry)
+
+
+class _GroupWriter:
+    """Rows of requests that end together share one transaction (a group commit): a row waits
+    for the transaction in flight, then goes in the next one with every row queued meanwhile.
+    A request still returns only once its row is committed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._queued: list[tuple[AuditEntry, asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def write(self, entry: AuditEntry) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queued.append((entry, done))
+        if self._writing is None or self._writing.done():
+            self._writing = loop.create_task(self._drain(), name="gateway-audit")
+        await asyncio.shield(done)
+
+    async def _drain(self) -> None:
+        while self._queued:
+            group, self._queued = self._queued, []
+            try:
+                async with self.db.session() as session:
+                    session.add_all([entry for entry, _ in group])
+            except Exception:
+                log.exception(
+                    "could not record %d audit entries: %s",
+                    len(group),
+                    "; ".join(f"{entry.action} {entry.target}" for entry, _ in group)[:2000],
+                )
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
+
+
+_writers: weakref.WeakKeyDictionary[Database, _GroupWriter] = weakref.WeakKeyDictionary()
 
 
 class AuditMiddleware:

@@ -1,5 +1,6 @@
 """Idempotency-Key: a retry gets the first response; a reused key with another body is 422;
-a thousand people pushed concurrently with retries make no duplicate."""
+fifty concurrent pushes of overlapping people, and a thousand people pushed concurrently with
+retries, make no duplicate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from services.talent.models import Application, Candidate, CandidateLink
+from services.talent.models import Application, Candidate, CandidateLink, IdempotencyRecord
 from tests.talent.support import partner, person, talent
 
 pytestmark = pytest.mark.nats
@@ -44,6 +45,44 @@ class TestReplay:
             )
             assert (mine.status_code, theirs.status_code) == (201, 201)
             assert mine.json()["id"] != theirs.json()["id"]
+
+
+class TestConcurrentIntake:
+    async def test_overlapping_pushes_make_one_candidate_per_person_and_one_answer_per_key(
+        self, make_database, own_nats, identity
+    ):
+        """Fifty pushes at once: ten people, each pushed by two partners, under two keys each
+        and again under the same key, all racing."""
+        partners = (SITE, partner("fair"))
+        people = [person(500 + n) for n in range(10)]
+        pushes = [
+            (partners[i % 2], (i // 2) % 10, f"push-{(i // 2) % 10}-{(i // 20) % 2}")
+            for i in range(50)
+        ]
+        async with talent(identity, await make_database("talent"), own_nats.url) as api:
+            answers = await asyncio.gather(
+                *(
+                    api.call("POST", "/v1/candidates", who, key=key, json=people[n])
+                    for who, n, key in pushes
+                )
+            )
+            assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
+            by_key: dict[tuple[str, str], set[str]] = {}
+            by_person: dict[tuple[str, int], set[str]] = {}
+            for (who, n, key), answer in zip(pushes, answers, strict=True):
+                by_key.setdefault((who.sub, key), set()).add(answer.text)
+                by_person.setdefault((who.sub, n), set()).add(answer.json()["id"])
+            assert all(len(bodies) == 1 for bodies in by_key.values()), by_key
+            assert all(len(ids) == 1 for ids in by_person.values()), by_person
+            async with api.db.session(read_only=True) as session:
+
+                async def count(model) -> int:  # type: ignore[no-untyped-def]
+                    query = select(func.count()).select_from(model)
+                    return int((await session.execute(query)).scalar_one())
+
+                assert await count(Candidate) == len(people)
+                assert await count(CandidateLink) == len(people) * len(partners)
+                assert await count(IdempotencyRecord) == len(by_key)
 
 
 @pytest.mark.slow
