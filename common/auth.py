@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -219,6 +220,12 @@ class TokenSigner:
         )
 
 
+#: How long a verified service token is remembered at most, and how many are (defaults chosen
+#: here: a gateway replica reuses one token per caller and service for its lifetime).
+VERIFIED_SECONDS = 30.0
+VERIFIED_MAX = 10_000
+
+
 class TokenVerifier:
     """Verifies a token's type, key, signature, algorithm, issuer, audience and lifetime."""
 
@@ -226,8 +233,23 @@ class TokenVerifier:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        """The token's principal. The gateway reuses a caller's token for its lifetime, so a
+        token verified here is remembered until it expires, and for VERIFIED_SECONDS at most
+        (so a key taken out of the key set stops working within that)."""
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None and now < known[1]:
+            return known[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (principal, min(expires, now + VERIFIED_SECONDS))
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         claims = self.keys.decode(
             token,
             typ=SERVICE_TOKEN_TYPE,
@@ -236,11 +258,12 @@ class TokenVerifier:
             require=["exp", "iat", "iss", "aud", "sub"],
         )
         try:
-            return Principal.model_validate(
+            principal = Principal.model_validate(
                 {k: v for k, v in claims.items() if k in Principal.model_fields}
             )
         except ValidationError as error:
             raise Unauthorized("the token does not describe a principal") from error
+        return principal, float(claims["exp"])
 
 
 def generate_keypair(private_path: Path, public_path: Path) -> None:

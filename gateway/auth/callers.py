@@ -8,6 +8,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -66,6 +67,7 @@ class Authenticator:
         self.signer = signer
         self._cache: dict[str, Caller] = {}
         self._key_used: dict[uuid.UUID, float] = {}
+        self._checking: dict[str, asyncio.Future[Caller]] = {}
         self._bus: Bus | None = None
         self._announcing: set[asyncio.Task[None]] = set()
 
@@ -103,6 +105,8 @@ class Authenticator:
     def forget(self, *, ref: uuid.UUID | str | None = None, sub: str | None = None) -> None:
         """Drop this replica's cached callers of a family, session or key, or of a principal."""
         refs = {str(ref)} if ref else set()
+        # A check begun before the revocation must not answer a request that arrives after it.
+        self._checking = {}
         self._cache = {
             k: c
             for k, c in self._cache.items()
@@ -181,11 +185,29 @@ class Authenticator:
         self._cache[key] = caller
         return caller
 
+    async def _once(self, cache_key: str, check: Callable[[], Awaitable[Caller]]) -> Caller:
+        """One check per credential at a time: when a cached caller is due for its re-check,
+        every request arriving meanwhile waits for that one check instead of each running its
+        own query (and opening database connections for them)."""
+        running = self._checking.get(cache_key)
+        if running is None:
+            running = asyncio.ensure_future(check())
+            self._checking[cache_key] = running
+            running.add_done_callback(lambda done: self._checked(cache_key, done))
+        return await asyncio.shield(running)
+
+    def _checked(self, cache_key: str, done: asyncio.Future[Caller]) -> None:
+        if self._checking.get(cache_key) is done:
+            del self._checking[cache_key]
+
     async def _by_bearer(self, token: str) -> Caller:
         cache_key = f"b:{token}"
         cached = self._cached(cache_key)
         if cached is not None:
             return cached
+        return await self._once(cache_key, lambda: self._check_bearer(token, cache_key))
+
+    async def _check_bearer(self, token: str, cache_key: str) -> Caller:
         principal, family_id, expires = self.tokens.verify(token)
         async with self.db.session(read_only=True) as session:
             if not await service.family_is_live(session, family_id):
@@ -201,6 +223,9 @@ class Authenticator:
         cached = self._cached(cache_key)
         if cached is not None:
             return cached
+        return await self._once(cache_key, lambda: self._check_cookie(secret, cache_key))
+
+    async def _check_cookie(self, secret: str, cache_key: str) -> Caller:
         # A read-only session rolls back at its end, which expires the rows: read them inside.
         async with self.db.session(read_only=True) as session:
             found = await service.find_web_session(session, secret)
@@ -220,16 +245,19 @@ class Authenticator:
         cache_key = f"k:{api_key}"
         cached = self._cached(cache_key)
         if cached is None:
-            async with self.db.session(read_only=True) as session:
-                found = await service.find_key(session, api_key)
-                if found is None:
-                    raise Unauthorized("the API key is not valid or has been revoked")
-                key, client = found
-                caller = Caller(service.partner_principal(client), "key", key.id, float("inf"))
-            cached = self._remember(cache_key, caller)
+            cached = await self._once(cache_key, lambda: self._check_key(api_key, cache_key))
         assert isinstance(cached.ref, uuid.UUID)  # an API key's caller carries the key id
         await self._record_use(cached.ref)
         return cached
+
+    async def _check_key(self, api_key: str, cache_key: str) -> Caller:
+        async with self.db.session(read_only=True) as session:
+            found = await service.find_key(session, api_key)
+            if found is None:
+                raise Unauthorized("the API key is not valid or has been revoked")
+            key, client = found
+            caller = Caller(service.partner_principal(client), "key", key.id, float("inf"))
+        return self._remember(cache_key, caller)
 
     async def _record_use(self, key_id: uuid.UUID) -> None:
         now = time.monotonic()

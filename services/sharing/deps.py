@@ -1,4 +1,5 @@
-"""FastAPI dependencies of the sharing service: the school day and the matching index."""
+"""FastAPI dependencies of the sharing service: the school day and the matching index (async:
+FastAPI would run a plain function in a worker thread on every request)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,15 @@ def school_day(settings: SharingSettings) -> SchoolDay:
     )
 
 
-def get_settings(request: Request) -> SharingSettings:
+async def get_settings(request: Request) -> SharingSettings:
     return request.app.state.settings
 
 
-def get_school_day(request: Request) -> SchoolDay:
+async def get_school_day(request: Request) -> SchoolDay:
     return request.app.state.school_day
 
 
-def get_index(request: Request) -> TeacherIndex:
+async def get_index(request: Request) -> TeacherIndex:
     return request.app.state.index
 
 

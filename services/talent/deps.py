@@ -1,4 +1,5 @@
-"""Dependencies of the talent service's endpoints."""
+"""Dependencies of the talent service's endpoints (async: FastAPI would run a plain function in
+a worker thread on every request)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from services.talent.pii import PiiCipher
 from services.talent.settings import TalentSettings
 
 
-def get_cipher(request: Request) -> PiiCipher:
+async def get_cipher(request: Request) -> PiiCipher:
     return request.app.state.pii
 
 
-def get_settings(request: Request) -> TalentSettings:
+async def get_settings(request: Request) -> TalentSettings:
     return request.app.state.settings
 
 
