@@ -26,7 +26,9 @@ from bench.support import (
     free_port,
     postgres_database,
     process_env,
+    profiled,
     ranged,
+    ratio,
     scratch_dir,
     spread,
     sqlite_database,
@@ -49,6 +51,7 @@ READ = "/v1/units?limit=20"
 async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, Any]:
     await seed_staffing(staffing_db, build_city(), staff=200)
     await add_user(gateway_db, "cityhr", "city_hr")
+    profile = os.environ.get("TP_BENCH_PROFILE")
     staffing_port, gateway_port, bare_port = free_port(), free_port(), free_port()
     env = process_env(
         var,
@@ -103,11 +106,24 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
             order = list(paths)[n:] + list(paths)[:n]
             for name in order:
                 url, headers = paths[name]
+                label = f"{name}-{'pg' if staffing_db.startswith('postgresql') else 'sqlite'}"
+                spies = (
+                    profiled(
+                        {"staffing": staffing, "gateway": gateway, "bare": bare},
+                        SECONDS,
+                        Path(profile),
+                        label,
+                    )
+                    if profile and n == 0
+                    else []
+                )
                 flat[name].append(
                     await asyncio.to_thread(
                         wrk, url, connections=CONNECTIONS, seconds=SECONDS, headers=headers
                     )
                 )
+                for spy in spies:
+                    spy.wait()
             for name in ("service", "gateway") if n % 2 == 0 else ("gateway", "service"):
                 url, headers = paths[name]
                 paced[name].append(
@@ -133,10 +149,10 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
         "service_rps": spread(rps("service"), 1),
         "gateway_rps": spread(rps("gateway"), 1),
         "service_over_bare": spread(
-            [s / b for s, b in zip(rps("service"), rps("bare"), strict=True)]
+            [ratio(s, b) for s, b in zip(rps("service"), rps("bare"), strict=True)]
         ),
         "gateway_over_direct": spread(
-            [g / s for g, s in zip(rps("gateway"), rps("service"), strict=True)]
+            [ratio(g, s) for g, s in zip(rps("gateway"), rps("service"), strict=True)]
         ),
         "paced_rps": spread([r["rps"] for r in paced["gateway"]], 1),
         "paced_direct_p50_ms": spread([r["p50_ms"] for r in paced["service"]]),

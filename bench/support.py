@@ -159,6 +159,11 @@ def wrk(
     }
 
 
+def ratio(subject: float, baseline: float) -> float:
+    """subject / baseline; a window in which the baseline answered nothing counts as 0."""
+    return subject / baseline if baseline else 0.0
+
+
 def spread(values: list[float], digits: int = 3) -> dict[str, object]:
     """The median of the rounds and every round's value, so the spread is there to read."""
     return {
@@ -197,7 +202,7 @@ class Served:
     def pid(self) -> int:
         return self.process.pid
 
-    async def ready(self, path: str = "/healthz", timeout: float = 60) -> Served:
+    async def ready(self, path: str = "/healthz", timeout: float = 240) -> Served:
         import httpx
 
         deadline = time.monotonic() + timeout

@@ -32,6 +32,7 @@ from bench.support import (
     process_env,
     profiled,
     ranged,
+    ratio,
     scratch_dir,
     spread,
     sqlite_database,
@@ -189,7 +190,7 @@ async def _measure(var: Path, talent_db: str, gateway_db: str, nats_url: str) ->
         "intake_errors": sum(r["errors"] + r["non_2xx"] for r in intake),
         "key_read_rps": spread([r / 2 for r in key_rps], 1),
         "bearer_read_rps": spread([r / 2 for r in bearer_rps], 1),
-        "key_over_bearer": spread([k / b for k, b in zip(key_rps, bearer_rps, strict=True)]),
+        "key_over_bearer": spread([ratio(k, b) for k, b in zip(key_rps, bearer_rps, strict=True)]),
         "read_errors": sum(r["errors"] + r["non_2xx"] for r in by_key + by_bearer),
         "rounds": {"intake": intake, "key_read": by_key, "bearer_read": by_bearer},
     }
