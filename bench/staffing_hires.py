@@ -145,7 +145,7 @@ async def _city_summary(url: str) -> dict[str, Any]:
 
 
 async def run() -> dict[str, Any]:
-    hires_url = await postgres_database("staffing")
+    hires_url = await postgres_database("staffing", "hires")
     if hires_url is None:
         return {"skipped": "PostgreSQL not configured: set TP_TEST_DATABASE_URL"}
     root = scratch_dir()
