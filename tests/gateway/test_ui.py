@@ -507,3 +507,60 @@ def test_an_offer_shows_its_periods_day_by_day_too():
     assert days.count("音乐") == 2 and days.count("当天无课") == 3
     assert html.count('class="picked"') == 2
     assert "2027年3月1日 – 2027年7月10日" in html
+
+
+def test_settlement_lines_name_the_host_district_mode_and_travel_allowance():
+    line = {"title": "一级教师", "rate_cents": 6000, "periods": 4, "late": False}
+    html = render(
+        "settlements.html",
+        "zh_CN",
+        user=None,
+        path="/sharing/settlements",
+        full_path="/sharing/settlements",
+        csrf="token",
+        role="city_hr",
+        settlements=[
+            {
+                "id": str(uuid.uuid4()),
+                "teacher_id": "t1",
+                "home_unit_id": "u1",
+                "month": "2026-11",
+                "title": "一级教师",
+                "lines": [
+                    {
+                        **line,
+                        "host_district_id": "d1",
+                        "mode": "in_person",
+                        "travel_cents": 500,
+                        "amount_cents": 26000,
+                    },
+                    {
+                        **line,
+                        "host_district_id": "d2",
+                        "mode": "online",
+                        "travel_cents": 0,
+                        "amount_cents": 24000,
+                    },
+                ],
+                "by_host_district": [
+                    {"host_district_id": "d1", "periods": 4, "amount_cents": 26000},
+                    {"host_district_id": "d2", "periods": 4, "amount_cents": 24000},
+                ],
+                "periods": 8,
+                "amount_cents": 50000,
+                "adjustment_periods": 0,
+                "adjustment_cents": 0,
+                "total_cents": 50000,
+                "issued_by": str(uuid.uuid4()),
+                "issued_at": "2026-11-30T06:05:00+00:00",
+            }
+        ],
+        teacher_names={"t1": "王老师"},
+        names={"u1": "成都市青羊区实验学校", "d1": "青羊区", "d2": "锦江区"},
+        unpriced=[],
+        available=True,
+        month="2026-11",
+    )
+    row = re.sub(r"<[^>]+>|\s+", " ", html[html.index('data-testid="settlement"') :])
+    for shown in ("青羊区 · 一级教师", "交通补贴每节 5.00 元", "260.00 元", "锦江区 240.00 元"):
+        assert shown in row, (shown, row)

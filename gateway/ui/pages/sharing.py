@@ -232,7 +232,8 @@ async def settlements_view(
 
 
 class SettlementNames(TypedDict):
-    """Names by id for the settlements page: the teachers', and the home schools'."""
+    """Names by id for the settlements page: the teachers', and the home schools' and host
+    districts'."""
 
     teacher_names: dict[str, str]
     names: dict[str, str]
@@ -247,7 +248,11 @@ async def settlement_names(page: Page, rows: list[dict[str, Any]]) -> Settlement
                 for t in sorted({r["teacher_id"] for r in rows})
             )
         ),
-        unit_names(page, {r["home_unit_id"] for r in rows}),
+        unit_names(
+            page,
+            {r["home_unit_id"] for r in rows}
+            | {d["host_district_id"] for r in rows for d in r.get("by_host_district", [])} - {None},
+        ),
     )
     return {"teacher_names": {t["id"]: t["name"] for t in teachers if t}, "names": names}
 
