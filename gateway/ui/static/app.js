@@ -97,6 +97,32 @@ function startEvents(list) {
   });
 }
 
+// A box that scrolls must take the keyboard's focus and be named for it (WCAG 2.1.1): a wide
+// table on a narrow screen, the live events list, the pipeline board.
+function focusableScrollers() {
+  document.querySelectorAll(".table-wrap, .board, .events").forEach((box) => {
+    if (box.hasAttribute("tabindex")) {
+      return;
+    }
+    if (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight) {
+      return;
+    }
+    box.tabIndex = 0;
+    if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+      const section = box.closest("section, article");
+      const caption = box.querySelector("caption") || (section && section.querySelector("h2, h3"));
+      const named = caption || document.querySelector("h1");
+      if (named) {
+        // A list keeps its own role (its items need it); a plain box becomes a named region.
+        if (box.tagName === "DIV") {
+          box.setAttribute("role", "region");
+        }
+        box.setAttribute("aria-label", named.textContent.trim());
+      }
+    }
+  });
+}
+
 // The menu is open in the page so that it works without script; on a phone it folds behind its
 // button, and it is kept open wherever the button is not shown.
 const PHONE = window.matchMedia("(max-width: 640px)");
@@ -112,6 +138,7 @@ PHONE.addEventListener("change", foldMenu);
 
 document.addEventListener("DOMContentLoaded", () => {
   foldMenu();
+  focusableScrollers();
   const list = document.querySelector("[data-events]");
   if (list) {
     startEvents(list);
