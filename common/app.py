@@ -7,9 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import Path as FastApiPath
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from common.auth import load_verifier
@@ -149,6 +150,8 @@ def document_real_errors(app: FastAPI, public_paths: frozenset[str] = frozenset(
 
 #: Replaying a dead letter changes data: city HR decides, once the cause is fixed.
 REPLAYERS = ("city_hr",)
+#: A stream sequence is an unsigned 64-bit number in NATS.
+MAX_SEQUENCE = 2**63 - 1
 
 
 def dead_letters_router() -> APIRouter:
@@ -160,7 +163,9 @@ def dead_letters_router() -> APIRouter:
         summary="Apply a dead letter of this service again and take it off the list",
     )
     async def replay_dead_letter(
-        sequence: int, request: Request, principal: CurrentPrincipal
+        sequence: Annotated[int, FastApiPath(ge=1, le=MAX_SEQUENCE)],
+        request: Request,
+        principal: CurrentPrincipal,
     ) -> ReplayedDeadLetter:
         """Only this service's own dead letters (`dlq.<service>`): it applies the event with the
         consumer that gave up on it; nothing is published again. 404 for a letter that is

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from common.bus import DLQ_STREAM, PUBLISHERS, stream_name
-from common.inbox import Consumer
+from common.inbox import Consumer, PoisonMessage
 
 #: At most this many dead letters are listed at once (the oldest first).
 LIST_LIMIT = 500
@@ -108,7 +108,7 @@ async def dead_letters(
 async def dead_letter(js: JetStreamContext, sequence: int) -> DeadLetter:
     try:
         msg = await js.get_msg(DLQ_STREAM, seq=sequence)
-    except NotFoundError as error:
+    except (NotFoundError, BadRequestError) as error:  # gone, or no sequence NATS knows
         raise DeadLetterNotFound(f"no dead letter {sequence}") from error
     return _decode(sequence, msg.subject or "", msg.headers or {}, msg.data or b"", msg.time)
 
@@ -138,8 +138,10 @@ async def replay(js: JetStreamContext, sequence: int, consumers: Sequence[Consum
         raise DeadLetterNotFound(f"dead letter {sequence} is not one of this service's")
     try:
         await consumer.reapply(letter.subject, letter.data)
+    except PoisonMessage as error:
+        raise DeadLetterStillFails(f"malformed event: {error}") from error
     except Exception as error:
-        raise DeadLetterStillFails(str(error) or error.__class__.__name__) from error
+        raise DeadLetterStillFails(f"handler failed: {error!r}") from error
     with contextlib.suppress(NotFoundError):  # a replica replayed it at the same moment
         await js.delete_msg(DLQ_STREAM, sequence)
     return letter

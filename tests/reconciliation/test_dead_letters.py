@@ -24,7 +24,8 @@ from contracts.staffing import UnitRegistered
 from services.sharing.models import messaging as sharing_messaging
 from services.talent.models import messaging as talent_messaging
 from tests.common.test_events import EffectCounter
-from tests.support import NatsServer, eventually
+from tests.staffing.support import CITY_HR, COMMISSION, staffing
+from tests.support import Identity, NatsServer, eventually
 
 pytestmark = pytest.mark.nats
 
@@ -115,3 +116,46 @@ async def test_a_dead_letter_is_listed_then_replayed_once_fixed_and_applied_once
         await bus.close()
         await sharing_db.dispose()
         await talent_db.dispose()
+
+
+async def test_a_service_replays_only_its_own_dead_letters_for_city_hr_and_keeps_one_that_fails(
+    make_database, nats_server: NatsServer, identity: Identity
+):
+    """`POST /v1/internal/dead-letters/{sequence}/replay` on the service that parked it."""
+    bus = Bus(nats_server.url, name="test")
+    await bus.connect()
+    async with staffing(identity, await make_database("staffing"), nats_server.url) as api:
+        try:
+            # A message staffing's consumer of talent's stream cannot read: parked at once.
+            await bus.js.publish(
+                "talent.posting.opened", b"{not json", headers={"Nats-Msg-Id": "poison"}
+            )
+            await bus.js.publish(
+                "dlq.sharing", b"{}", headers={"Tp-Original-Subject": "staffing.unit.registered"}
+            )
+
+            async def parked() -> bool:
+                return len(await dead_letters(bus.js, service="staffing")) == 1
+
+            await eventually(parked)
+            (letter,) = await dead_letters(bus.js, service="staffing")
+            (others,) = await dead_letters(bus.js, service="sharing")
+            path = f"/v1/internal/dead-letters/{letter.sequence}/replay"
+
+            refused = await api.call("POST", path, COMMISSION)
+            assert refused.status_code == 403, refused.text
+            still = await api.call("POST", path, CITY_HR)
+            assert still.status_code == 409, still.text
+            assert still.headers["content-type"] == "application/problem+json"
+            assert "malformed event" in still.json()["reason"]
+            assert [d.sequence for d in await dead_letters(bus.js, service="staffing")] == [
+                letter.sequence
+            ]
+            for sequence, status in ((others.sequence, 404), (10**9, 404), (0, 422)):
+                answer = await api.call(
+                    "POST", f"/v1/internal/dead-letters/{sequence}/replay", CITY_HR
+                )
+                assert answer.status_code == status, (sequence, answer.text)
+            assert len(await dead_letters(bus.js)) == 2
+        finally:
+            await bus.close()
