@@ -86,13 +86,13 @@ class Authenticator:
         return self._bus is not None
 
     def revoke_after_commit(
-        self, session: AsyncSession, *, ref: uuid.UUID | None = None, sub: str | None = None
+        self, session: AsyncSession, *, ref: uuid.UUID | str | None = None, sub: str | None = None
     ) -> None:
         """Once `session` commits, no replica serves the family, session or key `ref`, or any
         log-in of the principal `sub`, from its cache."""
         after_commit(session, lambda: self.revoked(ref=ref, sub=sub))
 
-    def revoked(self, *, ref: uuid.UUID | None = None, sub: str | None = None) -> None:
+    def revoked(self, *, ref: uuid.UUID | str | None = None, sub: str | None = None) -> None:
         """Forget here at once, and tell the other replicas (core NATS: one that misses it still
         checks again within `revocation_check_seconds`)."""
         self.forget(ref=ref, sub=sub)

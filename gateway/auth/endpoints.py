@@ -116,7 +116,6 @@ async def log_out(caller: CurrentCaller, request: Request, session: SessionDep) 
         raise Unauthorized("no browser session to end")
     await service.close_web_session(session, secret)
     auth: Authenticator = request.app.state.auth
-    assert isinstance(caller.ref, uuid.UUID)  # a browser session's caller carries the session id
     auth.revoke_after_commit(session, ref=caller.ref)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.https)
