@@ -146,3 +146,91 @@ def test_login_page_and_role_homes(system: System, open_page):
     screenshot(page, "school-request-grid")
     teacher = open_page("teacher.demo")
     assert teacher.url.endswith("/teacher")
+
+
+#: The roles whose pages the sweep visits: city HR sees every HR page; a school and a teacher
+#: have their own. (District HR and the commission see the same pages as city HR, narrowed.)
+SWEEP_ROLES = ("cityhr", "school.demo", "teacher.demo")
+#: Only these impacts fail the sweep: axe's "moderate" and "minor" are advice.
+BLOCKING = {"serious", "critical"}
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1366, "height": 768}
+WIDER = "document.scrollingElement.scrollWidth - window.innerWidth"
+#: Controls a finger must hit on a phone, at least 44 × 44 CSS px (WCAG 2.5.5). A checkbox or
+#: radio counts by the label around it; a link inside running text is exempt (WCAG 2.5.8).
+TAP_TARGETS = """() => [...document.querySelectorAll(
+    'button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea,'
+    + ' summary, .sidebar a, .topbar a, a.button, .pager a, .week label, fieldset.field label')]
+  .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .map((e) => [e, e.getBoundingClientRect()])
+  .filter(([e, box]) => box.height < 43.5 || box.width < 43.5)
+  .map(([e, box]) => `${e.tagName.toLowerCase()}`
+    + ` "${(e.innerText || e.name || '').trim().slice(0, 20)}"`
+    + ` ${Math.round(box.width)}×${Math.round(box.height)}`)"""
+
+
+def pages_of(page, role: str) -> list[str]:
+    """The pages a role reaches from its menu, with its inbox and a detail page of each kind."""
+    paths = [a.get_attribute("href") for a in page.locator("nav.sidebar a").all()]
+    paths.append("/inbox")
+    if role == "cityhr":
+        for listing, link in (
+            ("/units", "main a[href^='/units/']"),
+            ("/sharing", "main a[href^='/sharing/requests/']"),
+            ("/talent", "main a[href^='/talent/postings/']"),
+        ):
+            page.goto(listing)
+            found = page.locator(link).first
+            if found.count():
+                paths.append(found.get_attribute("href"))
+        paths += ["/sharing/settlements", "/pool?tab=loans"]
+    return list(dict.fromkeys(paths))
+
+
+def test_every_page_is_accessible_in_both_languages_at_desktop_and_phone_width(
+    system: System, open_page
+):
+    """axe-core on every page of each role, in Chinese and English, at 1366 and 390 px: no
+    serious or critical violation. On a phone the teacher's and school's pages also fit the
+    screen and every control is big enough to tap; HR's pages fit a 768 px tablet. One visit and
+    one axe run per page, language and width; every finding is listed in one failure."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems: list[str] = []
+    visits = 0
+    for role in SWEEP_ROLES:
+        page = open_page(role)
+        paths = pages_of(page, role)
+        phone_role = role in ("school.demo", "teacher.demo")
+        for lang in ("zh_CN", "en"):
+            page.context.add_cookies([{"name": "tp_lang", "value": lang, "url": system.url}])
+            for viewport in (DESKTOP, PHONE):
+                page.set_viewport_size(viewport)
+                for path in paths:
+                    page.goto(path)
+                    visits += 1
+                    where = f"{role} {lang} {viewport['width']}px {path}"
+                    problems += [
+                        f"{where}: {v['id']} ({v['impact']}) {v['help']} at "
+                        f"{[', '.join(n['target']) for n in v['nodes'][:3]]}"
+                        for v in axe.run(page).response["violations"]
+                        if v["impact"] in BLOCKING
+                    ]
+                    if viewport is PHONE and phone_role:
+                        wide = page.evaluate(WIDER)
+                        if wide > 0:
+                            problems.append(f"{where}: {wide}px wider than the screen")
+                        small = page.evaluate(TAP_TARGETS)
+                        if small:
+                            problems.append(f"{where}: too small to tap: {small[:5]}")
+                    if viewport is DESKTOP and not phone_role and lang == "zh_CN":
+                        page.set_viewport_size(TABLET)
+                        wide = page.evaluate(WIDER)
+                        if wide > 0:
+                            problems.append(f"{where}: {wide}px wider than a 768px screen")
+                        page.set_viewport_size(DESKTOP)
+        page.context.add_cookies([{"name": "tp_lang", "value": "zh_CN", "url": system.url}])
+    assert not problems, "\n".join(problems)
+    assert visits >= 4 * 20, visits
