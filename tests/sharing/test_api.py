@@ -76,6 +76,11 @@ async def test_request_to_settlement(client, db, identity):
     )
     assert offer.status_code == 201, offer.text
     offer_id = offer.json()["id"]
+    # The offered teacher reads the request to know what they would accept; no other teacher.
+    seen = await client.get(f"/v1/requests/{request_id}", headers=teacher(identity, near))
+    assert seen.status_code == 200 and seen.json()["subject"] == "音乐", seen.text
+    unseen = await client.get(f"/v1/requests/{request_id}", headers=teacher(identity, far))
+    assert unseen.status_code == 404
     early = await client.post(f"/v1/offers/{offer_id}/accept", headers=teacher(identity, near))
     assert early.status_code == 409  # the home school has not consented yet
     consent = await client.post(

@@ -7,14 +7,16 @@ import uuid
 from collections import deque
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from common.auth import Principal
 from common.db import utcnow
 from common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, RateLimited
 from contracts.sharing import RequestApproved, RequestCancelled, RequestOpened
 from services.sharing.access import is_hr_for, is_school_of
-from services.sharing.models import DistrictSetting, ShareRequest, Unit, outbox
+from services.sharing.models import DistrictSetting, Offer, ShareRequest, Unit, outbox
 from services.sharing.requests import repository
 from services.sharing.requests.schemas import (
     DistrictSettingUpdate,
@@ -51,9 +53,23 @@ async def visible_request(
 ) -> ShareRequest:
     """The request, or 404 when it does not exist or is not the caller's to see."""
     request = await (repository.lock if lock else repository.get)(session, request_id)
-    if request is None or not can_see(principal, request):
+    if request is None or not (
+        can_see(principal, request) or await offered_to_caller(session, principal, request_id)
+    ):
         raise NotFound("no such request in your scope")
     return request
+
+
+async def offered_to_caller(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> bool:
+    """A teacher sees a request they were offered, to know what they would accept."""
+    if principal.role != "teacher" or principal.teacher_id is None:
+        return False
+    stmt = select(col(Offer.id)).where(
+        col(Offer.request_id) == request_id, col(Offer.teacher_id) == principal.teacher_id
+    )
+    return (await session.execute(stmt.limit(1))).first() is not None
 
 
 async def open_request(
