@@ -305,8 +305,10 @@ class TestSharing:
         screenshot(shared, "teacher-offers")
         # The teacher opens the offer from a link on their phone and accepts it there.
         on_phone(shared)
-        assert card.get_by_test_id("offer-week-days").is_visible()
-        assert not card.get_by_test_id("offer-week").is_visible()
+        from playwright.sync_api import expect
+
+        expect(card.get_by_test_id("offer-week-days")).to_be_visible()
+        expect(card.get_by_test_id("offer-week")).to_be_hidden()
         screenshot(shared, "phone-teacher-offers")
         card.get_by_role("button", name="接受").click()
         assert "已接受邀请" in shared.get_by_test_id("notice").inner_text()
