@@ -174,8 +174,10 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(system: System) -> Iterator[object]:
+    """Playwright per module: its sync API keeps an event loop running in this thread while it
+    is open, and the tests an xdist worker takes after the browser group run their own loops."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -70,19 +70,21 @@ class SettlementPublic(BaseModel):
 
     @model_validator(mode="after")
     def _totals_by_host_district(self) -> SettlementPublic:
-        """What each host district owes, from the lines (regular and late together)."""
-        totals: dict[uuid.UUID | None, HostDistrictTotal] = {}
-        for line in self.lines:
-            total = totals.setdefault(
-                line.host_district_id,
-                HostDistrictTotal(
-                    host_district_id=line.host_district_id, periods=0, amount_cents=0
-                ),
-            )
-            total.periods += line.periods
-            total.amount_cents += line.amount_cents
-        self.by_host_district = list(totals.values())
+        self.by_host_district = host_district_totals(self.lines)
         return self
+
+
+def host_district_totals(lines: list[SettlementLine]) -> list[HostDistrictTotal]:
+    """What each host district owes, from a settlement's lines (regular and late together)."""
+    totals: dict[uuid.UUID | None, HostDistrictTotal] = {}
+    for line in lines:
+        district = line.host_district_id
+        total = totals.setdefault(
+            district, HostDistrictTotal(host_district_id=district, periods=0, amount_cents=0)
+        )
+        total.periods += line.periods
+        total.amount_cents += line.amount_cents
+    return list(totals.values())
 
 
 RateMode = Literal["any", "in_person", "online", "rotation"]

@@ -41,8 +41,8 @@ from services.sharing.settlements.schemas import (
     RateCreate,
     SettlementCreate,
     SettlementLine,
-    SettlementPublic,
     Unpriced,
+    host_district_totals,
 )
 from services.sharing.timetable import TRAVELLING_MODES
 
@@ -325,7 +325,7 @@ async def add_allowance(
 def workbook(
     rows: list[tuple[Settlement, Teacher | None, Unit | None]],
     month: str,
-    districts: dict[uuid.UUID, str],
+    districts: dict[uuid.UUID, str] | None = None,
 ) -> bytes:
     """The month's settlements as an xlsx sheet for payroll, and a second sheet with what each
     host district owes for each teacher (cross-district sharing)."""
@@ -378,14 +378,15 @@ def workbook(
         ]
     )
     for settlement, teacher, unit in rows:
-        for total in SettlementPublic.model_validate(settlement).by_host_district:
+        lines = [SettlementLine.model_validate(line) for line in settlement.lines]
+        for total in host_district_totals(lines):
             district = total.host_district_id
             owed.append(
                 safe_row(
                     owed,
                     [
                         settlement.month,
-                        districts.get(district, str(district)) if district else "",
+                        (districts or {}).get(district, str(district)) if district else "",
                         str(settlement.teacher_id),
                         teacher.name if teacher else "",
                         unit.name if unit else str(settlement.home_unit_id),
