@@ -8,6 +8,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -82,12 +83,15 @@ class RateLimiter(Protocol):
 class MemoryRateLimiter:
     """Limits kept in this process: right for one gateway replica."""
 
-    def __init__(self, max_keys: int = 100_000) -> None:
+    def __init__(
+        self, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._tats: dict[str, float] = {}
         self._max_keys = max_keys
+        self.clock = clock
 
     async def hit(self, key: str, per_minute: int) -> Decision:
-        now = time.monotonic()
+        now = self.clock()
         if len(self._tats) > self._max_keys:
             self._tats = {k: t for k, t in self._tats.items() if t > now}
         decision, self._tats[key] = gcra(self._tats.get(key, now), now, per_minute)

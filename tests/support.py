@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -32,10 +33,41 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 RUN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]
 
 
+#: Listening ports for tests come from below the kernel's ephemeral range (32768 and up), where
+#: the local ends of outgoing connections would take them, and each xdist worker has a block of
+#: its own, so that no two workers ever pick the same port before either has bound it.
+PORT_BLOCK = 1500
+PORT_BASE = 10_000
+_WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") and WORKER[2:].isdigit() else 0
+_ports = itertools.count(os.getpid() % PORT_BLOCK)  # two runs at once start apart
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on, in this worker's own block."""
+    low = PORT_BASE + (_WORKER_INDEX % 14) * PORT_BLOCK
+    for _ in range(PORT_BLOCK):
+        port = low + next(_ports) % PORT_BLOCK
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}..{low + PORT_BLOCK - 1}")
+
+
+def wait_for_listener(process: subprocess.Popen[bytes], port: int, timeout: float = 15) -> None:
+    """Wait until `process` listens on `port`; fail at once if it exited (a port taken, a bad
+    configuration) rather than let the test talk to whatever else answers there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"{process.args!r} did not listen on {port} within {timeout}s")
 
 
 def nats_binary() -> str:
@@ -62,13 +94,7 @@ class NatsServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
-        raise RuntimeError("nats-server did not start")
+        wait_for_listener(self.process, self.port)
 
     def kill(self) -> None:
         """SIGKILL: no goodbye to clients, nothing flushed by the server itself."""

@@ -34,7 +34,7 @@ from services.talent.settings import TalentSettings
 from teacherpool.cli import parser
 from teacherpool.launcher import database_urls
 from tests.deploy.settings_reads import READS, unread
-from tests.support import free_port, nats_binary
+from tests.support import free_port, nats_binary, wait_for_listener
 from tests.tls import make_certificates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -546,6 +546,7 @@ def compose_nats(
         stderr=subprocess.DEVNULL,
     )
     try:
+        wait_for_listener(process, port)
         yield port
     finally:
         process.terminate()

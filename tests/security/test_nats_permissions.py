@@ -32,7 +32,14 @@ from contracts.staffing import UnitRegistered
 from gateway.ratelimit import NatsRateLimiter
 from services.sharing.models import messaging as sharing_messaging
 from tests.common.test_events import EffectCounter
-from tests.support import Identity, eventually, free_port, nats_binary, service_settings
+from tests.support import (
+    Identity,
+    eventually,
+    free_port,
+    nats_binary,
+    service_settings,
+    wait_for_listener,
+)
 
 pytestmark = pytest.mark.nats
 
@@ -48,7 +55,7 @@ def secured_nats(tmp_path: Path) -> Iterator[Secured]:
         f'listen: "127.0.0.1:{port}"\n'
         f'jetstream {{ store_dir: "{tmp_path / "js"}" }}\n' + authorization_block(passwords)
     )
-    process = start_server(config)
+    process = start_server(config, port)
     try:
         yield f"nats://127.0.0.1:{port}", passwords
     finally:
@@ -56,10 +63,17 @@ def secured_nats(tmp_path: Path) -> Iterator[Secured]:
         process.wait(5)
 
 
-def start_server(config: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+def start_server(config: Path, port: int) -> subprocess.Popen[bytes]:
+    """nats-server on `config`, once it listens on `port`."""
+    process = subprocess.Popen(
         [nats_binary(), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    try:
+        wait_for_listener(process, port)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process
 
 
 class Refusals:
@@ -344,7 +358,7 @@ async def test_the_cli_writes_users_a_server_enforces(tmp_path: Path):
     config = tmp_path / "nats.conf"
     # nats-server resolves an include beside the including file.
     config.write_text(f'listen: "127.0.0.1:{port}"\ninclude "nats-users/auth.conf"\n')
-    process = start_server(config)
+    process = start_server(config, port)
     try:
         talent_url = (out / "talent.url").read_text().strip()
         for _ in range(100):
