@@ -73,57 +73,65 @@ def cents(text: str) -> int | None:
     return int(amount * 100)
 
 
+async def _post_amount(
+    page: Page, *, form: str, field: str, api_field: str, path: str, body: dict[str, Any]
+) -> Any | None:
+    """POST `body` with the form's yuan amount `field` as the API's cents `api_field`; the
+    settings page again with the errors under the form's own names, or None once posted."""
+    amount = cents(page.value(field))
+    if amount is None:
+        errors = invalid(
+            page._, **{field: page._("Enter an amount in yuan, at most two decimals.")}
+        )
+        return await settings_view(page, errors, form, 422)
+    try:
+        await page.api.post("sharing", path, {**body, api_field: amount})
+    except ApiProblem as problem:
+        errors = explain(problem, page._)
+        if api_field in errors.fields:
+            errors.fields[field] = errors.fields.pop(api_field)
+        return await settings_view(page, errors, form, problem.status)
+    return None
+
+
 @router.post("/sharing/rates")
 async def add_rate(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A new pay per period for a title, in force from a date; earlier rates stay for the
     lessons they paid."""
     page.require_api("sharing", "POST", "/v1/period-rates")
-    rate = cents(page.value("rate"))
-    if rate is None:
-        errors = invalid(page._, rate=page._("Enter an amount in yuan, at most two decimals."))
-        return await settings_view(page, errors, "rate", 422)
     body = {
         "effective_from": page.value("effective_from") or None,
         "effective_to": page.value("effective_to") or None,
         "title": page.value("title"),
         "mode": page.value("mode") or "any",
-        "rate_cents": rate,
         "source": page.value("source"),
     }
-    try:
-        await page.api.post("sharing", "/v1/period-rates", body)
-    except ApiProblem as problem:
-        errors = explain(problem, page._)
-        if "rate_cents" in errors.fields:
-            errors.fields["rate"] = errors.fields.pop("rate_cents")
-        return await settings_view(page, errors, "rate", problem.status)
-    return page.redirect("/sharing/rates", done="rate_added")
+    refused = await _post_amount(
+        page, form="rate", field="rate", api_field="rate_cents", path="/v1/period-rates", body=body
+    )
+    return refused or page.redirect("/sharing/rates", done="rate_added")
 
 
 @router.post("/sharing/rates/allowances")
 async def add_allowance(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A travel allowance per lesson taught in person for a band of distance, from a date."""
     page.require_api("sharing", "POST", "/v1/travel-allowances")
-    amount = cents(page.value("amount"))
-    if amount is None:
-        errors = invalid(page._, amount=page._("Enter an amount in yuan, at most two decimals."))
-        return await settings_view(page, errors, "allowance", 422)
     body = {
         "effective_from": page.value("effective_from") or None,
         "effective_to": page.value("effective_to") or None,
         "min_km": page.value("min_km") or None,
         "max_km": page.value("max_km") or None,
-        "cents": amount,
         "source": page.value("source"),
     }
-    try:
-        await page.api.post("sharing", "/v1/travel-allowances", body)
-    except ApiProblem as problem:
-        errors = explain(problem, page._)
-        if "cents" in errors.fields:
-            errors.fields["amount"] = errors.fields.pop("cents")
-        return await settings_view(page, errors, "allowance", problem.status)
-    return page.redirect("/sharing/rates", done="saved")
+    refused = await _post_amount(
+        page,
+        form="allowance",
+        field="amount",
+        api_field="cents",
+        path="/v1/travel-allowances",
+        body=body,
+    )
+    return refused or page.redirect("/sharing/rates", done="saved")
 
 
 @router.post("/sharing/rates/approval")

@@ -6,11 +6,12 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
+from services.sharing.access import visible_between_schools
 from services.sharing.models import Assignment, Evaluation, EvaluationForm, Lesson, Teacher
 
 
@@ -37,21 +38,7 @@ async def of_teacher(session: AsyncSession, teacher_id: uuid.UUID) -> list[Evalu
 
 def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     """HR in scope, the host and the home school, and the teacher themself."""
-    stmt = select(Evaluation)
-    if principal.is_city_wide or principal.role == "city_hr":
-        return stmt
-    if principal.role == "district_hr":
-        return stmt.join(Teacher, col(Teacher.id) == col(Evaluation.teacher_id)).where(
-            col(Teacher.district_id) == principal.district_id
-        )
-    if principal.role == "school_admin":
-        return stmt.where(
-            or_(
-                col(Evaluation.host_unit_id) == principal.unit_id,
-                col(Evaluation.home_unit_id) == principal.unit_id,
-            )
-        )
-    return stmt.where(col(Evaluation.teacher_id) == teacher_id)
+    return visible_between_schools(Evaluation, principal, teacher_id)
 
 
 async def report_rows(

@@ -6,12 +6,13 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from services.sharing.models import Lesson, LessonMove, Teacher
+from services.sharing.access import visible_between_schools
+from services.sharing.models import Lesson, LessonMove
 
 
 async def lock(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
@@ -52,21 +53,7 @@ async def unsettled_confirmed(
 
 def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     """Lessons the caller may see: a teacher their own, a school those it hosts or sends."""
-    stmt = select(Lesson)
-    if principal.is_city_wide or principal.role == "city_hr":
-        return stmt
-    if principal.role == "district_hr":
-        return stmt.join(Teacher, col(Teacher.id) == col(Lesson.teacher_id)).where(
-            col(Teacher.district_id) == principal.district_id
-        )
-    if principal.role == "school_admin":
-        return stmt.where(
-            or_(
-                col(Lesson.host_unit_id) == principal.unit_id,
-                col(Lesson.home_unit_id) == principal.unit_id,
-            )
-        )
-    return stmt.where(col(Lesson.teacher_id) == teacher_id)
+    return visible_between_schools(Lesson, principal, teacher_id)
 
 
 async def week_ids(
@@ -128,18 +115,4 @@ async def lock_move(session: AsyncSession, move_id: uuid.UUID) -> LessonMove | N
 
 def visible_moves(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
     """Moves the caller may see: a teacher their own, a school those it hosts or sends."""
-    stmt = select(LessonMove)
-    if principal.is_city_wide or principal.role == "city_hr":
-        return stmt
-    if principal.role == "district_hr":
-        return stmt.join(Teacher, col(Teacher.id) == col(LessonMove.teacher_id)).where(
-            col(Teacher.district_id) == principal.district_id
-        )
-    if principal.role == "school_admin":
-        return stmt.where(
-            or_(
-                col(LessonMove.host_unit_id) == principal.unit_id,
-                col(LessonMove.home_unit_id) == principal.unit_id,
-            )
-        )
-    return stmt.where(col(LessonMove.teacher_id) == teacher_id)
+    return visible_between_schools(LessonMove, principal, teacher_id)
