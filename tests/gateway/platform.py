@@ -59,17 +59,9 @@ def new_partner_key(url: str, hr: dict[str, str], name: str) -> str:
     return str(key.json()["api_key"])
 
 
-def platform(
-    databases: Databases, identity: Identity, backend: str = "sqlite", **gateway: Any
-) -> Iterator[Platform]:
-    """Start every service and the gateway; yield the platform; stop them all."""
-    urls = {
-        name: asyncio.run(databases.create(name, backend))
-        for name in ("staffing", "sharing", "talent", "gateway")
-    }
-    asyncio.run(add_user(urls["gateway"], "cityhr", "city_hr"))
-    # Talent knows units only from staffing's events, which need NATS: the test units stand in.
-    asyncio.run(add_units(urls["talent"]))
+def serve(identity: Identity, urls: dict[str, str], **gateway: Any) -> list[ThreadServer]:
+    """Staffing, sharing and talent on their databases without NATS, then the gateway in front
+    of them (last in the list), each on a real port; `gateway` overrides its settings."""
     services = {
         "staffing": create_staffing(
             service_settings(StaffingSettings, identity, urls["staffing"], NO_NATS)
@@ -85,6 +77,21 @@ def platform(
     upstreams = {f"{name}_url": s.url for name, s in zip(services, servers, strict=True)}
     gateway_app = create_app(gateway_settings(identity, urls["gateway"], **upstreams, **gateway))
     servers.append(ThreadServer(gateway_app).start())
+    return servers
+
+
+def platform(
+    databases: Databases, identity: Identity, backend: str = "sqlite", **gateway: Any
+) -> Iterator[Platform]:
+    """Start every service and the gateway; yield the platform; stop them all."""
+    urls = {
+        name: asyncio.run(databases.create(name, backend))
+        for name in ("staffing", "sharing", "talent", "gateway")
+    }
+    asyncio.run(add_user(urls["gateway"], "cityhr", "city_hr"))
+    # Talent knows units only from staffing's events, which need NATS: the test units stand in.
+    asyncio.run(add_units(urls["talent"]))
+    servers = serve(identity, urls, **gateway)
     url = servers[-1].url
     try:
         token = httpx.post(

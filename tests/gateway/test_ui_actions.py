@@ -19,17 +19,11 @@ import httpx
 import pytest
 
 from common.db import Database, utcnow
-from gateway.app import create_app
-from services.sharing.app import create_app as create_sharing
-from services.sharing.settings import SharingSettings
-from services.staffing.app import create_app as create_staffing
 from services.staffing.models import Unit as StaffingUnit
-from services.staffing.settings import StaffingSettings
 from services.staffing.units.service import add_unit
-from services.talent.app import create_app as create_talent
 from services.talent.models import Unit as TalentUnit
-from services.talent.settings import TalentSettings
-from tests.gateway.support import PASSWORD, ThreadServer, add_user, gateway_settings
+from tests.gateway.platform import serve
+from tests.gateway.support import PASSWORD, add_user
 from tests.sharing.support import (
     DISTRICT,
     OTHER_DISTRICT,
@@ -39,9 +33,8 @@ from tests.sharing.support import (
     school_id,
     seed_city,
 )
-from tests.support import Databases, Identity, service_settings
+from tests.support import Databases, Identity
 
-NO_NATS = "nats://127.0.0.1:1"
 #: The accounts of the city, by role.
 USERS = {
     "ui.city": ("city_hr", {}),
@@ -165,23 +158,7 @@ def desk(databases: Databases, identity: Identity) -> Iterator[Desk]:
         for name in ("staffing", "sharing", "talent", "gateway")
     }
     teacher_id = asyncio.run(seed(urls))
-    services = {
-        "staffing": create_staffing(
-            service_settings(StaffingSettings, identity, urls["staffing"], NO_NATS)
-        ),
-        "sharing": create_sharing(
-            service_settings(SharingSettings, identity, urls["sharing"], NO_NATS)
-        ),
-        "talent": create_talent(
-            service_settings(TalentSettings, identity, urls["talent"], NO_NATS)
-        ),
-    }
-    servers = [ThreadServer(app).start() for app in services.values()]
-    upstreams = {f"{name}_url": s.url for name, s in zip(services, servers, strict=True)}
-    gateway = create_app(
-        gateway_settings(identity, urls["gateway"], rate_limit_login_per_minute=1000, **upstreams)
-    )
-    servers.append(ThreadServer(gateway).start())
+    servers = serve(identity, urls, rate_limit_login_per_minute=1000)
     try:
         yield Desk(servers[-1].url, urls["sharing"], urls["talent"], teacher_id)
     finally:
