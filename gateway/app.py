@@ -94,7 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.consumers = consumers
         app.state.notifications = hub
         app.state.auth = Authenticator(settings, db, app.state.tokens, load_signer(settings.common))
-        app.state.openapi = MergedOpenApi(app.openapi(), upstreams)
+        app.state.openapi = MergedOpenApi(app.openapi, upstreams)
         tasks = [asyncio.create_task(bus.connect(), name="gateway-bus")] if needs_bus else []
         tasks += [
             asyncio.create_task(c.run(), name=f"gateway-consumer-{c.stream}") for c in consumers

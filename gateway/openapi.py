@@ -6,6 +6,7 @@ import asyncio
 import copy
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -112,7 +113,11 @@ def merge(gateway: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[
 class MergedOpenApi:
     """Fetches each service's document, merges them, and keeps the result for a while."""
 
-    def __init__(self, gateway_document: dict[str, Any], upstreams: Upstreams) -> None:
+    def __init__(
+        self, gateway_document: Callable[[], dict[str, Any]], upstreams: Upstreams
+    ) -> None:
+        #: The gateway's own document, made when first asked for: building it costs more than
+        #: the rest of the gateway's start.
         self.gateway_document = gateway_document
         self.upstreams = upstreams
         self._cached: dict[str, Any] | None = None
@@ -128,7 +133,7 @@ class MergedOpenApi:
                     )
                 )
                 merged = merge(
-                    self.gateway_document, {n: d for n, d in documents.items() if d is not None}
+                    self.gateway_document(), {n: d for n, d in documents.items() if d is not None}
                 )
                 missing = sorted(n for n, d in documents.items() if d is None)
                 if missing:

@@ -9,7 +9,9 @@ streamed back as it arrives. The UI, readiness checks and the docs use ordinary 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 from collections.abc import AsyncIterable, AsyncIterator
 from urllib.parse import quote, urlsplit
 
@@ -98,6 +100,13 @@ class Upstream:
         )
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The certificate store the upstream clients verify TLS with, as httpx makes it by default
+    (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), loaded once per process rather than per client."""
+    return httpx.create_ssl_context()
+
+
 class Upstreams:
     """Every service: a connection pool for the proxy and an httpx client for everything else."""
 
@@ -129,7 +138,7 @@ class Upstreams:
                 base_url=url,
                 limits=limits,
                 timeout=httpx.Timeout(timeout, connect=connect_timeout),
-                transport=httpx.AsyncHTTPTransport(limits=limits),
+                transport=httpx.AsyncHTTPTransport(limits=limits, verify=tls_context()),
             )
             for name, url in urls.items()
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from common.db import Database
-from gateway.auth import service
 from gateway.auth.schemas import UserCreate
+from gateway.auth.secrets import hash_password
+from gateway.models import User
 from gateway.settings import GatewaySettings
 from tests.support import Identity, free_port
 
@@ -34,19 +36,31 @@ def gateway_settings(identity: Identity, database_url: str, **extra: Any) -> Gat
     return GatewaySettings(database_url=database_url, common=common, **extra)
 
 
+@functools.cache
+def password_hash() -> str:
+    """The argon2id hash of PASSWORD, made once per process: a hash costs tens of milliseconds
+    of CPU, and the tests add users by the hundred. Test users share it; a salt of each user's
+    own matters for real accounts, which the gateway's own create_user makes."""
+    return hash_password(PASSWORD)
+
+
 async def add_user(database_url: str, username: str, role: str, **scope: Any) -> None:
+    """A user with the password PASSWORD, as city HR's create-user call would add it."""
+    data = UserCreate(
+        username=username,
+        display_name=username,
+        password=PASSWORD,
+        role=role,  # type: ignore[arg-type]
+        **scope,
+    )
     db = Database(database_url)
     try:
         async with db.session() as session:
-            await service.create_user(
-                session,
-                UserCreate(
-                    username=username,
-                    display_name=username,
-                    password=PASSWORD,
-                    role=role,  # type: ignore[arg-type]
-                    **scope,
-                ),
+            session.add(
+                User(
+                    **data.model_dump(exclude={"password"}),
+                    password_hash=password_hash(),
+                )
             )
     finally:
         await db.dispose()
