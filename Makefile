@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast chaos fuzz bench lint format clean
+.PHONY: run test test-fast chaos soak fuzz bench lint format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ TP_CHAOS_STEPS ?= 12
 chaos: $(STAMP)
 	TP_CHAOS_SEEDS=$(TP_CHAOS_SEEDS) TP_CHAOS_STEPS=$(TP_CHAOS_STEPS) \
 		$(BIN)/python -m pytest tests/chaos -p no:xdist -q -ra -s
+
+# The races of tests/staffing/test_concurrency.py at length: 100 clients against 20 posts, for
+# TP_RACE_ROUNDS rounds on each database (the normal suite runs 5).
+TP_RACE_ROUNDS ?= 40
+soak: $(STAMP)
+	TP_RACE_ROUNDS=$(TP_RACE_ROUNDS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -ra \
+		tests/staffing/test_concurrency.py
 
 # The schemathesis run of tests/gateway/test_schemathesis.py at full strength: every operation
 # fuzzed, then the stateful phase, 40 examples per operation (the normal suite runs a few).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections import Counter
 from datetime import date
@@ -16,7 +17,8 @@ from tests.support import NatsServer
 
 pytestmark = pytest.mark.slow
 
-ROUNDS = 20
+#: Rounds of each race: a few in the normal suite, 20 or more under `make soak`.
+ROUNDS = int(os.environ.get("TP_RACE_ROUNDS", "5"))
 RACERS = 100
 POSTS = 20
 
