@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import Workbook
 
+from teacherpool.demo import DEMO_SCHOOL_NAME
 from tests.browser.conftest import System, screenshot, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -302,6 +303,8 @@ class TestSharing:
             .filter(has=shared.get_by_role("button", name="接受"))
             .first
         )
+        # The card names the school that asked, which the teacher cannot look up anywhere else.
+        assert DEMO_SCHOOL_NAME in card.locator("h2").inner_text()
         screenshot(shared, "teacher-offers")
         # The teacher opens the offer from a link on their phone and accepts it there.
         on_phone(shared)

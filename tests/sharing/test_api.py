@@ -76,7 +76,12 @@ async def test_request_to_settlement(client, db, identity):
     )
     assert offer.status_code == 201, offer.text
     offer_id = offer.json()["id"]
-    # The offered teacher reads the request to know what they would accept; no other teacher.
+    assert offer.json()["host_unit_name"] == "学校1"
+    # The offered teacher sees where the offer would send them, though they may not read the
+    # host school's own record, and reads the request to know what they would accept; no other
+    # teacher does.
+    mine = await client.get("/v1/offers", headers=teacher(identity, near))
+    assert [(o["id"], o["host_unit_name"]) for o in mine.json()["data"]] == [(offer_id, "学校1")]
     seen = await client.get(f"/v1/requests/{request_id}", headers=teacher(identity, near))
     assert seen.status_code == 200 and seen.json()["subject"] == "音乐", seen.text
     unseen = await client.get(f"/v1/requests/{request_id}", headers=teacher(identity, far))

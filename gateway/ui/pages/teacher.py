@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain
 from gateway.ui.pages.moves import PERIOD_CHOICES, waiting_moves
-from gateway.ui.pages.pool import unit_names
 from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, timetable_page
 from gateway.ui.session import Page, signed_in
 
@@ -27,12 +26,10 @@ async def my_offers(page: Annotated[Page, Depends(signed_in)]) -> Any:
         o["request_id"]: await page.api.get_or_none("sharing", f"/v1/requests/{o['request_id']}")
         for o in offers
     }
-    names = await unit_names(page, {o["host_unit_id"] for o in offers})
     return page.html(
         "teacher_offers.html",
         offers=offers,
         requests=requests,
-        names=names,
         slots={i: {tuple(s) for s in r["slots"]} for i, r in requests.items() if r},
         weekdays=WEEKDAYS,
         periods=PERIODS,

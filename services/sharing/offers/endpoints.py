@@ -37,7 +37,7 @@ async def list_offers(
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if status is not None:
         stmt = stmt.where(col(Offer.status) == status)
-    return await paged(
+    found = await paged(
         session,
         stmt,
         order_by=[col(Offer.id)],
@@ -45,13 +45,17 @@ async def list_offers(
         limit=limit,
         shape=OfferPublic.model_validate,
     )
+    await service.name_hosts(session, found.data)
+    return found
 
 
 @router.get("/offers/{offer_id}", response_model=OfferPublic)
 async def get_offer(
     offer_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> OfferPublic:
-    return OfferPublic.model_validate(await service.visible_offer(session, principal, offer_id))
+    offer = OfferPublic.model_validate(await service.visible_offer(session, principal, offer_id))
+    await service.name_hosts(session, [offer])
+    return offer
 
 
 @router.post("/offers/{offer_id}/consent", response_model=OfferPublic)

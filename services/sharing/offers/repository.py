@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from services.sharing.models import Offer
+from services.sharing.models import Offer, Unit
 
 
 async def get(session: AsyncSession, offer_id: uuid.UUID) -> Offer | None:
@@ -75,3 +75,11 @@ def visible(principal: Principal, teacher_id: uuid.UUID | None) -> Select[Any]:
 def of_request(principal: Principal, request_id: uuid.UUID) -> Select[Any]:
     """The offers made for a request that the caller may see."""
     return visible(principal, None).where(col(Offer.request_id) == request_id)
+
+
+async def unit_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of the units behind `ids` that sharing has heard of."""
+    if not ids:
+        return {}
+    stmt = select(col(Unit.id), col(Unit.name)).where(col(Unit.id).in_(ids))
+    return {unit_id: name for unit_id, name in (await session.execute(stmt)).all()}

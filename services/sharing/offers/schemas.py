@@ -54,6 +54,9 @@ class OfferPublic(BaseModel):
     batch_id: uuid.UUID | None
     created_by: str
     created_at: datetime
+    #: The host school's name as staffing announced it, so a teacher (who may not read another
+    #: school's record) sees where the offer would send them; None until the unit is known.
+    host_unit_name: str | None = None
 
 
 class AcceptedPublic(BaseModel):

@@ -31,7 +31,7 @@ from services.sharing.assignments import service as assignments
 from services.sharing.errors import ExpiredOffer, LiveOfferExists, TeacherLeft
 from services.sharing.models import Assignment, Offer, ShareRequest, Teacher, outbox
 from services.sharing.offers import repository
-from services.sharing.offers.schemas import ConsentCreate, DeclineCreate, OfferCreate
+from services.sharing.offers.schemas import ConsentCreate, DeclineCreate, OfferCreate, OfferPublic
 from services.sharing.requests import repository as requests
 from services.sharing.requests.service import request_facts, visible_request
 from services.sharing.teachers import repository as teachers
@@ -255,3 +255,10 @@ async def expire_due(session: AsyncSession, now: datetime) -> int:
         offer.updated_at = utcnow()
         await outbox.add(session, OfferExpired(**offer_facts(offer)), subject=str(offer.id))
     return len(due)
+
+
+async def name_hosts(session: AsyncSession, offers: list[OfferPublic]) -> None:
+    """Each offer's host school by name, from sharing's own copy of the units."""
+    names = await repository.unit_names(session, {o.host_unit_id for o in offers})
+    for offer in offers:
+        offer.host_unit_name = names.get(offer.host_unit_id)

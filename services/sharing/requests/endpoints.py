@@ -133,7 +133,9 @@ async def offer_request(
         utcnow(),
         timedelta(hours=settings.offer_ttl_hours),
     )
-    return OfferPublic.model_validate(offer)
+    made = OfferPublic.model_validate(offer)
+    await offers.name_hosts(session, [made])
+    return made
 
 
 @router.get("/requests/{request_id}/offers", response_model=Page[OfferPublic])
@@ -147,7 +149,7 @@ async def list_request_offers(
     """Offers made for one of your requests."""
     request = await service.visible_request(session, principal, request_id)
     stmt = offers.of_request(principal, request.id)
-    return await paged(
+    found = await paged(
         session,
         stmt,
         order_by=[col(Offer.id)],
@@ -155,6 +157,8 @@ async def list_request_offers(
         limit=limit,
         shape=OfferPublic.model_validate,
     )
+    await offers.name_hosts(session, found.data)
+    return found
 
 
 @router.get("/district-settings/{district_id}", response_model=DistrictSettingPublic)
