@@ -72,12 +72,18 @@ class RateLimited(DomainError):
 
 
 class IllegalTransition(Conflict):
-    """The step does not apply in the current state (deciding an application already decided)."""
+    """The step does not apply in the current state (deciding an application already decided).
+
+    `state` is the current state and `state_of` what is in it (`lesson`, `offer`…), so a client
+    can name both in its own words."""
 
     slug, title = "illegal-transition", "Not possible in the current state"
 
-    def __init__(self, detail: str, *, state: str | None = None) -> None:
-        super().__init__(detail, extra={"state": state} if state is not None else None)
+    def __init__(
+        self, detail: str, *, state: str | None = None, state_of: str | None = None
+    ) -> None:
+        extra = {"state": state, "state_of": state_of}
+        super().__init__(detail, extra={k: v for k, v in extra.items() if v is not None})
 
 
 class AlreadyTaken(Conflict):

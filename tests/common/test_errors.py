@@ -47,3 +47,10 @@ def test_an_illegal_transition_is_a_409_naming_the_state(state: str | None) -> N
     assert answer.status_code == 409
     assert '"type":"/problems/illegal-transition"' in body
     assert ('"state":"decided"' in body) == (state is not None)
+
+
+def test_an_illegal_transition_names_what_is_in_the_state() -> None:
+    error = IllegalTransition("the lesson is given", state="given", state_of="lesson")
+    body = problem_for(error, "/x").body.decode()
+    assert '"state":"given"' in body and '"state_of":"lesson"' in body
+    assert "state_of" not in problem_for(IllegalTransition("x", state="given"), "/x").body.decode()

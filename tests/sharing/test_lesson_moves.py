@@ -86,6 +86,7 @@ async def test_a_move_proposed_by_the_teacher_and_accepted_by_the_host(client, d
         f"/v1/lesson-moves/{move['id']}/answer", headers=host, json={"accept": False}
     )
     assert twice.status_code == 409  # answered already
+    assert (twice.json()["state"], twice.json()["state_of"]) == ("accepted", "lesson_move")
 
     async with db.session(read_only=True) as session:
         types = (

@@ -133,6 +133,11 @@ class TestReview:
             json={"approve": True},
         )
         assert early.status_code == 409  # the school consents first
+        assert early.json()["type"] == "/problems/illegal-transition"
+        assert (early.json()["state"], early.json()["state_of"]) == (
+            "applied",
+            "library_application",
+        )
         other_school = await client.post(
             f"/v1/library/applications/{application_id}/consent",
             headers=school(identity, 3),

@@ -212,6 +212,7 @@ class TestClose:
             json={"document_no": "X", "reason": "r", "transfers": []},
         )
         assert again.status_code == 409
+        assert (again.json()["state"], again.json()["state_of"]) == ("closed", "unit")
         assert await api.verify() == []
 
     async def test_a_city_direct_school_returns_its_posts_to_the_city_pool(self, api):

@@ -62,6 +62,15 @@ class TestPostingPatch:
         assert fields(refused) == [f"body.{member}"]
         assert await api.ok("GET", f"/v1/postings/{posting['id']}") == posting
 
+    async def test_only_a_draft_changes_and_the_refusal_names_the_posting_state(self, api):
+        posting = await api.posting(held=False)
+        refused = await api.call("PATCH", f"/v1/postings/{posting['id']}", json={"count": 3})
+        assert refused.status_code == 409
+        body = refused.json()
+        assert body["type"] == "/problems/illegal-transition"
+        assert (body["state"], body["state_of"]) == (posting["status"], "posting")
+        assert posting["status"] != "draft"
+
     async def test_dates_stay_in_order(self, api):
         posting = await draft(api)
         refused = await api.call(

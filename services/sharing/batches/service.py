@@ -146,7 +146,9 @@ async def make_offers(
     """Turn the whole proposal into offers in one step; proposals that no longer hold are listed."""
     batch = await visible_batch(session, principal, batch_id)
     if batch.status != "proposed":
-        raise IllegalTransition(f"the batch match is {batch.status}", state=batch.status)
+        raise IllegalTransition(
+            f"the batch match is {batch.status}", state=batch.status, state_of="batch_match"
+        )
     made, skipped = [], []
     for proposal in batch.proposals:
         request_id = uuid.UUID(proposal["request_id"])

@@ -63,7 +63,9 @@ async def mark_given(
     if lesson.taught_on > today:
         raise LessonNotYetDue(f"the lesson is on {lesson.taught_on}, it cannot be given yet")
     if lesson.status != "scheduled":
-        raise IllegalTransition(f"the lesson is {lesson.status}", state=lesson.status)
+        raise IllegalTransition(
+            f"the lesson is {lesson.status}", state=lesson.status, state_of="lesson"
+        )
     lesson.status = "given"
     lesson.updated_at = utcnow()
     return lesson
@@ -84,7 +86,9 @@ async def confirm(
         raise LessonSettled("the lesson is settled; corrections go into a later settlement")
     if lesson.status not in ("given", "disputed", "confirmed"):
         raise IllegalTransition(
-            f"the lesson is {lesson.status}; the teacher marks it given first", state=lesson.status
+            f"the lesson is {lesson.status}; the teacher marks it given first",
+            state=lesson.status,
+            state_of="lesson",
         )
     lesson.status = "confirmed" if data.confirmed else "disputed"
     lesson.dispute_reason = None if data.confirmed else data.reason
@@ -143,7 +147,9 @@ async def cover(
     if lesson.settlement_id is not None:
         raise LessonSettled("the lesson is settled; corrections go into a later settlement")
     if lesson.status not in ("scheduled", "given", "disputed"):
-        raise IllegalTransition(f"the lesson is {lesson.status}", state=lesson.status)
+        raise IllegalTransition(
+            f"the lesson is {lesson.status}", state=lesson.status, state_of="lesson"
+        )
     lesson.status = "covered"
     lesson.covered_by = data.covered_by
     lesson.note = data.note
@@ -181,6 +187,7 @@ def _movable(lesson: Lesson) -> None:
         raise IllegalTransition(
             f"the lesson is {lesson.status}; only a scheduled lesson can be moved",
             state=lesson.status,
+            state_of="lesson",
         )
 
 
@@ -309,7 +316,9 @@ async def answer_move(
     lesson = await _locked(session, principal, move.lesson_id)
     side = await _side(session, principal, lesson)
     if move.status != "proposed":
-        raise IllegalTransition(f"the move is {move.status}", state=move.status)
+        raise IllegalTransition(
+            f"the move is {move.status}", state=move.status, state_of="lesson_move"
+        )
     if side == move.proposed_by:
         if data.accept:
             raise Forbidden("the other side answers a proposed move; you may withdraw it")

@@ -145,7 +145,9 @@ async def consent(
         raise Forbidden("only the teacher's own school consents")
     if application.status != "applied":
         raise IllegalTransition(
-            f"the application is {application.status}", state=application.status
+            f"the application is {application.status}",
+            state=application.status,
+            state_of="library_application",
         )
     application.status = "consented" if data.approve else "returned"
     application.return_reason = None if data.approve else data.reason
@@ -175,6 +177,7 @@ async def decide(
         raise IllegalTransition(
             f"the application is {application.status}; the home school consents first",
             state=application.status,
+            state_of="library_application",
         )
     if data.approve:
         teacher = await teachers.lock(session, application.teacher_id)
@@ -208,7 +211,9 @@ async def withdraw(
         raise Forbidden("only the applicant withdraws an application")
     if application.status not in repository.UNDER_REVIEW:
         raise IllegalTransition(
-            f"the application is {application.status}", state=application.status
+            f"the application is {application.status}",
+            state=application.status,
+            state_of="library_application",
         )
     application.status = "withdrawn"
     application.updated_at = utcnow()
@@ -228,6 +233,7 @@ async def change_membership(
         raise IllegalTransition(
             f"cannot {data.action}: the profile is {teacher.library_status}",
             state=teacher.library_status,
+            state_of="library_membership",
         )
     teacher.library_status = target
     teacher.updated_at = utcnow()

@@ -98,7 +98,9 @@ async def send(
     if not is_hr_for(principal, request.unit_id, request.district_id):
         raise Forbidden("only HR offers requests to teachers")
     if request.status != "open":
-        raise IllegalTransition(f"the request is {request.status}", state=request.status)
+        raise IllegalTransition(
+            f"the request is {request.status}", state=request.status, state_of="request"
+        )
     teacher = check_eligible(await teachers.get(session, data.teacher_id), request)
     if await repository.live_for(session, request.id, teacher.id) is not None:
         raise LiveOfferExists("this teacher already has a live offer for this request")
@@ -150,7 +152,9 @@ async def can_see(session: AsyncSession, principal: Principal, offer: Offer) -> 
 
 def ensure_live(offer: Offer, now: datetime, *expected: str) -> None:
     if offer.status not in expected:
-        raise IllegalTransition(f"the offer is {offer.status}", state=offer.status)
+        raise IllegalTransition(
+            f"the offer is {offer.status}", state=offer.status, state_of="offer"
+        )
     if offer.expires_at <= now:
         raise ExpiredOffer("the offer has expired")
 
@@ -203,7 +207,9 @@ async def accept(
     if not teacher.active:
         raise TeacherLeft("the teacher has left")
     if request.status != "open":
-        raise IllegalTransition(f"the request is {request.status}", state=request.status)
+        raise IllegalTransition(
+            f"the request is {request.status}", state=request.status, state_of="request"
+        )
     await assignments.ensure_fits(session, day, teacher, request, max(request.term_start, today))
     assignment = await assignments.start(session, offer, request, teacher, today)
     offer.status = "accepted"

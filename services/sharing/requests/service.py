@@ -126,7 +126,9 @@ async def approve(
         raise Forbidden("only the district's HR approves requests")
     if request.status != "pending_approval":
         raise IllegalTransition(
-            f"the request is {request.status}, not waiting for approval", state=request.status
+            f"the request is {request.status}, not waiting for approval",
+            state=request.status,
+            state_of="request",
         )
     request.status = "open"
     request.decided_by = principal.sub
@@ -147,7 +149,9 @@ async def cancel(
         raise Forbidden("only the school or HR cancels a request")
     if request.status not in ("pending_approval", "open"):
         raise IllegalTransition(
-            f"the request is {request.status}; end its assignment instead", state=request.status
+            f"the request is {request.status}; end its assignment instead",
+            state=request.status,
+            state_of="request",
         )
     request.status = "cancelled"
     request.updated_at = utcnow()

@@ -48,7 +48,9 @@ async def _open_school(session: AsyncSession, principal: Principal, unit_id: uui
     if unit.kind != "school":
         raise InvalidInput.field("path.unit_id", "only schools are merged or closed")
     if unit.status != "open":
-        raise IllegalTransition(f"school {unit.code} is already {unit.status}", state=unit.status)
+        raise IllegalTransition(
+            f"school {unit.code} is already {unit.status}", state=unit.status, state_of="unit"
+        )
     return unit
 
 

@@ -237,7 +237,9 @@ async def refer(
     assert application is not None
     if application.status != "pending":
         raise IllegalTransition(
-            f"the application was already decided: {application.status}", state=application.status
+            f"the application was already decided: {application.status}",
+            state=application.status,
+            state_of="pool_application",
         )
     if application.lender_district_id is None:
         raise IllegalTransition("the application is already before the city's pool")
@@ -286,7 +288,9 @@ async def decide(
     assert application is not None
     if application.status != "pending":
         raise IllegalTransition(
-            f"the application was already decided: {application.status}", state=application.status
+            f"the application was already decided: {application.status}",
+            state=application.status,
+            state_of="pool_application",
         )
     granted = 0 if data.outcome == "reject" else data.granted or application.requested
     if granted > application.requested:

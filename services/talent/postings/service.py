@@ -57,7 +57,9 @@ async def update_posting(
     posting = await _managed(session, principal, posting_id)
     if posting.status != "draft":
         raise IllegalTransition(
-            f"only a draft can be changed; this posting is {posting.status}", state=posting.status
+            f"only a draft can be changed; this posting is {posting.status}",
+            state=posting.status,
+            state_of="posting",
         )
     changes = data.changes()
     if "requirements" in changes:
@@ -88,7 +90,9 @@ async def open_posting(
     posting = await _managed(session, principal, posting_id)
     if posting.status != "draft":
         raise IllegalTransition(
-            f"only a draft can be opened; this posting is {posting.status}", state=posting.status
+            f"only a draft can be opened; this posting is {posting.status}",
+            state=posting.status,
+            state_of="posting",
         )
     await _ask_for_posts(session, posting)
     return posting
@@ -108,6 +112,7 @@ async def reopen_posting(
         raise IllegalTransition(
             f"only a blocked posting can be reopened; this posting is {posting.status}",
             state=posting.status,
+            state_of="posting",
         )
     posting.reservation_attempt += 1
     posting.blocked_reason = None
@@ -140,7 +145,7 @@ async def close_posting(
     """Close a posting; staffing releases the posts it still holds."""
     posting = await _managed(session, principal, posting_id)
     if posting.status == "closed":
-        raise IllegalTransition("the posting is closed already", state="closed")
+        raise IllegalTransition("the posting is closed already", state="closed", state_of="posting")
     was_draft = posting.status == "draft"
     posting.status = "closed"
     posting.closed_at = posting.updated_at = utcnow()
