@@ -34,11 +34,27 @@ PROBLEM_FIELD_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 
+#: Problem types that carry the values behind them as members of their own, by type.
+PROBLEM_MEMBERS = {
+    "timetable-clash": "`clash` (`weekday`, `period`, `with`, `kind`)",
+    "over-weekly-cap": "`load`, `adding`, `cap`",
+    "no-vacancy": "`vacant`, `needed`, `quota_type`",
+    "pool-exhausted": "`pool_balance`, `granted`, `quota_type`",
+    "below-held-posts": "`remaining`, `held`, `quota_type`",
+    "over-repayment": "`outstanding`, `count`",
+    "illegal-transition": "`state`, and `state_of` naming what is in it (`lesson`, `offer`...)",
+    "same-application-twice": "`posting_ids`",
+    "already-applied": "`existing_id`",
+    "server-error": "`request_id`",
+}
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "Problem",
     "description": "An RFC 9457 problem: what went wrong and, for invalid input, each field at "
-    "fault. Some problems carry more members (e.g. `request_id`, `clashes`).",
+    "fault. Some problem types carry the values behind them as more members: "
+    + "; ".join(f"{slug}: {members}" for slug, members in PROBLEM_MEMBERS.items())
+    + ".",
     "required": ["type", "title", "status"],
     "properties": {
         "type": {"type": "string", "title": "Type"},

@@ -20,7 +20,9 @@ class NoVacancy(Conflict):
             )
         else:
             detail = f"unit {unit_code} has no approved {quota_type} posts"
-        super().__init__(detail, extra={"vacant": vacant})
+        super().__init__(
+            detail, extra={"vacant": vacant, "needed": needed, "quota_type": quota_type}
+        )
 
 
 class PoolExhausted(Conflict):
@@ -35,7 +37,7 @@ class PoolExhausted(Conflict):
         super().__init__(
             f"the {quota_type} pool holds {balance} posts and {what} grants {granted}",
             errors=[{"field": field, "message": "more than the pool holds"}] if field else None,
-            extra={"pool_balance": balance},
+            extra={"pool_balance": balance, "granted": granted, "quota_type": quota_type},
         )
 
 
@@ -43,6 +45,11 @@ class BelowHeldPosts(Conflict):
     """A cut would leave a unit fewer approved posts than its staff, reservations and loans hold."""
 
     slug, title = "below-held-posts", "The cut goes below the posts in use"
+
+    def __init__(self, detail: str, *, quota_type: str, remaining: int, held: int) -> None:
+        super().__init__(
+            detail, extra={"quota_type": quota_type, "remaining": remaining, "held": held}
+        )
 
 
 class OverRepayment(Conflict):
@@ -53,7 +60,7 @@ class OverRepayment(Conflict):
     def __init__(self, outstanding: int, count: int) -> None:
         super().__init__(
             f"the loan has {outstanding} posts outstanding, not {count}",
-            extra={"outstanding": outstanding},
+            extra={"outstanding": outstanding, "count": count},
         )
 
 

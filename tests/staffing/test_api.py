@@ -38,6 +38,8 @@ class TestAdjust:
         assert response.status_code == 409
         assert response.json()["type"] == "/problems/below-held-posts"
         assert "below the 1 held" in response.json()["detail"]
+        body = response.json()
+        assert (body["quota_type"], body["remaining"], body["held"]) == ("bianzhi", 0, 1)
 
     async def test_zero_delta_names_the_field_and_writes_nothing(self, api):
         district = await api.district("D1")
@@ -63,6 +65,8 @@ class TestRoster:
         assert refused.status_code == 409
         assert refused.json()["type"] == "/problems/no-vacancy"
         assert "0 vacant bianzhi posts" in refused.json()["detail"]
+        body = refused.json()
+        assert (body["vacant"], body["needed"], body["quota_type"]) == (0, 1, "bianzhi")
         assert (await api.quota(school["id"]))["occupied"] == 1
 
     async def test_bad_person_names_the_field_and_writes_nothing(self, api):
@@ -176,6 +180,50 @@ class TestPool:
             json={"outcome": "reject", "reason": "池中无编"},
         )
         assert decided["application"]["status"] == "rejected" and decided["loan"] is None
+        again = await api.call(
+            "POST",
+            f"/v1/pool-applications/{application['id']}/decision",
+            json={"outcome": "reject", "reason": "再议"},
+        )
+        assert again.status_code == 409
+        assert again.json()["type"] == "/problems/illegal-transition"
+        assert (again.json()["state"], again.json()["state_of"]) == ("rejected", "pool_application")
+
+    async def test_repaying_more_than_outstanding_names_what_is_outstanding(self, api):
+        district = await api.district("D1")
+        lender = await api.school(district["id"], "S1", posts=5)
+        borrower = await api.school(district["id"], "S2", posts=1)
+        await api.ok(
+            "POST",
+            "/v1/pools/bianzhi/deposits",
+            json={"unit_id": lender["id"], "count": 3, "document_no": "收储1", "reason": "富余"},
+        )
+        application = await api.ok(
+            "POST",
+            "/v1/pool-applications",
+            json={
+                "unit_id": borrower["id"],
+                "requested": 2,
+                "reason_kind": "enrolment_growth",
+                "reason": "新增班级",
+                "term_years": 3,
+            },
+        )
+        decided = await api.ok(
+            "POST",
+            f"/v1/pool-applications/{application['id']}/decision",
+            json={"outcome": "approve", "reason": "同意"},
+        )
+        refused = await api.call(
+            "POST",
+            f"/v1/loans/{decided['loan']['id']}/repayments",
+            json={"count": 3, "document_no": "归还1"},
+        )
+        assert refused.status_code == 409
+        body = refused.json()
+        assert body["type"] == "/problems/over-repayment"
+        assert (body["outstanding"], body["count"]) == (2, 3)
+        assert body["detail"] == "the loan has 2 posts outstanding, not 3"
 
 
 class TestSummaries:

@@ -116,6 +116,8 @@ class TestDistrictPool:
         )
         assert short.status_code == 409
         assert "holds 0 posts" in short.json()["detail"]
+        body = short.json()
+        assert (body["pool_balance"], body["granted"], body["quota_type"]) == (0, 2, "bianzhi")
         referred = await api.ok(
             "POST", f"/v1/pool-applications/{asked['id']}/referral", hr, json={"reason": "区池不足"}
         )

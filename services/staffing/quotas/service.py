@@ -44,7 +44,10 @@ async def adjust(
             f"cutting {-data.delta} {data.quota_type} posts would leave unit {unit.code} with "
             f"{quota.approved + data.delta}, below the {floor} held by staff, reservations "
             f"and loans (occupied {quota.occupied}, reserved {quota.reserved}, "
-            f"borrowed {quota.borrowed})"
+            f"borrowed {quota.borrowed})",
+            quota_type=data.quota_type,
+            remaining=quota.approved + data.delta,
+            held=floor,
         )
     why = Movement.of("adjustment", principal.sub, document_no=data.document_no, reason=data.reason)
     move(session, quota, "approved", data.delta, why)
