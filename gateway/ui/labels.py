@@ -56,6 +56,20 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": N_("Cancelled"),
     },
     "assignment_status": {"active": N_("Active"), "ended": N_("Ended")},
+    "move_status": {
+        "proposed": N_("Awaiting an answer"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "withdrawn": N_("Withdrawn"),
+    },
+    "batch_status": {"proposed": N_("Proposed, no offers sent yet"), "offered": N_("Offers sent")},
+    "posting_status": {
+        "draft": N_("Draft"),
+        "pending_quota": N_("Waiting for posts"),
+        "open": N_("Open"),
+        "blocked": N_("Blocked"),
+        "closed": N_("Closed"),
+    },
     "degree": {
         "associate": N_("Associate degree"),
         "bachelor": N_("Bachelor's degree"),

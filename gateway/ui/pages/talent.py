@@ -31,7 +31,6 @@ PARTNER_SCOPES = (
     "applications:read",
     "webhooks:manage",
 )
-POSTING_STATUSES = ("draft", "pending_quota", "open", "blocked", "closed")
 #: The talent tiers (人才层次) a posting may ask for, as the talent service lists them.
 TALENT_TIERS = ("A", "B", "C", "D", "E")
 
@@ -76,7 +75,7 @@ async def postings(
         next_cursor=found.get("next_cursor"),
         names=names,
         status_filter=status,
-        statuses=POSTING_STATUSES,
+        statuses=page.options("posting_status"),
     )
 
 
