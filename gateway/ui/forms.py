@@ -79,10 +79,12 @@ PROBLEMS = {
     "same-application-twice": N_("Both candidates applied to the same posting."),
     "endpoint-disabled": N_("The webhook endpoint is disabled."),
     "already-applied": N_("The candidate has applied already."),
+    "move-already-proposed": N_("The lesson already has a move waiting for an answer."),
+    "workbook-too-large": N_("The workbook is over the upload limits (size, sheets or rows)."),
 }
 
-#: The services' own words for a field of a form here, so they read in the user's language too;
-#: a message not listed is shown as the service wrote it.
+#: The services' own words for a field of a form here or for a refusal, so they read in the
+#: user's language too; a message not listed is shown as the service wrote it.
 SERVICE_MESSAGES = (
     N_("the month is not over yet"),
     N_("the assignment has already ended"),
@@ -90,6 +92,9 @@ SERVICE_MESSAGES = (
     N_("the posting is closed already"),
     N_("apply_until must not come before apply_from"),
     N_("no such district in your scope"),
+    N_("the application is already before the city's pool"),
+    N_("this assignment was already evaluated for that period"),
+    N_("you have already responded to this evaluation"),
 )
 
 #: Problem types whose message above says what went wrong in full: a Chinese page leaves out the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -14,11 +16,12 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from common.db import Database, utcnow
+from common.errors import DomainError
 from gateway.app import create_app
 from gateway.models import Notification, User
 from gateway.ui.charts import bars, text_width
 from gateway.ui.client import ApiProblem
-from gateway.ui.forms import explain
+from gateway.ui.forms import PROBLEMS, explain
 from gateway.ui.labels import REASONS, reason
 from gateway.ui.render import local_date, money, month_name, render, translator, when
 from tests.gateway.support import PASSWORD, gateway_settings
@@ -386,6 +389,46 @@ class TestProblems:
         assert explain(problem, translator("zh_CN")).detail == (
             "每周已排共享课时 6 节，再加 4 节将超过上限 8 节。"
         )
+
+    def test_a_move_already_proposed_has_words_of_its_own(self):
+        problem = ApiProblem(
+            409,
+            {
+                "type": "/problems/move-already-proposed",
+                "detail": "the lesson already has a move waiting for an answer",
+            },
+        )
+        said = explain(problem, translator("zh_CN"))
+        assert (said.summary, said.detail) == ("该课时已有待答复的调课申请。", "")
+        english = explain(problem, translator("en"))
+        assert english.summary == "The lesson already has a move waiting for an answer."
+
+    def test_a_plain_conflict_in_words_the_catalog_has_reads_in_chinese(self):
+        problem = ApiProblem(
+            409,
+            {
+                "type": "/problems/conflict",
+                "detail": "this assignment was already evaluated for that period",
+            },
+        )
+        assert explain(problem, translator("zh_CN")).detail == "该共享任教在此期间已评价过"
+
+    def test_every_problem_type_a_form_can_meet_has_words(self):
+        modules = [
+            "common.errors",
+            "common.spreadsheets",
+            "gateway.errors",
+            *(f"services.{s}.errors" for s in ("staffing", "sharing", "talent")),
+        ]
+        slugs = {
+            cls.slug
+            for name in modules
+            for _, cls in inspect.getmembers(importlib.import_module(name), inspect.isclass)
+            if issubclass(cls, DomainError)
+        }
+        # The base class is never raised itself; a log-in, not a form, answers `unauthorized`.
+        unshown = {"bad-request", "unauthorized"}
+        assert slugs - unshown <= set(PROBLEMS), sorted(slugs - unshown - set(PROBLEMS))
 
 
 def test_settlements_show_names_and_money_not_raw_fields():
