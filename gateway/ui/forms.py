@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from gateway.ui.client import ApiProblem
 from gateway.ui.i18n import N_
+from gateway.ui.labels import LABELS, label
 
 #: Pydantic's error codes, as the services send them in `errors[].code`.
 FIELD_CODES = {
@@ -83,6 +84,27 @@ PROBLEMS = {
     "workbook-too-large": N_("The workbook is over the upload limits (size, sheets or rows)."),
 }
 
+#: What an illegal transition's `state_of` names: the labels of its states, and the sentence
+#: that says which one it is in now.
+STATES = {
+    "lesson": ("lesson_status", N_("The lesson is now: %(state)s.")),
+    "lesson_move": ("move_status", N_("The lesson move is now: %(state)s.")),
+    "request": ("request_status", N_("The request is now: %(state)s.")),
+    "offer": ("offer_status", N_("The offer is now: %(state)s.")),
+    "library_application": (
+        "library_application",
+        N_("The library application is now: %(state)s."),
+    ),
+    "library_membership": (
+        "library_status",
+        N_("The teacher's place in the library is now: %(state)s."),
+    ),
+    "pool_application": ("application_status", N_("The pool application is now: %(state)s.")),
+    "unit": ("unit_status", N_("The school is now: %(state)s.")),
+    "posting": ("posting_status", N_("The posting is now: %(state)s.")),
+    "batch_match": ("batch_status", N_("The batch proposal is now: %(state)s.")),
+}
+
 #: The services' own words for a field of a form here or for a refusal, so they read in the
 #: user's language too; a message not listed is shown as the service wrote it.
 SERVICE_MESSAGES = (
@@ -101,6 +123,37 @@ SERVICE_MESSAGES = (
 #: service's English detail for them; for the general ones (a conflict, invalid input) the detail
 #: is the only word on what, so it stays.
 SPECIFIC = frozenset(PROBLEMS) - {"conflict", "invalid-input", "illegal-transition", "unavailable"}
+
+#: Problem types worded from the figures they carry: the members needed, and the message
+#: (`quota_type` is given as `quota`, the name of the quota type).
+FIGURES = {
+    "over-weekly-cap": (
+        {"load", "adding", "cap"},
+        N_(
+            "%(load)s shared periods a week are booked; %(adding)s more would pass the cap of "
+            "%(cap)s."
+        ),
+    ),
+    "no-vacancy": (
+        {"vacant", "needed", "quota_type"},
+        N_("%(quota)s vacant at the unit: %(vacant)s; this needs %(needed)s."),
+    ),
+    "pool-exhausted": (
+        {"pool_balance", "granted", "quota_type"},
+        N_("%(quota)s in the pool: %(pool_balance)s; this grants %(granted)s."),
+    ),
+    "below-held-posts": (
+        {"remaining", "held", "quota_type"},
+        N_(
+            "%(quota)s after the cut: %(remaining)s, below the %(held)s held by staff, "
+            "reservations and loans."
+        ),
+    ),
+    "over-repayment": (
+        {"outstanding", "count"},
+        N_("The loan has only %(outstanding)s posts outstanding; %(count)s cannot be repaid."),
+    ),
+}
 
 #: Field messages a service words itself (not a pydantic code), by their text.
 FIELD_MESSAGES = {"already taken": N_("This is already taken.")}
@@ -123,7 +176,7 @@ def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
 
     The service's own `detail` is English: a Chinese page shows it translated when the catalog
     has it, leaves it out where its own message for the type says it all (SPECIFIC), and words
-    the figures of a clash or a cap itself."""
+    the figures and states a problem carries itself (_specific_detail)."""
     translate = _
     english = getattr(_, "language", "en") == "en"
     specific = _specific_detail(problem, _)
@@ -168,16 +221,19 @@ def _field_message(
 
 
 def _specific_detail(problem: ApiProblem, _: Callable[..., str]) -> str:
-    """The figures of a timetable clash or a weekly cap, worded in the page's language."""
+    """What a problem's own members say (a clash, a cap, the posts vacant, the state something is
+    in), worded in the page's language; never read from the service's English detail."""
     body = problem.body
-    if problem.slug == "over-weekly-cap" and {"load", "adding", "cap"} <= body.keys():
-        return _(
-            "%(load)s shared periods a week are booked; %(adding)s more would pass the cap of "
-            "%(cap)s.",
-            load=body["load"],
-            adding=body["adding"],
-            cap=body["cap"],
-        )
+    lang = getattr(_, "language", "en")
+    if problem.slug in FIGURES and FIGURES[problem.slug][0] <= body.keys():
+        values = {key: body[key] for key in FIGURES[problem.slug][0]}
+        if "quota_type" in values:
+            values["quota"] = label("quota", values.pop("quota_type"), _, lang)
+        return _(FIGURES[problem.slug][1], **values)
+    if problem.slug == "illegal-transition" and body.get("state_of") in STATES:
+        group, sentence = STATES[body["state_of"]]
+        if str(body.get("state")) in LABELS[group]:
+            return _(sentence, state=label(group, body["state"], _, lang))
     clash = body.get("clash")
     if problem.slug == "timetable-clash" and isinstance(clash, dict):
         where = _(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import re
@@ -21,7 +22,7 @@ from gateway.app import create_app
 from gateway.models import Notification, User
 from gateway.ui.charts import bars, text_width
 from gateway.ui.client import ApiProblem
-from gateway.ui.forms import PROBLEMS, explain
+from gateway.ui.forms import PROBLEMS, STATES, explain
 from gateway.ui.labels import REASONS, reason
 from gateway.ui.render import local_date, money, month_name, render, translator, when
 from tests.gateway.support import PASSWORD, gateway_settings
@@ -390,6 +391,167 @@ class TestProblems:
             "每周已排共享课时 6 节，再加 4 节将超过上限 8 节。"
         )
 
+    @pytest.mark.parametrize(
+        ("body", "zh", "en"),
+        [
+            (
+                {
+                    "type": "/problems/no-vacancy",
+                    "detail": "unit S1 has 0 vacant bianzhi posts and this needs 1 (approved 1, "
+                    "occupied 1, reserved 0)",
+                    "vacant": 0,
+                    "needed": 1,
+                    "quota_type": "bianzhi",
+                },
+                "该单位编制仅空余 0 个，本次需要 1 个。",
+                "Established posts vacant at the unit: 0; this needs 1.",
+            ),
+            (
+                {
+                    "type": "/problems/pool-exhausted",
+                    "detail": "the yuan_e pool holds 3 posts and this decision grants 4",
+                    "pool_balance": 3,
+                    "granted": 4,
+                    "quota_type": "yuan_e",
+                },
+                "周转池中员额仅余 3 个，本次拟核拨 4 个。",
+                "Contract headcount in the pool: 3; this grants 4.",
+            ),
+            (
+                {
+                    "type": "/problems/below-held-posts",
+                    "detail": "cutting 2 bianzhi posts would leave unit S1 with 2, below the 3 "
+                    "held by staff, reservations and loans (occupied 3, reserved 0, borrowed 0)",
+                    "quota_type": "bianzhi",
+                    "remaining": 2,
+                    "held": 3,
+                },
+                "核减后该单位编制为 2 个，少于在编人员、预留和借用占用的 3 个。",
+                "Established posts after the cut: 2, below the 3 held by staff, reservations "
+                "and loans.",
+            ),
+            (
+                {
+                    "type": "/problems/over-repayment",
+                    "detail": "the loan has 2 posts outstanding, not 3",
+                    "outstanding": 2,
+                    "count": 3,
+                },
+                "该笔借用仅剩 2 个未归还，不能归还 3 个。",
+                "The loan has only 2 posts outstanding; 3 cannot be repaid.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "the lesson is confirmed; only a scheduled lesson can be moved",
+                    "state": "confirmed",
+                    "state_of": "lesson",
+                },
+                "该课时当前状态：已确认。",
+                "The lesson is now: Confirmed.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "the offer is consented",
+                    "state": "consented",
+                    "state_of": "offer",
+                },
+                "该邀请当前状态：待教师确认。",
+                "The offer is now: Awaiting teacher.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "the application is consented",
+                    "state": "consented",
+                    "state_of": "library_application",
+                },
+                "该入库申请当前状态：待区县审核。",
+                "The library application is now: Awaiting district HR.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "the move is withdrawn",
+                    "state": "withdrawn",
+                    "state_of": "lesson_move",
+                },
+                "该调课申请当前状态：已撤回。",
+                "The lesson move is now: Withdrawn.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "only a draft can be changed; this posting is pending_quota",
+                    "state": "pending_quota",
+                    "state_of": "posting",
+                },
+                "该招聘岗位当前状态：等待编制。",
+                "The posting is now: Waiting for posts.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "the application was already decided: rejected",
+                    "state": "rejected",
+                    "state_of": "pool_application",
+                },
+                "该用编申请当前状态：未通过。",
+                "The pool application is now: Rejected.",
+            ),
+            (
+                {
+                    "type": "/problems/illegal-transition",
+                    "detail": "the batch match is offered",
+                    "state": "offered",
+                    "state_of": "batch_match",
+                },
+                "该批量匹配方案当前状态：已发出邀请。",
+                "The batch proposal is now: Offers sent.",
+            ),
+        ],
+    )
+    def test_the_values_a_problem_carries_are_worded_in_the_page_language(self, body, zh, en):
+        problem = ApiProblem(409, {"title": "x", "status": 409, **body})
+        said = explain(problem, translator("zh_CN"))
+        assert said.detail == zh
+        assert not re.search("[a-z]{3}", said.summary + said.detail)
+        english = explain(problem, translator("en"))
+        assert english.detail == en
+        assert english.summary == PROBLEMS[problem.slug]
+
+    def test_the_pool_plan_field_of_a_school_opening_gets_the_figures(self):
+        problem = ApiProblem(
+            409,
+            {
+                "type": "/problems/pool-exhausted",
+                "detail": "the bianzhi pool holds 1 posts and the plan grants 2",
+                "errors": [{"field": "body.plan", "message": "more than the pool holds"}],
+                "pool_balance": 1,
+                "granted": 2,
+                "quota_type": "bianzhi",
+            },
+        )
+        said = explain(problem, translator("zh_CN"))
+        assert said.fields == {"plan": "周转池中编制仅余 1 个，本次拟核拨 2 个。"}
+
+    def test_a_state_the_page_has_no_name_for_keeps_the_services_words(self):
+        problem = ApiProblem(
+            409,
+            {
+                "type": "/problems/illegal-transition",
+                "detail": "the lesson is archived",
+                "state": "archived",
+                "state_of": "lesson",
+            },
+        )
+        said = explain(problem, translator("zh_CN"))
+        assert (said.summary, said.detail) == (
+            "当前状态下无法执行此操作。",
+            "the lesson is archived",
+        )
+
     def test_a_move_already_proposed_has_words_of_its_own(self):
         problem = ApiProblem(
             409,
@@ -429,6 +591,21 @@ class TestProblems:
         # The base class is never raised itself; a log-in, not a form, answers `unauthorized`.
         unshown = {"bad-request", "unauthorized"}
         assert slugs - unshown <= set(PROBLEMS), sorted(slugs - unshown - set(PROBLEMS))
+
+    def test_every_state_the_services_name_has_words(self):
+        named: set[str] = set()
+        for path in (UI.parents[1] / "services").rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not (
+                    isinstance(node, ast.Call) and ast.unparse(node.func) == "IllegalTransition"
+                ):
+                    continue
+                given = {k.arg: k.value for k in node.keywords}
+                if "state" in given:
+                    of = given.get("state_of")
+                    assert isinstance(of, ast.Constant), f"{path}:{node.lineno} names no state_of"
+                    named.add(of.value)
+        assert named and named <= set(STATES), sorted(named - set(STATES))
 
 
 def test_settlements_show_names_and_money_not_raw_fields():

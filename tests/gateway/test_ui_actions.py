@@ -541,7 +541,7 @@ class TestPostings:
         assert district.api("GET", f"talent/v1/postings/{posting_id}").json()["status"] == "closed"
         again = district.post(f"{posting_path}/close", reason="岗位已撤销")
         assert again.status_code == 409
-        assert "岗位已关闭" in again.text
+        assert "该招聘岗位当前状态：已关闭。" in again.text
 
     def test_the_auditor_and_the_commission_have_no_posting_forms(self, users):
         for name in ("ui.auditor", "ui.commission"):
