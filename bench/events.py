@@ -36,11 +36,11 @@ ROUNDS = 3
 class TimedConsumer(Consumer):
     """The real consumer, noting when each event's effect has committed."""
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.committed: dict[str, float] = {}
 
-    async def apply_many(self, items):  # type: ignore[no-untyped-def]
+    async def apply_many(self, items):
         outcomes = await super().apply_many(items)
         now = time.perf_counter()
         for envelope, _ in items:

@@ -19,7 +19,7 @@ from common.migrations import alembic_config, upgrade
 STEPS = {"staffing": "0008", "sharing": "0006", "talent": "0005"}
 
 
-async def before_vocabulary(databases, backend: str, service: str) -> Database:  # type: ignore[no-untyped-def]
+async def before_vocabulary(databases, backend: str, service: str) -> Database:
     url = await databases.empty(service, backend)
     script = ScriptDirectory.from_config(alembic_config(service, url))
     revision = script.get_revision(STEPS[service])

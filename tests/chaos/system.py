@@ -215,7 +215,7 @@ class Calls:
             self.refusals.setdefault(outcome, response.text[:300])
         return response.json() if response.status_code < 300 and response.content else None
 
-    async def until(self, check, timeout: float = 120.0) -> Any:  # type: ignore[no-untyped-def]
+    async def until(self, check, timeout: float = 120.0) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             found = await check()

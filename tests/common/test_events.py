@@ -37,7 +37,7 @@ class EffectCounter:
         async with self.db.session() as session:
             await session.execute(text("CREATE TABLE effects (event_id VARCHAR(36) NOT NULL)"))
 
-    async def __call__(self, session, event: Event, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, session, event: Event, envelope: Envelope) -> None:
         await session.execute(
             text("INSERT INTO effects (event_id) VALUES (:id)"), {"id": str(envelope.id)}
         )
@@ -70,7 +70,7 @@ async def outbox_pending(db: Database) -> int:
 class Pipeline:
     """staffing's outbox and relay → JetStream → a sharing consumer, all in this process."""
 
-    def __init__(self, staffing_url: str, sharing_url: str, nats_url: str, **consumer_options):  # type: ignore[no-untyped-def]
+    def __init__(self, staffing_url: str, sharing_url: str, nats_url: str, **consumer_options):
         self.staffing_db = Database(staffing_url)
         self.sharing_db = Database(sharing_url)
         self.staffing_bus = Bus(nats_url, name="staffing-test")
@@ -158,7 +158,7 @@ async def test_thousand_events_survive_nats_sigkill_exactly_once(
         assert await outbox_pending(pipe.staffing_db) == 0
 
 
-async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _at_least(count, n: int) -> bool:
     return await count() >= n
 
 
@@ -185,7 +185,7 @@ async def test_event_delivered_twice_is_applied_once(make_database, own_nats: Na
         assert await pipe.effects.distinct() == 2
 
 
-async def _dead_letters(nats_url: str, service: str, count: int, timeout: float = 10.0) -> list:  # type: ignore[type-arg]
+async def _dead_letters(nats_url: str, service: str, count: int, timeout: float = 10.0) -> list:
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
@@ -235,7 +235,7 @@ async def test_failing_handler_is_retried_then_dead_lettered(make_database, own_
         calls: list[str] = []
         good = pipe.effects
 
-        async def flaky(session, event, envelope):  # type: ignore[no-untyped-def]
+        async def flaky(session, event, envelope):
             if event.code == "D00000":
                 calls.append(event.code)
                 raise RuntimeError("the projection is broken for this one")

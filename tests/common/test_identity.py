@@ -24,7 +24,7 @@ from services.staffing.settings import StaffingSettings
 from tests.support import Identity, principal, running, service_settings
 
 
-def _b64(data: dict) -> str:  # type: ignore[type-arg]
+def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
@@ -49,9 +49,7 @@ def claims_json(identity: Identity) -> dict[str, object]:
 
 
 def bad_tokens(identity: Identity, tmp_path: Path) -> dict[str, str | None]:
-    good_key = Ed25519PrivateKey.from_private_bytes(
-        identity.signer._key.private_bytes_raw()  # type: ignore[attr-defined]
-    )
+    good_key = Ed25519PrivateKey.from_private_bytes(identity.signer._key.private_bytes_raw())
     other_key = Ed25519PrivateKey.generate()
     now = datetime.now(UTC)
     # Right type and key id, so each token is refused for the fault its name says.

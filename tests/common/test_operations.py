@@ -124,7 +124,7 @@ async def test_transaction_is_retried_after_a_serialization_failure(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
     attempts = []
 
-    async def work(session) -> str:  # type: ignore[no-untyped-def]
+    async def work(session) -> str:
         attempts.append(1)
         if len(attempts) < 3:
             raise DBAPIError("UPDATE …", {}, SerializationFailure())
@@ -140,7 +140,7 @@ async def test_transaction_is_retried_after_a_serialization_failure(tmp_path):
 async def test_a_transaction_that_keeps_conflicting_gives_up(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
 
-    async def work(session) -> None:  # type: ignore[no-untyped-def]
+    async def work(session) -> None:
         raise DBAPIError("UPDATE …", {}, SerializationFailure())
 
     try:

@@ -20,7 +20,7 @@ from tests.support import eventually, principal, running, service_settings
 pytestmark = pytest.mark.nats
 
 
-async def count_rows(url: str, table) -> int:  # type: ignore[no-untyped-def]
+async def count_rows(url: str, table) -> int:
     db = Database(url)
     try:
         async with db.session(read_only=True) as session:
@@ -76,7 +76,7 @@ async def test_registered_unit_reaches_sharing_and_talent(make_database, own_nat
 
         for client in (sharing_client, talent_client):
 
-            async def arrived(client=client) -> bool:  # type: ignore[no-untyped-def]
+            async def arrived(client=client) -> bool:
                 return (await client.get(f"/v1/units/{school_id}", headers=city)).status_code == 200
 
             await eventually(arrived)

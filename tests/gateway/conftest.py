@@ -8,7 +8,7 @@ from tests.gateway.support import add_user
 
 
 @pytest.fixture
-async def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
+async def database_url(make_database) -> str:
     """A gateway database with the city HR account `cityhr`."""
     url: str = await make_database("gateway")
     await add_user(url, "cityhr", "city_hr")

@@ -50,7 +50,7 @@ async def add_user(database_url: str, username: str, role: str, **scope: Any) ->
         username=username,
         display_name=username,
         password=PASSWORD,
-        role=role,  # type: ignore[arg-type]
+        role=role,
         **scope,
     )
     db = Database(database_url)
@@ -79,7 +79,7 @@ async def password_grant(
         data={"grant_type": "password", "username": username, "password": password},
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 class ThreadServer:

@@ -31,7 +31,7 @@ UNITS = "/api/staffing/v1/units"
 
 
 @pytest.fixture
-async def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
+async def database_url(make_database) -> str:
     url: str = await make_database("gateway")
     await add_user(url, "cityhr", "city_hr")
     await add_user(url, "school.one", "school_admin", unit_id=uuid.uuid4())
@@ -74,20 +74,20 @@ async def assert_refused(client: httpx.AsyncClient, token: str) -> None:
 
 
 class TestBearerTokens:
-    async def test_alg_none_is_rejected(self, client, identity):  # type: ignore[no-untyped-def]
+    async def test_alg_none_is_rejected(self, client, identity):
         await assert_refused(client, jwt.encode(claims(identity), None, algorithm="none"))
 
-    async def test_an_hmac_signed_token_is_rejected(self, client, identity):  # type: ignore[no-untyped-def]
+    async def test_an_hmac_signed_token_is_rejected(self, client, identity):
         forged = jwt.encode(
             claims(identity), "a-shared-secret-of-32-bytes-long!", algorithm="HS256"
         )
         await assert_refused(client, forged)
 
-    async def test_a_wrong_key_is_rejected(self, client, identity):  # type: ignore[no-untyped-def]
+    async def test_a_wrong_key_is_rejected(self, client, identity):
         stranger = Ed25519PrivateKey.generate()
         await assert_refused(client, jwt.encode(claims(identity), stranger, algorithm="EdDSA"))
 
-    async def test_an_expired_token_is_rejected(self, client, identity):  # type: ignore[no-untyped-def]
+    async def test_an_expired_token_is_rejected(self, client, identity):
         past = datetime.now(UTC) - timedelta(hours=1)
         token = jwt.encode(
             claims(identity, iat=past, exp=past + timedelta(minutes=5)),
@@ -96,27 +96,27 @@ class TestBearerTokens:
         )
         await assert_refused(client, token)
 
-    async def test_a_wrong_audience_is_rejected(self, client, identity):  # type: ignore[no-untyped-def]
+    async def test_a_wrong_audience_is_rejected(self, client, identity):
         token = jwt.encode(
             claims(identity, aud="teacherpool-services"), gateway_key(identity), algorithm="EdDSA"
         )
         await assert_refused(client, token)
 
-    async def test_an_internal_service_token_is_not_a_gateway_token(self, client, identity):  # type: ignore[no-untyped-def]
+    async def test_an_internal_service_token_is_not_a_gateway_token(self, client, identity):
         from tests.support import principal
 
         await assert_refused(
             client, identity.signer.sign(principal("city_hr"), audience="staffing")
         )
 
-    async def test_a_valid_token_is_accepted(self, client):  # type: ignore[no-untyped-def]
+    async def test_a_valid_token_is_accepted(self, client):
         response = await client.get(ME, headers=await bearer(client, "cityhr"))
         assert response.status_code == 200
         assert response.json()["role"] == "city_hr"
 
 
 class TestRefresh:
-    async def test_refresh_rotates_the_token(self, client):  # type: ignore[no-untyped-def]
+    async def test_refresh_rotates_the_token(self, client):
         first = await password_grant(client, "cityhr")
         response = await client.post(
             "/api/auth/v1/token",
@@ -125,7 +125,7 @@ class TestRefresh:
         assert response.status_code == 200
         assert response.json()["refresh_token"] != first["refresh_token"]
 
-    async def test_reusing_a_refresh_token_revokes_its_family(self, client):  # type: ignore[no-untyped-def]
+    async def test_reusing_a_refresh_token_revokes_its_family(self, client):
         first = await password_grant(client, "cityhr")
         rotated = await client.post(
             "/api/auth/v1/token",
@@ -145,7 +145,7 @@ class TestRefresh:
         assert after.status_code == 401
         await assert_refused(client, second["access_token"])
 
-    async def test_log_out_revokes_the_log_in(self, client):  # type: ignore[no-untyped-def]
+    async def test_log_out_revokes_the_log_in(self, client):
         tokens = await password_grant(client, "cityhr")
         response = await client.post("/api/auth/v1/revoke", data={"token": tokens["refresh_token"]})
         assert response.status_code == 200
@@ -167,11 +167,11 @@ class TestCookieSessions:
         assert "httponly" in cookie and "samesite=lax" in cookie
         return str(response.json()["csrf_token"])
 
-    async def test_reads_need_no_csrf_token(self, client):  # type: ignore[no-untyped-def]
+    async def test_reads_need_no_csrf_token(self, client):
         await self.log_in(client)
         assert (await client.get(ME)).status_code == 200
 
-    async def test_a_change_without_the_csrf_token_is_refused(self, client):  # type: ignore[no-untyped-def]
+    async def test_a_change_without_the_csrf_token_is_refused(self, client):
         await self.log_in(client)
         response = await client.post(UNITS, json={})
         assert response.status_code == 403
@@ -179,12 +179,12 @@ class TestCookieSessions:
         wrong = await client.post(UNITS, json={}, headers={"X-CSRF-Token": "guess"})
         assert wrong.status_code == 403
 
-    async def test_a_change_with_the_csrf_token_goes_through(self, client):  # type: ignore[no-untyped-def]
+    async def test_a_change_with_the_csrf_token_goes_through(self, client):
         csrf = await self.log_in(client)
         response = await client.post(UNITS, json={}, headers={"X-CSRF-Token": csrf})
         assert response.status_code == 503  # forwarded; the service is down in this test
 
-    async def test_log_out_ends_the_session(self, client):  # type: ignore[no-untyped-def]
+    async def test_log_out_ends_the_session(self, client):
         csrf = await self.log_in(client)
         assert (await client.delete("/api/auth/v1/session")).status_code == 403
         assert (
@@ -195,7 +195,7 @@ class TestCookieSessions:
 
 class TestLogInLimits:
     # Throttling per account and source: tests/security/test_login_lockout_enumeration.py
-    async def test_login_is_rate_limited_per_address(self, database_url, identity):  # type: ignore[no-untyped-def]
+    async def test_login_is_rate_limited_per_address(self, database_url, identity):
         app = create_app(gateway_settings(identity, database_url, rate_limit_login_per_minute=3))
         async with running(app, "http://gateway") as client:
             statuses = [
@@ -228,14 +228,14 @@ class TestPartnerKeys:
         assert key.status_code == 201
         return client_id, key.json()["id"], key.json()["api_key"]
 
-    async def test_a_key_reaches_its_scopes_only(self, client):  # type: ignore[no-untyped-def]
+    async def test_a_key_reaches_its_scopes_only(self, client):
         _, _, api_key = await self.new_key(client, "postings:read")
         headers = {"X-API-Key": api_key}
         assert (await client.get("/api/talent/v1/postings", headers=headers)).status_code == 503
         assert (await client.get(UNITS, headers=headers)).status_code == 403
         assert (await client.post("/api/talent/v1/candidates", headers=headers)).status_code == 403
 
-    async def test_a_key_is_shown_once_and_revocable(self, client):  # type: ignore[no-untyped-def]
+    async def test_a_key_is_shown_once_and_revocable(self, client):
         client_id, key_id, api_key = await self.new_key(client, "postings:read")
         hr = await bearer(client, "cityhr")
         assert (await client.get(ME, headers={"X-API-Key": api_key})).status_code == 200
@@ -249,12 +249,12 @@ class TestPartnerKeys:
         assert revoked.status_code == 200
         assert (await client.get(ME, headers={"X-API-Key": api_key})).status_code == 401
 
-    async def test_a_tampered_key_is_refused(self, client):  # type: ignore[no-untyped-def]
+    async def test_a_tampered_key_is_refused(self, client):
         _, _, api_key = await self.new_key(client, "postings:read")
         tampered = api_key[:-1] + ("A" if api_key[-1] != "A" else "B")
         assert (await client.get(ME, headers={"X-API-Key": tampered})).status_code == 401
 
-    async def test_only_city_hr_manages_partners(self, client):  # type: ignore[no-untyped-def]
+    async def test_only_city_hr_manages_partners(self, client):
         school = await bearer(client, "school.one")
         response = await client.post(
             "/api/auth/v1/partners", json={"name": "x", "scopes": ["postings:read"]}, headers=school
@@ -273,7 +273,7 @@ def echo_service() -> FastAPI:
 
 
 class TestIdentityToServices:
-    async def test_services_get_the_signed_identity_and_no_credentials(  # type: ignore[no-untyped-def]
+    async def test_services_get_the_signed_identity_and_no_credentials(
         self, database_url, identity
     ):
         with served(echo_service()) as upstream:

@@ -103,7 +103,7 @@ async def stand_in(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -> None:  # type: ignore[no-untyped-def]
+async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -> None:
     """Refused routes get the gateway's 403; allowed ones reach the service (its 204)."""
     url = await make_database("gateway")
     with served(stand_in) as upstream:  # type: ignore[arg-type]
@@ -134,7 +134,7 @@ async def _every_role_on_every_route(app: Any, url: str, identity: Identity) -> 
         assert not wrong, "\n".join(wrong)
 
 
-async def test_unknown_routes_are_refused(make_database, identity: Identity) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_routes_are_refused(make_database, identity: Identity) -> None:
     url = await make_database("gateway")
     app = create_app(gateway_settings(identity, url))
     async with running(app, "http://gateway") as client:

@@ -58,7 +58,7 @@ def assignment_ended(cause: str) -> Envelope:
             ends_on="2026-11-15",
             periods_per_week=2,
             reason="teacher left: retired" if cause == "teacher_left" else "并校",
-            cause=cause,  # type: ignore[arg-type]
+            cause=cause,
         ),
         source="sharing",
         subject="assignment",

@@ -61,7 +61,7 @@ class TestLogIn:
 
     async def test_a_wrong_password_says_so_in_chinese_and_keeps_the_name(self, client):
         form = await client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         answer = await client.post(
             "/login", data={"username": "cityhr", "password": "wrong", "csrf_token": token}
         )
@@ -76,7 +76,7 @@ class TestLogIn:
 
     async def test_next_never_leaves_the_site(self, client):
         form = await client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         answer = await client.post(
             "/login",
             data={

@@ -39,11 +39,11 @@ async def seed_two_districts(url: str) -> dict[str, uuid.UUID]:
     return ids
 
 
-def staffing_app(identity: Identity, url: str):  # type: ignore[no-untyped-def]
+def staffing_app(identity: Identity, url: str):
     return create_staffing(service_settings(StaffingSettings, identity, url, "nats://127.0.0.1:1"))
 
 
-async def test_objects_outside_the_callers_scope_are_refused(make_database, identity):  # type: ignore[no-untyped-def]
+async def test_objects_outside_the_callers_scope_are_refused(make_database, identity):
     staffing_url, gateway_url = await make_database("staffing"), await make_database("gateway")
     ids = await seed_two_districts(staffing_url)
     await add_user(gateway_url, "east.hr", "district_hr", district_id=ids["east"])
@@ -82,7 +82,7 @@ async def test_objects_outside_the_callers_scope_are_refused(make_database, iden
     assert foreign_school.status_code == 403
 
 
-async def test_a_service_that_is_down_gives_503_and_the_gateway_recovers(make_database, identity):  # type: ignore[no-untyped-def]
+async def test_a_service_that_is_down_gives_503_and_the_gateway_recovers(make_database, identity):
     staffing_url, gateway_url = await make_database("staffing"), await make_database("gateway")
     await add_user(gateway_url, "cityhr", "city_hr")
     upstream = served(staffing_app(identity, staffing_url))

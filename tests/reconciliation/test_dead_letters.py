@@ -35,7 +35,7 @@ class Flaky(EffectCounter):
 
     broken = True
 
-    async def __call__(self, session, event: Event, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, session, event: Event, envelope: Envelope) -> None:
         if self.broken:
             raise RuntimeError("the unit's district is not known yet")
         await super().__call__(session, event, envelope)

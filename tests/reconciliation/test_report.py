@@ -21,7 +21,7 @@ from contracts.reconciliation import (
 from gateway.reconciliation.report import compare
 
 
-def replace(model, **changes):  # type: ignore[no-untyped-def]
+def replace(model, **changes):
     return model.model_copy(update=changes)
 
 

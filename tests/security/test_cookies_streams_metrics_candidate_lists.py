@@ -24,7 +24,7 @@ SESSION = "/api/auth/v1/session"
 
 
 @pytest.fixture
-async def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
+async def database_url(make_database) -> str:
     url: str = await make_database("gateway")
     await add_user(url, "cityhr", "city_hr")
     return url
@@ -92,7 +92,7 @@ async def test_gateway_metrics_are_not_public_without_a_token(database_url, iden
 
 
 @pytest.fixture
-async def sharing(make_database, nats_server, identity):  # type: ignore[no-untyped-def]
+async def sharing(make_database, nats_server, identity):
     url = str(await make_database("sharing"))
     db = Database(url)
     await seed_city(db)

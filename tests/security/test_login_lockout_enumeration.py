@@ -22,7 +22,7 @@ CITY_OFFICE = "198.51.100.7"
 
 
 @pytest.fixture
-async def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
+async def database_url(make_database) -> str:
     url: str = await make_database("gateway")
     await add_user(url, "cityhr", "city_hr")
     await add_user(url, "former", "city_hr")
@@ -33,14 +33,14 @@ async def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
     return url
 
 
-def gateway(identity, url, **extra):  # type: ignore[no-untyped-def]
+def gateway(identity, url, **extra):
     extra.setdefault("rate_limit_login_per_minute", 1000)
     # The test client connects from 127.0.0.1, the trusted proxy that names the real source.
     extra.setdefault("forwarded_allow_ips", "127.0.0.1")
     return create_app(gateway_settings(identity, url, **extra))
 
 
-async def log_in(client, username: str, password: str, source: str):  # type: ignore[no-untyped-def]
+async def log_in(client, username: str, password: str, source: str):
     return await client.post(
         SESSION,
         json={"username": username, "password": password},

@@ -92,7 +92,7 @@ class Refusals:
         await eventually(reported)
 
 
-async def connect_as(secured: Secured, service: str, refusals: Refusals | None = None):  # type: ignore[no-untyped-def]
+async def connect_as(secured: Secured, service: str, refusals: Refusals | None = None):
     base, passwords = secured
     url = url_for(base, service, passwords[service])
     for _ in range(100):
@@ -198,7 +198,7 @@ class Flaky(EffectCounter):
 
     broken = True
 
-    async def __call__(self, session, event: Event, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, session, event: Event, envelope: Envelope) -> None:
         if self.broken:
             raise RuntimeError("the unit's district is not known yet")
         await super().__call__(session, event, envelope)

@@ -48,7 +48,7 @@ def assert_text_only(content: bytes, values: list[str]) -> None:
 
 
 @pytest.fixture
-async def api(make_database, identity, nats_server):  # type: ignore[no-untyped-def]
+async def api(make_database, identity, nats_server):
     settings = service_settings(
         StaffingSettings,
         identity,

@@ -19,7 +19,7 @@ from tests.support import principal, running, service_settings
 
 
 @pytest.fixture
-async def sharing(make_database, nats_server, identity):  # type: ignore[no-untyped-def]
+async def sharing(make_database, nats_server, identity):
     url = str(await make_database("sharing"))
     db = Database(url)
     await seed_city(db)
@@ -29,7 +29,7 @@ async def sharing(make_database, nats_server, identity):  # type: ignore[no-unty
     await db.dispose()
 
 
-def as_teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def as_teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:
     return identity.headers(principal("teacher", teacher_id=teacher_id))
 
 

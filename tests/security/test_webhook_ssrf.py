@@ -38,7 +38,7 @@ async def test_delivery_connects_to_the_vetted_address_with_the_hostname(identit
     dns = RebindingDns("127.0.0.1", "127.0.0.2")
     settings = talent_settings(identity, "sqlite+aiosqlite:///unused.db", "nats://127.0.0.1:1")
     async with Receiver() as site, httpx.AsyncClient(timeout=5) as client:
-        deliverer = Deliverer(None, None, settings, client, resolver=dns)  # type: ignore[arg-type]
+        deliverer = Deliverer(None, None, settings, client, resolver=dns)
         claimed = Claimed(
             uuid.uuid4(),
             f"http://hooks.partner.test:{site.port}/hooks",

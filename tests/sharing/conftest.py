@@ -14,7 +14,7 @@ from tests.support import running, service_settings
 
 
 @pytest.fixture
-async def sharing_url(make_database) -> str:  # type: ignore[no-untyped-def]
+async def sharing_url(make_database) -> str:
     return str(await make_database("sharing"))
 
 
@@ -31,7 +31,7 @@ async def city(db: Database) -> City:
 
 
 @pytest.fixture
-async def client(sharing_url, city, nats_server, identity):  # type: ignore[no-untyped-def]
+async def client(sharing_url, city, nats_server, identity):
     """The sharing service in-process on the test's database."""
     settings = service_settings(
         SharingSettings, identity, sharing_url, nats_server.url, db_pool_size=20

@@ -16,19 +16,19 @@ from tests.sharing.support import DISTRICT, add_request, add_teacher, school_id
 from tests.support import principal
 
 
-def school(identity, n: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def school(identity, n: int) -> dict[str, str]:
     return identity.headers(principal("school_admin", unit_id=school_id(n), district_id=DISTRICT))
 
 
-def teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:
     return identity.headers(principal("teacher", teacher_id=teacher_id))
 
 
-def hr(identity) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def hr(identity) -> dict[str, str]:
     return identity.headers(principal("district_hr", district_id=DISTRICT))
 
 
-async def count(db, model) -> int:  # type: ignore[no-untyped-def]
+async def count(db, model) -> int:
     async with db.session(read_only=True) as session:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
@@ -111,7 +111,7 @@ async def test_request_to_settlement(client, db, identity):
     assert reopened.json()["status"] == "open"
 
 
-async def give_and_confirm(client, identity, teacher_id, lesson_ids) -> None:  # type: ignore[no-untyped-def]
+async def give_and_confirm(client, identity, teacher_id, lesson_ids) -> None:
     for lesson_id in lesson_ids:
         given = await client.post(
             f"/v1/lessons/{lesson_id}/given", headers=teacher(identity, teacher_id)
@@ -282,7 +282,7 @@ async def test_bad_profile_edit_is_422_and_changes_nothing(client, db, identity)
     assert profile.json()["weekly_cap"] == 6 and profile.json()["rating"] == 4.0
 
 
-async def start_assignment(db, request_id, teacher_id, today: date) -> None:  # type: ignore[no-untyped-def]
+async def start_assignment(db, request_id, teacher_id, today: date) -> None:
     """Book directly, as an acceptance on `today` would have."""
     async with db.session() as session:
         request = await session.get(ShareRequest, request_id)

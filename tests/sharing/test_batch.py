@@ -77,7 +77,7 @@ def test_batch_keeps_every_constraint_and_fills_at_least_greedy(seed):
         assert option.teacher in {o.teacher for o in problem.options[j]}  # eligible on its own
         held[option.teacher].append((j, option.place))
     for teacher, jobs in held.items():
-        row = index.row_of[teacher]  # type: ignore[index]
+        row = index.row_of[teacher]
         assert sum(needs[j].periods for j, _ in jobs) <= index.cap[row]
         home = (float(index.lat[row]), float(index.lon[row]))
         bookings = [(set(slots_of(int(index.home[row]))), home)] + [

@@ -65,11 +65,11 @@ def test_school_days_skip_holidays_and_follow_the_weekday_a_worked_day_gives_bac
     assert calendar.timetable_weekday(date(2026, 9, 29)) is None
 
 
-def hr(identity) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def hr(identity) -> dict[str, str]:
     return identity.headers(principal("district_hr", district_id=DISTRICT))
 
 
-async def book(db, request_id: uuid.UUID, teacher_id: uuid.UUID, today: date) -> uuid.UUID:  # type: ignore[no-untyped-def]
+async def book(db, request_id: uuid.UUID, teacher_id: uuid.UUID, today: date) -> uuid.UUID:
     """Book directly, as an acceptance on `today` would have; the assignment's id."""
     from services.sharing.assignments.service import start
 
@@ -93,7 +93,7 @@ async def book(db, request_id: uuid.UUID, teacher_id: uuid.UUID, today: date) ->
         return assignment.id
 
 
-async def lesson_days(db, assignment_id: uuid.UUID, status: str = "scheduled") -> list[date]:  # type: ignore[no-untyped-def]
+async def lesson_days(db, assignment_id: uuid.UUID, status: str = "scheduled") -> list[date]:
     async with db.session(read_only=True) as session:
         stmt = select(Lesson.taught_on).where(
             Lesson.assignment_id == assignment_id, Lesson.status == status

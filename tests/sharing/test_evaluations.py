@@ -18,11 +18,11 @@ from tests.support import principal
 SCORES = {"attitude": 5, "effect": 4, "attendance": 5, "feedback": 4}
 
 
-def school(identity, n: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def school(identity, n: int) -> dict[str, str]:
     return identity.headers(principal("school_admin", unit_id=school_id(n), district_id=DISTRICT))
 
 
-def hr(identity) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def hr(identity) -> dict[str, str]:
     return identity.headers(principal("district_hr", district_id=DISTRICT))
 
 

@@ -17,7 +17,7 @@ from tests.support import principal
 MONDAY = date.today() + timedelta(days=7 - date.today().weekday())  # next Monday
 
 
-async def lesson_on(db, assignment_id: uuid.UUID, day: date, period: int) -> Lesson | None:  # type: ignore[no-untyped-def]
+async def lesson_on(db, assignment_id: uuid.UUID, day: date, period: int) -> Lesson | None:
     async with db.session(read_only=True) as session:
         stmt = select(Lesson).where(
             Lesson.assignment_id == assignment_id,
@@ -27,7 +27,7 @@ async def lesson_on(db, assignment_id: uuid.UUID, day: date, period: int) -> Les
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def setup(db, identity):  # type: ignore[no-untyped-def]
+async def setup(db, identity):
     """A teacher of school 2, busy at home on Tuesday period 3, shared to school 1 on Monday
     period 2 and Wednesday period 3 for three weeks from next Monday."""
     teacher_id = await add_teacher(db, 2, home=[(2, 3)])
@@ -103,7 +103,7 @@ async def test_a_move_proposed_by_the_teacher_and_accepted_by_the_host(client, d
         assignment = await session.get(Assignment, assignment_id)
         await reschedule(session, assignment, date.today(), "校历调整")
     assert await lesson_on(db, assignment_id, MONDAY, 2) is None
-    assert (await lesson_on(db, assignment_id, tuesday, 5)).status == "scheduled"  # type: ignore[union-attr]
+    assert (await lesson_on(db, assignment_id, tuesday, 5)).status == "scheduled"
 
 
 async def test_declined_and_withdrawn_moves_leave_the_lesson_where_it_was(client, db, identity):
@@ -129,14 +129,14 @@ async def test_declined_and_withdrawn_moves_leave_the_lesson_where_it_was(client
 async def test_a_move_must_land_on_a_free_school_day_within_the_assignment(client, db, identity):
     _, _, teacher, host, lesson_id = await setup(db, identity)
 
-    async def propose(day: date, period: int, who: dict[str, str] = teacher):  # type: ignore[no-untyped-def]
+    async def propose(day: date, period: int, who: dict[str, str] = teacher):
         return await client.post(
             f"/v1/lessons/{lesson_id}/moves",
             headers=who,
             json={"to_date": str(day), "to_period": period, "reason": "调课"},
         )
 
-    def field(response) -> str:  # type: ignore[no-untyped-def]
+    def field(response) -> str:
         return response.json()["errors"][0]["field"]
 
     saturday = await propose(MONDAY + timedelta(days=5), 2)
@@ -162,7 +162,7 @@ async def test_a_move_must_land_on_a_free_school_day_within_the_assignment(clien
     )
     assert (await propose(MONDAY + timedelta(days=1), 5, other_school)).status_code == 404
     async with db.session(read_only=True) as session:
-        assert (await session.get(Lesson, lesson_id)).taught_on == MONDAY  # type: ignore[union-attr]
+        assert (await session.get(Lesson, lesson_id)).taught_on == MONDAY
 
 
 async def test_a_move_next_to_a_lesson_far_away_needs_time_to_travel(client, db, identity):

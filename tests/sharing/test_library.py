@@ -15,7 +15,7 @@ from tests.sharing.support import (
 from tests.support import principal
 
 
-def school(identity, n: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def school(identity, n: int) -> dict[str, str]:
     return identity.headers(
         principal(
             "school_admin",
@@ -25,11 +25,11 @@ def school(identity, n: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
     )
 
 
-def teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def teacher(identity, teacher_id: uuid.UUID) -> dict[str, str]:
     return identity.headers(principal("teacher", teacher_id=teacher_id))
 
 
-def hr(identity, district: uuid.UUID = DISTRICT) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def hr(identity, district: uuid.UUID = DISTRICT) -> dict[str, str]:
     return identity.headers(principal("district_hr", district_id=district))
 
 
@@ -42,14 +42,14 @@ APPLICATION = {
 }
 
 
-async def candidates(client, identity, request_id) -> list[str]:  # type: ignore[no-untyped-def]
+async def candidates(client, identity, request_id) -> list[str]:
     city = identity.headers(principal("city_hr"))
     ranked = await client.get(f"/v1/requests/{request_id}/candidates", headers=city)
     assert ranked.status_code == 200, ranked.text
     return [c["teacher_id"] for c in ranked.json()["data"]]
 
 
-async def listed(client, identity, teacher_id) -> dict:  # type: ignore[no-untyped-def,type-arg]
+async def listed(client, identity, teacher_id) -> dict:
     """Apply, have the school consent and district HR approve; the application as it ends."""
     applied = await client.post(
         "/v1/library/applications", headers=teacher(identity, teacher_id), json=APPLICATION
@@ -68,7 +68,7 @@ async def listed(client, identity, teacher_id) -> dict:  # type: ignore[no-untyp
         json={"approve": True},
     )
     assert approved.status_code == 200, approved.text
-    return approved.json()  # type: ignore[no-any-return]
+    return approved.json()
 
 
 class TestApply:

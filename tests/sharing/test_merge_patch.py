@@ -9,7 +9,7 @@ from tests.sharing.support import DISTRICT, add_teacher
 from tests.support import principal
 
 
-def hr(identity) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def hr(identity) -> dict[str, str]:
     return identity.headers(principal("district_hr", district_id=DISTRICT))
 
 

@@ -20,7 +20,7 @@ from tests.support import principal
 LONG_AGO = "2024-01-01"
 
 
-def city(identity) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def city(identity) -> dict[str, str]:
     return identity.headers(principal("city_hr"))
 
 
@@ -127,7 +127,7 @@ async def test_rates_by_mode_and_date_travel_bands_and_a_line_per_host_district(
 async def test_bad_rates_and_bands_name_their_field_and_only_city_hr_adds_them(
     client, db, identity
 ):
-    def field(response) -> str:  # type: ignore[no-untyped-def]
+    def field(response) -> str:
         return response.json()["errors"][0]["field"]
 
     backwards = await client.post(

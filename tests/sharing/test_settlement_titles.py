@@ -22,7 +22,7 @@ def previous_month() -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-async def taught_last_month(client, db, identity, teacher_id: uuid.UUID) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+async def taught_last_month(client, db, identity, teacher_id: uuid.UUID) -> list[dict]:
     """Book the teacher for last month and have every lesson given and confirmed."""
     first, last = previous_month()
     request_id = await add_request(db, 1, [(1, 1), (3, 2)], term_start=first, weeks=6)
@@ -35,10 +35,10 @@ async def taught_last_month(client, db, identity, teacher_id: uuid.UUID) -> list
     lessons = page.json()["data"]
     assert lessons, "the term has lessons last month"
     await give_and_confirm(client, identity, teacher_id, [lesson["id"] for lesson in lessons])
-    return lessons  # type: ignore[no-any-return]
+    return lessons
 
 
-async def promote(db, teacher_id: uuid.UUID, history: list[tuple[str, date]]) -> None:  # type: ignore[no-untyped-def]
+async def promote(db, teacher_id: uuid.UUID, history: list[tuple[str, date]]) -> None:
     """The roster's staffing.staff.updated, as the consumer applies it."""
     async with db.session() as session:
         profile = await session.get(Teacher, teacher_id)

@@ -101,7 +101,7 @@ async def test_join_match_teach_a_holiday_week_evaluate_and_pay(client, db, iden
     assert paid == {"2026-09": (2, 12000), "2026-10": (1, 6000)}
     async with db.session(read_only=True) as session:
         moved = await session.get(Lesson, lessons[date(2026, 9, 30)])
-        assert (moved.taught_on, moved.status, moved.settlement_id is not None) == (  # type: ignore[union-attr]
+        assert (moved.taught_on, moved.status, moved.settlement_id is not None) == (
             date(2026, 9, 29),
             "confirmed",
             True,

@@ -80,7 +80,7 @@ async def test_rate_for_an_unlisted_title_is_422_but_untitled_has_a_rate(client,
     assert added.status_code == 201, added.text
 
 
-async def ranked(client, identity, request_id) -> list[str]:  # type: ignore[no-untyped-def]
+async def ranked(client, identity, request_id) -> list[str]:
     response = await client.get(f"/v1/requests/{request_id}/candidates", headers=hr(identity))
     assert response.status_code == 200, response.text
     return [c["teacher_id"] for c in response.json()["data"]]

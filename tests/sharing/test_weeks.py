@@ -12,7 +12,7 @@ from tests.sharing.test_calendar import book
 from tests.support import principal
 
 
-async def statuses(db, assignment_id) -> dict[date, str]:  # type: ignore[no-untyped-def]
+async def statuses(db, assignment_id) -> dict[date, str]:
     async with db.session(read_only=True) as session:
         rows = await session.execute(
             select(Lesson.taught_on, Lesson.status).where(Lesson.assignment_id == assignment_id)

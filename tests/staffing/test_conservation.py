@@ -78,8 +78,8 @@ class PostMovements(RuleBasedStateMachine):
         self.units: list[uuid.UUID] = []
         self.districts: list[uuid.UUID] = []
 
-    def run(self, work):  # type: ignore[no-untyped-def]
-        async def transaction():  # type: ignore[no-untyped-def]
+    def run(self, work):
+        async def transaction():
             async with self.db.session() as session:
                 return await work(session)
 
@@ -95,7 +95,7 @@ class PostMovements(RuleBasedStateMachine):
 
     @initialize(posts=st.lists(st.integers(0, 6), min_size=UNITS, max_size=UNITS))
     def city(self, posts: list[int]) -> None:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session):
             for n in range(2):
                 district = await add_unit(session, Unit(kind="district", code=f"D{n}", name="区"))
                 self.districts.append(district.id)
@@ -134,7 +134,7 @@ class PostMovements(RuleBasedStateMachine):
         requested=st.integers(1, 4),
         asked=st.sampled_from(["district", "city", None]),
     )
-    def apply(self, unit: int, requested: int, asked: str | None):  # type: ignore[no-untyped-def]
+    def apply(self, unit: int, requested: int, asked: str | None):
         data = ApplicationCreate(
             unit_id=self.units[unit],
             requested=requested,
@@ -183,7 +183,7 @@ class PostMovements(RuleBasedStateMachine):
         self.run(lambda s: pool.decide(s, COMMISSION, application, data, TODAY))
 
     @rule(target=staff, unit=st.integers(0, UNITS - 1))
-    def hire(self, unit: int):  # type: ignore[no-untyped-def]
+    def hire(self, unit: int):
         data = StaffCreate(
             unit_id=self.units[unit], name="师", sex="male", birth_date=date(1966, 3, 1)
         )
@@ -201,7 +201,7 @@ class PostMovements(RuleBasedStateMachine):
         self.run(lambda s: roster.transfer(s, COMMISSION, person, data, TODAY))
 
     @rule(target=postings, unit=st.integers(0, UNITS - 1), count=st.integers(1, 3))
-    def open_posting(self, unit: int, count: int):  # type: ignore[no-untyped-def]
+    def open_posting(self, unit: int, count: int):
         event = PostingOpened(
             posting_id=uuid.uuid4(), unit_id=self.units[unit], quota_type="bianzhi", count=count
         )
@@ -209,7 +209,7 @@ class PostMovements(RuleBasedStateMachine):
         return event.posting_id
 
     @rule(target=staff, posting=postings)
-    def hire_for_posting(self, posting: uuid.UUID):  # type: ignore[no-untyped-def]
+    def hire_for_posting(self, posting: uuid.UUID):
         event = CandidateHired(
             posting_id=posting,
             application_id=uuid.uuid4(),
@@ -228,7 +228,7 @@ class PostMovements(RuleBasedStateMachine):
 
     @rule(unit=st.integers(0, UNITS - 1))
     def repay_early(self, unit: int) -> None:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session):
             from services.staffing.models import Loan
 
             loan = (
@@ -248,7 +248,7 @@ class PostMovements(RuleBasedStateMachine):
 
     @invariant()
     def balances_agree_with_the_ledger(self) -> None:
-        async def check():  # type: ignore[no-untyped-def]
+        async def check():
             async with self.db.session(read_only=True) as session:
                 differences = await verify(session)
                 quotas = list((await session.execute(select(Quota))).scalars())

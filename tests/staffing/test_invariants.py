@@ -26,7 +26,7 @@ async def api(make_database, identity, nats_server: NatsServer):
 
 
 async def located_district(api: Any) -> dict[str, Any]:
-    return await api.ok(  # type: ignore[no-any-return]
+    return await api.ok(
         "POST",
         "/v1/units",
         json={"kind": "district", "code": "D1", "name": "一区", "lat": 30.6, "lon": 104.0},

@@ -90,7 +90,7 @@ class Api:
 
     @property
     def db(self) -> Database:
-        return self.app.state.db  # type: ignore[no-any-return]
+        return self.app.state.db
 
     def headers(self, who: Principal) -> dict[str, str]:
         if who.sub not in self._headers:
@@ -141,7 +141,7 @@ class Api:
         )
         opened = await self.ok("POST", f"/v1/postings/{created['id']}/open")
         if not (quota_type == "control" if held is None else held):
-            return opened  # type: ignore[no-any-return]
+            return opened
         await self.staffing_says(reservation_confirmed(opened), opened["id"])
         found: dict[str, Any] = {}
 
@@ -170,7 +170,7 @@ class Api:
 
         async def hired() -> bool:
             body = await self.ok("GET", f"/v1/applications/{application['id']}")
-            return body["status"] == "hired"  # type: ignore[no-any-return]
+            return body["status"] == "hired"
 
         await eventually(hired)
 
@@ -248,7 +248,7 @@ def talent_settings(identity: Identity, url: str, nats_url: str, **extra: Any) -
     extra.setdefault("webhook_poll_seconds", 0.05)
     # The receivers listen on 127.0.0.1: the tests opt in as an operator would on a test bench.
     extra.setdefault("webhook_allow_private_targets", True)
-    return service_settings(TalentSettings, identity, url, nats_url, **extra)  # type: ignore[no-any-return]
+    return service_settings(TalentSettings, identity, url, nats_url, **extra)
 
 
 @contextlib.asynccontextmanager

@@ -25,7 +25,7 @@ async def api(make_database, own_nats, identity):
         yield client
 
 
-async def status_of(api, posting_id: str) -> str:  # type: ignore[no-untyped-def]
+async def status_of(api, posting_id: str) -> str:
     return (await api.ok("GET", f"/v1/postings/{posting_id}"))["status"]
 
 

@@ -76,7 +76,7 @@ class TestConcurrentIntake:
             assert all(len(ids) == 1 for ids in by_person.values()), by_person
             async with api.db.session(read_only=True) as session:
 
-                async def count(model) -> int:  # type: ignore[no-untyped-def]
+                async def count(model) -> int:
                     query = select(func.count()).select_from(model)
                     return int((await session.execute(query)).scalar_one())
 
@@ -131,7 +131,7 @@ async def test_a_thousand_people_with_retries_make_no_duplicates(make_database, 
         assert set(statuses) <= {200, 201}, sorted(set(statuses))
         async with api.db.session(read_only=True) as session:
 
-            async def count(model) -> int:  # type: ignore[no-untyped-def]
+            async def count(model) -> int:
                 query = select(func.count()).select_from(model)
                 return int((await session.execute(query)).scalar_one())
 

@@ -19,7 +19,7 @@ async def api(make_database, nats_server, identity):
 
 
 async def draft(api: Any) -> dict[str, Any]:
-    return await api.ok(  # type: ignore[no-any-return]
+    return await api.ok(
         "POST",
         "/v1/postings",
         json={
@@ -81,7 +81,7 @@ class TestPostingPatch:
 
 class TestWebhookPatch:
     async def endpoint(self, api: Any) -> dict[str, Any]:
-        return await api.ok(  # type: ignore[no-any-return]
+        return await api.ok(
             "POST",
             "/v1/webhooks",
             SITE,

@@ -33,8 +33,8 @@ async def units_known(api: Api, *unit_ids: str) -> None:
     await eventually(known)
 
 
-async def posting_status(api: Api, posting_id: str, wanted: str) -> dict:  # type: ignore[type-arg]
-    found: dict = {}  # type: ignore[type-arg]
+async def posting_status(api: Api, posting_id: str, wanted: str) -> dict:
+    found: dict = {}
 
     async def reached() -> bool:
         found.update(await api.ok("GET", f"/v1/postings/{posting_id}"))
@@ -96,8 +96,8 @@ async def test_hire_saga_from_posting_to_onboarded(make_database, own_nats, iden
         await eventually(talent_heard)
 
 
-async def application_reaches(api: Api, application_id: str, wanted: str) -> dict:  # type: ignore[type-arg]
-    found: dict = {}  # type: ignore[type-arg]
+async def application_reaches(api: Api, application_id: str, wanted: str) -> dict:
+    found: dict = {}
 
     async def reached() -> bool:
         found.update(await api.ok("GET", f"/v1/applications/{application_id}"))
@@ -107,7 +107,7 @@ async def application_reaches(api: Api, application_id: str, wanted: str) -> dic
     return found
 
 
-async def opened_before_control_numbers_were_held(api: Api, unit_id: str) -> dict:  # type: ignore[type-arg]
+async def opened_before_control_numbers_were_held(api: Api, unit_id: str) -> dict:
     """A control posting as talent opened them before staffing held control numbers: open,
     with no reservation anywhere (every open demo posting was of this kind)."""
     draft = await api.ok(
@@ -126,7 +126,7 @@ async def opened_before_control_numbers_were_held(api: Api, unit_id: str) -> dic
         posting = await session.get(Posting, uuid.UUID(draft["id"]))
         assert posting is not None
         posting.status, posting.reservation, posting.opened_at = "open", "not_needed", utcnow()
-    return await api.ok("GET", f"/v1/postings/{draft['id']}")  # type: ignore[no-any-return]
+    return await api.ok("GET", f"/v1/postings/{draft['id']}")
 
 
 async def talent_events(api: Api, event_type: str) -> list[Envelope]:

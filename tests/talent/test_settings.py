@@ -14,7 +14,7 @@ from services.talent.settings import TalentSettings
 PG = "postgresql+asyncpg://u@db/talent"
 
 
-def production(tmp_path) -> CommonSettings:  # type: ignore[no-untyped-def]
+def production(tmp_path) -> CommonSettings:
     return CommonSettings(env="production", auth_public_key_file=tmp_path / "k.pub")
 
 

@@ -22,10 +22,8 @@ SITE = partner("site")
 STEPS = ["screened", "exam", "interview", "assessment", "offered", "hired"]
 
 
-async def register(api, url: str, *types: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    return await api.ok(  # type: ignore[no-any-return]
-        "POST", "/v1/webhooks", SITE, json={"url": url, "event_types": list(types)}
-    )
+async def register(api, url: str, *types: str) -> dict:
+    return await api.ok("POST", "/v1/webhooks", SITE, json={"url": url, "event_types": list(types)})
 
 
 async def disabled_events(db: Database) -> list[Envelope]:
