@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from common.city import DEMO_TEACHER_ID, DemoCity
 from common.clock import local_today
@@ -321,30 +322,32 @@ async def test_every_demo_account_finds_something_to_do_and_the_services_agree(
     assert report.counts["profiles"] == report.counts["staff"] > STAFF * 0.9
     assert report.counts["running assignments"] >= 2
     listed = await _rows(
-        urls["sharing"], select(Teacher.id).where(Teacher.library_status == "listed")
+        urls["sharing"], select(col(Teacher.id)).where(col(Teacher.library_status) == "listed")
     )
     assert len(listed) >= PROFILES // 2
     school = city.school_by_code(city.demo_school_code)
     monday, sunday = week_of(today)
 
     # teacher.demo: an offer its school consented to, to accept or decline ...
-    offers = await _rows(urls["sharing"], select(Offer).where(Offer.teacher_id == DEMO_TEACHER_ID))
+    offers = await _rows(
+        urls["sharing"], select(Offer).where(col(Offer.teacher_id) == DEMO_TEACHER_ID)
+    )
     waiting = [o for o in offers if o.status == "consented" and o.expires_at > utcnow()]
     assert len(waiting) == 1, [(o.status, o.expires_at) for o in offers]
     # ... and this week's lessons on the school days of this week, still to be given.
     lessons = await _rows(
         urls["sharing"],
         select(Lesson).where(
-            Lesson.teacher_id == DEMO_TEACHER_ID,
-            Lesson.taught_on >= monday,
-            Lesson.taught_on <= sunday,
+            col(Lesson.teacher_id) == DEMO_TEACHER_ID,
+            col(Lesson.taught_on) >= monday,
+            col(Lesson.taught_on) <= sunday,
         ),
     )
     assignment = (
         await _rows(
             urls["sharing"],
             select(Assignment).where(
-                Assignment.teacher_id == DEMO_TEACHER_ID, Assignment.status == "active"
+                col(Assignment.teacher_id) == DEMO_TEACHER_ID, col(Assignment.status) == "active"
             ),
         )
     )[0]
@@ -363,21 +366,21 @@ async def test_every_demo_account_finds_something_to_do_and_the_services_agree(
     # school.demo: a request to let one of its teachers go (派出学校同意) ...
     asked = await _rows(
         urls["sharing"],
-        select(Offer).where(Offer.home_unit_id == school.id, Offer.status == "sent"),
+        select(Offer).where(col(Offer.home_unit_id) == school.id, col(Offer.status) == "sent"),
     )
     assert len(asked) == 1
     # ... and last week's lessons at its school, given and waiting for its confirmation.
     last_week = _school_days(today, monday - timedelta(days=7), monday - timedelta(days=1))
     given = await _rows(
         urls["sharing"],
-        select(Lesson).where(Lesson.host_unit_id == school.id, Lesson.status == "given"),
+        select(Lesson).where(col(Lesson.host_unit_id) == school.id, col(Lesson.status) == "given"),
     )
     assert given or not last_week
     assert all(monday - timedelta(days=7) <= lesson.taught_on < monday for lesson in given)
 
     # commission: pool applications to decide, among them the one that unblocks a posting.
     pending = await _rows(
-        urls["staffing"], select(PoolApplication).where(PoolApplication.status == "pending")
+        urls["staffing"], select(PoolApplication).where(col(PoolApplication.status) == "pending")
     )
     assert any(a.unit_id == school.id for a in pending)
 
@@ -386,7 +389,7 @@ async def test_every_demo_account_finds_something_to_do_and_the_services_agree(
     assert sum(p.status == "blocked" for p in postings) == 4
     assert sum(p.status == "open" and p.reservation == "confirmed" for p in postings) == 8
     failed = await _rows(
-        urls["talent"], select(Application).where(Application.status == "hire_failed")
+        urls["talent"], select(Application).where(col(Application.status) == "hire_failed")
     )
     assert len(failed) == 1 and failed[0].hire_failure_code == "no_reservation"
     refusals = await _rows(urls["staffing"], select(HireRefusal))

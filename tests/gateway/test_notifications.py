@@ -15,6 +15,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from common.bus import Bus
 from common.db import Database
@@ -137,7 +138,9 @@ async def recipients(url: str) -> list[str]:
     db = Database(url)
     try:
         async with db.session(read_only=True) as session:
-            stmt = select(User.username).join(Notification, Notification.recipient_id == User.id)
+            stmt = select(col(User.username)).join(
+                Notification, col(Notification.recipient_id) == col(User.id)
+            )
             return sorted((await session.execute(stmt)).scalars())
     finally:
         await db.dispose()

@@ -15,6 +15,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import select
+from sqlmodel import col
 
 from common.db import Database, utcnow
 from common.errors import DomainError
@@ -124,7 +125,7 @@ async def notify(database_url: str, username: str, title: str, link: str) -> Non
     try:
         async with db.session() as session:
             user = (
-                await session.execute(select(User).where(User.username == username))
+                await session.execute(select(User).where(col(User.username) == username))
             ).scalar_one()
             session.add(
                 Notification(

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from common.db import Database
 from gateway.app import create_app
@@ -28,7 +29,9 @@ async def database_url(make_database) -> str:
     await add_user(url, "former", "city_hr")
     db = Database(url)
     async with db.session() as session:
-        await session.execute(update(User).where(User.username == "former").values(disabled=True))
+        await session.execute(
+            update(User).where(col(User.username) == "former").values(disabled=True)
+        )
     await db.dispose()
     return url
 

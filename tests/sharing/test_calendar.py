@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.sharing.models import Lesson, Offer, ShareRequest, Teacher
 from services.sharing.schoolcal.published import NOTICE_2026, calendar_rows
@@ -95,8 +96,8 @@ async def book(db, request_id: uuid.UUID, teacher_id: uuid.UUID, today: date) ->
 
 async def lesson_days(db, assignment_id: uuid.UUID, status: str = "scheduled") -> list[date]:
     async with db.session(read_only=True) as session:
-        stmt = select(Lesson.taught_on).where(
-            Lesson.assignment_id == assignment_id, Lesson.status == status
+        stmt = select(col(Lesson.taught_on)).where(
+            col(Lesson.assignment_id) == assignment_id, col(Lesson.status) == status
         )
         return sorted((await session.execute(stmt)).scalars())
 

@@ -7,6 +7,7 @@ import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.sharing.models import Assignment, Lesson, messaging
 from services.sharing.schoolcal.service import reschedule
@@ -20,9 +21,9 @@ MONDAY = date.today() + timedelta(days=7 - date.today().weekday())  # next Monda
 async def lesson_on(db, assignment_id: uuid.UUID, day: date, period: int) -> Lesson | None:
     async with db.session(read_only=True) as session:
         stmt = select(Lesson).where(
-            Lesson.assignment_id == assignment_id,
-            Lesson.taught_on == day,
-            Lesson.period == period,
+            col(Lesson.assignment_id) == assignment_id,
+            col(Lesson.taught_on) == day,
+            col(Lesson.period) == period,
         )
         return (await session.execute(stmt)).scalar_one_or_none()
 

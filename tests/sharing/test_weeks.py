@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.sharing.models import Lesson
 from tests.sharing.support import DISTRICT, add_request, add_teacher, school_id
@@ -15,7 +16,9 @@ from tests.support import principal
 async def statuses(db, assignment_id) -> dict[date, str]:
     async with db.session(read_only=True) as session:
         rows = await session.execute(
-            select(Lesson.taught_on, Lesson.status).where(Lesson.assignment_id == assignment_id)
+            select(col(Lesson.taught_on), col(Lesson.status)).where(
+                col(Lesson.assignment_id) == assignment_id
+            )
         )
         return dict(rows.all())
 
