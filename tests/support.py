@@ -151,11 +151,11 @@ class Databases:
             return f"sqlite+aiosqlite:///{target}"
         key = (service, backend)
         if key not in self._templates:
-            template = f"tp_tmpl_{service}_{RUN}_{WORKER}"
-            await self._pg_execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-            await self._pg_execute(f'CREATE DATABASE "{template}"')
-            await asyncio.to_thread(upgrade, service, self._pg_url_for(template))
-            self._templates[key] = template
+            template_name = f"tp_tmpl_{service}_{RUN}_{WORKER}"
+            await self._pg_execute(f'DROP DATABASE IF EXISTS "{template_name}" WITH (FORCE)')
+            await self._pg_execute(f'CREATE DATABASE "{template_name}"')
+            await asyncio.to_thread(upgrade, service, self._pg_url_for(template_name))
+            self._templates[key] = template_name
         name = f"tp_{service}_{RUN}_{WORKER}_{uuid.uuid4().hex[:8]}"
         await self._pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._templates[key]}"')
         self._created.append(name)

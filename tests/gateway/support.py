@@ -107,11 +107,11 @@ class ThreadServer:
             lifespan="on",
             **self.config,
         )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
+        server = self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 20
-        while not self.server.started:
+        while not server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the server did not start")
             time.sleep(0.02)
