@@ -154,7 +154,9 @@ async def _measure(var: Path, talent_db: str, gateway_db: str, nats_url: str) ->
         await asyncio.to_thread(
             wrk, url + INTAKE, connections=10, seconds=2, headers=partner, script=intake_script(0)
         )
-        intake, by_key, by_bearer = [], [], []
+        intake: list[dict[str, float]] = []
+        by_key: list[dict[str, float]] = []
+        by_bearer: list[dict[str, float]] = []
         for n in range(1, ROUNDS + 1):
             spies = profiled(served, SECONDS, Path(profile), f"intake-{kind}") if profile else []
             intake.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -53,7 +54,7 @@ def on_phone(page) -> None:
     assert wide <= 0, f"{page.url} is {wide}px wider than a phone"
 
 
-def workbook(rows: list[list[object]]) -> bytes:
+def workbook(rows: Sequence[Sequence[object]]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "单位"

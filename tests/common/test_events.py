@@ -8,6 +8,7 @@ import uuid
 
 import nats
 import pytest
+from nats.aio.msg import Msg
 from sqlalchemy import func, select, text
 
 from common.bus import Bus, dlq_subject
@@ -190,7 +191,7 @@ async def _dead_letters(nats_url: str, service: str, count: int, timeout: float 
     try:
         js = nc.jetstream()
         sub = await js.subscribe(dlq_subject(service), ordered_consumer=True)
-        found = []
+        found: list[Msg] = []
         try:
             while len(found) < count:
                 found.append(await sub.next_msg(timeout=timeout))

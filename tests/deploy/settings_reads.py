@@ -30,6 +30,7 @@ def unread(command: str, variable: str) -> str | None:
     """Why `command` would ignore the TP_ `variable`, or None when a settings field reads it."""
     reads = READS[command]
     prefix = next((p for p in ALL_PREFIXES if variable.startswith(p)), None)
+    cls: type[BaseSettings]
     if prefix is None:
         field, cls = variable.removeprefix("TP_").lower(), CommonSettings
     elif prefix not in reads:

@@ -108,7 +108,7 @@ def test_up_from_empty_var_is_ready_then_stops_every_child(tmp_path: Path):
         school_id = created.json()["id"]
         # The demo roster's events (about 20,000) are ahead of this one in the streams.
         deadline = time.monotonic() + PATIENCE_SECONDS
-        seen = set()
+        seen: set[str] = set()
         while time.monotonic() < deadline and len(seen) < 2:
             for service in ("sharing", "talent"):
                 r = httpx.get(f"{gateway}/api/{service}/v1/units/{school_id}", headers=headers)
