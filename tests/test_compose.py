@@ -570,6 +570,7 @@ async def test_the_compose_nats_config_serves_tls_and_enforces_each_users_rights
     try:
         await staffing.connect(retry_forever=True)
         await sharing.connect(retry_forever=True)
+        assert sharing.nc is not None
         ack = await staffing.js.publish("staffing.unit.registered", b"{}")
         assert ack.stream == "STAFFING"
         with pytest.raises((NoRespondersError, NatsTimeout)):

@@ -43,7 +43,7 @@ def test_each_error_has_its_own_problem_type_and_title() -> None:
 @pytest.mark.parametrize("state", ["decided", None])
 def test_an_illegal_transition_is_a_409_naming_the_state(state: str | None) -> None:
     answer = problem_for(IllegalTransition("the application was decided", state=state), "/x")
-    body = answer.body.decode()
+    body = bytes(answer.body).decode()
     assert answer.status_code == 409
     assert '"type":"/problems/illegal-transition"' in body
     assert ('"state":"decided"' in body) == (state is not None)
