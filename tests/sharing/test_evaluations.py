@@ -4,6 +4,7 @@ the rating in matching is derived from evaluations; HR's term report in Chinese.
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from openpyxl import load_workbook
@@ -29,7 +30,15 @@ def hr(identity) -> dict[str, str]:
 def test_recent_evaluations_weigh_more_and_none_is_neutral():
     def made(mean: float, days_ago: int) -> Evaluation:
         return Evaluation(
-            mean=mean, created_at=datetime(2026, 11, 1, tzinfo=UTC) - timedelta(days_ago)
+            assignment_id=uuid.uuid4(),
+            form_id=uuid.uuid4(),
+            teacher_id=uuid.uuid4(),
+            home_unit_id=uuid.uuid4(),
+            host_unit_id=uuid.uuid4(),
+            period="final",
+            mean=mean,
+            created_by="test",
+            created_at=datetime(2026, 11, 1, tzinfo=UTC) - timedelta(days_ago),
         )
 
     assert derived_rating([]) == (3.0, 0)
