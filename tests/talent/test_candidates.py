@@ -26,7 +26,7 @@ async def all_text(url: str) -> str:
     db = Database(url)
     try:
         async with db.session(read_only=True) as session:
-            chunks = []
+            chunks: list[str] = []
             for table in TalentBase.metadata.sorted_tables:
                 rows = (await session.execute(text(f'SELECT * FROM "{table.name}"'))).all()
                 chunks.extend(str(value) for row in rows for value in row)
