@@ -9,9 +9,11 @@ import random
 import statistics
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TypedDict
 
 from bench.support import percentile
 from services.sharing.batches.service import build_problem
@@ -33,7 +35,34 @@ SCARCE = ("音乐", "美术", "体育与健康", "科学", "心理健康", "信�
 TERM = (date(2027, 3, 1), date(2027, 7, 10))
 
 
-Schools = list[tuple[Place, tuple[str, ...]]]
+Schools = Sequence[tuple[Place, tuple[str, ...]]]
+
+
+class TermSizes(TypedDict):
+    """The scarce term's size: its requests, the periods they ask for, the periods on offer."""
+
+    requests: int
+    requested_periods: int
+    supply_periods: int
+
+
+class BatchRound(TermSizes):
+    """One scarce term solved greedily and by CP-SAT."""
+
+    greedy_filled_periods: int
+    cpsat_filled_periods: int
+    extra_filled_share_of_requested: float
+    greedy_travel_km: float
+    cpsat_travel_km: float
+    travel_ratio: float | None
+    greedy_km_per_period: float
+    cpsat_km_per_period: float
+    greedy_teachers: int
+    cpsat_teachers: int
+    greedy_s: float
+    cpsat_s: float
+    cpsat_status: str
+    cpsat_gaps: dict[str, dict[str, float]]
 
 
 def rss_bytes() -> int:
@@ -142,7 +171,7 @@ def ranking() -> dict[str, object]:
     }
 
 
-def scarce_term(seed: int) -> tuple[Problem, dict[str, int]]:
+def scarce_term(seed: int) -> tuple[Problem, TermSizes]:
     """One district's term: few teachers of the scarce subjects, many requests for them."""
     rng = random.Random(seed)
     city = build_city("city")
@@ -161,7 +190,7 @@ def scarce_term(seed: int) -> tuple[Problem, dict[str, int]]:
     }
 
 
-def batch(seed: int) -> dict[str, object]:
+def batch(seed: int) -> BatchRound:
     problem, sizes = scarce_term(seed)
     result, greedy = solve(problem, BATCH_TIME_LIMIT)
     requested = sizes["requested_periods"]
