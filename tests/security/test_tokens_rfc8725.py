@@ -41,6 +41,7 @@ def test_each_token_kind_says_what_it_is(identity: Identity):
     assert header["typ"] == "tp-service+jwt" and header["kid"]
     # The same claims under another type (say, a client's access token) are refused.
     key = serialization.load_pem_private_key(common.private_key_path.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
     claims = jwt.decode(internal, options={"verify_signature": False})
     retyped = jwt.encode(
         claims, key, algorithm="EdDSA", headers={"typ": "at+jwt", "kid": header["kid"]}
