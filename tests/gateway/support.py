@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from common.db import Database
 from gateway.auth.schemas import UserCreate
@@ -85,7 +85,7 @@ async def password_grant(
 class ThreadServer:
     """An ASGI app under uvicorn on a real port, in a thread with its own event loop."""
 
-    def __init__(self, app: FastAPI, port: int | None = None, **config: Any) -> None:
+    def __init__(self, app: ASGIApp, port: int | None = None, **config: Any) -> None:
         self.app = app
         self.port = port or free_port()
         # As `teacherpool serve` does: idle connections outlive the clients' keep-alive, so a
@@ -124,7 +124,7 @@ class ThreadServer:
 
 
 @contextlib.contextmanager
-def served(app: FastAPI, port: int | None = None, **config: Any) -> Iterator[ThreadServer]:
+def served(app: ASGIApp, port: int | None = None, **config: Any) -> Iterator[ThreadServer]:
     """`app` on a real port; `config` goes to uvicorn."""
     server = ThreadServer(app, port, **config).start()
     try:

@@ -113,7 +113,7 @@ def hanging_up(answer: bytes = b"") -> Iterator[tuple[str, list[bytes]]]:
 @pytest.fixture
 async def through(database_url: str, identity: Identity) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a gateway whose staffing service is the echo service on a real port."""
-    with served(echo_service) as upstream:  # type: ignore[arg-type]
+    with served(echo_service) as upstream:
         settings = gateway_settings(
             identity, database_url, staffing_url=upstream.url, max_body_bytes=8 * 1024 * 1024
         )
@@ -150,7 +150,7 @@ async def test_bodies_stream_both_ways_intact(through: httpx.AsyncClient) -> Non
 async def test_a_body_over_the_limit_is_refused_while_it_streams(
     database_url: str, identity: Identity
 ) -> None:
-    with served(echo_service) as upstream:  # type: ignore[arg-type]
+    with served(echo_service) as upstream:
         settings = gateway_settings(
             identity, database_url, staffing_url=upstream.url, max_body_bytes=100_000
         )
@@ -256,7 +256,7 @@ async def test_a_connection_the_service_closed_while_idle_is_not_reused(
     database_url: str, identity: Identity
 ) -> None:
     """A write is never sent twice, so it must not go down a connection the service closed."""
-    with served(echo_service, timeout_keep_alive=1) as upstream:  # type: ignore[arg-type]
+    with served(echo_service, timeout_keep_alive=1) as upstream:
         settings = gateway_settings(identity, database_url, staffing_url=upstream.url)
         async with running(create_app(settings), "http://gateway") as client:
             headers = await bearer(client, "cityhr")

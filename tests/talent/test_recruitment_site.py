@@ -368,7 +368,7 @@ async def test_the_recruitment_site_integrates_only_through_the_gateway(
     website = FakeSite()
     with contextlib.ExitStack() as stack:
         talent_server = stack.enter_context(served(talent_app))
-        site_server = stack.enter_context(served(website.app()))  # type: ignore[arg-type]
+        site_server = stack.enter_context(served(website.app()))
         await wait_until_ready(talent_server.url)
         settings = gateway_settings(
             identity,
