@@ -106,7 +106,7 @@ async def stand_in(scope: Scope, receive: Receive, send: Send) -> None:
 async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -> None:
     """Refused routes get the gateway's 403; allowed ones reach the service (its 204)."""
     url = await make_database("gateway")
-    with served(stand_in) as upstream:  # type: ignore[arg-type]
+    with served(stand_in) as upstream:
         services = {f"{name}_url": upstream.url for name in ("staffing", "sharing", "talent")}
         await _every_role_on_every_route(
             create_app(gateway_settings(identity, url, **services)), url, identity
@@ -115,7 +115,9 @@ async def test_role_by_route_at_the_gateway(make_database, identity: Identity) -
 
 async def _every_role_on_every_route(app: Any, url: str, identity: Identity) -> None:
     async with running(app, "http://gateway") as client:
-        headers = {role: await _user_token(app, url, role) for role in USER_ROLES}
+        headers: dict[str, dict[str, str]] = {
+            role: await _user_token(app, url, role) for role in USER_ROLES
+        }
         headers.update(
             {scope: await _partner_key(client, headers["city_hr"], scope) for scope in SCOPES}
         )
@@ -149,16 +151,13 @@ async def _user_token(app: Any, url: str, role: str) -> dict[str, str]:
     db = Database(url)
     try:
         async with db.session() as session:
-            scope = {
-                "district_id": uuid.uuid4() if role == "district_hr" else None,
-                "unit_id": uuid.uuid4() if role in ("school_admin", "teacher") else None,
-            }
             user = User(
                 username=f"{role}.{uuid.uuid4().hex[:6]}",
                 display_name=role,
                 password_hash="unused",
                 role=role,
-                **scope,
+                district_id=uuid.uuid4() if role == "district_hr" else None,
+                unit_id=uuid.uuid4() if role in ("school_admin", "teacher") else None,
             )
             session.add(user)
             await session.flush()
