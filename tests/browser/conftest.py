@@ -33,12 +33,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from tests.support import launcher_env
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -175,7 +178,7 @@ def system(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture(scope="module")
-def chromium(system: System) -> Iterator[object]:
+def chromium(system: System) -> Iterator[Browser]:
     """Playwright per module: its sync API keeps an event loop running in this thread while it
     is open, and the tests an xdist worker takes after the browser group run their own loops."""
     from playwright.sync_api import sync_playwright
@@ -187,15 +190,15 @@ def chromium(system: System) -> Iterator[object]:
 
 
 @pytest.fixture
-def open_page(chromium: object, system: System) -> Iterator[object]:
+def open_page(chromium: Browser, system: System) -> Iterator[Callable[..., Page]]:
     """A fresh browser context per test, at a laptop's screen size; `open_page(username)` opens
     it signed in as a demo account at its home page (through the login form the first time in
     the session, then with that session's cookie, since every login hashes a password)."""
-    contexts = []
+    contexts: list[BrowserContext] = []
 
-    def open_as(username: str | None = None) -> object:
+    def open_as(username: str | None = None) -> Page:
         signed_in = system.signed_in.get(username or "")
-        context = chromium.new_context(  # type: ignore[attr-defined]
+        context = chromium.new_context(
             viewport={"width": 1366, "height": 768},
             base_url=system.url,
             locale="zh-CN",
@@ -217,17 +220,17 @@ def open_page(chromium: object, system: System) -> Iterator[object]:
         context.close()
 
 
-def log_in(page: object, username: str, password: str = PASSWORD) -> None:
-    page.goto("/login")  # type: ignore[attr-defined]
-    page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
-    page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="登录").click(timeout=LOGIN_MS)  # type: ignore[attr-defined]
-    page.wait_for_url(lambda url: "/login" not in url, timeout=LOGIN_MS)  # type: ignore[attr-defined]
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click(timeout=LOGIN_MS)
+    page.wait_for_url(lambda url: "/login" not in url, timeout=LOGIN_MS)
 
 
-def screenshot(page: object, name: str) -> None:
+def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def district(system: System, name: str) -> dict:
