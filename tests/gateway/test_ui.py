@@ -41,7 +41,9 @@ async def client(database_url: str, identity: Identity) -> AsyncIterator[httpx.A
 
 async def log_in(client: httpx.AsyncClient, username: str = "cityhr") -> httpx.Response:
     form = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert found is not None, form.text
+    token = found.group(1)
     return await client.post(
         "/login",
         data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/users"},
