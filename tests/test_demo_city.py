@@ -298,15 +298,20 @@ async def _report(urls: dict[str, str]) -> Report:
     return compare(staffing, sharing, talent, now=now)
 
 
+def _calendar_day(row: dict[str, object]) -> tuple[date, tuple[str, int | None]]:
+    """A published calendar row as SchoolCalendar keeps it: the day, its kind, the weekday it
+    follows."""
+    day, kind, follows = row["day"], row["kind"], row["follows_weekday"]
+    assert isinstance(day, date) and isinstance(kind, str), row
+    assert follows is None or isinstance(follows, int), row
+    return day, (kind, follows)
+
+
 def _school_days(today: date, first: date, last: date) -> list[tuple[date, int]]:
     """School days from first to last within the demo's current term (published calendar)."""
     term = terms_around(today)[0]
     calendar = SchoolCalendar(
-        days={
-            row["day"]: (row["kind"], row["follows_weekday"])  # type: ignore[misc]
-            for notice in PUBLISHED
-            for row in calendar_rows(notice)
-        },
+        days=dict(_calendar_day(row) for notice in PUBLISHED for row in calendar_rows(notice)),
         terms=[term],
     )
     return calendar.school_days(first, last)
