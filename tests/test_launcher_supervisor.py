@@ -9,12 +9,13 @@ from typing import Any
 from teacherpool.launcher import Child, Supervisor
 
 
-class FakeProcess:
-    """Stands in for a Popen: alive until told to die."""
+class FakeProcess(subprocess.Popen[bytes]):
+    """Stands in for a Popen, starting no process: alive until told to die. The supervisor asks
+    only for its pid, poll() and returncode."""
 
     count = 0
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # Popen.__init__ is not called: there is nothing to start
         FakeProcess.count += 1
         self.pid = 1000 + FakeProcess.count
         self.returncode: int | None = None
@@ -35,7 +36,7 @@ class Clock:
 
 
 def supervised(clock: Clock) -> tuple[Child, Supervisor, list[str]]:
-    child = Child("talent", FakeProcess(), None, restart=FakeProcess)  # type: ignore[arg-type]
+    child = Child("talent", FakeProcess(), None, restart=FakeProcess)
     lines: list[str] = []
     supervisor = Supervisor(
         [child], log=lines.append, first_delay=1, max_delay=8, reset_after=60, clock=clock
