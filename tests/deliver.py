@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table, select
 
+from common.bus import Bus
 from common.db import Database
 from common.inbox import Consumer, Handler
 from contracts.base import Envelope
@@ -68,8 +69,8 @@ async def deliver(
                     service=route.consumer,
                     publisher=route.publisher,
                     db=databases[route.consumer],
-                    # Never touched: apply_many runs the handlers against the database alone.
-                    bus=None,  # type: ignore[arg-type]
+                    # Never connected: apply_many runs the handlers against the database alone.
+                    bus=Bus("nats://127.0.0.1:4222", name=route.consumer),
                     inbox=route.inbox,
                     handlers=route.handlers,
                 ),
