@@ -48,7 +48,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy common contracts services gateway teacherpool
+	$(BIN)/mypy common contracts services gateway teacherpool tests bench
 	$(BIN)/lint-imports
 
 format: $(STAMP)
