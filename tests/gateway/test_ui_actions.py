@@ -610,13 +610,24 @@ class TestStaff:
         path = hired.headers["location"].split("?")[0]
         staff_id = path.rsplit("/", 1)[-1]
         page = district.get(path)
-        for form in ("confer-title", "transfer", "departure"):
+        for form in ("teaching", "confer-title", "transfer", "departure"):
             assert f'data-testid="{form}"' in page.text, form
         audit = users["ui.auditor"].get(path)
         assert audit.status_code == 200
         assert 'data-testid="departure"' not in audit.text
+        assert 'data-testid="teaching"' not in audit.text
         school = users["ui.school1"].get(path)
         assert 'data-testid="confer-title"' not in school.text
+
+        # What the person teaches: a subject not taught in the stage is refused beside the field.
+        wrong = district.post(f"{path}/teaching", stage="primary", subject="物理")
+        assert wrong.status_code == 422
+        assert 'data-field="subject"' in wrong.text
+        assert district.api("GET", f"staffing/v1/staff/{staff_id}").json()["subject"] == "音乐"
+        taught = district.post(f"{path}/teaching", stage="junior", subject="物理")
+        assert taught.status_code == 303
+        found = district.api("GET", f"staffing/v1/staff/{staff_id}").json()
+        assert (found["stage"], found["subject"]) == ("junior", "物理")
 
         no_title = district.post(f"{path}/titles", title="", effective_from="2026-09-01")
         assert no_title.status_code == 422

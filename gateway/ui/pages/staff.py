@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from contracts.vocabulary import TITLES
+from contracts.vocabulary import STAGES, TITLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.i18n import N_
+from gateway.ui.labels import SUBJECTS
 from gateway.ui.pages.pool import school_options, unit_names
 from gateway.ui.session import HR_DESK, Page, signed_in
 
@@ -57,6 +58,9 @@ async def staff_view(
         names=names,
         schools=schools,
         title_options=[(t, page.label("title", t)) for t in TITLES],
+        stage_options=[(x, page.label("stage", x)) for x in STAGES],
+        subject_options=[(x, page.label("subject", x)) for x in SUBJECTS],
+        may_teach=active and page.may("staffing", "PATCH", "/v1/staff/{staff_id}"),
         leave_reasons=[(k, page.translate(v)) for k, v in LEAVE_REASONS.items()],
         may_title=active and page.may("staffing", "POST", "/v1/staff/{staff_id}/titles"),
         may_depart=active and page.may("staffing", "POST", "/v1/staff/{staff_id}/departure"),
@@ -114,3 +118,17 @@ async def transfer(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> 
         "document_no": page.value("document_no") or None,
     }
     return await act(page, staff_id, "transfer", body, "transfer", "transferred")
+
+
+@router.post("/staff/{staff_id}/teaching")
+async def set_teaching(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The subject and stage the person teaches; sharing's profile follows."""
+    page.require_api("staffing", "PATCH", "/v1/staff/{staff_id}")
+    body = {"stage": page.value("stage") or None, "subject": page.value("subject") or None}
+    try:
+        await page.api.patch("staffing", f"/v1/staff/{staff_id}", body)
+    except ApiProblem as problem:
+        return await staff_view(
+            page, staff_id, explain(problem, page._), "teaching", problem.status
+        )
+    return page.redirect(f"/staff/{staff_id}", done="saved")
