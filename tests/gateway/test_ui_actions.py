@@ -461,6 +461,20 @@ class TestTeacherProfile:
         assert sorted(after["modes"]) == ["in_person", "online"]
         assert sorted(map(tuple, after["home_timetable"])) == [(1, 1), (2, 2)]
 
+    def test_hr_lists_the_teachers_of_its_scope_by_district_and_school(self, desk, users):
+        name = f"教师{desk.teacher_id.hex[:4]}"
+        link = f'href="/sharing/teachers/{desk.teacher_id}"'
+        district = users["ui.district"]
+        listed = district.get("/sharing/teachers")
+        assert listed.status_code == 200 and link in listed.text and name in listed.text
+        assert "学校2" in listed.text  # the home school, by name
+        assert link in district.get(f"/sharing/teachers?unit_id={school_id(2)}").text
+        assert link not in district.get(f"/sharing/teachers?unit_id={school_id(1)}").text
+        city = users["ui.city"]
+        assert link in city.get(f"/sharing/teachers?district_id={DISTRICT}").text
+        assert link not in city.get(f"/sharing/teachers?district_id={OTHER_DISTRICT}").text
+        assert users["ui.school1"].get("/sharing/teachers").status_code == 403
+
     def test_district_hr_may_set_the_title_and_the_auditor_only_reads(self, desk, users):
         path = f"/sharing/teachers/{desk.teacher_id}"
         district = users["ui.district"]

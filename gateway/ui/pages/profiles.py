@@ -11,8 +11,9 @@ from common.auth import PERSONNEL_ROLES
 from contracts.vocabulary import TITLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
-from gateway.ui.pages.pool import unit_names
+from gateway.ui.pages.pool import school_options, unit_names
 from gateway.ui.pages.sharing import PERIODS, WEEKDAYS, ticked_slots
+from gateway.ui.pages.units import district_options
 from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
@@ -104,6 +105,45 @@ async def save_my_profile(page: Annotated[Page, Depends(signed_in)]) -> Any:
     if not page.user.teacher_id:
         return page.redirect("/teacher/profile")
     return await save_profile(page, str(page.user.teacher_id), TEACHER_FIELDS, "/teacher/profile")
+
+
+@router.get("/sharing/teachers")
+async def teacher_list(
+    page: Annotated[Page, Depends(signed_in)],
+    district_id: str = "",
+    unit_id: str = "",
+    cursor: str = "",
+) -> Any:
+    """The sharing profiles in HR's scope, of one district or one school when chosen."""
+    page.require(HR_DESK)
+    if page.role == "district_hr":
+        district_id = str(page.user.district_id)
+    schools = await school_options(page, district_id)
+    if unit_id not in dict(schools):
+        unit_id = ""
+    found = await page.api.get(
+        "sharing",
+        "/v1/teachers",
+        district_id=district_id or None,
+        unit_id=unit_id or None,
+        cursor=cursor or None,
+        limit=50,
+    )
+    names = (
+        dict(schools)
+        if district_id
+        else await unit_names(page, {t["unit_id"] for t in found["data"]})
+    )
+    return page.html(
+        "sharing_teachers.html",
+        teachers=found["data"],
+        next_cursor=found.get("next_cursor"),
+        names=names,
+        districts=[] if page.role == "district_hr" else await district_options(page),
+        schools=schools,
+        district_id=district_id,
+        unit_id=unit_id,
+    )
 
 
 @router.get("/sharing/teachers/{teacher_id}")

@@ -37,13 +37,17 @@ async def list_teachers(
     session: SessionDep,
     principal: CurrentPrincipal,
     unit_id: uuid.UUID | None = None,
+    district_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[TeacherPublic]:
-    """Sharing profiles of the teachers in your scope (yours, if you are a teacher)."""
+    """Sharing profiles of the teachers in your scope (yours, if you are a teacher), of one
+    school or one district when asked."""
     stmt = repository.visible(principal, await acting_teacher_id(session, principal))
     if unit_id is not None:
         stmt = stmt.where(col(Teacher.unit_id) == unit_id)
+    if district_id is not None:
+        stmt = stmt.where(col(Teacher.district_id) == district_id)
     return await paged(
         session,
         stmt,
