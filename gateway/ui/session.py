@@ -92,6 +92,8 @@ DONE = {
     "move_accepted": N_("The lesson was moved."),
     "move_declined": N_("The move was declined; the lesson stays where it was."),
     "move_withdrawn": N_("The move was withdrawn."),
+    "erased": N_("The candidate's personal information was erased; the statistics stay."),
+    "merged": N_("The duplicate was merged into this candidate and erased."),
 }
 
 

@@ -34,6 +34,7 @@ from tests.sharing.support import (
     seed_city,
 )
 from tests.support import Databases, Identity
+from tests.talent.support import ALL_SCOPES, person
 
 #: The accounts of the city, by role.
 USERS = {
@@ -664,6 +665,45 @@ class TestStaff:
         after = district.get(path).text
         assert 'data-testid="departure"' not in after
         assert "辞职" in after
+
+
+class TestCandidates:
+    def test_hr_merges_a_duplicate_and_erases_on_the_persons_request(self, desk, users):
+        city = users["ui.city"]
+        made = city.api(
+            "POST", "auth/v1/partners", json={"name": "人才网", "scopes": list(ALL_SCOPES)}
+        )
+        assert made.status_code == 201, made.text
+        key = city.api("POST", f"auth/v1/partners/{made.json()['id']}/keys", json={})
+        partner = {"X-API-Key": key.json()["api_key"]}
+
+        def push(n: int) -> str:
+            pushed = httpx.post(
+                f"{desk.url}/api/talent/v1/candidates", headers=partner, json=person(n), timeout=30
+            )
+            assert pushed.status_code in (200, 201), pushed.text
+            return str(pushed.json()["id"])
+
+        keep, duplicate = push(9101), push(9102)
+        path = f"/talent/candidates/{keep}"
+        page = city.get(path)
+        assert 'data-testid="merge"' in page.text and 'data-testid="erase"' in page.text
+        audit = users["ui.auditor"].get(path).text
+        assert 'data-testid="merge"' not in audit and 'data-testid="erase"' not in audit
+        assert users["ui.auditor"].post(f"{path}/erase").status_code == 403
+
+        itself = city.post(f"{path}/merge", merge_id=keep)
+        assert itself.status_code == 422 and 'data-testid="form-error"' in itself.text
+        merged = city.post(f"{path}/merge", merge_id=duplicate)
+        assert merged.status_code == 303
+        assert city.api("GET", f"talent/v1/candidates/{duplicate}").json()["erased_at"]
+        assert city.api("GET", f"talent/v1/candidates/{keep}").json()["erased_at"] is None
+
+        erased = city.post(f"{path}/erase")
+        assert erased.status_code == 303
+        after = city.get(path).text
+        assert 'data-testid="erased"' in after and 'data-testid="erase"' not in after
+        assert city.api("GET", f"talent/v1/candidates/{keep}").json()["erased_at"]
 
 
 class TestLessonMoves:

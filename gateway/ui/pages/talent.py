@@ -321,6 +321,10 @@ async def candidate_view(
         candidate=masked,
         whole=whole is not None,
         may_reveal=page.role in PERSONNEL_ROLES,
+        may_erase=masked.get("erased_at") is None
+        and page.may("talent", "POST", "/v1/candidates/{candidate_id}/erase"),
+        may_merge=masked.get("erased_at") is None
+        and page.may("talent", "POST", "/v1/candidates/merge"),
         applications=applications,
         errors=errors,
     )
@@ -349,6 +353,35 @@ async def reveal_candidate(candidate_id: str, page: Annotated[Page, Depends(sign
             page, candidate_id, errors=explain(problem, page._), code=problem.status
         )
     return await candidate_view(page, candidate_id, whole=whole)
+
+
+@router.post("/talent/candidates/{candidate_id}/erase")
+async def erase_candidate(candidate_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Erase the person's personal information on their request (PIPL); statistics stay."""
+    page.require_api("talent", "POST", "/v1/candidates/{candidate_id}/erase")
+    try:
+        await page.api.post("talent", f"/v1/candidates/{candidate_id}/erase", {})
+    except ApiProblem as problem:
+        return await candidate_view(
+            page, candidate_id, errors=explain(problem, page._), code=problem.status
+        )
+    return page.redirect(f"/talent/candidates/{candidate_id}", done="erased")
+
+
+@router.post("/talent/candidates/{candidate_id}/merge")
+async def merge_candidate(candidate_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Fold a duplicate (a mistyped ID number, say) into this candidate; the duplicate is erased."""
+    page.require_api("talent", "POST", "/v1/candidates/merge")
+    body = {"keep_id": candidate_id, "merge_id": page.value("merge_id")}
+    try:
+        await page.api.post("talent", "/v1/candidates/merge", body)
+    except ApiProblem as problem:
+        errors = explain(problem, page._)
+        for name in ("merge_id", "keep_id"):
+            if name in errors.fields:
+                errors.fields["merge_id"] = errors.fields.pop(name)
+        return await candidate_view(page, candidate_id, errors=errors, code=problem.status)
+    return page.redirect(f"/talent/candidates/{candidate_id}", done="merged")
 
 
 async def partners_view(
