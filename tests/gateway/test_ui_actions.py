@@ -667,6 +667,46 @@ class TestStaff:
         assert "辞职" in after
 
 
+class TestEvaluationForm:
+    def test_city_hr_replaces_the_form_and_others_only_read_it(self, users):
+        city, district = users["ui.city"], users["ui.district"]
+        page = city.get("/sharing/evaluations/form")
+        assert 'data-testid="replace-form"' in page.text
+        shown = district.get("/sharing/evaluations/form")
+        assert shown.status_code == 200 and 'data-testid="replace-form"' not in shown.text
+        assert district.post("/sharing/evaluations/form", source="x").status_code == 403
+        before = city.api("GET", "sharing/v1/evaluation-form").json()
+
+        empty = city.post("/sharing/evaluations/form", source="成教〔2026〕1号")
+        assert empty.status_code == 422 and 'data-field="items"' in empty.text
+        bad = city.post(
+            "/sharing/evaluations/form",
+            item_key_0="Teaching!",
+            item_zh_0="教学",
+            item_en_0="Teaching",
+            source="成教〔2026〕1号",
+        )
+        assert bad.status_code == 422 and 'data-field="items"' in bad.text
+        assert 'value="Teaching!"' in bad.text  # what was typed stays
+        assert city.api("GET", "sharing/v1/evaluation-form").json() == before
+
+        saved = city.post(
+            "/sharing/evaluations/form",
+            item_key_0="teaching",
+            item_zh_0="教学效果",
+            item_en_0="Teaching",
+            item_key_3="duty",
+            item_zh_3="师德师风",
+            item_en_3="Professional ethics",
+            source="成教〔2026〕1号",
+        )
+        assert saved.status_code == 303
+        now = city.api("GET", "sharing/v1/evaluation-form").json()
+        assert [i["key"] for i in now["items"]] == ["teaching", "duty"]
+        assert now["source"] == "成教〔2026〕1号"
+        assert "师德师风" in district.get("/sharing/evaluations/form").text
+
+
 class TestCandidates:
     def test_hr_merges_a_duplicate_and_erases_on_the_persons_request(self, desk, users):
         city = users["ui.city"]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from gateway.ui.client import ApiProblem
-from gateway.ui.forms import explain
+from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.library import teacher_names
 from gateway.ui.pages.pool import unit_names
 from gateway.ui.session import HR_DESK, HR_ROLES, Page, signed_in
@@ -110,3 +110,54 @@ async def report(
             )
         },
     )
+
+
+#: At most this many items on the form, as the service allows.
+FORM_ITEMS = 12
+
+
+async def form_view(page: Page, errors: FormErrors | None = None, code: int = 200) -> Any:
+    current = await page.api.get_or_none("sharing", "/v1/evaluation-form")
+    items = (current or {"items": []})["items"]
+    if errors:
+        rows = [
+            {f: page.value(f"item_{f}_{n}") for f in ("key", "zh", "en")} for n in range(FORM_ITEMS)
+        ]
+    else:
+        rows = items + [{"key": "", "zh": "", "en": ""}] * (FORM_ITEMS - len(items))
+    return page.html(
+        "evaluation_form.html",
+        status=code,
+        current=current,
+        rows=rows,
+        may_replace=page.may("sharing", "POST", "/v1/evaluation-form"),
+        errors=errors,
+    )
+
+
+@router.get("/sharing/evaluations/form")
+async def evaluation_form(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """The items the host schools score, and where they come from; city HR replaces them."""
+    page.require(HR_DESK)
+    return await form_view(page)
+
+
+@router.post("/sharing/evaluations/form")
+async def replace_evaluation_form(page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A new version of the form: evaluations made before keep the items they were scored on."""
+    page.require_api("sharing", "POST", "/v1/evaluation-form")
+    items = [
+        {f: page.value(f"item_{f}_{n}").strip() for f in ("key", "zh", "en")}
+        for n in range(FORM_ITEMS)
+    ]
+    items = [i for i in items if any(i.values())]
+    if not items:
+        errors = invalid(page._, items=page._("Give the form at least one item."))
+        return await form_view(page, errors, 422)
+    try:
+        await page.api.post(
+            "sharing", "/v1/evaluation-form", {"items": items, "source": page.value("source")}
+        )
+    except ApiProblem as problem:
+        return await form_view(page, explain(problem, page._), problem.status)
+    return page.redirect("/sharing/evaluations/form", done="saved")
