@@ -186,7 +186,13 @@ def pages_of(page, role: str) -> list[str]:
             found = page.locator(link).first
             if found.count():
                 paths.append(found.get_attribute("href"))
-        paths += ["/sharing/settlements", "/sharing/teachers", "/pool?tab=loans"]
+        paths += [
+            "/sharing/settlements",
+            "/sharing/teachers",
+            "/sharing/evaluations/form",
+            "/standards",
+            "/pool?tab=loans",
+        ]
     return list(dict.fromkeys(paths))
 
 

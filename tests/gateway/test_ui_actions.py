@@ -667,6 +667,43 @@ class TestStaff:
         assert "辞职" in after
 
 
+class TestStandards:
+    def test_city_hr_adds_a_dated_standard_and_others_read_them(self, users):
+        city, district = users["ui.city"], users["ui.district"]
+        assert 'data-testid="add-standard"' in city.get("/standards").text
+        shown = district.get("/standards")
+        assert shown.status_code == 200 and 'data-testid="add-standard"' not in shown.text
+        assert users["ui.school1"].get("/standards").status_code == 403
+        before = city.api("GET", "staffing/v1/standards").json()["data"]
+
+        bad = city.post(
+            "/standards",
+            stage="primary",
+            effective_from="2027-09-01",
+            pupils_per_post="0",
+            source="中央编办发〔2014〕72号",
+        )
+        assert bad.status_code == 422 and 'data-field="pupils_per_post"' in bad.text
+        assert city.api("GET", "staffing/v1/standards").json()["data"] == before
+
+        added = city.post(
+            "/standards",
+            stage="primary",
+            effective_from="2027-09-01",
+            pupils_per_post="18.5",
+            source="中央编办发〔2014〕72号",
+        )
+        assert added.status_code == 303
+        after = city.api("GET", "staffing/v1/standards").json()["data"]
+        assert {
+            "effective_from": "2027-09-01",
+            "stage": "primary",
+            "pupils_per_post": 18.5,
+            "source": "中央编办发〔2014〕72号",
+        } in after
+        assert "18.5" in district.get("/standards").text
+
+
 class TestEvaluationForm:
     def test_city_hr_replaces_the_form_and_others_only_read_it(self, users):
         city, district = users["ui.city"], users["ui.district"]
