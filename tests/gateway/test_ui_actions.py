@@ -667,6 +667,22 @@ class TestStaff:
         assert "辞职" in after
 
 
+class TestUnitEdit:
+    def test_hr_renames_a_school_and_moves_it_and_a_bad_value_changes_nothing(self, users):
+        district = users["ui.district"]
+        path = f"/units/{school_id(6)}"
+        assert 'data-testid="edit-unit"' in district.get(path).text
+        assert 'data-testid="edit-unit"' not in users["ui.auditor"].get(path).text
+        before = district.api("GET", f"staffing/v1/{path.removeprefix('/')}").json()
+        bad = district.post(f"{path}/edit", name="新名称", lat="123")
+        assert bad.status_code == 422 and 'data-field="lat"' in bad.text
+        assert district.api("GET", f"staffing/v1/{path.removeprefix('/')}").json() == before
+        saved = district.post(f"{path}/edit", name="学校六（新址）", lat="30.6", lon="104.05")
+        assert saved.status_code == 303
+        after = district.api("GET", f"staffing/v1/{path.removeprefix('/')}").json()
+        assert (after["name"], after["lat"], after["lon"]) == ("学校六（新址）", 30.6, 104.05)
+
+
 class TestStandards:
     def test_city_hr_adds_a_dated_standard_and_others_read_them(self, users):
         city, district = users["ui.city"], users["ui.district"]

@@ -170,6 +170,25 @@ async def places_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@router.post("/units/{unit_id}/edit")
+async def edit_unit(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A unit's name or location (the distances matching measures come from it)."""
+    page.require_api("staffing", "PATCH", "/v1/units/{unit_id}")
+    body = {k: page.value(k) for k in ("name", "lat", "lon") if page.value(k)}
+    try:
+        await page.api.patch("staffing", f"/v1/units/{unit_id}", body)
+    except ApiProblem as problem:
+        return await unit_view(
+            page,
+            unit_id,
+            "summary",
+            errors=explain(problem, page._),
+            error_for="edit",
+            code=problem.status,
+        )
+    return page.redirect(f"/units/{unit_id}", done="saved")
+
+
 @router.post("/units/{unit_id}/adjustments")
 async def adjust_posts(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Raise (核增) or cut (核减) a unit's approved posts under the commission's document."""
