@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_WORKERS ?= 2
+# Three workers on two cores: many tests wait on a subprocess, a server or NATS for part of
+# their time, and a third worker fills those waits.
+PYTEST_WORKERS ?= 3
 
 .PHONY: run test test-fast chaos soak fuzz bench lint format clean
 
