@@ -20,6 +20,8 @@ from gateway.errors import RateLimited
 KV_BUCKET = "gateway_rate_limits"
 KV_RETRIES = 32
 BURST_SECONDS = 60.0
+#: A thousandth of a request: far above the float error of a minute's intervals, far below one.
+FLOAT_SLACK = 1e-3
 #: How long a replica may keep requests it took from the shared bucket before they lapse.
 LEASE_SECONDS = 1.0
 MAX_LEASES = 100_000
@@ -65,7 +67,9 @@ def gcra_take(tat: float, now: float, per_minute: int, wanted: int) -> tuple[int
     """
     interval = 60.0 / per_minute
     tat = max(tat, now)
-    available = int((now + BURST_SECONDS - tat) / interval + 1e-9)
+    # A full bucket is exactly `per_minute` requests: the sum of many intervals carries float
+    # error (more so against time.time()), which must not cost the caller a whole request.
+    available = int((now + BURST_SECONDS - tat) / interval + FLOAT_SLACK)
     if available <= 0:
         retry_after = tat + interval - BURST_SECONDS - now
         return 0, Decision(False, per_minute, 0, tat - now, retry_after), tat

@@ -12,7 +12,7 @@ import pytest
 
 from common.bus import Bus
 from gateway.app import create_app as create_gateway
-from gateway.ratelimit import KV_BUCKET, NatsRateLimiter
+from gateway.ratelimit import KV_BUCKET, MemoryRateLimiter, NatsRateLimiter, gcra_take
 from services.staffing.app import create_app as create_staffing
 from services.staffing.settings import StaffingSettings
 from tests.gateway.support import add_user, bearer, gateway_settings, password_grant, served
@@ -186,3 +186,20 @@ async def test_security_headers_and_body_limit(make_database, identity):
         missing = await gateway.get("/api/nowhere/v1/x")
         assert missing.status_code in (401, 404)
         assert "Traceback" not in missing.text
+
+
+@pytest.mark.parametrize("per_minute", [7, 20, 60, 600, 1200])
+@pytest.mark.parametrize("now", [5_000.0, 1_800_000_000.0])  # time.monotonic(), time.time()
+async def test_a_full_bucket_grants_exactly_its_limit_at_one_instant(per_minute: int, now: float):
+    """The sum of a minute's intervals carries float error; it never costs the caller a request,
+    one by one (the memory limiter) or taken in leases (the shared one)."""
+    limiter = MemoryRateLimiter(clock=lambda: now)
+    decisions = [await limiter.hit("key:site", per_minute) for _ in range(per_minute + 1)]
+    assert [d.allowed for d in decisions] == [True] * per_minute + [False]
+    tat, taken = now, 0
+    while True:
+        granted, _, tat = gcra_take(tat, now, per_minute, 7)
+        if not granted:
+            break
+        taken += granted
+    assert taken == per_minute

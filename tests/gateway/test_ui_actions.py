@@ -12,12 +12,13 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from common.clock import local_today
 from common.db import Database, utcnow
 from services.staffing.models import Unit as StaffingUnit
 from services.staffing.units.service import add_unit
@@ -282,7 +283,7 @@ class TestEndAssignment:
         assert 'data-testid="assignments"' in audit.text
         assert 'data-testid="end-assignment"' not in audit.text
 
-        too_early = (date.today() - timedelta(days=60)).isoformat()
+        too_early = (local_today() - timedelta(days=60)).isoformat()
         refused = city.post(
             f"/sharing/assignments/{assignment_id}/end", reason="调离", last_day=too_early
         )
@@ -306,11 +307,11 @@ class TestSettlements:
         for other in ("ui.auditor", "ui.commission", "ui.teacher"):
             page = users[other].get("/sharing/settlements")
             assert 'data-testid="issue-settlements"' not in page.text, other
-        this_month = date.today().strftime("%Y-%m")
+        this_month = local_today().strftime("%Y-%m")
         refused = city.post("/sharing/settlements", month=this_month)
         assert refused.status_code == 422
         assert field_error(refused.text, "month") == "该月尚未结束"
-        last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        last_month = (local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
         issued = city.post("/sharing/settlements", month=last_month)
         assert issued.status_code == 303
         assert issued.headers["location"] == f"/sharing/settlements?month={last_month}&done=issued"
@@ -803,13 +804,13 @@ class TestLessonMoves:
     def test_the_teacher_proposes_a_move_and_the_host_school_accepts_it(self, desk, users):
         from tests.sharing.test_calendar import book
 
-        monday = date.today() + timedelta(days=7 - date.today().weekday())
+        monday = local_today() + timedelta(days=7 - local_today().weekday())
 
         async def booked() -> uuid.UUID:
             db = Database(desk.sharing)
             try:
                 request_id = await add_request(db, 1, [(1, 6)], term_start=monday, weeks=2)
-                return await book(db, request_id, desk.teacher_id, date.today())
+                return await book(db, request_id, desk.teacher_id, local_today())
             finally:
                 await db.dispose()
 

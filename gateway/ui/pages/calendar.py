@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, UploadFile
 
+from common.clock import local_today
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.units import district_options
@@ -81,7 +81,7 @@ async def calendar(
 ) -> Any:
     page.require(HR_DESK)
     return await calendar_view(
-        page, year or date.today().year, district_id, added=added, removed=removed
+        page, year or local_today().year, district_id, added=added, removed=removed
     )
 
 
@@ -89,7 +89,7 @@ async def calendar(
 async def set_day(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """City HR sets a day off or a 调休 working day."""
     page.require(HR_ROLES)
-    year = int(page.value("year") or date.today().year)
+    year = int(page.value("year") or local_today().year)
     day = page.value("day")
     if not day:
         return await calendar_view(
@@ -124,7 +124,7 @@ async def delete_day(day: str, page: Annotated[Page, Depends(signed_in)]) -> Any
 @router.post("/sharing/calendar/terms")
 async def add_term(page: Annotated[Page, Depends(signed_in)]) -> Any:
     page.require(HR_ROLES)
-    year = int(page.value("year") or date.today().year)
+    year = int(page.value("year") or local_today().year)
     body = {
         "school_year": page.value("school_year"),
         "name": page.value("term_name"),
@@ -154,7 +154,7 @@ async def delete_term(term_id: str, page: Annotated[Page, Depends(signed_in)]) -
 async def add_day_off(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """A district's own day off (district HR for its district, city HR for any)."""
     page.require(HR_ROLES)
-    year = int(page.value("year") or date.today().year)
+    year = int(page.value("year") or local_today().year)
     district_id = page.value("district_id")
     if page.role == "district_hr":
         district_id = str(page.user.district_id)
@@ -194,7 +194,7 @@ async def delete_day_off(
 async def import_days(page: Annotated[Page, Depends(signed_in)]) -> Any:
     """Import days off and working days from an xlsx sheet."""
     page.require(HR_ROLES)
-    year = int(page.value("year") or date.today().year)
+    year = int(page.value("year") or local_today().year)
     upload = page.form.get("file") if page.form is not None else None
     content = await upload.read() if isinstance(upload, UploadFile) else b""
     if not content:

@@ -4,12 +4,12 @@ teacher read it, the teacher responds; HR downloads the term report for 年度�
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from common.clock import local_today
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.library import teacher_names
@@ -34,7 +34,7 @@ async def evaluations(page: Annotated[Page, Depends(signed_in)]) -> Any:
             "sharing", "/v1/assignments", unit_id=str(page.user.unit_id), limit=200
         )
         done = {(e["assignment_id"], e["period"]) for e in rows}
-        today = date.today().isoformat()
+        today = local_today().isoformat()
         due = [
             a
             for a in (hosted or {"data": []})["data"]
@@ -53,7 +53,7 @@ async def evaluations(page: Annotated[Page, Depends(signed_in)]) -> Any:
         item_names={i["key"]: (i["en"] if page.lang == "en" else i["zh"]) for i in items},
         names=names,
         units=units,
-        today=date.today(),
+        today=local_today(),
     )
 
 

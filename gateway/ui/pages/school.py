@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.clock import local_today
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
 from gateway.ui.labels import SUBJECTS
@@ -138,7 +139,7 @@ async def lessons_to_confirm(page: Annotated[Page, Depends(signed_in)]) -> Any:
     cover or move), and moves waiting for an answer; with teacher, subject and date."""
     page.require(SCHOOL)
     unit = str(page.user.unit_id)
-    today = date.today()
+    today = local_today()
     found, scheduled, hosted, moves = await asyncio.gather(
         page.api.get_or_none("sharing", "/v1/lessons", status="given", limit=200),
         page.api.get_or_none(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from common.clock import local_today
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import explain
 from gateway.ui.pages.moves import PERIOD_CHOICES, waiting_moves
@@ -73,7 +73,7 @@ async def my_lessons(page: Annotated[Page, Depends(signed_in)]) -> Any:
         moves=await waiting_moves(page),
         side="teacher",
         periods_choice=PERIOD_CHOICES,
-        today=date.today().isoformat(),
+        today=local_today().isoformat(),
     )
 
 

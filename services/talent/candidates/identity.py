@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import Literal
 
+from common.clock import local_today
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -27,7 +29,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     born = birth_date_of(number)
     if born is None:
         raise ValueError(f"characters 7-14 are not a real date of birth ({number[6:14]})")
-    if born > (today or date.today()) or born.year < 1900:
+    if born > (today or local_today()) or born.year < 1900:
         raise ValueError(f"the date of birth {born.isoformat()} is not plausible")
     expected = check_digit(number[:17])
     if number[17] != expected:
