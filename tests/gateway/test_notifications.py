@@ -420,6 +420,17 @@ async def test_mail_waits_for_an_unreachable_smtp_server_and_the_inbox_does_not(
     assert len(sink.messages) == 1
 
 
+async def mail_settled(url: str) -> bool:
+    """Every mail queued so far is sent or given up: none is left to write."""
+    db = Database(url)
+    try:
+        async with db.session(read_only=True) as session:
+            statuses = (await session.execute(select(col(MailDelivery.status)))).scalars().all()
+    finally:
+        await db.dispose()
+    return bool(statuses) and set(statuses) <= {"sent", "failed"}
+
+
 async def test_embedded_mailer_writes_one_readable_eml_digest(make_database, identity, tmp_path):
     url = await make_database("gateway")
     await add_people(url)
@@ -442,11 +453,7 @@ async def test_embedded_mailer_writes_one_readable_eml_digest(make_database, ide
         assert prefs.status_code == 200, prefs.text
         await apply(url, offer_sent(), settlement(), digest=1.0)
 
-        async def written() -> bool:
-            return any(mail_dir.glob("*.eml"))
-
-        await eventually(written, timeout=10)
-        await asyncio.sleep(0.3)
+        await eventually(lambda: mail_settled(url), timeout=10)
     files = sorted(mail_dir.glob("*.eml"))
     assert len(files) == 1, "two notifications within the window make one digest"
     mail = email.parser.BytesParser(policy=email.policy.default).parsebytes(files[0].read_bytes())
@@ -578,8 +585,18 @@ async def test_the_mail_worker_stops_between_batches_rather_than_being_cut_off(
     db = Database(url)
     try:
         worker = MailWorker(db, settings, make_mailer(settings))
+        first_round = asyncio.Event()
+        work_once = worker.work_once
+
+        async def counted() -> int:
+            done = await work_once()
+            first_round.set()
+            return done
+
+        worker.work_once = counted
         running_worker = asyncio.create_task(worker.run())
-        await asyncio.sleep(0.2)
+        # Once its first round is done, the worker waits for the next poll, a minute away.
+        await asyncio.wait_for(first_round.wait(), timeout=10)
         worker.stop()
         await asyncio.wait_for(running_worker, timeout=2)
         assert not running_worker.cancelled()
