@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -18,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.app import create_app
 from tests.gateway.support import bearer, gateway_settings, served
-from tests.support import Identity, free_port, running
+from tests.support import Identity, eventually, free_port, running
 
 UNITS = "/api/staffing/v1/units"
 CHUNK = 64 * 1024
@@ -261,7 +260,13 @@ async def test_a_connection_the_service_closed_while_idle_is_not_reused(
         async with running(create_app(settings), "http://gateway") as client:
             headers = await bearer(client, "cityhr")
             first = await client.post(UNITS, json={"n": 1}, headers=headers)
-            await asyncio.sleep(1.6)
+
+            async def closed_by_the_service() -> bool:
+                assert upstream.server is not None
+                return not upstream.server.server_state.connections
+
+            # The gateway keeps the connection; the service closes it a second later.
+            await eventually(closed_by_the_service, timeout=10)
             second = await client.post(UNITS, json={"n": 2}, headers=headers)
     assert first.status_code == 200 and second.status_code == 200
 
