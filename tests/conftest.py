@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import PG_ENV, PG_MISSING, Databases, Identity, NatsServer
-
-BACKENDS = ["sqlite", "postgresql"]
+from tests.support import BACKENDS, PG_ENV, PG_MISSING, Databases, Identity, NatsServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -24,6 +24,8 @@ from common.auth import SERVICES, Principal, TokenSigner, generate_keypair, load
 from common.migrations import upgrade
 from common.settings import CommonSettings
 
+#: The databases a test that takes `backend` runs on.
+BACKENDS = ["sqlite", "postgresql"]
 PG_ENV = "TP_TEST_DATABASE_URL"
 PG_MISSING = (
     f"PostgreSQL not configured: set {PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -138,7 +140,9 @@ class Databases:
         finally:
             await conn.close()
 
-    async def create(self, service: str, backend: str) -> str:
+    async def create(self, service: str, backend: str, *, shared: bool = False) -> str:
+        """A migrated database of `service`, dropped with the test that asked for it; a
+        `shared` one (a module's tests use it) is the caller's to `drop`."""
         if backend == "sqlite":
             key = (service, backend)
             if key not in self._templates:
@@ -158,8 +162,15 @@ class Databases:
             self._templates[key] = template_name
         name = f"tp_{service}_{RUN}_{WORKER}_{uuid.uuid4().hex[:8]}"
         await self._pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._templates[key]}"')
-        self._created.append(name)
+        if not shared:
+            self._created.append(name)
         return self._pg_url_for(name)
+
+    async def drop(self, url: str) -> None:
+        """Drop a `shared` database (a SQLite file stays in the session folder)."""
+        if url.startswith("postgresql"):
+            name = url.rpartition("/")[2]
+            await self._pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     async def empty(self, service: str, backend: str) -> str:
         """A database with no tables yet, for a test that migrates it step by step."""
