@@ -49,7 +49,10 @@ READ = "/api/talent/v1/postings?limit=1"
 INTAKE = "/api/talent/v1/candidates"
 
 #: Each request a new person: ID numbers from a per-run offset, per-thread counters, the birth
-#: date walking forward a day every thousand people; the GB 11643 check digit computed here.
+#: date walking forward a day every thousand people from 1 Jan 1990, so everyone is born
+#: between 1990 and 2022 (the service refuses a birth date after today; a run's at most
+#: 12,000,000 people, with rounds 3,000,000 apart and threads 100,000 apart); the GB 11643 check
+#: digit computed here.
 INTAKE_LUA = """
 local offset = {offset}
 local nonce = "{nonce}"
@@ -65,7 +68,7 @@ setup = function(thread)
 end
 
 local function id_number(n)
-  local born = os.date("!%Y%m%d", 86400 * (math.floor(n / 1000) + 3650))
+  local born = os.date("!%Y%m%d", 86400 * (7305 + math.floor(n / 1000)))
   local first17 = "510105" .. born .. string.format("%03d", n % 1000)
   local total = 0
   for i = 1, 17 do
@@ -77,7 +80,7 @@ end
 
 request = function()
   count = count + 1
-  local n = offset + tid * 1000000 + count
+  local n = offset + tid * 100000 + count
   local body = string.format(
     '{{"name":"候选人%d","id_number":"%s","phone":"139%08d","email":"c%d@example.cn",' ..
     '"degree":"master","major":"数学","talent_tier":"C","source":"website",' ..
@@ -166,7 +169,7 @@ async def _measure(var: Path, talent_db: str, gateway_db: str, nats_url: str) ->
                     connections=INTAKE_CONNECTIONS,
                     seconds=SECONDS,
                     headers=partner,
-                    script=intake_script(n * 10_000_000),
+                    script=intake_script(n * 3_000_000),
                 )
             )
             for spy in spies:
