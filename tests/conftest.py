@@ -17,9 +17,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"TP_REQUIRE_POSTGRES is set but {PG_ENV} is not")
     # Slow tests first. xdist (--dist loadgroup) hands out the xdist groups, largest first, then
     # every other test in this order: the long ones start early on both workers and the many
-    # short ones fill in at the end, so the workers finish together. The sort is stable, so
-    # tests keep their order within a module otherwise.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    # short ones fill in at the end, so the workers finish together. A group counts as slow when
+    # any of its tests is, so its tests stay side by side and a worker sets up the fixtures they
+    # share once. The sort is stable, so tests keep their order within a module otherwise.
+    slow_groups = {
+        _group(item) for item in items if item.get_closest_marker("slow") is not None
+    } - {None}
+
+    def fast(item: pytest.Item) -> bool:
+        return item.get_closest_marker("slow") is None and _group(item) not in slow_groups
+
+    items.sort(key=fast)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """On an xdist worker under --dist loadgroup, a test of an xdist group must carry the group
+    in its id, which is how xdist sends a group to one worker; otherwise every shared fixture
+    (the browser system, a recruitment-site scene) is built again on each worker."""
+    grouped = item.config.getoption("loadgroup", default=False) and _group(item)
+    if grouped and "@" not in item.nodeid:
+        pytest.fail(
+            "pytest-xdist did not group this test by its xdist_group mark: this pytest and "
+            "pytest-xdist do not work together (see pyproject.toml)",
+            pytrace=False,
+        )
+
+
+def _group(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0]) if mark is not None and mark.args else None
 
 
 @pytest.fixture(scope="session")
