@@ -77,11 +77,23 @@ async def staff_detail(staff_id: str, page: Annotated[Page, Depends(signed_in)])
 
 
 async def act(
-    page: Page, staff_id: str, route: str, body: dict[str, Any], form: str, done: str
+    page: Page,
+    staff_id: str,
+    method: str,
+    template: str,
+    body: dict[str, Any],
+    form: str,
+    done: str,
 ) -> Any:
-    page.require_api("staffing", "POST", "/v1/staff/{staff_id}/" + route)
+    """Send one of HR's acts on the person to staffing's route `template` (with `{staff_id}`):
+    a refusal is shown beside the act's form, a success goes back to the person's page."""
+    page.require_api("staffing", method, template)
+    path = template.format(staff_id=staff_id)
     try:
-        await page.api.post("staffing", f"/v1/staff/{staff_id}/{route}", body)
+        if method == "PATCH":
+            await page.api.patch("staffing", path, body)
+        else:
+            await page.api.call(method, "staffing", path, json=body)
     except ApiProblem as problem:
         return await staff_view(page, staff_id, explain(problem, page._), form, problem.status)
     return page.redirect(f"/staff/{staff_id}", done=done)
@@ -95,7 +107,7 @@ async def confer_title(staff_id: str, page: Annotated[Page, Depends(signed_in)])
         "effective_from": page.value("effective_from") or None,
         "document_no": page.value("document_no") or None,
     }
-    return await act(page, staff_id, "titles", body, "title", "saved")
+    return await act(page, staff_id, "POST", "/v1/staff/{staff_id}/titles", body, "title", "saved")
 
 
 @router.post("/staff/{staff_id}/departure")
@@ -106,7 +118,9 @@ async def depart(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> An
         "left_on": page.value("left_on") or None,
         "document_no": page.value("document_no") or None,
     }
-    return await act(page, staff_id, "departure", body, "departure", "departed")
+    return await act(
+        page, staff_id, "POST", "/v1/staff/{staff_id}/departure", body, "departure", "departed"
+    )
 
 
 @router.post("/staff/{staff_id}/transfer")
@@ -117,18 +131,13 @@ async def transfer(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> 
         "transferred_on": page.value("transferred_on") or None,
         "document_no": page.value("document_no") or None,
     }
-    return await act(page, staff_id, "transfer", body, "transfer", "transferred")
+    return await act(
+        page, staff_id, "POST", "/v1/staff/{staff_id}/transfer", body, "transfer", "transferred"
+    )
 
 
 @router.post("/staff/{staff_id}/teaching")
 async def set_teaching(staff_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
     """The subject and stage the person teaches; sharing's profile follows."""
-    page.require_api("staffing", "PATCH", "/v1/staff/{staff_id}")
     body = {"stage": page.value("stage") or None, "subject": page.value("subject") or None}
-    try:
-        await page.api.patch("staffing", f"/v1/staff/{staff_id}", body)
-    except ApiProblem as problem:
-        return await staff_view(
-            page, staff_id, explain(problem, page._), "teaching", problem.status
-        )
-    return page.redirect(f"/staff/{staff_id}", done="saved")
+    return await act(page, staff_id, "PATCH", "/v1/staff/{staff_id}", body, "teaching", "saved")
