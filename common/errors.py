@@ -44,6 +44,13 @@ class InvalidInput(DomainError):
     def field(cls, field: str, message: str, **extra: Any) -> InvalidInput:
         return cls(message, errors=[{"field": field, "message": message}], extra=extra)
 
+    @classmethod
+    def coded(cls, field: str, message: str, code: str, **values: Any) -> InvalidInput:
+        """A field at fault with a code of the service's own and the values its message names,
+        as members of the field's entry, so a client words it in its own language."""
+        entry = {"field": field, "message": message, "code": code, **values}
+        return cls(message, errors=[entry])
+
 
 class Unauthorized(DomainError):
     status, slug, title = 401, "unauthorized", "Authentication required"

@@ -21,10 +21,18 @@ FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
 #: Components every document shares under the same names (the gateway keeps one copy).
 SHARED_SCHEMAS = ("Problem", "ProblemField")
 
+#: A service's own field codes, and the values each carries as members of the field's entry.
+FIELD_MEMBERS = {
+    "stage_not_taught": "`unit_code`, `stage`",
+    "no_such_grade": "`stage`, `grade`",
+}
+
 PROBLEM_FIELD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "ProblemField",
-    "description": "One field at fault: `body.x`, `query.x`, `path.x`, or a spreadsheet cell.",
+    "description": "One field at fault: `body.x`, `query.x`, `path.x`, or a spreadsheet cell. "
+    "`code` is pydantic's error type, or one of the service's own, whose values are more "
+    "members: " + "; ".join(f"{code}: {members}" for code, members in FIELD_MEMBERS.items()) + ".",
     "required": ["field", "message"],
     "properties": {
         "field": {"type": "string", "title": "Field"},
@@ -42,6 +50,11 @@ PROBLEM_MEMBERS = {
     "pool-exhausted": "`pool_balance`, `granted`, `quota_type`",
     "below-held-posts": "`remaining`, `held`, `quota_type`",
     "over-repayment": "`outstanding`, `count`",
+    "posts-reserved": "`reserved`, `quota_type`",
+    "pool-not-open": "`quota_type`",
+    "not-on-roster": "`staff_status` (`retired`, `resigned`...)",
+    "lesson-not-yet-due": "`taught_on`",
+    "posting-filled": "`count`",
     "illegal-transition": "`state`, and `state_of` naming what is in it (`lesson`, `offer`...)",
     "same-application-twice": "`posting_ids`",
     "already-applied": "`existing_id`",

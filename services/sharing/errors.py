@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from common.errors import Conflict
 from services.sharing.timetable import Clash
 
@@ -43,6 +45,12 @@ class LessonNotYetDue(Conflict):
     """A lesson is marked given before the day it is taught."""
 
     slug, title = "lesson-not-yet-due", "The lesson is not yet due"
+
+    def __init__(self, taught_on: date) -> None:
+        super().__init__(
+            f"the lesson is on {taught_on}, it cannot be given yet",
+            extra={"taught_on": taught_on.isoformat()},
+        )
 
 
 class LessonSettled(Conflict):

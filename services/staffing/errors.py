@@ -69,14 +69,28 @@ class NotOnRoster(Conflict):
 
     slug, title = "not-on-roster", "No longer on the roster"
 
+    def __init__(self, name: str, staff_status: str) -> None:
+        super().__init__(
+            f"{name} is no longer on the roster: {staff_status}",
+            extra={"staff_status": staff_status},
+        )
+
 
 class PoolNotOpen(Conflict):
     """The city does not pool the quota type (yet)."""
 
     slug, title = "pool-not-open", "The pool is not open"
 
+    def __init__(self, quota_type: str) -> None:
+        super().__init__(
+            f"the city does not pool {quota_type} posts", extra={"quota_type": quota_type}
+        )
+
 
 class PostsReserved(Conflict):
     """A school holds posts for open postings; they are closed or moved first."""
 
     slug, title = "posts-reserved", "Posts are held for open postings"
+
+    def __init__(self, detail: str, *, quota_type: str, reserved: int) -> None:
+        super().__init__(detail, extra={"quota_type": quota_type, "reserved": reserved})

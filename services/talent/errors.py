@@ -22,6 +22,9 @@ class PostingFilled(Conflict):
 
     slug, title = "posting-filled", "Every post of the posting is filled"
 
+    def __init__(self, count: int) -> None:
+        super().__init__(f"all {count} posts of the posting are filled", extra={"count": count})
+
 
 class ErasedCandidate(Conflict):
     """The candidate's personal data was erased; nothing more can be done with them."""

@@ -66,3 +66,24 @@ async def test_a_week_marked_given_confirmed_and_a_cover_not_paid(client, db, id
 
     found = await client.get("/v1/lessons", headers=host, params={"status": "covered"})
     assert [x["covered_by"] for x in found.json()["data"]] == ["王老师（本校）"]
+
+
+async def test_a_lesson_marked_given_before_its_day_names_its_day(client, db, identity):
+    teacher_id = await add_teacher(db, 2)
+    monday = date.today() + timedelta(days=7 - date.today().weekday())  # next Monday
+    request_id = await add_request(db, 1, [(1, 2)], term_start=monday, weeks=1)
+    assignment_id = await book(db, request_id, teacher_id, date.today())
+    async with db.session(read_only=True) as session:
+        lesson_id = (
+            await session.execute(
+                select(Lesson.id).where(
+                    Lesson.assignment_id == assignment_id, Lesson.taught_on == monday
+                )
+            )
+        ).scalar_one()
+    as_teacher = identity.headers(principal("teacher", teacher_id=teacher_id))
+    early = await client.post(f"/v1/lessons/{lesson_id}/given", headers=as_teacher)
+    assert early.status_code == 409
+    body = early.json()
+    assert (body["type"], body["taught_on"]) == ("/problems/lesson-not-yet-due", str(monday))
+    assert (await statuses(db, assignment_id))[monday] == "scheduled"

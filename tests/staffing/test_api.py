@@ -136,6 +136,14 @@ class TestPool:
         assert (quota["approved"], quota["borrowed"]) == (3, 2)
         staff = (await api.hire(borrower["id"])).json()
         await api.ok("POST", f"/v1/staff/{staff['id']}/departure", json={"reason": "retired"})
+        again = await api.call(
+            "POST", f"/v1/staff/{staff['id']}/departure", json={"reason": "retired"}
+        )
+        assert again.status_code == 409
+        assert (again.json()["type"], again.json()["staff_status"]) == (
+            "/problems/not-on-roster",
+            "retired",
+        )
         quota = await api.quota(borrower["id"])
         assert (quota["approved"], quota["borrowed"], quota["occupied"]) == (2, 1, 0)
         assert (await api.pool())["balance"] == 2

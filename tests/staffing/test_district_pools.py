@@ -85,6 +85,20 @@ class TestDistrictPool:
         assert refused.json()["errors"][0]["field"] == "body.unit_id"
         assert (await api.quota(other["id"]))["approved"] == 4
 
+    async def test_a_referral_to_a_pool_the_city_does_not_run_names_the_quota_type(self, api):
+        d1, _, _, needy, _, hr = await city(api)
+        await api.ok("PUT", f"/v1/districts/{d1['id']}/pools/yuan_e", hr)
+        asked = await api.ok(
+            "POST", "/v1/pool-applications", hr, json=application(needy["id"], quota_type="yuan_e")
+        )
+        refused = await api.call(
+            "POST", f"/v1/pool-applications/{asked['id']}/referral", hr, json={"reason": "区池不足"}
+        )
+        assert refused.status_code == 409
+        body = refused.json()
+        assert (body["type"], body["quota_type"]) == ("/problems/pool-not-open", "yuan_e")
+        assert body["detail"] == "the city does not pool yuan_e posts"
+
     async def test_district_hr_runs_its_own_pool_only(self, api):
         _, d2, _, _, _other, hr = await city(api)
         opened = await api.call("PUT", f"/v1/districts/{d2['id']}/pools/bianzhi", hr)

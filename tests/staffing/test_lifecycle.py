@@ -160,6 +160,12 @@ class TestMerge:
         )
         assert refused.status_code == 409
         assert "open postings" in refused.json()["detail"]
+        body = refused.json()
+        assert (body["type"], body["quota_type"], body["reserved"]) == (
+            "/problems/posts-reserved",
+            "bianzhi",
+            1,
+        )
         assert (await api.quota(survivor["id"]))["approved"] == 1
 
 

@@ -129,7 +129,32 @@ class TestWarnings:
             "PUT", f"/v1/units/{school['id']}/capacity", json=[{"stage": "senior", "classes": 2}]
         )
         assert refused.status_code == 422
-        assert refused.json()["errors"][0]["field"] == "body.0.stage"
+        assert refused.json()["errors"] == [
+            {
+                "field": "body.0.stage",
+                "message": "S1 does not teach senior",
+                "code": "stage_not_taught",
+                "unit_code": "S1",
+                "stage": "senior",
+            }
+        ]
+
+    async def test_grades_of_a_stage_not_taught_change_no_row(self, api):
+        _, school = await primary_school(api)
+        row = {"school_year": 2026, "stage": "primary", "grade": 6, "pupils": 1}
+        refused = await api.call(
+            "PUT", f"/v1/units/{school['id']}/grades", json=[row, {**row, "stage": "junior"}]
+        )
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0] == {
+            "field": "body.1.stage",
+            "message": "S1 does not teach junior",
+            "code": "stage_not_taught",
+            "unit_code": "S1",
+            "stage": "junior",
+        }
+        grades = await api.ok("GET", f"/v1/units/{school['id']}/grades")
+        assert [g["pupils"] for g in grades["data"] if g["grade"] == 6] == [10]
 
 
 class TestForecastImport:

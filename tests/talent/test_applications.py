@@ -158,6 +158,7 @@ class TestHireNeedsHeldPosts:
         full = await api.move(late["id"], "hired")
         assert full.status_code == 409 and "filled" in full.json()["detail"]
         assert full.json()["type"] == "/problems/posting-filled"
+        assert full.json()["count"] == 1
         await api.staffing_says(
             StaffHired(
                 staff_id=uuid.uuid4(),

@@ -61,7 +61,7 @@ async def mark_given(
     if await acting_teacher_id(session, principal) != lesson.teacher_id:
         raise Forbidden("only the teacher marks their lesson given")
     if lesson.taught_on > today:
-        raise LessonNotYetDue(f"the lesson is on {lesson.taught_on}, it cannot be given yet")
+        raise LessonNotYetDue(lesson.taught_on)
     if lesson.status != "scheduled":
         raise IllegalTransition(
             f"the lesson is {lesson.status}", state=lesson.status, state_of="lesson"

@@ -193,7 +193,9 @@ async def merge(
         if here.reserved:
             raise PostsReserved(
                 f"school {absorbed.code} holds {here.reserved} {quota_type} posts for open "
-                "postings: close or move them first"
+                "postings: close or move them first",
+                quota_type=quota_type,
+                reserved=here.reserved,
             )
         moved_posts[quota_type] = here.approved
         _move_all(session, here, there, why)
@@ -338,7 +340,9 @@ async def close(
         if quota.reserved:
             raise PostsReserved(
                 f"school {school.code} holds {quota.reserved} {quota_type} posts for open "
-                "postings: close them first"
+                "postings: close them first",
+                quota_type=quota_type,
+                reserved=quota.reserved,
             )
         for loan in (x for x in loans if x.quota_type == quota_type):
             lender = await pool.locked_pool(session, quota_type, loan.lender_district_id)

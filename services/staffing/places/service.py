@@ -25,7 +25,7 @@ from services.staffing.places.schemas import (
     ProjectionPublic,
 )
 from services.staffing.units import repository as units
-from services.staffing.units.service import ensure_visible, unit_for_action
+from services.staffing.units.service import ensure_visible, not_taught, unit_for_action
 
 
 def public(row: Capacity) -> CapacityPublic:
@@ -48,7 +48,7 @@ async def set_capacity(
     sizes = await repository.class_sizes(session, today)
     for n, row in enumerate(rows):
         if row.stage not in school.stages:
-            raise InvalidInput.field(f"body.{n}.stage", f"{school.code} does not teach {row.stage}")
+            raise not_taught(f"body.{n}.stage", school.code, row.stage)
         if row.class_size is None and row.stage not in sizes:
             raise InvalidInput.field(f"body.{n}.class_size", "no class-size standard in force")
     for row in rows:
@@ -71,9 +71,15 @@ async def set_grades(
     school = await unit_for_action(session, principal, unit_id)
     for n, row in enumerate(rows):
         if row.stage not in school.stages:
-            raise InvalidInput.field(f"body.{n}.stage", f"{school.code} does not teach {row.stage}")
+            raise not_taught(f"body.{n}.stage", school.code, row.stage)
         if row.grade > STAGE_YEARS[row.stage][1]:
-            raise InvalidInput.field(f"body.{n}.grade", f"{row.stage} has no grade {row.grade}")
+            raise InvalidInput.coded(
+                f"body.{n}.grade",
+                f"{row.stage} has no grade {row.grade}",
+                "no_such_grade",
+                stage=row.stage,
+                grade=row.grade,
+            )
     for row in rows:
         found = await repository.grade_row(
             session, school.id, row.school_year, row.stage, row.grade

@@ -244,7 +244,7 @@ async def refer(
     if application.lender_district_id is None:
         raise IllegalTransition("the application is already before the city's pool")
     if await quotas.pool(session, application.quota_type) is None:
-        raise PoolNotOpen(f"the city does not pool {application.quota_type} posts")
+        raise PoolNotOpen(application.quota_type)
     district_id = application.lender_district_id
     application.lender_district_id = None
     application.referred_by = principal.sub

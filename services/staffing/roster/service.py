@@ -233,7 +233,7 @@ async def _active(session: AsyncSession, staff_id: uuid.UUID) -> Staff:
     staff = await repository.lock(session, staff_id)
     assert staff is not None
     if staff.status != "active":
-        raise NotOnRoster(f"{staff.name} is no longer on the roster: {staff.status}")
+        raise NotOnRoster(staff.name, staff.status)
     return staff
 
 

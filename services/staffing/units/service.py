@@ -70,6 +70,17 @@ def check_location(unit: Unit) -> None:
         raise InvalidInput.field(f"body.{problem[0]}", problem[1])
 
 
+def not_taught(field: str, unit_code: str, stage: str) -> InvalidInput:
+    """A row for a stage the school does not teach; the field's entry names both."""
+    return InvalidInput.coded(
+        field,
+        f"{unit_code} does not teach {stage}",
+        "stage_not_taught",
+        unit_code=unit_code,
+        stage=stage,
+    )
+
+
 async def check_stages_dropped(session: AsyncSession, unit: Unit, stages: list[str]) -> str | None:
     """Why `unit` may not drop a stage it teaches: its enrolment counts or forecasts pupils there
     (enrolment fits the unit's stages). None when it may."""
@@ -158,7 +169,7 @@ async def set_enrolment(
         raise InvalidInput.field("path.unit_id", "enrolment belongs to schools")
     for n, row in enumerate(rows):
         if row.stage not in unit.stages:
-            raise InvalidInput.field(f"body.{n}.stage", f"{unit.code} does not teach {row.stage}")
+            raise not_taught(f"body.{n}.stage", unit.code, row.stage)
     for row in rows:
         found = await repository.enrolment_row(session, unit.id, row.school_year, row.stage)
         source = "import" if row.forecast else "count"

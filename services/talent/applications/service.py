@@ -200,7 +200,7 @@ def _require_held_post(posting: Posting) -> None:
             "a hire needs the posts held for it"
         )
     if posting.hired >= posting.count:
-        raise PostingFilled(f"all {posting.count} posts of the posting are filled")
+        raise PostingFilled(posting.count)
 
 
 def _hired_event(
