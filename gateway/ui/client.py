@@ -41,16 +41,18 @@ class ApiProblem(Exception):
         return str(self.body.get("detail") or self.body.get("title") or "")
 
     def field_errors(self) -> dict[str, dict[str, str]]:
-        """Errors by form field: `body.granted` → `granted`, `query.unit_id` → `unit_id`."""
+        """Errors by form field: `body.granted` → `granted`, `query.unit_id` → `unit_id`; each
+        with its `code`, `message` and the values a service's own code carries."""
         found: dict[str, dict[str, str]] = {}
         for error in self.body.get("errors") or []:
             path = str(error.get("field", ""))
             parts = [p for p in path.split(".") if p not in ("body", "query", "path")]
             name = next((p for p in parts if not p.isdigit()), "")
             if name:
+                values = {k: str(v) for k, v in error.items() if k != "field"}
                 found.setdefault(
                     name,
-                    {"code": str(error.get("code", "")), "message": str(error.get("message", ""))},
+                    {"code": "", "message": "", **values},
                 )
         return found
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from gateway.ui.client import ApiProblem
 from gateway.ui.i18n import N_
 from gateway.ui.labels import LABELS, label
+from gateway.ui.render import local_date
 
 #: Pydantic's error codes, as the services send them in `errors[].code`.
 FIELD_CODES = {
@@ -117,6 +118,7 @@ SERVICE_MESSAGES = (
     N_("the application is already before the city's pool"),
     N_("this assignment was already evaluated for that period"),
     N_("you have already responded to this evaluation"),
+    N_("no class-size standard in force"),
 )
 
 #: Problem types whose message above says what went wrong in full: a Chinese page leaves out the
@@ -153,10 +155,26 @@ FIGURES = {
         {"outstanding", "count"},
         N_("The loan has only %(outstanding)s posts outstanding; %(count)s cannot be repaid."),
     ),
+    "posts-reserved": (
+        {"reserved", "quota_type"},
+        N_(
+            "%(quota)s held at the school for open postings: %(reserved)s; close or move those "
+            "postings first."
+        ),
+    ),
+    "pool-not-open": ({"quota_type"}, N_("%(quota)s: the city's pool is not open.")),
+    "posting-filled": ({"count"}, N_("All %(count)s posts of the posting are filled.")),
 }
 
 #: Field messages a service words itself (not a pydantic code), by their text.
 FIELD_MESSAGES = {"already taken": N_("This is already taken.")}
+
+#: A service's own field codes worded from the values the field's entry carries, as FIGURES
+#: (`stage` is given as the stage's name).
+FIELD_FIGURES = {
+    "stage_not_taught": ({"unit_code", "stage"}, N_("%(unit_code)s does not teach %(stage)s.")),
+    "no_such_grade": ({"stage", "grade"}, N_("%(stage)s has no grade %(grade)s.")),
+}
 
 
 @dataclass
@@ -208,6 +226,12 @@ def _field_message(
     english: bool,
     specific: str,
 ) -> str:
+    if error["code"] in FIELD_FIGURES and FIELD_FIGURES[error["code"]][0] <= error.keys():
+        members, sentence = FIELD_FIGURES[error["code"]]
+        values = {key: error[key] for key in members}
+        if "stage" in values:
+            values["stage"] = label("stage", values["stage"], translate, _language(translate))
+        return translate(sentence, **values)
     if error["code"] in FIELD_CODES:
         return translate(FIELD_CODES[error["code"]])
     if error["message"] in FIELD_MESSAGES:
@@ -224,12 +248,19 @@ def _specific_detail(problem: ApiProblem, _: Callable[..., str]) -> str:
     """What a problem's own members say (a clash, a cap, the posts vacant, the state something is
     in), worded in the page's language; never read from the service's English detail."""
     body = problem.body
-    lang = getattr(_, "language", "en")
+    lang = _language(_)
     if problem.slug in FIGURES and FIGURES[problem.slug][0] <= body.keys():
         values = {key: body[key] for key in FIGURES[problem.slug][0]}
         if "quota_type" in values:
             values["quota"] = label("quota", values.pop("quota_type"), _, lang)
         return _(FIGURES[problem.slug][1], **values)
+    if problem.slug == "not-on-roster" and body.get("staff_status"):
+        status = str(body["staff_status"])
+        group = "staff_status" if status in LABELS["staff_status"] else "leave_reason"
+        return _("The person has left the roster: %(state)s.", state=label(group, status, _, lang))
+    if problem.slug == "lesson-not-yet-due" and body.get("taught_on"):
+        day = local_date(str(body["taught_on"]), lang)
+        return _("The lesson is on %(day)s; it can be marked given from that day on.", day=day)
     if problem.slug == "illegal-transition" and body.get("state_of") in STATES:
         group, sentence = STATES[body["state_of"]]
         if str(body.get("state")) in LABELS[group]:
@@ -245,6 +276,10 @@ def _specific_detail(problem: ApiProblem, _: Callable[..., str]) -> str:
             return _("%(where)s is taken already.", where=where)
         return _("%(where)s: there is not time enough to travel between the schools.", where=where)
     return ""
+
+
+def _language(_: Callable[..., str]) -> str:
+    return str(getattr(_, "language", "en"))
 
 
 def invalid(_: Callable[..., str], **fields: str) -> FormErrors:

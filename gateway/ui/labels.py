@@ -125,6 +125,15 @@ LABELS: dict[str, dict[str, str]] = {
         "closure": N_("Closure"),
     },
     "staff_status": {"active": N_("Active"), "left": N_("Left")},
+    #: Why a person left the roster, as staffing records it (the person's status from then on).
+    "leave_reason": {
+        "retired": N_("Retired"),
+        "resigned": N_("Resigned"),
+        "transferred_out": N_("Transferred out of the system"),
+        "dismissed": N_("Dismissed"),
+        "deceased": N_("Deceased"),
+        "other": N_("Other"),
+    },
     "sex": {"male": N_("Male"), "female": N_("Female")},
     "unit_status": {"open": N_("Open"), "merged": N_("Merged"), "closed": N_("Closed")},
     "act": {"opened": N_("Opened"), "merged": N_("Merged"), "closed": N_("Closed")},

@@ -445,6 +445,53 @@ class TestProblems:
             ),
             (
                 {
+                    "type": "/problems/posts-reserved",
+                    "detail": "school S1 holds 2 bianzhi posts for open postings: close them first",
+                    "quota_type": "bianzhi",
+                    "reserved": 2,
+                },
+                "该校为在招岗位预留的编制：2 个，请先关闭或调整这些岗位。",
+                "Established posts held at the school for open postings: 2; close or move those "
+                "postings first.",
+            ),
+            (
+                {
+                    "type": "/problems/pool-not-open",
+                    "detail": "the city does not pool yuan_e posts",
+                    "quota_type": "yuan_e",
+                },
+                "全市员额周转池尚未开设。",
+                "Contract headcount: the city's pool is not open.",
+            ),
+            (
+                {
+                    "type": "/problems/not-on-roster",
+                    "detail": "李老师 is no longer on the roster: resigned",
+                    "staff_status": "resigned",
+                },
+                "此人已不在册：辞职。",
+                "The person has left the roster: Resigned.",
+            ),
+            (
+                {
+                    "type": "/problems/lesson-not-yet-due",
+                    "detail": "the lesson is on 2026-12-07, it cannot be given yet",
+                    "taught_on": "2026-12-07",
+                },
+                "该课时在2026年12月7日，当天起才能标记为已授课。",
+                "The lesson is on Dec 7, 2026; it can be marked given from that day on.",
+            ),
+            (
+                {
+                    "type": "/problems/posting-filled",
+                    "detail": "all 3 posts of the posting are filled",
+                    "count": 3,
+                },
+                "该岗位的 3 个名额均已录满。",
+                "All 3 posts of the posting are filled.",
+            ),
+            (
+                {
                     "type": "/problems/illegal-transition",
                     "detail": "the lesson is confirmed; only a scheduled lesson can be moved",
                     "state": "confirmed",
@@ -538,6 +585,41 @@ class TestProblems:
         )
         said = explain(problem, translator("zh_CN"))
         assert said.fields == {"plan": "周转池中编制仅余 1 个，本次拟核拨 2 个。"}
+
+    @pytest.mark.parametrize(
+        ("entry", "zh", "en"),
+        [
+            (
+                {
+                    "field": "body.3.stage",
+                    "message": "S1 does not teach junior",
+                    "code": "stage_not_taught",
+                    "unit_code": "S1",
+                    "stage": "junior",
+                },
+                "S1 未开设初中。",
+                "S1 does not teach Junior secondary.",
+            ),
+            (
+                {
+                    "field": "body.0.grade",
+                    "message": "junior has no grade 4",
+                    "code": "no_such_grade",
+                    "stage": "junior",
+                    "grade": 4,
+                },
+                "初中没有4年级。",
+                "Junior secondary has no grade 4.",
+            ),
+        ],
+    )
+    def test_a_field_the_service_words_with_values_reads_in_the_page_language(self, entry, zh, en):
+        problem = ApiProblem(
+            422, {"type": "/problems/invalid-input", "detail": entry["message"], "errors": [entry]}
+        )
+        name = entry["field"].rsplit(".", 1)[-1]
+        assert explain(problem, translator("zh_CN")).fields == {name: zh}
+        assert explain(problem, translator("en")).fields == {name: en}
 
     def test_a_state_the_page_has_no_name_for_keeps_the_services_words(self):
         problem = ApiProblem(

@@ -11,21 +11,11 @@ from fastapi import APIRouter, Depends
 from contracts.vocabulary import STAGES, TITLES
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain
-from gateway.ui.i18n import N_
 from gateway.ui.labels import SUBJECTS
 from gateway.ui.pages.pool import school_options, unit_names
 from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
-#: Why a person leaves, as staffing records it.
-LEAVE_REASONS = {
-    "retired": N_("Retired"),
-    "resigned": N_("Resigned"),
-    "transferred_out": N_("Transferred out of the system"),
-    "dismissed": N_("Dismissed"),
-    "deceased": N_("Deceased"),
-    "other": N_("Other"),
-}
 
 
 async def staff_view(
@@ -61,7 +51,7 @@ async def staff_view(
         stage_options=[(x, page.label("stage", x)) for x in STAGES],
         subject_options=[(x, page.label("subject", x)) for x in SUBJECTS],
         may_teach=active and page.may("staffing", "PATCH", "/v1/staff/{staff_id}"),
-        leave_reasons=[(k, page.translate(v)) for k, v in LEAVE_REASONS.items()],
+        leave_reasons=page.options("leave_reason"),
         may_title=active and page.may("staffing", "POST", "/v1/staff/{staff_id}/titles"),
         may_depart=active and page.may("staffing", "POST", "/v1/staff/{staff_id}/departure"),
         may_transfer=active and may_transfer,
