@@ -34,6 +34,15 @@ STAGE_NAMES_EN: dict[str, str] = {
 }
 """English name of each stage, for the English UI."""
 
+STAGE_GRADES: dict[str, int] = {
+    "kindergarten": 3,
+    "primary": 6,
+    "junior": 3,
+    "senior": 3,
+    "vocational": 3,
+}
+"""Grades (years) of each stage: 六三三学制, three years of kindergarten, 中职 taken as three."""
+
 STAGE_SYNONYMS: dict[str, Stage] = {
     **{code: code for code in STAGES},
     "幼儿园": "kindergarten",

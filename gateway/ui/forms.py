@@ -278,6 +278,27 @@ def _specific_detail(problem: ApiProblem, _: Callable[..., str]) -> str:
     return ""
 
 
+def explain_rows(
+    problem: ApiProblem,
+    _: Callable[..., str],
+    names: list[str],
+    shared: frozenset[str] = frozenset(),
+) -> FormErrors:
+    """explain() for a form sent as a list: the error of row N (`body.N.x`) beside the form's
+    field `names[N]`, or beside the field `x` itself when every row takes it from there."""
+    said = explain(problem, _)
+    for error in problem.body.get("errors") or []:
+        parts = str(error.get("field", "")).split(".")
+        if len(parts) < 3 or parts[0] != "body" or not parts[1].isdigit() or parts[2] in shared:
+            continue
+        row = int(parts[1])
+        if row < len(names):
+            one = explain(ApiProblem(problem.status, {**problem.body, "errors": [error]}), _)
+            said.fields.pop(parts[2], None)
+            said.fields.setdefault(names[row], one.fields.get(parts[2], ""))
+    return said
+
+
 def _language(_: Callable[..., str]) -> str:
     return str(getattr(_, "language", "en"))
 

@@ -684,6 +684,54 @@ class TestUnitEdit:
         assert (after["name"], after["lat"], after["lon"]) == ("学校六（新址）", 30.6, 104.05)
 
 
+class TestGrades:
+    def test_hr_records_pupils_per_grade_and_a_bad_number_changes_nothing(self, users):
+        district = users["ui.district"]
+        path = f"/units/{school_id(3)}"
+        api_path = f"staffing/v1/units/{school_id(3)}/grades"
+        page = district.get(path).text
+        assert 'data-testid="grades-form"' in page and 'name="pupils_junior_3"' in page
+        assert 'name="pupils_junior_4"' not in page  # junior secondary has three grades
+        shown = users["ui.auditor"].get(path)
+        assert (
+            'data-testid="grades"' in shown.text and 'data-testid="grades-form"' not in shown.text
+        )
+        home = users["ui.school1"].get("/school").text
+        assert 'data-testid="grades"' in home and 'data-testid="grades-form"' not in home
+        assert users["ui.auditor"].post(f"{path}/grades", school_year="2026").status_code == 403
+
+        too_many = district.post(
+            f"{path}/grades", school_year="2026", pupils_primary_1="45", pupils_junior_2="20000"
+        )
+        assert too_many.status_code == 422
+        assert field_error(too_many.text, "pupils_junior_2") == "数值过大。"
+        assert 'value="20000"' in too_many.text  # what was typed stays
+        not_a_number = district.post(f"{path}/grades", school_year="2026", pupils_primary_1="4x")
+        assert not_a_number.status_code == 422
+        assert field_error(not_a_number.text, "pupils_primary_1") == "请输入整数。"
+        early = district.post(f"{path}/grades", school_year="1999", pupils_primary_1="45")
+        assert early.status_code == 422 and field_error(early.text, "school_year")
+        assert district.api("GET", api_path).json()["data"] == []
+
+        saved = district.post(
+            f"{path}/grades", school_year="2026", pupils_primary_1="45", pupils_junior_2="48"
+        )
+        assert saved.status_code == 303
+        rows = district.api("GET", api_path).json()["data"]
+        assert sorted((r["school_year"], r["stage"], r["grade"], r["pupils"]) for r in rows) == [
+            (2026, "junior", 2, 48),
+            (2026, "primary", 1, 45),
+        ]
+        corrected = district.post(f"{path}/grades", school_year="2026", pupils_primary_1="44")
+        assert corrected.status_code == 303
+        rows = district.api("GET", api_path).json()["data"]
+        assert {(r["stage"], r["grade"]): r["pupils"] for r in rows} == {
+            ("primary", 1): 44,
+            ("junior", 2): 48,
+        }
+        assert 'value="44"' in district.get(path).text
+
+
 class TestStandards:
     def test_city_hr_adds_a_dated_standard_and_others_read_them(self, users):
         city, district = users["ui.city"], users["ui.district"]

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from common.clock import local_today
+from contracts.vocabulary import STAGE_GRADES
 from gateway.ui.client import ApiProblem
-from gateway.ui.forms import FormErrors, explain, invalid
+from gateway.ui.forms import FormErrors, explain, explain_rows, invalid
 from gateway.ui.labels import SUBJECTS
 from gateway.ui.session import HR_DESK, Page, signed_in
 
@@ -95,6 +97,9 @@ async def unit_view(
     places: dict[str, Any] = {}
     if tab == "places":
         places = await places_context(page, unit)
+    grades: dict[str, Any] = {}
+    if tab == "summary" and unit["kind"] == "school":
+        grades = await grades_context(page, unit)
     return page.html(
         "unit.html",
         status=code,
@@ -102,6 +107,7 @@ async def unit_view(
         error_for=error_for,
         lifecycle=lifecycle,
         places=places,
+        grades=grades,
         unit=unit,
         district=district,
         summary=summary,
@@ -149,6 +155,42 @@ async def lifecycle_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
+#: A school's grades back to this many recorded school years are shown beside the form.
+GRADE_YEARS_SHOWN = 3
+
+
+def school_year_now() -> int:
+    """The school year under way in Chengdu, named by the year it began (in September)."""
+    today = local_today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def grade_field(stage: str, grade: int) -> str:
+    return f"pupils_{stage}_{grade}"
+
+
+async def grades_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
+    """A school's pupils per grade in its last recorded school years, the year the form records
+    (the newest recorded, else this one), and its pupils per class by stage."""
+    found, capacity = await asyncio.gather(
+        page.api.get_or_none("staffing", f"/v1/units/{unit['id']}/grades"),
+        page.api.get_or_none("staffing", f"/v1/units/{unit['id']}/capacity"),
+    )
+    rows = (found or {"data": []})["data"]
+    years = sorted({r["school_year"] for r in rows})[-GRADE_YEARS_SHOWN:]
+    return {
+        "years": years,
+        "year": years[-1] if years else school_year_now(),
+        "pupils": {(r["school_year"], r["stage"], r["grade"]): r["pupils"] for r in rows},
+        "stages": [
+            (stage, [(g, grade_field(stage, g)) for g in range(1, STAGE_GRADES[stage] + 1)])
+            for stage in unit["stages"]
+            if stage in STAGE_GRADES
+        ],
+        "capacity": {c["stage"]: c for c in (capacity or {"data": []})["data"]},
+    }
+
+
 async def places_context(page: Page, unit: dict[str, Any]) -> dict[str, Any]:
     """A school's places and enrolment by year with its 学位预警; a district's births."""
     if unit["kind"] == "district":
@@ -184,6 +226,54 @@ async def edit_unit(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> 
             "summary",
             errors=explain(problem, page._),
             error_for="edit",
+            code=problem.status,
+        )
+    return page.redirect(f"/units/{unit_id}", done="saved")
+
+
+@router.post("/units/{unit_id}/grades")
+async def save_grades(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """A school's pupils per grade in one school year; a grade left empty stays as it is."""
+    page.require_api("staffing", "PUT", "/v1/units/{unit_id}/grades")
+    unit = await page.api.get("staffing", f"/v1/units/{unit_id}")
+    year = page.value("school_year")
+    rows: list[dict[str, Any]] = []
+    names: list[str] = []
+    wrong: dict[str, str] = {}
+    if not year.isdigit():
+        wrong["school_year"] = page._("Enter a whole number.")
+    for stage in unit["stages"]:
+        for grade in range(1, STAGE_GRADES.get(stage, 0) + 1):
+            name = grade_field(stage, grade)
+            pupils = page.value(name)
+            if not pupils:
+                continue
+            if not pupils.isdigit():
+                wrong[name] = page._("Enter a whole number.")
+                continue
+            rows.append(
+                {
+                    "school_year": int(year or 0),
+                    "stage": stage,
+                    "grade": grade,
+                    "pupils": int(pupils),
+                }
+            )
+            names.append(name)
+    if wrong:
+        errors = invalid(page._, **wrong)
+        return await unit_view(
+            page, unit_id, "summary", errors=errors, error_for="grades", code=422
+        )
+    try:
+        await page.api.put("staffing", f"/v1/units/{unit_id}/grades", rows)
+    except ApiProblem as problem:
+        return await unit_view(
+            page,
+            unit_id,
+            "summary",
+            errors=explain_rows(problem, page._, names, frozenset({"school_year"})),
+            error_for="grades",
             code=problem.status,
         )
     return page.redirect(f"/units/{unit_id}", done="saved")

@@ -3,14 +3,13 @@ district's births (no I/O)."""
 
 from __future__ import annotations
 
-#: Entry age and number of grades of each stage: 六三三学制, primary entry at six (义务教育法
-#: 第十一条), three years of kindergarten; 中职 taken as three years from fifteen.
+from contracts.vocabulary import STAGE_GRADES
+
+#: Entry age of each stage, primary at six (义务教育法第十一条), 中职 from fifteen.
+ENTRY_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "vocational": 15}
+#: Entry age and number of grades of each stage (the grades as the vocabulary counts them).
 STAGE_YEARS: dict[str, tuple[int, int]] = {
-    "kindergarten": (3, 3),
-    "primary": (6, 6),
-    "junior": (12, 3),
-    "senior": (15, 3),
-    "vocational": (15, 3),
+    stage: (age, STAGE_GRADES[stage]) for stage, age in ENTRY_AGE.items()
 }
 
 
