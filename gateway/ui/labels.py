@@ -125,6 +125,11 @@ LABELS: dict[str, dict[str, str]] = {
         "closure": N_("Closure"),
     },
     "staff_status": {"active": N_("Active"), "left": N_("Left")},
+    "delivery_status": {
+        "pending": N_("Waiting to be sent"),
+        "delivered": N_("Delivered"),
+        "failed": N_("Failed"),
+    },
     #: Why a person left the roster, as staffing records it (the person's status from then on).
     "leave_reason": {
         "retired": N_("Retired"),

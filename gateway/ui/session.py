@@ -60,6 +60,7 @@ DONE = {
     "confirmed": N_("The lesson was confirmed."),
     "imported": N_("The spreadsheet was imported."),
     "saved": N_("Saved."),
+    "redelivered": N_("The delivery is queued to be sent again now."),
     "cancelled": N_("The request was cancelled."),
     "approved": N_("The request was approved."),
     "moved": N_("The application was moved."),

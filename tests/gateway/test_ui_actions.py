@@ -23,7 +23,10 @@ from common.db import Database, utcnow
 from services.staffing.models import Unit as StaffingUnit
 from services.staffing.units.service import add_unit
 from services.talent.models import Unit as TalentUnit
-from tests.gateway.platform import serve
+from services.talent.models import WebhookDelivery, WebhookEndpoint
+from services.talent.pii import load_cipher
+from services.talent.settings import TalentSettings
+from tests.gateway.platform import NO_NATS, serve
 from tests.gateway.support import PASSWORD, add_user
 from tests.sharing.support import (
     DISTRICT,
@@ -34,7 +37,7 @@ from tests.sharing.support import (
     school_id,
     seed_city,
 )
-from tests.support import Databases, Identity
+from tests.support import Databases, Identity, service_settings
 from tests.talent.support import ALL_SCOPES, person
 
 #: The accounts of the city, by role.
@@ -846,6 +849,86 @@ class TestCandidates:
         after = city.get(path).text
         assert 'data-testid="erased"' in after and 'data-testid="erase"' not in after
         assert city.api("GET", f"talent/v1/candidates/{keep}").json()["erased_at"]
+
+
+def failed_delivery(desk: Desk, identity: Identity, *, disabled: bool = False) -> tuple[str, str]:
+    """A partner's endpoint (disabled, if asked) with one delivery that failed every attempt;
+    the endpoint's id and the delivery's."""
+    cipher = load_cipher(service_settings(TalentSettings, identity, desk.talent, NO_NATS))
+    endpoint_id = uuid.uuid4()
+    now = utcnow()
+
+    async def make() -> uuid.UUID:
+        db = Database(desk.talent)
+        try:
+            async with db.session() as session:
+                session.add(
+                    WebhookEndpoint(
+                        id=endpoint_id,
+                        partner_id="recruitment-site",
+                        url=f"https://hooks.example.com/{endpoint_id}",
+                        event_types=["application.status_changed"],
+                        secret_enc=cipher.encrypt(
+                            "whsec_dGVzdA==", row=endpoint_id, field="webhook.secret"
+                        ),
+                        disabled_at=now if disabled else None,
+                        disabled_reason="HTTP 500 seven times" if disabled else None,
+                    )
+                )
+                await session.flush()
+                delivery = WebhookDelivery(
+                    endpoint_id=endpoint_id,
+                    event_id=uuid.uuid4(),
+                    event_type="application.status_changed",
+                    payload="{}",
+                    status="failed",
+                    attempts=7,
+                    last_attempt_at=now,
+                    last_status_code=500,
+                    last_error="HTTP 500",
+                )
+                session.add(delivery)
+                await session.flush()
+                return delivery.id
+        finally:
+            await db.dispose()
+
+    return str(endpoint_id), str(asyncio.run(make()))
+
+
+class TestRedelivery:
+    def test_city_hr_sends_a_failed_delivery_again_and_a_disabled_endpoint_is_said(
+        self, desk, identity, users
+    ):
+        city = users["ui.city"]
+        endpoint, delivery = failed_delivery(desk, identity)
+        page = f"/talent/webhooks?endpoint={endpoint}"
+        shown = city.get(page).text
+        assert 'data-testid="redeliver"' in shown and f"/talent/deliveries/{delivery}/" in shown
+        audit = users["ui.auditor"].get(page)
+        assert audit.status_code == 200 and "HTTP 500" in audit.text
+        assert 'data-testid="redeliver"' not in audit.text
+        assert users["ui.district"].get(page).status_code == 403
+        refused = users["ui.auditor"].post(
+            f"/talent/deliveries/{delivery}/redeliver", endpoint=endpoint
+        )
+        assert refused.status_code == 403
+
+        log = f"talent/v1/webhooks/{endpoint}/deliveries"
+        sent = city.post(f"/talent/deliveries/{delivery}/redeliver", endpoint=endpoint)
+        assert sent.status_code == 303
+        assert sent.headers["location"] == f"{page}&done=redelivered"
+        again = city.api("GET", log).json()["data"][0]
+        assert again["status"] == "pending"  # sent again now, on a fresh retry schedule
+        assert 'data-testid="redeliver"' not in city.get(page).text
+
+        off, stuck = failed_delivery(desk, identity, disabled=True)
+        before = city.api("GET", f"talent/v1/webhooks/{off}/deliveries").json()
+        blocked = city.post(f"/talent/deliveries/{stuck}/redeliver", endpoint=off)
+        assert blocked.status_code == 409
+        assert 'data-testid="form-error"' in blocked.text
+        assert "该回调地址已停用。" in blocked.text
+        assert city.api("GET", f"talent/v1/webhooks/{off}/deliveries").json() == before
 
 
 class TestLessonMoves:

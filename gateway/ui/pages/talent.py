@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 
@@ -453,6 +454,17 @@ async def revoke_key(client_id: str, key_id: str, page: Annotated[Page, Depends(
 async def webhooks(page: Annotated[Page, Depends(signed_in)], endpoint: str = "") -> Any:
     """Webhook endpoints and the delivery log of one of them."""
     page.require_api("talent", "GET", "/v1/webhooks")
+    return await webhooks_view(page, endpoint)
+
+
+async def webhooks_view(
+    page: Page,
+    endpoint: str,
+    *,
+    errors: FormErrors | None = None,
+    error_for: str = "",
+    code: int = 200,
+) -> Any:
     found = await page.api.get_or_none("talent", "/v1/webhooks", limit=100)
     endpoints = (found or {"data": []})["data"]
     chosen = endpoint or (endpoints[0]["id"] if endpoints else "")
@@ -463,8 +475,30 @@ async def webhooks(page: Annotated[Page, Depends(signed_in)], endpoint: str = ""
         )
     return page.html(
         "talent_webhooks.html",
+        status=code,
         available=found is not None,
         endpoints=endpoints,
         chosen=chosen,
         deliveries=(deliveries or {"data": []})["data"],
+        may_redeliver=page.may("talent", "POST", "/v1/deliveries/{delivery_id}/redeliver"),
+        errors=errors,
+        error_for=error_for,
     )
+
+
+@router.post("/talent/deliveries/{delivery_id}/redeliver")
+async def redeliver(delivery_id: str, page: Annotated[Page, Depends(signed_in)]) -> Any:
+    """Send a failed delivery again (重新投递), with a fresh retry schedule."""
+    page.require_api("talent", "POST", "/v1/deliveries/{delivery_id}/redeliver")
+    endpoint = page.value("endpoint")
+    try:
+        await page.api.post("talent", f"/v1/deliveries/{delivery_id}/redeliver")
+    except ApiProblem as problem:
+        return await webhooks_view(
+            page,
+            endpoint,
+            errors=explain(problem, page._),
+            error_for=delivery_id,
+            code=problem.status,
+        )
+    return page.redirect(f"/talent/webhooks?endpoint={quote(endpoint)}", done="redelivered")
