@@ -191,6 +191,7 @@ def pages_of(page, role: str) -> list[str]:
             "/sharing/teachers",
             "/sharing/evaluations/form",
             "/standards",
+            "/standards/retirement",
             "/pool?tab=loans",
         ]
     return list(dict.fromkeys(paths))

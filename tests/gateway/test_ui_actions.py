@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from markupsafe import escape
 
 from common.clock import local_today
 from common.db import Database, utcnow
@@ -770,6 +771,28 @@ class TestStandards:
             "source": "中央编办发〔2014〕72号",
         } in after
         assert "18.5" in district.get("/standards").text
+
+    def test_hr_reads_the_class_sizes_and_the_retirement_rules_with_their_sources(self, users):
+        district, auditor = users["ui.district"], users["ui.auditor"]
+        sizes = district.api("GET", "staffing/v1/class-size-standards").json()
+        page = district.get("/standards").text
+        table = page[page.index('data-testid="class-sizes"') :]
+        for row in sizes:
+            assert str(escape(row["source"])) in table and f">{row['pupils_per_class']}<" in table
+        assert 'href="/standards/retirement"' in page
+
+        rules = district.api("GET", "staffing/v1/retirement-rules").json()
+        shown = district.get("/standards/retirement")
+        assert shown.status_code == 200
+        assert shown.text.count('data-testid="retirement-rules"') == len(
+            {(r["effective_from"], r["source"]) for r in rules["rules"]}
+        )
+        for source in {b["source"] for b in rules["bases"]} | {r["source"] for r in rules["rules"]}:
+            assert str(escape(source)) in shown.text
+        # The 2025 decision's first annex: men born in 1965-01 to 1965-04 retire at 60 and a month.
+        assert "1965年1月 – 1965年4月</td>\n      <td>60 岁 1 个月" in shown.text
+        assert auditor.get("/standards/retirement").status_code == 200
+        assert users["ui.school1"].get("/standards/retirement").status_code == 403
 
 
 class TestEvaluationForm:
