@@ -262,6 +262,31 @@ async def test_bad_request_is_422_naming_the_field_and_writes_nothing(
     assert await count(db, ShareRequest) == 0
 
 
+async def test_a_stage_the_school_does_not_teach_names_the_school_and_the_stage(
+    client, db, identity
+):
+    body = {
+        "subject": "数学",
+        "stage": "senior",
+        "slots": [[1, 1]],
+        "term_start": "2027-03-01",
+        "term_end": "2027-07-10",
+        "reason": "缺数学教师",
+    }
+    response = await client.post("/v1/requests", headers=school(identity, 1), json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {
+            "field": "body.stage",
+            "message": "S1 does not teach senior",
+            "code": "stage_not_taught",
+            "unit_code": "S1",
+            "stage": "senior",
+        }
+    ]
+    assert await count(db, ShareRequest) == 0
+
+
 async def test_bad_profile_edit_is_422_and_changes_nothing(client, db, identity):
     teacher_id = await add_teacher(db, 2, cap=6)
     for body, field in (

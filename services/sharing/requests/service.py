@@ -89,7 +89,13 @@ async def open_request(
     if data.term_end - data.term_start > timedelta(days=MAX_TERM_DAYS):
         raise InvalidInput.field("body.term_end", f"a term lasts at most {MAX_TERM_DAYS} days")
     if unit.stages and data.stage not in unit.stages:
-        raise InvalidInput.field("body.stage", f"the school does not teach {data.stage}")
+        raise InvalidInput.coded(
+            "body.stage",
+            f"{unit.code} does not teach {data.stage}",
+            "stage_not_taught",
+            unit_code=unit.code,
+            stage=data.stage,
+        )
     needs_approval = await repository.requires_approval(session, unit.district_id)
     request = ShareRequest(
         unit_id=unit.id,
