@@ -879,6 +879,8 @@ def failed_delivery(desk: Desk, identity: Identity, *, disabled: bool = False) -
     the endpoint's id and the delivery's."""
     cipher = load_cipher(service_settings(TalentSettings, identity, desk.talent, NO_NATS))
     endpoint_id = uuid.uuid4()
+    sealed = cipher.encrypt("whsec_dGVzdA==", row=endpoint_id, field="webhook.secret")
+    assert sealed is not None
     now = utcnow()
 
     async def make() -> uuid.UUID:
@@ -891,9 +893,7 @@ def failed_delivery(desk: Desk, identity: Identity, *, disabled: bool = False) -
                         partner_id="recruitment-site",
                         url=f"https://hooks.example.com/{endpoint_id}",
                         event_types=["application.status_changed"],
-                        secret_enc=cipher.encrypt(
-                            "whsec_dGVzdA==", row=endpoint_id, field="webhook.secret"
-                        ),
+                        secret_enc=sealed,
                         disabled_at=now if disabled else None,
                         disabled_reason="HTTP 500 seven times" if disabled else None,
                     )
