@@ -198,10 +198,20 @@ def explain(problem: ApiProblem, _: Callable[..., str]) -> FormErrors:
     translate = _
     english = getattr(_, "language", "en") == "en"
     specific = _specific_detail(problem, _)
+    errors = problem.field_errors()
     fields = {
         name: _field_message(error, problem, translate, english, specific)
-        for name, error in problem.field_errors().items()
+        for name, error in errors.items()
     }
+    # A detail that is a field's message the service coded reads as that field's words.
+    specific = specific or next(
+        (
+            fields[name]
+            for name, error in errors.items()
+            if error["code"] in FIELD_FIGURES and error["message"] == problem.detail
+        ),
+        "",
+    )
     # A service's own conflict types read as a conflict when this page has no words for them.
     known = PROBLEMS.get(problem.slug)
     summary = known or (PROBLEMS["conflict"] if problem.status == 409 else "")

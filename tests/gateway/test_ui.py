@@ -618,8 +618,10 @@ class TestProblems:
             422, {"type": "/problems/invalid-input", "detail": entry["message"], "errors": [entry]}
         )
         name = entry["field"].rsplit(".", 1)[-1]
-        assert explain(problem, translator("zh_CN")).fields == {name: zh}
-        assert explain(problem, translator("en")).fields == {name: en}
+        said = explain(problem, translator("zh_CN"))
+        assert (said.fields, said.detail) == ({name: zh}, zh)
+        english = explain(problem, translator("en"))
+        assert (english.fields, english.detail) == ({name: en}, en)
 
     def test_a_state_the_page_has_no_name_for_keeps_the_services_words(self):
         problem = ApiProblem(
