@@ -713,6 +713,9 @@ class TestGrades:
         not_a_number = district.post(f"{path}/grades", school_year="2026", pupils_primary_1="4x")
         assert not_a_number.status_code == 422
         assert field_error(not_a_number.text, "pupils_primary_1") == "请输入整数。"
+        no_year = district.post(f"{path}/grades", school_year="二〇二六", pupils_primary_1="45")
+        assert no_year.status_code == 422
+        assert field_error(no_year.text, "school_year") == "请输入整数。"
         early = district.post(f"{path}/grades", school_year="1999", pupils_primary_1="45")
         assert early.status_code == 422 and field_error(early.text, "school_year")
         assert district.api("GET", api_path).json()["data"] == []

@@ -240,20 +240,21 @@ async def save_grades(unit_id: str, page: Annotated[Page, Depends(signed_in)]) -
     rows: list[dict[str, Any]] = []
     names: list[str] = []
     wrong: dict[str, str] = {}
-    if not year.isdigit():
+    if not year.isdecimal():
         wrong["school_year"] = page._("Enter a whole number.")
+    school_year = int(year) if year.isdecimal() else 0
     for stage in unit["stages"]:
         for grade in range(1, STAGE_GRADES.get(stage, 0) + 1):
             name = grade_field(stage, grade)
             pupils = page.value(name)
             if not pupils:
                 continue
-            if not pupils.isdigit():
+            if not pupils.isdecimal():
                 wrong[name] = page._("Enter a whole number.")
                 continue
             rows.append(
                 {
-                    "school_year": int(year or 0),
+                    "school_year": school_year,
                     "stage": stage,
                     "grade": grade,
                     "pupils": int(pupils),
