@@ -159,6 +159,7 @@ SHARING = [
     rule("sharing", "PATCH", "/v1/teachers/{teacher_id}", PEOPLE | TEACHER),
     rule("sharing", "POST", "/v1/library/applications", TEACHER),
     rule("sharing", "GET", "/v1/library/applications", EVERYONE),
+    rule("sharing", "GET", "/v1/library/areas", EVERYONE),
     rule("sharing", "GET", "/v1/library/applications/{application_id}", EVERYONE),
     rule("sharing", "POST", "/v1/library/applications/{application_id}/consent", SCHOOL),
     rule("sharing", "POST", "/v1/library/applications/{application_id}/decide", HR),

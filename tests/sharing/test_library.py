@@ -104,6 +104,15 @@ class TestApply:
             assert refused.status_code == 422, refused.text
             assert refused.json()["errors"][0]["field"] == field
 
+    async def test_a_teacher_may_name_any_district_of_the_city(self, client, db, identity):
+        teacher_id = await add_roster_teacher(db, 2)
+        areas = await client.get("/v1/library/areas", headers=teacher(identity, teacher_id))
+        assert areas.status_code == 200, areas.text
+        assert [(a["id"], a["name"]) for a in areas.json()] == [
+            (str(DISTRICT), "D1"),
+            (str(OTHER_DISTRICT), "D2"),
+        ]
+
     async def test_one_application_under_review_at_a_time(self, client, db, identity):
         teacher_id = await add_roster_teacher(db, 2)
         first = await client.post(

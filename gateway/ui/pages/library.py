@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends
 from contracts.vocabulary import STAGES, SUBJECT_NAMES_EN, SUBJECT_STAGES, qualified
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
-from gateway.ui.pages.units import district_options
 from gateway.ui.session import HR_DESK, Page, signed_in
 
 router = APIRouter()
@@ -36,6 +35,12 @@ def teachable(page: Page, profile: dict[str, Any]) -> list[tuple[str, str]]:
     return options
 
 
+async def area_options(page: Page) -> list[tuple[str, str]]:
+    """Every district, as sharing lists them for anyone (a teacher sees no district elsewhere)."""
+    found = await page.api.get_or_none("sharing", "/v1/library/areas")
+    return [(d["id"], d["name"]) for d in found or []]
+
+
 async def teacher_names(page: Page, ids: set[str]) -> dict[str, str]:
     found = await asyncio.gather(
         *(page.api.get_or_none("sharing", f"/v1/teachers/{i}") for i in ids)
@@ -54,7 +59,7 @@ async def library_form(page: Page, errors: FormErrors | None = None, code: int =
     profile, applications, districts = await asyncio.gather(
         page.api.get_or_none("sharing", f"/v1/teachers/{teacher_id}") if teacher_id else _none(),
         page.api.get_or_none("sharing", "/v1/library/applications", limit=50),
-        district_options(page),
+        area_options(page),
     )
     return page.html(
         "library_teacher.html",
@@ -130,7 +135,7 @@ async def review_page(page: Page, status: str, action: str) -> Any:
     )
     applications = (found or {"data": []})["data"]
     names, districts = await asyncio.gather(
-        teacher_names(page, {a["teacher_id"] for a in applications}), district_options(page)
+        teacher_names(page, {a["teacher_id"] for a in applications}), area_options(page)
     )
     return page.html(
         "library_review.html",

@@ -17,6 +17,7 @@ from services.sharing.library import repository, service
 from services.sharing.library.schemas import (
     ApplicationCreate,
     ApplicationPublic,
+    AreaPublic,
     HonourCreate,
     MembershipChange,
     Verdict,
@@ -63,6 +64,13 @@ async def list_applications(
     return Page[ApplicationPublic](
         data=[ApplicationPublic.model_validate(a) for a in rows], next_cursor=next_cursor
     )
+
+
+@router.get("/library/areas", response_model=list[AreaPublic])
+async def list_areas(session: SessionDep, principal: CurrentPrincipal) -> list[AreaPublic]:
+    """Every district of the city, for the areas of an application: a teacher travels beyond
+    the school they alone see, and district names are no secret."""
+    return [AreaPublic.model_validate(d) for d in await repository.districts(session)]
 
 
 @router.get("/library/applications/{application_id}", response_model=ApplicationPublic)

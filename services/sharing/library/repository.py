@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from services.sharing.models import LibraryApplication, Offer
+from services.sharing.models import LibraryApplication, Offer, Unit
 
 UNDER_REVIEW = ("applied", "consented")
 
@@ -31,6 +31,11 @@ async def under_review(session: AsyncSession, teacher_id: uuid.UUID) -> LibraryA
         col(LibraryApplication.status).in_(UNDER_REVIEW),
     )
     return (await session.execute(stmt)).scalars().first()
+
+
+async def districts(session: AsyncSession) -> list[Unit]:
+    stmt = select(Unit).where(col(Unit.kind) == "district").order_by(col(Unit.code))
+    return list((await session.execute(stmt)).scalars())
 
 
 async def live_offers(session: AsyncSession, teacher_id: uuid.UUID) -> list[Offer]:

@@ -76,6 +76,16 @@ class ApplicationPublic(BaseModel):
     updated_at: datetime
 
 
+class AreaPublic(BaseModel):
+    """A district a teacher may name as somewhere they travel to."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+
+
 class MembershipChange(BaseModel):
     """Pause, resume or leave the library; assignments already confirmed go on."""
 
