@@ -139,3 +139,21 @@ async def test_evaluation_feeds_the_rating_and_the_reasons(client, db, identity)
     )
     assert rows[1][1] == "学校2" and rows[1][4] == "学校1" and rows[1][5] == 1 and rows[1][6] == 4.5
     assert "学生很喜欢" in rows[1] and "感谢贵校的支持" in rows[1]
+
+
+async def test_the_host_school_reads_the_profile_of_the_teacher_it_hosts_and_no_other(
+    client, db, identity
+):
+    teacher_id = await add_teacher(db, 2)
+    profile = f"/v1/teachers/{teacher_id}"
+    assert (await client.get(profile, headers=school(identity, 1))).status_code == 404
+    request_id = await add_request(db, 1, [(2, 3)], term_start=date.today())
+    await book(db, request_id, teacher_id, date.today())
+
+    seen = await client.get(profile, headers=school(identity, 1))
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["id"] == str(teacher_id)
+    assert (await client.get(profile, headers=school(identity, 3))).status_code == 404
+    # Reading is all: the profile stays the home school's and HR's to change.
+    changed = await client.patch(profile, headers=school(identity, 1), json={"weekly_cap": 1})
+    assert changed.status_code == 403, changed.text

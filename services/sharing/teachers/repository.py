@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from common.auth import Principal
 from common.scoping import unit_scope
-from services.sharing.models import Teacher
+from services.sharing.models import Assignment, Teacher
 
 
 async def get(session: AsyncSession, teacher_id: uuid.UUID) -> Teacher | None:
@@ -36,3 +36,11 @@ def visible(principal: Principal, own_id: uuid.UUID | None) -> Select[Any]:
     return select(Teacher).where(
         unit_scope(principal, col(Teacher.unit_id), col(Teacher.district_id))
     )
+
+
+async def hosted_at(session: AsyncSession, teacher_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
+    """Whether the teacher has or had an assignment at the school."""
+    stmt = select(col(Assignment.id)).where(
+        col(Assignment.teacher_id) == teacher_id, col(Assignment.host_unit_id) == unit_id
+    )
+    return (await session.execute(stmt.limit(1))).first() is not None

@@ -38,9 +38,17 @@ async def visible_teacher(
 
 
 async def can_see(session: AsyncSession, principal: Principal, teacher: Teacher) -> bool:
+    """HR and the home school in scope, the teacher themself, and a school the teacher teaches
+    or taught at as a shared teacher, which must know whom it confirms lessons of and evaluates."""
     if principal.role == "teacher":
         return await acting_teacher_id(session, principal) == teacher.id
-    return principal.can_see_unit(teacher.unit_id, teacher.district_id)
+    if principal.can_see_unit(teacher.unit_id, teacher.district_id):
+        return True
+    return (
+        principal.role == "school_admin"
+        and principal.unit_id is not None
+        and await repository.hosted_at(session, teacher.id, principal.unit_id)
+    )
 
 
 async def update_profile(
