@@ -105,6 +105,8 @@ async def test_evaluation_feeds_the_rating_and_the_reasons(client, db, identity)
     for who in (school(identity, 2), teacher_headers):
         seen = await client.get("/v1/evaluations", headers=who)
         assert [e["id"] for e in seen.json()["data"]] == [made.json()["id"]]
+        # Named by the service: neither may look the host school up.
+        assert seen.json()["data"][0]["host_unit_name"] == "学校1"
     assert (await client.get("/v1/evaluations", headers=school(identity, 3))).json()["data"] == []
     answered = await client.post(
         f"/v1/evaluations/{made.json()['id']}/response",

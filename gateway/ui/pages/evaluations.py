@@ -13,7 +13,6 @@ from common.clock import local_today
 from gateway.ui.client import ApiProblem
 from gateway.ui.forms import FormErrors, explain, invalid
 from gateway.ui.pages.library import teacher_names
-from gateway.ui.pages.pool import unit_names
 from gateway.ui.session import HR_DESK, HR_ROLES, Page, signed_in
 
 router = APIRouter()
@@ -40,9 +39,8 @@ async def evaluations(page: Annotated[Page, Depends(signed_in)]) -> Any:
             for a in (hosted or {"data": []})["data"]
             if (a["status"] == "ended" or a["ends_on"] <= today) and (a["id"], "final") not in done
         ]
-    names, units = await asyncio.gather(
-        teacher_names(page, {e["teacher_id"] for e in rows} | {a["teacher_id"] for a in due}),
-        unit_names(page, {e["host_unit_id"] for e in rows} | {e["home_unit_id"] for e in rows}),
+    names = await teacher_names(
+        page, {e["teacher_id"] for e in rows} | {a["teacher_id"] for a in due}
     )
     items = (form or {"items": []})["items"]
     return page.html(
@@ -52,7 +50,6 @@ async def evaluations(page: Annotated[Page, Depends(signed_in)]) -> Any:
         items=items,
         item_names={i["key"]: (i["en"] if page.lang == "en" else i["zh"]) for i in items},
         names=names,
-        units=units,
         today=local_today(),
     )
 

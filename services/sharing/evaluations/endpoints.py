@@ -24,6 +24,7 @@ from services.sharing.evaluations.schemas import (
     ResponseCreate,
 )
 from services.sharing.models import Evaluation, Unit
+from services.sharing.offers.repository import unit_names
 
 router = APIRouter(prefix="/v1", tags=["evaluations"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,8 +82,15 @@ async def list_evaluations(
         cursor=cursor,
         limit=limit,
     )
+    names = await unit_names(session, {e.host_unit_id for e in rows})
     return EvaluationsPage(
-        data=[EvaluationPublic.model_validate(e) for e in rows], next_cursor=next_cursor
+        data=[
+            EvaluationPublic.model_validate(e).model_copy(
+                update={"host_unit_name": names.get(e.host_unit_id)}
+            )
+            for e in rows
+        ],
+        next_cursor=next_cursor,
     )
 
 

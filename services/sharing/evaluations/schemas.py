@@ -66,6 +66,8 @@ class EvaluationPublic(BaseModel):
     teacher_id: uuid.UUID
     home_unit_id: uuid.UUID
     host_unit_id: uuid.UUID
+    #: The host school by name, for the home school and the teacher, who cannot look it up.
+    host_unit_name: str | None = None
     period: str
     scores: dict[str, int]
     comments: dict[str, str]
