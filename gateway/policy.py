@@ -29,6 +29,9 @@ SCHOOL = SCHOOL_ROLES
 EVERYONE = EVERYONE_ROLES
 TEACHER = frozenset({"teacher"})
 SCHOOL_ADMIN = frozenset({"school_admin"})
+CITY_HR = frozenset({"city_hr"})
+#: No role: a partner client's own route (its scope names who may call it).
+PARTNERS_ONLY: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +75,9 @@ def _units(service: str) -> list[Rule]:
 def _reconciliation(service: str) -> list[Rule]:
     """Each service's side of every hand-over, for city HR's reconciliation report, and the
     replay of its own dead letters."""
-    city_hr = frozenset({"city_hr"})
     return [
-        rule(service, "GET", "/v1/internal/reconciliation", city_hr),
-        rule(service, "POST", "/v1/internal/dead-letters/{sequence}/replay", city_hr),
+        rule(service, "GET", "/v1/internal/reconciliation", CITY_HR),
+        rule(service, "POST", "/v1/internal/dead-letters/{sequence}/replay", CITY_HR),
     ]
 
 
@@ -155,7 +157,7 @@ SHARING = [
     rule("sharing", "GET", "/v1/period-rates", EVERYONE),
     rule("sharing", "POST", "/v1/period-rates", CITY),
     rule("sharing", "GET", "/v1/travel-allowances", EVERYONE),
-    rule("sharing", "POST", "/v1/travel-allowances", frozenset({"city_hr"})),
+    rule("sharing", "POST", "/v1/travel-allowances", CITY_HR),
     rule("sharing", "PATCH", "/v1/teachers/{teacher_id}", PEOPLE | TEACHER),
     rule("sharing", "POST", "/v1/library/applications", TEACHER),
     rule("sharing", "GET", "/v1/library/applications", EVERYONE),
@@ -185,7 +187,7 @@ SHARING = [
         frozenset({"teacher", "school_admin"}),
     ),
     rule("sharing", "GET", "/v1/evaluation-form", EVERYONE),
-    rule("sharing", "POST", "/v1/evaluation-form", frozenset({"city_hr"})),
+    rule("sharing", "POST", "/v1/evaluation-form", CITY_HR),
     rule(
         "sharing",
         "POST",
@@ -196,12 +198,12 @@ SHARING = [
     rule("sharing", "GET", "/v1/evaluations/report", HR),
     rule("sharing", "POST", "/v1/evaluations/{evaluation_id}/response", frozenset({"teacher"})),
     rule("sharing", "GET", "/v1/calendar/days", EVERYONE),
-    rule("sharing", "PUT", "/v1/calendar/days/{day}", frozenset({"city_hr"})),
-    rule("sharing", "DELETE", "/v1/calendar/days/{day}", frozenset({"city_hr"})),
-    rule("sharing", "POST", "/v1/calendar/import", frozenset({"city_hr"})),
+    rule("sharing", "PUT", "/v1/calendar/days/{day}", CITY_HR),
+    rule("sharing", "DELETE", "/v1/calendar/days/{day}", CITY_HR),
+    rule("sharing", "POST", "/v1/calendar/import", CITY_HR),
     rule("sharing", "GET", "/v1/calendar/terms", EVERYONE),
-    rule("sharing", "POST", "/v1/calendar/terms", frozenset({"city_hr"})),
-    rule("sharing", "DELETE", "/v1/calendar/terms/{term_id}", frozenset({"city_hr"})),
+    rule("sharing", "POST", "/v1/calendar/terms", CITY_HR),
+    rule("sharing", "DELETE", "/v1/calendar/terms/{term_id}", CITY_HR),
     rule("sharing", "GET", "/v1/calendar/districts/{district_id}/days-off", EVERYONE),
     rule("sharing", "PUT", "/v1/calendar/districts/{district_id}/days-off/{day}", HR),
     rule("sharing", "DELETE", "/v1/calendar/districts/{district_id}/days-off/{day}", HR),
@@ -260,12 +262,12 @@ TALENT = [
         "applications:write",
     ),
     rule("talent", "GET", "/v1/webhooks", CITY, "webhooks:manage"),
-    rule("talent", "POST", "/v1/webhooks", CITY, "webhooks:manage"),
+    rule("talent", "POST", "/v1/webhooks", PARTNERS_ONLY, "webhooks:manage"),
     rule("talent", "GET", "/v1/webhooks/{webhook_id}", CITY, "webhooks:manage"),
-    rule("talent", "PATCH", "/v1/webhooks/{webhook_id}", CITY, "webhooks:manage"),
-    rule("talent", "DELETE", "/v1/webhooks/{webhook_id}", CITY, "webhooks:manage"),
+    rule("talent", "PATCH", "/v1/webhooks/{webhook_id}", PARTNERS_ONLY, "webhooks:manage"),
+    rule("talent", "DELETE", "/v1/webhooks/{webhook_id}", PARTNERS_ONLY, "webhooks:manage"),
     rule("talent", "GET", "/v1/webhooks/{webhook_id}/deliveries", CITY, "webhooks:manage"),
-    rule("talent", "POST", "/v1/deliveries/{delivery_id}/redeliver", CITY, "webhooks:manage"),
+    rule("talent", "POST", "/v1/deliveries/{delivery_id}/redeliver", CITY_HR, "webhooks:manage"),
 ]
 
 RULES: tuple[Rule, ...] = (*STAFFING, *SHARING, *TALENT)
