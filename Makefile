@@ -25,11 +25,12 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not slow"
 
 # Many seeded rounds of the chaos test (tests/chaos): TP_CHAOS_SEEDS=7 make chaos runs one again.
+# The SQLite and the PostgreSQL rounds run side by side, each on its own worker and system.
 TP_CHAOS_SEEDS ?= 1-50
 TP_CHAOS_STEPS ?= 12
 chaos: $(STAMP)
 	TP_CHAOS_SEEDS=$(TP_CHAOS_SEEDS) TP_CHAOS_STEPS=$(TP_CHAOS_STEPS) \
-		$(BIN)/python -m pytest tests/chaos -p no:xdist -q -ra -s
+		$(BIN)/python -m pytest tests/chaos -n 2 --dist loadgroup -q -ra --durations=5
 
 # The races of tests/staffing/test_concurrency.py at length: 100 clients against 20 posts, for
 # TP_RACE_ROUNDS rounds on each database (the normal suite runs 5).

@@ -3,7 +3,8 @@
 One system per database runs every seed in turn, each seed a new district with its own
 workload and kills, and the check covers everything since the system started. The normal
 suite runs one seed on each database; `make chaos` runs `TP_CHAOS_SEEDS` (default 1-50) on
-both. A failing seed runs again alone with `TP_CHAOS_SEEDS=<seed> make chaos`.
+both, the two databases side by side on two xdist workers. A failing seed runs again alone with
+`TP_CHAOS_SEEDS=<seed> make chaos`.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from tests.gateway.support import PASSWORD, add_user
 from tests.support import PG_ENV, PG_MISSING, Databases
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
-#: The tests that share the SQLite system run on one worker, which starts it once; the
-#: PostgreSQL round has a system of its own and may run beside them on the other worker.
+#: The tests that share a system run on one worker, which starts it once; the PostgreSQL
+#: rounds have a system of their own and may run beside the SQLite ones on another worker.
 ON_THE_SQLITE_SYSTEM = pytest.mark.xdist_group("chaos-sqlite")
+ON_THE_POSTGRESQL_SYSTEM = pytest.mark.xdist_group("chaos-postgresql")
 
 SEEDS = seeds_from(os.environ.get("TP_CHAOS_SEEDS", "1"))
 #: Workload steps per seed: a short round in the normal suite, longer under `make chaos`.
@@ -76,6 +78,7 @@ async def test_after_kills_and_restarts_reconcile_and_verify_report_nothing_on_s
     print(await chaos_run(sqlite_system, seed, STEPS))
 
 
+@ON_THE_POSTGRESQL_SYSTEM
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_after_kills_and_restarts_reconcile_and_verify_report_nothing_on_postgresql(
     postgresql_system: Launched, seed: int
