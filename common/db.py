@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
+import aiosqlite
 from sqlalchemy import DateTime, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -95,13 +98,64 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class LoopSideConnection(aiosqlite.Connection):
+    """aiosqlite, with a read transaction run on the event loop's own thread.
+
+    aiosqlite sends every call of a connection (open a cursor, execute, fetch, close, commit)
+    to the connection's thread and wakes the event loop with the answer: a read of twenty rows
+    takes a dozen such hand-overs, each costing more than the call itself. In WAL mode a
+    reader never waits for a writer, so a transaction that has only begun (a deferred BEGIN
+    takes no lock) and read runs here at once. Anything that may wait for SQLite's lock or
+    for the disk (BEGIN IMMEDIATE, a write, a PRAGMA, closing the connection) goes to the
+    connection's thread as before, and so does every later call of its transaction, its
+    COMMIT included. One call at a time: SQLAlchemy awaits each before the next, so the two
+    threads never use the connection at once (hence check_same_thread=False).
+    """
+
+    _in_write = False
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        if not self._in_write and _lock_free(fn, args):
+            return fn(*args, **kwargs)
+        self._in_write = getattr(fn, "__name__", "") not in ("commit", "rollback")
+        return await super()._execute(fn, *args, **kwargs)
+
+
+def _lock_free(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """Whether a call of a connection outside a write transaction never waits."""
+    name, owner = getattr(fn, "__name__", ""), getattr(fn, "__self__", None)
+    if name == "execute" and args and isinstance(args[0], str):
+        head = args[0].lstrip()[:16].upper()
+        return head.startswith("SELECT") or (
+            head.startswith("BEGIN") and not head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCL"))
+        )
+    if isinstance(owner, sqlite3.Cursor):
+        return name in ("fetchone", "fetchmany", "fetchall", "close")
+    return isinstance(owner, sqlite3.Connection) and name in ("cursor", "commit", "rollback")
+
+
+def _loop_side_connector(url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    database = make_url(url).database or ":memory:"
+
+    async def connect() -> aiosqlite.Connection:
+        connection = LoopSideConnection(
+            partial(sqlite3.connect, database, check_same_thread=False), 64
+        )
+        connection._thread.daemon = True
+        return await connection
+
+    return connect
+
+
 def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
     """An async engine for `url`, configured for this project's transaction discipline."""
     options: dict[str, Any] = (
         {"pool_size": pool_size, "max_overflow": pool_size} if pooled else {"poolclass": NullPool}
     )
     if is_sqlite(url):
-        engine = create_async_engine(url, **options)
+        engine = create_async_engine(url, async_creator=_loop_side_connector(url), **options)
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **options)
