@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator
@@ -56,6 +57,8 @@ CONNECT_RETRIES = 2
 #: Answers up to this size are read whole and passed on in one piece.
 WHOLE_BODY_BYTES = 256 * 1024
 KEEPALIVE_EXPIRY = 15.0
+#: Connections in each of an upstream's pools (see Upstream).
+POOL_SIZE = 16
 
 
 class BadGateway(DomainError):
@@ -87,12 +90,24 @@ class Upstream:
         }
         # Idle connections are dropped well before the services' keep-alive timeout (65 s), so
         # the gateway never reuses a connection that a service is closing at that moment.
-        self.pool = httpcore.AsyncConnectionPool(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-            network_backend=AsyncioBackend(),
+        # Several small pools taken in turn rather than one: for every request it starts and
+        # ends, an httpcore pool looks over its connections once for each idle one, so its
+        # cost grows with the square of its size.
+        per_pool = min(max_connections, POOL_SIZE)
+        self.pools = tuple(
+            httpcore.AsyncConnectionPool(
+                max_connections=per_pool,
+                max_keepalive_connections=per_pool,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+                network_backend=AsyncioBackend(),
+            )
+            for _ in range(-(-max_connections // per_pool))
         )
+        self._turn = itertools.cycle(self.pools)
+
+    def pool(self) -> httpcore.AsyncConnectionPool:
+        """The pool whose turn it is."""
+        return next(self._turn)
 
     def url(self, target: bytes) -> httpcore.URL:
         return httpcore.URL(
@@ -152,7 +167,7 @@ class Upstreams:
     async def close(self) -> None:
         await asyncio.gather(
             *(client.aclose() for client in self.clients.values()),
-            *(upstream.pool.aclose() for upstream in self.upstreams.values()),
+            *(pool.aclose() for upstream in self.upstreams.values() for pool in upstream.pools),
         )
 
 
@@ -217,7 +232,7 @@ async def send_upstream(
             extensions={"timeout": upstream.timeouts},
         )
         try:
-            return await upstream.pool.handle_async_request(request)
+            return await upstream.pool().handle_async_request(request)
         except httpcore.ConnectError as error:
             if attempt == attempts:
                 raise ServiceUnavailable(
