@@ -99,41 +99,73 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 class LoopSideConnection(aiosqlite.Connection):
-    """aiosqlite, with a read transaction run on the event loop's own thread.
+    """aiosqlite, with the calls that cannot wait run on the event loop's own thread.
 
     aiosqlite sends every call of a connection (open a cursor, execute, fetch, close, commit)
     to the connection's thread and wakes the event loop with the answer: a read of twenty rows
-    takes a dozen such hand-overs, each costing more than the call itself. In WAL mode a
-    reader never waits for a writer, so a transaction that has only begun (a deferred BEGIN
-    takes no lock) and read runs here at once. Anything that may wait for SQLite's lock or
-    for the disk (BEGIN IMMEDIATE, a write, a PRAGMA, closing the connection) goes to the
-    connection's thread as before, and so does every later call of its transaction, its
-    COMMIT included. One call at a time: SQLAlchemy awaits each before the next, so the two
-    threads never use the connection at once (hence check_same_thread=False).
+    takes a dozen such hand-overs, and a write transaction forty, each costing more than the
+    call itself. Only two kinds of call may wait, for SQLite's lock or for the disk: taking
+    the write lock (BEGIN IMMEDIATE, or the first write of a deferred transaction) and
+    COMMIT (which may checkpoint the WAL); those, and anything not known to be safe (a PRAGMA,
+    executemany, closing the connection), still go to the connection's thread. The rest runs
+    here at once: in WAL mode a read never waits for a writer, and once a transaction holds
+    the write lock nothing but its COMMIT waits. A long write transaction lets the loop run
+    other tasks every YIELD_EVERY calls. One call at a time: SQLAlchemy awaits each before
+    the next, so the two threads never use the connection at once (hence
+    check_same_thread=False).
     """
 
-    _in_write = False
+    #: Whether the open transaction holds SQLite's write lock.
+    _holds_lock = False
+    _calls = 0
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        if not self._in_write and _lock_free(fn, args):
+        call = _call_kind(fn, args)
+        if call == "end":
+            if self._holds_lock and getattr(fn, "__name__", "") == "commit":
+                self._holds_lock = False
+                return await super()._execute(fn, *args, **kwargs)
+            self._holds_lock = False
             return fn(*args, **kwargs)
-        self._in_write = getattr(fn, "__name__", "") not in ("commit", "rollback")
-        return await super()._execute(fn, *args, **kwargs)
+        if call == "free" or (self._holds_lock and call == "write"):
+            self._calls += 1
+            if self._holds_lock and self._calls % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+            return fn(*args, **kwargs)
+        result = await super()._execute(fn, *args, **kwargs)
+        if call in ("lock", "write") and self._conn.in_transaction:
+            self._holds_lock = True
+        return result
 
 
-def _lock_free(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
-    """Whether a call of a connection outside a write transaction never waits."""
+#: Calls a transaction that holds the write lock makes between two turns of the event loop.
+YIELD_EVERY = 50
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_FREE_STATEMENTS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK TO")
+
+
+def _call_kind(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    """What a call of a connection may wait for: "free" never waits; "lock" takes the write
+    lock; "write" takes it unless the transaction holds it; "end" is COMMIT or ROLLBACK;
+    "other" is anything else, which the connection's thread runs."""
     name, owner = getattr(fn, "__name__", ""), getattr(fn, "__self__", None)
     if name == "execute" and args and isinstance(args[0], str):
         head = args[0].lstrip()[:16].upper()
-        return head.startswith("SELECT") or (
-            head.startswith("BEGIN") and not head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCL"))
-        )
-    if isinstance(owner, sqlite3.Cursor):
-        return name in ("fetchone", "fetchmany", "fetchall", "close")
-    return isinstance(owner, sqlite3.Connection) and name in ("cursor", "commit", "rollback")
+        if head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCL")):
+            return "lock"
+        if head.startswith(_FREE_STATEMENTS) or head.startswith("BEGIN"):
+            return "free"
+        return "write" if head.startswith(_WRITES) else "other"
+    if isinstance(owner, sqlite3.Cursor) and name in ("fetchone", "fetchmany", "fetchall", "close"):
+        return "free"
+    if isinstance(owner, sqlite3.Connection):
+        if name == "cursor":
+            return "free"
+        if name in ("commit", "rollback"):
+            return "end"
+    return "other"
 
 
 def _loop_side_connector(url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
