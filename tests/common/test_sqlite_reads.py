@@ -42,7 +42,8 @@ async def test_reads_and_a_locked_transaction_run_on_the_loop_and_taking_the_loc
             # BEGIN IMMEDIATE took the lock on the connection's thread
             await session.execute(text("INSERT INTO seen VALUES ('writer', thread_id())"))
         async with db.session(read_only=True) as session:
-            rows = dict((await session.execute(text("SELECT step, thread FROM seen"))).all())
+            found = (await session.execute(text("SELECT step, thread FROM seen"))).all()
+            rows: dict[str, int] = {step: thread for step, thread in found}
     finally:
         await db.engine.dispose()
     assert read_on == loop_thread
