@@ -148,9 +148,10 @@ def test_login_page_and_role_homes(system: System, open_page):
     assert teacher.url.endswith("/teacher")
 
 
-#: The roles whose pages the sweep visits: city HR sees every HR page; a school and a teacher
-#: have their own. (District HR and the commission see the same pages as city HR, narrowed.)
-SWEEP_ROLES = ("cityhr", "school.demo", "teacher.demo")
+#: The roles whose pages the sweep visits: city HR sees every HR page, and the detail pages of
+#: each kind; the commission and a district's HR see their own menus, with the forms and
+#: figures of their role; a school and a teacher have their own pages.
+SWEEP_ROLES = ("cityhr", "commission", "qingyang.hr", "school.demo", "teacher.demo")
 #: Only these impacts fail the sweep: axe's "moderate" and "minor" are advice.
 BLOCKING = {"serious", "critical"}
 PHONE = {"width": 390, "height": 844}
