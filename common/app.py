@@ -24,6 +24,7 @@ from common.models import MessagingTables
 from common.observability import RequestContextMiddleware
 from common.openapi import describe_errors
 from common.outbox import Outbox, OutboxRelay
+from common.readcache import ReadCache
 from common.settings import ServiceSettings
 from contracts.reconciliation import ReplayedDeadLetter
 
@@ -99,6 +100,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             for publisher, handlers in spec.consumes.items()
         ]
         app.state.db, app.state.bus, app.state.relay = db, bus, relay
+        app.state.read_cache = ReadCache(db)
         app.state.consumers = consumers
         tasks = [
             asyncio.create_task(bus.connect(), name=f"{name}-bus"),
@@ -114,6 +116,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 consumer.stop()
             await stop_tasks(tasks)
             await bus.close()
+            app.state.read_cache.close()
             await db.dispose()
 
     app = FastAPI(

@@ -28,16 +28,24 @@ async def staffing(identity: Identity, url: str, nats_url: str) -> AsyncIterator
     settings = service_settings(StaffingSettings, identity, url, nats_url)
     app = create_app(settings)
     async with running(app) as client:
-        yield Api(client, identity, app.state.db)
+        yield Api(client, identity, app.state.db, app.state)
 
 
 class Api:
     """The service's HTTP API as the tests use it."""
 
-    def __init__(self, client: httpx.AsyncClient, identity: Identity, db: Database) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        identity: Identity,
+        db: Database,
+        state: Any = None,
+    ) -> None:
         self.client = client
         self.identity = identity
         self.db = db
+        self.state = state
+        """The app's state (its `read_cache`, say), when the service runs in this process."""
 
     def headers(self, who: Principal) -> dict[str, str]:
         return self.identity.headers(who)

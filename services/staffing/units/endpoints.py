@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paged
+from common.readcache import cached_get
 from services.staffing.models import Unit
 from services.staffing.units import repository, service
 from services.staffing.units.schemas import (
@@ -29,7 +30,7 @@ async def create_unit(body: UnitCreate, session: SessionDep, principal: CurrentP
     return await service.register_unit(session, principal, body)
 
 
-@router.get("", response_model=Page[UnitPublic])
+@cached_get(router, "", response_model=Page[UnitPublic])
 async def list_units(
     session: SessionDep,
     principal: CurrentPrincipal,
