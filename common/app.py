@@ -100,7 +100,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             for publisher, handlers in spec.consumes.items()
         ]
         app.state.db, app.state.bus, app.state.relay = db, bus, relay
-        app.state.read_cache = ReadCache(db)
+        app.state.read_cache = ReadCache(db, service=name)
         app.state.consumers = consumers
         tasks = [
             asyncio.create_task(bus.connect(), name=f"{name}-bus"),

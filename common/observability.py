@@ -36,6 +36,11 @@ EVENTS_CONSUMED = Counter(
     "tp_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
 )
 OUTBOX_PENDING_ERRORS = Counter("tp_outbox_publish_errors_total", "Failed publishes", ["service"])
+READ_CACHE = Counter(
+    "tp_read_cache_total",
+    "Cached reads answered from a kept answer (hit) or made again (miss)",
+    ["service", "outcome"],
+)
 
 
 def new_traceparent() -> str:

@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 
 from common.db import Database
 from common.deps import get_principal
+from common.observability import READ_CACHE
 
 #: Kept answers per process; the oldest goes first. A default to be tuned with real use.
 MAX_ENTRIES = 2048
@@ -113,19 +114,23 @@ class DataVersion:
 class ReadCache:
     """Kept answers by (path, query, caller), each with the data version it was made at."""
 
-    def __init__(self, db: Database, *, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, db: Database, *, service: str, max_entries: int = MAX_ENTRIES) -> None:
         self.version = DataVersion(db)
         self.max_entries = max_entries
         self._kept: dict[tuple[Any, ...], Kept] = {}
         self.hits = 0
         self.misses = 0
+        self._hit = READ_CACHE.labels(service, "hit")
+        self._miss = READ_CACHE.labels(service, "miss")
 
     def get(self, key: tuple[Any, ...], version: object) -> Kept | None:
         kept = self._kept.get(key)
         if kept is None or kept.version != version:
             self.misses += 1
+            self._miss.inc()
             return None
         self.hits += 1
+        self._hit.inc()
         return kept
 
     def put(self, key: tuple[Any, ...], kept: Kept) -> None:

@@ -42,6 +42,8 @@ async def test_a_kept_list_is_served_until_any_commit_then_read_again(
                 break
         else:
             raise AssertionError("no read was answered from what was kept")
+        metrics = (await api.client.get("/metrics")).text
+        assert 'tp_read_cache_total{outcome="hit",service="staffing"}' in metrics
 
         # a write through this process
         await api.school(district["id"], "NEW")
