@@ -194,8 +194,11 @@ class Served:
             command = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
             command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
             command += ["--log-level", "warning"]
+        # The process's log goes to a file: a pipe nobody reads fills after 64 KiB and then
+        # blocks the process on its next log line, as a service retrying NATS soon does.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 closed by stop()
         self.process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command, env=env, stdout=subprocess.DEVNULL, stderr=self.log
         )
 
     @property
@@ -209,7 +212,8 @@ class Served:
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    _, err = self.process.communicate()
+                    self.log.seek(0)
+                    err = self.log.read()
                     raise RuntimeError(f"{self.name} exited: {err.decode()[-2000:]}")
                 try:
                     if (await client.get(self.url + path)).status_code < 500:
@@ -227,8 +231,7 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        self.log.close()
 
 
 def process_env(var: Path, **settings: str) -> dict[str, str]:
