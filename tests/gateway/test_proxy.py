@@ -275,3 +275,21 @@ async def test_an_unknown_service_is_not_found(through: httpx.AsyncClient) -> No
     response = await through.get("/api/nowhere/v1/units")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_services_cookies_are_never_sent_on_to_it_again(
+    database_url: str, identity: Identity
+) -> None:
+    """The hop keeps no cookies: a Set-Cookie answered to one caller is never sent back to the
+    service on the next caller's request (the service by name, as in production, since a
+    cookie jar would refuse to keep cookies of a bare IP address)."""
+    with served(echo_service) as upstream:
+        by_name = upstream.url.replace("127.0.0.1", "localhost")
+        settings = gateway_settings(identity, database_url, staffing_url=by_name)
+        async with running(create_app(settings), "http://gateway") as client:
+            headers = await bearer(client, "cityhr")
+            first = await client.get(UNITS, headers=headers)
+            client.cookies.clear()
+            seen = (await client.get(UNITS, headers=headers)).json()
+    assert first.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    assert "cookie" not in header_names(seen)
