@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import System, quiet_schools, screenshot
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-ui")]
 
 
 def kpi(page, testid: str) -> int:

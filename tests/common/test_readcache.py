@@ -71,11 +71,15 @@ async def test_callers_never_share_a_kept_answer_and_the_token_is_checked_on_a_h
         await api.school(west["id"], "W1")
         east_hr = principal("district_hr", sub="user:east", district_id=east["id"])
         west_hr = principal("district_hr", sub="user:west", district_id=west["id"])
-        for _ in range(2):  # the second round is served from what was kept
+        # Rounds until one is served from what was kept (on PostgreSQL, see the test above).
+        for _ in range(100):
             assert "学校W1" not in await _names(api, east_hr)
             assert "学校E1" not in await _names(api, west_hr)
             assert {"学校E1", "学校W1"} <= set(await _names(api))
-        assert _cache(api).hits > 0
+            if _cache(api).hits > 0:
+                break
+        else:
+            raise AssertionError("no read was answered from what was kept")
         for headers in ({}, {"Authorization": "Bearer not-a-token"}):
             refused = await api.client.get("/v1/units?limit=500", headers=headers)
             assert refused.status_code == 401
@@ -85,7 +89,7 @@ async def test_callers_never_share_a_kept_answer_and_the_token_is_checked_on_a_h
 async def test_a_read_after_a_write_sees_it_while_many_read_at_once(
     make_database, identity, nats_server: NatsServer
 ):
-    """Every renaming answered is seen by every read begun after the answer, with 8 readers
+    """Every renaming answered is seen by every read begun after the answer, with 6 readers
     keeping the list warm meanwhile (and, on PostgreSQL, sharing their snapshot reads)."""
     async with staffing(identity, await make_database("staffing"), nats_server.url) as api:
         district = await api.district("BUSY")
@@ -94,12 +98,13 @@ async def test_a_read_after_a_write_sees_it_while_many_read_at_once(
         async def keep_reading() -> None:
             while not stop.is_set():
                 await _names(api)
-                # in-process, a kept answer is served without the loop turning once
-                await asyncio.sleep(0)
+                # in-process, a kept answer is served without the loop turning once; a
+                # reader a millisecond apart keeps the list warm without starving the writer
+                await asyncio.sleep(0.001)
 
-        readers = [asyncio.create_task(keep_reading()) for _ in range(8)]
+        readers = [asyncio.create_task(keep_reading()) for _ in range(6)]
         try:
-            for n in range(10):
+            for n in range(6):
                 await api.ok("PATCH", f"/v1/units/{district['id']}", json={"name": f"区名{n}"})
                 seen = await asyncio.gather(*(_names(api) for _ in range(5)))
                 assert all(f"区名{n}" in names for names in seen), (n, seen)
