@@ -4,8 +4,6 @@
 tests/browser, and `chromium` is one browser for them all (each test still gets fresh contexts
 from `open_page`). Every test collected here joins the xdist group "browser", so one worker runs
 them all against that one system; a new module needs nothing more than to take these fixtures.
-The accessibility sweep of every page (`test_ui.py`, several minutes) has a group of its own,
-"browser-ui", so a second worker runs it beside the others against a system of its own.
 
 The system is shared, in whatever order pytest runs the modules, so a test must not rely on what
 another test changed, nor change what another test reads:
@@ -81,8 +79,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.path)).parents:
-            if item.get_closest_marker("xdist_group") is None:
-                item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group("browser"))
             item.add_marker(pytest.mark.timeout(READY_SECONDS + 300))
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import System, quiet_schools, screenshot
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-ui")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def kpi(page, testid: str) -> int:
