@@ -284,7 +284,12 @@ async def test_the_gateway_keeps_its_shared_rate_limits_and_its_core_subjects(
         await replicas[0].nc.publish("tp.gateway.revoked", b"session")
 
         async def arrived() -> bool:
-            return heard == [b"session"]
+            # Core NATS is at most once: a copy sent while a connection was re-made under a
+            # busy machine is lost, so it is sent again until one arrives.
+            if not heard:
+                assert replicas[0].nc is not None
+                await replicas[0].nc.publish("tp.gateway.revoked", b"session")
+            return bool(heard) and set(heard) == {b"session"}
 
         await eventually(arrived)
     finally:
