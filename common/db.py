@@ -14,7 +14,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 import aiosqlite
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -191,6 +193,25 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncE
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **options)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The name of the session's database dialect: "postgresql" or "sqlite"."""
+    return session.get_bind().dialect.name
+
+
+def insert_for(dialect: str) -> Callable[..., Any]:
+    """The dialect's `insert`, with `ON CONFLICT` clauses (PostgreSQL and SQLite spell them
+    alike)."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def table_of(model: type[Any]) -> Table:
+    """The table of a table model, for statements that skip the ORM's unit of work."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -7,17 +7,18 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Executable, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
+from common.db import dialect_of, insert_for, table_of, utcnow
 from common.errors import InvalidInput
 from services.talent.models import IdempotencyRecord
 
@@ -45,33 +46,34 @@ class Idempotency:
         session: AsyncSession,
         principal: Principal,
         operation: Callable[[], Awaitable[Outcome]],
-    ) -> JSONResponse:
-        """Do `operation` once per key: its response is stored in the same transaction."""
+    ) -> Response:
+        """Do `operation` once per key: its response is stored in the same transaction.
+
+        The key is claimed first with an insert that skips a row already there: a concurrent
+        request with the same key waits on it for the first to finish (PostgreSQL) or never
+        runs beside it (SQLite writers queue), then finds the stored answer and replays it."""
         if self.key is None:
-            return _respond(await operation())
+            outcome = await operation()
+            return _respond(outcome, outcome.body.model_dump_json())
         owner = principal.sub
+        if await _claim(session, owner, self.key, self.fingerprint):
+            outcome = await operation()
+            body = outcome.body.model_dump_json()
+            connection = await session.connection()
+            await connection.execute(
+                _ANSWERING,
+                {
+                    "claim_owner": owner,
+                    "claim_key": self.key,
+                    "status_code": outcome.status_code,
+                    "body": body,
+                    "resource_id": outcome.resource_id,
+                },
+            )
+            return _respond(outcome, body)
         stored = await _find(session, owner, self.key)
         if stored is None:
-            claim = IdempotencyRecord(
-                owner=owner, key=self.key, request_hash=self.fingerprint, status_code=0, body=""
-            )
-            try:
-                # A concurrent request with the same key waits here for the first to finish
-                # (PostgreSQL) or never runs beside it (SQLite writers queue), then replays.
-                async with session.begin_nested():
-                    session.add(claim)
-                    await session.flush()
-            except IntegrityError:
-                stored = await _find(session, owner, self.key)
-                if stored is None:
-                    raise
-            else:
-                outcome = await operation()
-                claim.status_code = outcome.status_code
-                claim.body = outcome.body.model_dump_json()
-                claim.resource_id = outcome.resource_id
-                await session.flush()
-                return _respond(outcome)
+            raise AssertionError("an idempotency key was neither claimed nor found")
         if stored.request_hash != self.fingerprint:
             raise InvalidInput.field(
                 "header.Idempotency-Key",
@@ -91,6 +93,39 @@ async def forget_resource(session: AsyncSession, resource_id: uuid.UUID) -> None
     )
 
 
+async def _claim(session: AsyncSession, owner: str, key: str, fingerprint: str) -> bool:
+    """Insert the key's row unless it is there; whether this request inserted it."""
+    connection = await session.connection()
+    result = await connection.execute(
+        _claiming(dialect_of(session)),
+        {
+            "owner": owner,
+            "key": key,
+            "request_hash": fingerprint,
+            "status_code": 0,
+            "body": "",
+            "created_at": utcnow(),
+        },
+    )
+    return result.first() is not None
+
+
+# The statements of every request with a key, built once (building one costs more than sending).
+_TABLE = table_of(IdempotencyRecord)
+_ANSWERING = update(_TABLE).where(
+    _TABLE.c.owner == bindparam("claim_owner"), _TABLE.c.key == bindparam("claim_key")
+)
+
+
+@cache
+def _claiming(dialect: str) -> Executable:
+    return (
+        insert_for(dialect)(_TABLE)
+        .on_conflict_do_nothing(index_elements=["owner", "key"])
+        .returning(_TABLE.c.key)
+    )
+
+
 async def _find(session: AsyncSession, owner: str, key: str) -> IdempotencyRecord | None:
     stmt = (
         select(IdempotencyRecord)
@@ -100,8 +135,8 @@ async def _find(session: AsyncSession, owner: str, key: str) -> IdempotencyRecor
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _respond(outcome: Outcome) -> JSONResponse:
-    return JSONResponse(outcome.body.model_dump(mode="json"), status_code=outcome.status_code)
+def _respond(outcome: Outcome, body: str) -> Response:
+    return Response(body, status_code=outcome.status_code, media_type="application/json")
 
 
 async def get_idempotency(

@@ -6,11 +6,10 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from common.db import dialect_of, insert_for
 from services.staffing.models import DistrictPool, Pool, Quota
 
 QuotaKey = tuple[uuid.UUID, str]
@@ -21,8 +20,7 @@ async def ensure_quotas(session: AsyncSession, keys: Iterable[QuotaKey]) -> None
     rows = [{"unit_id": unit_id, "quota_type": quota_type} for unit_id, quota_type in set(keys)]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect_of(session))
     await session.execute(
         insert(Quota)
         .values(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlmodel import col
 
 from common.clock import local_today
@@ -39,7 +39,7 @@ async def apply(
     session: SessionDep,
     principal: CurrentPrincipal,
     idempotency: IdempotencyDep,
-) -> JSONResponse:
+) -> Response:
     """A candidate applies for a posting."""
 
     async def create() -> Outcome:
@@ -103,7 +103,7 @@ async def move_application(
     principal: CurrentPrincipal,
     cipher: CipherDep,
     idempotency: IdempotencyDep,
-) -> JSONResponse:
+) -> Response:
     """Move an application one legal step (422 otherwise); `hired` needs the posting's posts."""
 
     async def transition() -> Outcome:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlmodel import col
 
 from common.clock import local_today
@@ -44,7 +44,7 @@ async def push_candidate(
     cipher: CipherDep,
     settings: SettingsDep,
     idempotency: IdempotencyDep,
-) -> JSONResponse:
+) -> Response:
     """Add a person (201). A partner always gets 201 and its own submission back, known person
     or not (we merge on our side); HR gets 200 and the record when the person was known."""
 
@@ -57,8 +57,8 @@ async def push_candidate(
             today=local_today(),
             retention_days=settings.default_retention_days,
         )
-        if principal.kind == "partner":
-            view = service.partner_view(cipher, pushed.candidate, pushed.link)
+        if pushed.link is not None and pushed.sent is not None:
+            view = service.submission_view(pushed.candidate, pushed.link, pushed.sent)
             return Outcome(201, view, pushed.candidate.id)
         view = service.masked(cipher, pushed.candidate)
         return Outcome(201 if pushed.created else 200, view, pushed.candidate.id)
@@ -143,7 +143,7 @@ async def erase_candidate(
     cipher: CipherDep,
     idempotency: IdempotencyDep,
     body: CandidateErase | None = None,
-) -> JSONResponse:
+) -> Response:
     """Erase on the person's request (PIPL): HR erases the person; a partner its own submission
     (and the person too when no other source holds them). Statistics stay."""
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Executable, Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
+from common.db import dialect_of, insert_for, table_of
 from common.scoping import unit_scope
 from services.talent.models import Application, Candidate, CandidateLink, Posting
 
@@ -33,6 +35,56 @@ async def lock(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | No
 async def by_id_hash(session: AsyncSession, id_hash: str) -> Candidate | None:
     stmt = select(Candidate).where(col(Candidate.id_hash) == id_hash)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_unless_known(session: AsyncSession, candidate: Candidate) -> bool:
+    """Insert the candidate unless one with its ID number's hash is there; whether it went in.
+
+    A statement of its own, not a flush of the session: the row is written as it stands, and
+    the statement is built once per database kind (building one costs more than sending it)."""
+    values = {key: getattr(candidate, key) for key in _CANDIDATE_COLUMNS}
+    connection = await session.connection()
+    result = await connection.execute(_adding_candidate(dialect_of(session)), values)
+    return result.first() is not None
+
+
+async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | None, datetime]:
+    """Insert a partner's link to a candidate, or give the one there the new submission (and
+    the new external id, if one was sent); the external id and creation time it then has."""
+    values = {key: getattr(link, key) for key in _LINK_COLUMNS}
+    connection = await session.connection()
+    result = await connection.execute(_putting_link(dialect_of(session)), values)
+    external_id, created_at = result.one()
+    return external_id, created_at
+
+
+_CANDIDATE_COLUMNS = tuple(column.key for column in table_of(Candidate).columns)
+_LINK_COLUMNS = tuple(column.key for column in table_of(CandidateLink).columns)
+
+
+@cache
+def _adding_candidate(dialect: str) -> Executable:
+    table = table_of(Candidate)
+    return (
+        insert_for(dialect)(table)
+        .on_conflict_do_nothing(index_elements=["id_hash"])
+        .returning(table.c.id)
+    )
+
+
+@cache
+def _putting_link(dialect: str) -> Executable:
+    table = table_of(CandidateLink)
+    stmt = insert_for(dialect)(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["partner_id", "candidate_id"],
+        set_={
+            "submission_enc": stmt.excluded.submission_enc,
+            "external_id": func.coalesce(
+                func.nullif(stmt.excluded.external_id, ""), table.c.external_id
+            ),
+        },
+    ).returning(table.c.external_id, table.c.created_at)
 
 
 async def link(

@@ -6,8 +6,8 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -43,7 +43,9 @@ PERSONAL_FIELDS = ("name", "id_number", "phone", "email", "birth_date")
 class Pushed:
     candidate: Candidate
     created: bool
+    #: A partner's push: its link to the person and, in clear, the submission sealed in it.
     link: CandidateLink | None = None
+    sent: dict[str, Any] | None = None
 
 
 async def push_candidate(
@@ -64,35 +66,42 @@ async def push_candidate(
     else:
         principal.require_role(*PERSONNEL_ROLES)
     id_hash = cipher.blind_index(data.id_number)
-    existing = await repository.by_id_hash(session, id_hash)
-    created = existing is None
-    if existing is None:
-        candidate = _sealed(principal, cipher, data, id_hash, today, retention_days)
-        try:
-            # Another push of the same person may be committing now: its row wins, we link to it.
-            async with session.begin_nested():
-                session.add(candidate)
-                await session.flush()
-        except IntegrityError:
-            existing = await repository.by_id_hash(session, id_hash)
-            if existing is None:
-                raise
-            created = False
-    candidate = existing or candidate
-    link = None
-    if principal.kind == "partner":
-        retention_until = data.retention_until or today + timedelta(days=retention_days)
-        link = await _link(session, principal.sub, candidate.id, data.external_id)
-        link.submission_enc = cipher.encrypt(
-            json.dumps(
-                data.model_dump(mode="json", exclude={"consent", "retention_until"})
-                | {"retention_until": retention_until.isoformat()}
-            ),
-            row=_link_row(link),
-            field=SUBMISSION_FIELD,
-        )
-        await session.flush()
-    return Pushed(candidate, created, link)
+    candidate, created = await _one_person(
+        session, _sealed(principal, cipher, data, id_hash, today, retention_days)
+    )
+    if principal.kind != "partner":
+        return Pushed(candidate, created)
+    retention_until = data.retention_until or today + timedelta(days=retention_days)
+    sent = data.model_dump(mode="json", exclude={"consent", "retention_until"}) | {
+        "retention_until": retention_until.isoformat()
+    }
+    link = CandidateLink(
+        partner_id=principal.sub,
+        candidate_id=candidate.id,
+        external_id=data.external_id,
+        created_at=utcnow(),
+    )
+    link.submission_enc = cipher.encrypt(
+        json.dumps(sent), row=_link_row(link), field=SUBMISSION_FIELD
+    )
+    link.external_id, link.created_at = await repository.put_link(session, link)
+    return Pushed(candidate, created, link, sent)
+
+
+async def _one_person(session: AsyncSession, fresh: Candidate) -> tuple[Candidate, bool]:
+    """`fresh` added, or the candidate already known by its ID number; whether it was added.
+
+    The insert skips a known person, and on PostgreSQL waits for a concurrent push of the same
+    person to commit; the person found may be erased between the two statements (their ID
+    number's hash is cleared), and then the insert is tried again."""
+    assert fresh.id_hash is not None
+    for _ in range(3):
+        if await repository.add_unless_known(session, fresh):
+            return fresh, True
+        known = await repository.by_id_hash(session, fresh.id_hash)
+        if known is not None:
+            return known, False
+    raise AssertionError("the person was neither added nor found")
 
 
 SUBMISSION_FIELD = "candidate_link.submission"
@@ -113,6 +122,7 @@ def _sealed(
     candidate_id = uuid.uuid4()
     born = birth_date_of(data.id_number)
     assert born is not None  # the schema validated the number
+    now = utcnow()
 
     def seal(field: str, value: str | None) -> str | None:
         return cipher.encrypt(value, row=candidate_id, field=f"candidate.{field}")
@@ -134,32 +144,12 @@ def _sealed(
         title=data.title,
         talent_tier=data.talent_tier,
         source=data.source,
-        consent_at=utcnow(),
+        consent_at=now,
         retention_until=data.retention_until or today + timedelta(days=retention_days),
         created_by=principal.sub,
+        created_at=now,
+        updated_at=now,
     )
-
-
-async def _link(
-    session: AsyncSession, partner_id: str, candidate_id: uuid.UUID, external_id: str | None
-) -> CandidateLink:
-    found = await repository.link(session, partner_id, candidate_id)
-    if found is None:
-        made = CandidateLink(
-            partner_id=partner_id, candidate_id=candidate_id, external_id=external_id
-        )
-        try:
-            async with session.begin_nested():
-                session.add(made)
-                await session.flush()
-            return made
-        except IntegrityError:
-            # The same partner linked it in a concurrent push.
-            found = await repository.link(session, partner_id, candidate_id)
-            assert found is not None
-    if external_id and found.external_id != external_id:
-        found.external_id = external_id
-    return found
 
 
 async def visible_candidate(
@@ -215,7 +205,13 @@ def partner_view(
         return view.model_copy(update=gone | {"erased_at": erased_at, "updated_at": erased_at})
     clear = cipher.decrypt(link.submission_enc, row=_link_row(link), field=SUBMISSION_FIELD)
     assert clear is not None
-    sent = json.loads(clear)
+    return submission_view(candidate, link, json.loads(clear))
+
+
+def submission_view(
+    candidate: Candidate, link: CandidateLink, sent: dict[str, Any]
+) -> CandidatePublic:
+    """A partner's own submission about `candidate`, masked, as the partner is shown it."""
     born = birth_date_of(sent["id_number"])
     assert born is not None
     return CandidatePublic(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response, status
-from fastapi.responses import JSONResponse
 from sqlmodel import col
 
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
@@ -35,7 +34,7 @@ async def register_webhook(
     cipher: CipherDep,
     settings: SettingsDep,
     idempotency: IdempotencyDep,
-) -> JSONResponse:
+) -> Response:
     """Register an endpoint; the response carries its signing secret, shown this once."""
 
     async def register() -> Outcome:
