@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -18,7 +19,7 @@ from sqlalchemy import DateTime, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -183,7 +184,46 @@ def _loop_side_connector(url: str) -> Callable[[], Awaitable[aiosqlite.Connectio
     return connect
 
 
-def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
+#: A pooled PostgreSQL connection idle longer than this is checked before it is lent out (a
+#: default to be tuned: below the shortest idle timeout of anything between us and the server).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Check a connection that sat in the pool for `idle_seconds` before lending it out.
+
+    SQLAlchemy's `pool_pre_ping` checks every checkout, and on asyncpg a check is three round
+    trips (BEGIN, an empty query, ROLLBACK): more than a short transaction's own. A connection
+    handed back moments ago was working then; one that sat idle may have been cut by a server
+    restart or a proxy, and is checked. A check that fails raises DisconnectionError, on which
+    the pool drops the connection and lends a new one; a connection that breaks under load
+    fails its statement, and the pool then drops every connection made before it.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")  # None: a connection made just now
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise DisconnectionError(
+                f"a pooled connection idle since it was checked in is gone: {error}"
+            ) from error
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    pooled: bool = True,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+) -> AsyncEngine:
     """An async engine for `url`, configured for this project's transaction discipline."""
     options: dict[str, Any] = (
         {"pool_size": pool_size, "max_overflow": pool_size} if pooled else {"poolclass": NullPool}
@@ -192,7 +232,9 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncE
         engine = create_async_engine(url, async_creator=_loop_side_connector(url), **options)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    engine = create_async_engine(url, **options)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
 
 
 def dialect_of(session: AsyncSession) -> str:

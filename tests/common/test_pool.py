@@ -1,0 +1,67 @@
+"""Pooled PostgreSQL connections: one that sat idle is checked before it is lent out, one handed
+back moments ago is not (a check is three round trips on asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+from common.db import make_engine
+from tests.support import PG_ENV, PG_MISSING
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(PG_MISSING)
+    return url
+
+
+async def test_a_connection_cut_while_idle_is_replaced_before_a_request_meets_it(
+    postgres_url: str,
+):
+    engine = make_engine(postgres_url, pool_size=1, ping_after_idle=0.2)
+    killer = make_engine(postgres_url, pooled=False)
+    try:
+        async with engine.connect() as connection:
+            first = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with killer.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await asyncio.sleep(0.3)
+        async with engine.connect() as connection:
+            second = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert second != first
+    finally:
+        await engine.dispose()
+        await killer.dispose()
+
+
+async def test_a_connection_handed_back_moments_ago_is_lent_without_a_check(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    pings = 0
+    ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted(self: AsyncAdapt_asyncpg_connection) -> None:
+        nonlocal pings
+        pings += 1
+        ping(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
+    engine = make_engine(postgres_url, pool_size=1, ping_after_idle=0.2)
+    try:
+        for _ in range(5):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        assert pings == 0
+        await asyncio.sleep(0.3)
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        assert pings == 1
+    finally:
+        await engine.dispose()
