@@ -144,8 +144,9 @@ class _GroupWriter:
             group, self._queued = self._queued, []
             try:
                 async with self.db.session() as session:
-                    # One statement for the group, without the ORM's unit of work.
-                    await session.execute(insert(_TABLE), [_row(entry) for entry, _ in group])
+                    # One statement for the group, on the session's connection: no unit of work.
+                    connection = await session.connection()
+                    await connection.execute(insert(_TABLE), [_row(entry) for entry, _ in group])
             except Exception:
                 log.exception(
                     "could not record %d audit entries: %s",
