@@ -272,11 +272,12 @@ class Database:
         self._reader = async_sessionmaker(
             self.engine.execution_options(read_only=True), expire_on_commit=False
         )
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[list[Any] | None], None]] = []
         self._writer_turn = asyncio.Lock()
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
-        """Call `callback` after every commit of a session that wrote outbox rows."""
+    def on_commit(self, callback: Callable[[list[Any] | None], None]) -> None:
+        """Call `callback` after every commit of a session that wrote outbox rows, with the rows
+        it wrote (as `Outbox.add` noted them), or None when they are not known for sure."""
         self._after_commit.append(callback)
 
     @asynccontextmanager
@@ -316,8 +317,9 @@ class Database:
                 await session.rollback()
                 raise
         if session.info.pop("outbox_written", False):
+            rows = session.info.pop(OUTBOX_ROWS, None)
             for callback in self._after_commit:
-                callback()
+                callback(rows)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -366,5 +368,21 @@ async def run_in_transaction(
     raise AssertionError("unreachable")
 
 
-def mark_outbox_written(session: Session | AsyncSession) -> None:
+#: Session info: the outbox rows the session wrote, in order, for publishing after commit;
+#: None once a savepoint rolled back (a row noted may then be gone).
+OUTBOX_ROWS = "outbox_rows"
+
+
+def mark_outbox_written(session: Session | AsyncSession, row: Any) -> None:
+    """Note that the session wrote an outbox row, and which."""
     session.info["outbox_written"] = True
+    rows = session.info.setdefault(OUTBOX_ROWS, [])
+    if rows is not None:
+        rows.append(row)
+
+
+@event.listens_for(Session, "after_rollback")
+def _outbox_rows_unsure(session: Session) -> None:
+    """A rollback (of a savepoint too) may have taken noted outbox rows with it."""
+    if OUTBOX_ROWS in session.info:
+        session.info[OUTBOX_ROWS] = None

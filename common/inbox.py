@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import cache
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -12,12 +13,12 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Executable, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.bus import Bus, dlq_subject, stream_name
-from common.db import Database, run_in_transaction, utcnow
+from common.db import Database, insert_for, run_in_transaction, utcnow
 from common.observability import EVENTS_CONSUMED, child_traceparent, traceparent_var
 from contracts.base import Envelope, Event
 
@@ -234,36 +235,34 @@ class Consumer:
         ids = [str(envelope.id) for envelope, _ in items]
 
         async def work(session: AsyncSession) -> list[bool]:
-            seen = set(
-                (
-                    await session.execute(
-                        select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids))
-                    )
-                ).scalars()
+            # Record every id not recorded before, in one statement that skips the known ones
+            # (and waits for a replica recording the same id at this moment): those it
+            # returns are this transaction's to apply.
+            now = utcnow()
+            firsts: dict[str, Envelope] = {}
+            for envelope, _ in items:
+                firsts.setdefault(str(envelope.id), envelope)
+            connection = await session.connection()
+            recorded = await connection.execute(
+                _recording(connection.dialect.name, self.inbox),
+                [
+                    {
+                        "event_id": event_id,
+                        "type": envelope.type,
+                        "source": envelope.source,
+                        "received_at": now,
+                    }
+                    for event_id, envelope in firsts.items()
+                ],
             )
-            fresh: list[tuple[Envelope, Event]] = []
+            fresh = set(recorded.scalars())
             outcomes = []
             for envelope, event in items:
                 event_id = str(envelope.id)
-                outcomes.append(event_id not in seen)
-                if event_id not in seen:
-                    seen.add(event_id)
-                    fresh.append((envelope, event))
-            if fresh:
-                now = utcnow()
-                await session.execute(
-                    insert(self.inbox),
-                    [
-                        {
-                            "event_id": str(envelope.id),
-                            "type": envelope.type,
-                            "source": envelope.source,
-                            "received_at": now,
-                        }
-                        for envelope, _ in fresh
-                    ],
-                )
-            for envelope, event in fresh:
+                outcomes.append(event_id in fresh)
+                if event_id not in fresh:
+                    continue
+                fresh.discard(event_id)  # a second copy in the same batch is a duplicate
                 token = traceparent_var.set(child_traceparent(envelope.traceparent))
                 try:
                     await self.handlers[envelope.type](session, event, envelope)
@@ -300,6 +299,16 @@ class Consumer:
         }
         await self.bus.js.publish(dlq_subject(self.service), msg.data, headers=headers)
         await msg.term()
+
+
+@cache
+def _recording(dialect: str, inbox: Table) -> Executable:
+    """Insert inbox rows, skipping ids recorded already; the ids inserted come back."""
+    return (
+        insert_for(dialect)(inbox)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(inbox.c.event_id)
+    )
 
 
 def _summary(error: ValidationError) -> str:

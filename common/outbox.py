@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +20,19 @@ from contracts.reconciliation import OutboxBacklog
 log = logging.getLogger(__name__)
 
 
+#: Rows held for publishing straight after their commit, in batches, before a sweep is cheaper.
+FRESH_BATCHES = 10
+
 MAX_ERROR = 1000
 """Characters of a failed publish's error kept on the row."""
+
+
+class OutboxRow(NamedTuple):
+    """What the relay publishes of a row: its id (the `Nats-Msg-Id`), subject and envelope."""
+
+    id: str
+    type: str
+    envelope: str
 
 
 class Outbox:
@@ -37,26 +48,30 @@ class Outbox:
         envelope = Envelope.wrap(
             event, source=self.source, subject=subject, traceparent=current_traceparent()
         )
+        row = OutboxRow(str(envelope.id), envelope.type, envelope.model_dump_json())
         await session.execute(
             insert(self.table).values(
-                id=str(envelope.id),
-                type=envelope.type,
+                id=row.id,
+                type=row.type,
                 subject=envelope.subject,
-                envelope=envelope.model_dump_json(),
+                envelope=row.envelope,
                 created_at=envelope.time,
                 attempts=0,
             )
         )
-        mark_outbox_written(session)
+        mark_outbox_written(session, row)
         return envelope
 
 
 class OutboxRelay:
     """Publishes outbox rows to JetStream with `Nats-Msg-Id` = event id, then marks them.
 
-    Woken right after each commit that wrote events; also sweeps on a timer, which picks up
-    rows left behind by a crash or by NATS being down. A row published twice (a crash between
-    publish and mark, or two replicas on SQLite) is dropped by the stream's duplicate window.
+    Woken right after each commit that wrote events, with the rows it wrote: when nothing
+    older waits, those are published at once, without reading them back, and marked after.
+    Otherwise, and on a timer, it sweeps the table in order, which picks up rows left behind
+    by a crash, by NATS being down or by another process. A row published twice (a crash
+    between publish and mark, a sweep meeting a row published moments before, or two
+    replicas) is dropped by the stream's duplicate window, and by the consumers' inboxes.
     """
 
     def __init__(
@@ -77,9 +92,19 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self._wake = asyncio.Event()
         self._stopping = False
+        #: Rows committed since the last pass, in commit order, known from their sessions.
+        self._fresh: list[OutboxRow] = []
+        #: Whether the last sweep left nothing behind: only then may fresh rows go first.
+        self._caught_up = False
         db.on_commit(self.wake)
 
-    def wake(self) -> None:
+    def wake(self, rows: Sequence[OutboxRow] | None = None) -> None:
+        """Rows were committed: these, or (None) some not known here, which need a sweep."""
+        if rows is None or len(self._fresh) + len(rows) > self.batch * FRESH_BATCHES:
+            self._caught_up = False
+            self._fresh.clear()
+        else:
+            self._fresh.extend(rows)
         self._wake.set()
 
     async def run(self) -> None:
@@ -88,15 +113,19 @@ class OutboxRelay:
         while not self._stopping:
             self._wake.clear()
             try:
-                published = await self.publish_pending()
+                if self._fresh and self._caught_up:
+                    published = await self.publish_fresh()
+                else:
+                    published = await self.publish_pending()
                 backoff = 0.1
             except Exception as error:
+                self._caught_up = False
                 OUTBOX_PENDING_ERRORS.labels(self.outbox.service).inc()
                 log.warning("outbox publish failed, will retry: %s", error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if published >= self.batch:
+            if published >= self.batch or (self._fresh and self._caught_up):
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
@@ -105,8 +134,22 @@ class OutboxRelay:
         self._stopping = True
         self._wake.set()
 
+    async def publish_fresh(self) -> int:
+        """Publish rows just committed, as their sessions noted them, then mark them."""
+        rows, self._fresh = self._fresh[: self.batch], self._fresh[self.batch :]
+        published, failed = await self._publish(rows)
+        if failed is not None:
+            # What is left goes out with the next sweep, in order behind the failed row.
+            self._caught_up = False
+            self._fresh.clear()
+        async with self.db.session() as session:
+            await self._mark(session, published, failed)
+        return len(published)
+
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
+        # Rows noted before now have committed: this sweep reads them from the table.
+        self._fresh.clear()
         table = self.outbox.table
         pending = (
             select(table.c.id, table.c.type, table.c.envelope)
@@ -117,20 +160,17 @@ class OutboxRelay:
         if self.db.is_sqlite:
             async with self.db.session(read_only=True) as session:
                 rows = (await session.execute(pending)).all()
-            if not rows:
-                return 0
-            published, failed = await self._publish(rows)
+            published, failed = await self._publish(rows) if rows else ([], None)
             if published or failed:
                 async with self.db.session() as session:
                     await self._mark(session, published, failed)
-            return len(published)
-        # Replicas on PostgreSQL each claim different rows and hold them while publishing.
-        async with self.db.session() as session:
-            rows = (await session.execute(pending.with_for_update(skip_locked=True))).all()
-            if not rows:
-                return 0
-            published, failed = await self._publish(rows)
-            await self._mark(session, published, failed)
+        else:
+            # Replicas on PostgreSQL each claim different rows and hold them while publishing.
+            async with self.db.session() as session:
+                rows = (await session.execute(pending.with_for_update(skip_locked=True))).all()
+                published, failed = await self._publish(rows) if rows else ([], None)
+                await self._mark(session, published, failed)
+        self._caught_up = failed is None and len(rows) < self.batch
         return len(published)
 
     async def _publish(

@@ -9,7 +9,7 @@ import uuid
 import nats
 import pytest
 from nats.aio.msg import Msg
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from common.bus import Bus, dlq_subject
 from common.db import Database
@@ -71,7 +71,15 @@ async def outbox_pending(db: Database) -> int:
 class Pipeline:
     """staffing's outbox and relay → JetStream → a sharing consumer, all in this process."""
 
-    def __init__(self, staffing_url: str, sharing_url: str, nats_url: str, **consumer_options):
+    def __init__(
+        self,
+        staffing_url: str,
+        sharing_url: str,
+        nats_url: str,
+        *,
+        sweep_seconds: float = 0.3,
+        **consumer_options,
+    ):
         self.staffing_db = Database(staffing_url)
         self.sharing_db = Database(sharing_url)
         self.staffing_bus = Bus(nats_url, name="staffing-test")
@@ -80,7 +88,7 @@ class Pipeline:
             self.staffing_db,
             staffing_outbox,
             self.staffing_bus,
-            sweep_seconds=0.3,
+            sweep_seconds=sweep_seconds,
             publish_timeout=1.0,
         )
         self.effects = EffectCounter(self.sharing_db)
@@ -161,6 +169,73 @@ async def test_thousand_events_survive_nats_sigkill_exactly_once(
 
 async def _at_least(count, n: int) -> bool:
     return await count() >= n
+
+
+async def _stream_codes(pipe: Pipeline) -> list[str]:
+    """The unit codes of every event in the stream, in the stream's order."""
+    js = pipe.staffing_bus.js
+    state = (await js.stream_info(pipe.consumer.stream)).state
+    codes = []
+    for seq in range(state.first_seq, state.last_seq + 1):
+        msg = await js.get_msg(pipe.consumer.stream, seq)
+        assert msg.data is not None
+        codes.append(json.loads(msg.data)["data"]["code"])
+    return codes
+
+
+async def test_committed_events_go_out_in_commit_order_without_being_read_back(
+    make_database, own_nats: NatsServer
+):
+    """Once the relay has nothing older to send, a commit's events are published from what its
+    session wrote: no read of the outbox (the timed sweep is far off), in commit order."""
+    async with Pipeline(
+        await make_database("staffing"),
+        await make_database("sharing"),
+        own_nats.url,
+        sweep_seconds=60,
+    ) as pipe:
+        await pipe.emit(1)
+        await eventually(lambda: _at_least(pipe.effects.count, 1))
+        reads: list[str] = []
+        outbox_name = staffing_outbox.table.name
+
+        @event.listens_for(pipe.staffing_db.engine.sync_engine, "before_cursor_execute")
+        def _seen(_conn, _cursor, statement: str, *_args) -> None:
+            if statement.lstrip().upper().startswith("SELECT") and outbox_name in statement:
+                reads.append(statement)
+
+        await pipe.emit(60, start=1, per_transaction=3)
+        await eventually(lambda: _at_least(pipe.effects.count, 61))
+        await eventually(pipe.settled)
+        assert reads == []
+        assert await _stream_codes(pipe) == [f"D{n:05d}" for n in range(61)]
+        await eventually(lambda: _none_pending(pipe.staffing_db))
+
+
+async def _none_pending(db: Database) -> bool:
+    return await outbox_pending(db) == 0
+
+
+async def test_an_event_whose_savepoint_rolled_back_is_never_published(
+    make_database, own_nats: NatsServer
+):
+    async with Pipeline(
+        await make_database("staffing"), await make_database("sharing"), own_nats.url
+    ) as pipe:
+        # Caught up first, so the next commit's events would go out as its session noted them.
+        await pipe.emit(1)
+        await eventually(lambda: _at_least(pipe.effects.count, 1))
+        async with pipe.staffing_db.session() as session:
+            await staffing_outbox.add(session, unit_event(1), subject="u1")
+            with pytest.raises(RuntimeError):
+                async with session.begin_nested():
+                    await staffing_outbox.add(session, unit_event(2), subject="u2")
+                    raise RuntimeError("this step is undone")
+            await staffing_outbox.add(session, unit_event(3), subject="u3")
+        await eventually(lambda: _at_least(pipe.effects.count, 3))
+        await eventually(pipe.settled)
+        assert await _stream_codes(pipe) == ["D00000", "D00001", "D00003"]
+        assert await pipe.effects.count() == 3
 
 
 async def test_event_delivered_twice_is_applied_once(make_database, own_nats: NatsServer):
