@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 
 from fastapi import APIRouter
-from sqlalchemy import JSON, String, select
+from sqlalchemy import JSON, Executable, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, SQLModel, col
 
-from common.db import UTCDateTime
+from common.db import UTCDateTime, insert_for, table_of
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.errors import NotFound
 from common.pagination import Page, paginate
@@ -36,23 +38,41 @@ class UnitProjectionFields(SQLModel):
 async def apply_unit_facts(
     session: AsyncSession, model: type[UnitProjectionFields], facts: UnitFacts, envelope: Envelope
 ) -> None:
-    """Upsert the projection; an older event than the one applied already changes nothing."""
-    row = await session.get(model, facts.unit_id)
-    if row is not None and row.as_of > envelope.time:
-        return
-    if row is None:
-        row = model(
-            id=facts.unit_id, kind=facts.kind, code=facts.code, name=facts.name, as_of=envelope.time
-        )
-        session.add(row)
-    row.kind = facts.kind
-    row.code = facts.code
-    row.name = facts.name
-    row.district_id = facts.district_id
-    row.stages = list(facts.stages)
-    row.lat = facts.lat
-    row.lon = facts.lon
-    row.as_of = envelope.time
+    """Upsert the projection; an older event than the one applied already changes nothing.
+
+    One statement, not a read and a write: the condition on `as_of` sits in its conflict
+    clause. A copy of the row loaded earlier in this transaction is expired, so it is read anew.
+    """
+    connection = await session.connection()
+    await connection.execute(
+        _upserting_unit(connection.dialect.name, table_of(model)),
+        {
+            "id": facts.unit_id,
+            "kind": facts.kind,
+            "code": facts.code,
+            "name": facts.name,
+            "district_id": facts.district_id,
+            "stages": list(facts.stages),
+            "lat": facts.lat,
+            "lon": facts.lon,
+            "as_of": envelope.time,
+        },
+    )
+    loaded = session.identity_map.get(identity_key(model, facts.unit_id))
+    if loaded is not None:
+        session.expire(loaded)
+
+
+@cache
+def _upserting_unit(dialect: str, table: Table) -> Executable:
+    stmt = insert_for(dialect)(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_={
+            column.key: stmt.excluded[column.key] for column in table.columns if column.key != "id"
+        },
+        where=table.c.as_of <= stmt.excluded.as_of,
+    )
 
 
 def unit_router(model: type[UnitProjectionFields]) -> APIRouter:
