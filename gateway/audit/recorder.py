@@ -6,7 +6,8 @@ import asyncio
 import logging
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 
 from sqlalchemy import insert
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,7 @@ from gateway.models import AuditEntry
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_TABLE = table_of(AuditEntry)
 
 
 def outcome_of(status: int) -> str:
@@ -29,9 +31,31 @@ def outcome_of(status: int) -> str:
     return "failed" if status >= 500 else "rejected"
 
 
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One row of `audit_entries` as written: a plain record, not an ORM object, since rows
+    are only ever added (one per state-changing request)."""
+
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    target: str
+    status: int
+    outcome: str
+    request_id: str
+
+    def values(self) -> dict[str, object]:
+        """The row's column values, for an insert."""
+        return {name: getattr(self, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(field.name for field in fields(AuditRow))
+
+
 @dataclass(slots=True)
 class _Window:
-    first: AuditEntry
+    first: AuditRow
     opened: float
     count: int = 1
 
@@ -45,7 +69,7 @@ class RefusalAggregator:
         self.window = window_seconds
         self._open: dict[tuple[str, str, str], _Window] = {}
 
-    def add(self, entry: AuditEntry, source: str) -> AuditEntry | None:
+    def add(self, entry: AuditRow, source: str) -> AuditRow | None:
         """The row to write now (the window's first), or None when it was counted."""
         key = (entry.actor, entry.action, source)
         found = self._open.get(key)
@@ -55,7 +79,7 @@ class RefusalAggregator:
         self._open[key] = _Window(entry, time.monotonic())
         return entry
 
-    def due(self, *, everything: bool = False) -> list[AuditEntry]:
+    def due(self, *, everything: bool = False) -> list[AuditRow]:
         """Summary rows of the windows that closed (or of every window), taken out."""
         now = time.monotonic()
         rows = []
@@ -67,10 +91,10 @@ class RefusalAggregator:
         return rows
 
     @staticmethod
-    def _summary(source: str, window: _Window) -> AuditEntry:
+    def _summary(source: str, window: _Window) -> AuditRow:
         first = window.first
         since = first.at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return AuditEntry(
+        return AuditRow(
             at=utcnow(),
             actor=first.actor,
             role=first.role,
@@ -85,7 +109,8 @@ class RefusalAggregator:
         rows = self.due(everything=everything)
         if rows:
             async with db.session() as session:
-                session.add_all(rows)
+                connection = await session.connection()
+                await connection.execute(insert(_TABLE), [row.values() for row in rows])
 
     async def run(self, db: Database) -> None:
         while True:
@@ -98,9 +123,9 @@ class RefusalAggregator:
 
 def audit_entry(
     *, actor: str, role: str, method: str, template: str, target: str, status: int, request_id: str
-) -> AuditEntry:
+) -> AuditRow:
     """One audit row, each field cut to its column."""
-    return AuditEntry(
+    return AuditRow(
         at=utcnow(),
         actor=actor[:120],
         role=role,
@@ -112,7 +137,7 @@ def audit_entry(
     )
 
 
-async def write_entry(db: Database, entry: AuditEntry) -> None:
+async def write_entry(db: Database, entry: AuditRow) -> None:
     """Append the row, committed when this returns; the answer has gone out, so a lost row is
     logged loudly, never raised."""
     writer = _writers.get(db)
@@ -128,10 +153,10 @@ class _GroupWriter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._queued: list[tuple[AuditEntry, asyncio.Future[None]]] = []
+        self._queued: list[tuple[AuditRow, asyncio.Future[None]]] = []
         self._writing: asyncio.Task[None] | None = None
 
-    async def write(self, entry: AuditEntry) -> None:
+    async def write(self, entry: AuditRow) -> None:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         self._queued.append((entry, done))
@@ -146,7 +171,7 @@ class _GroupWriter:
                 async with self.db.session() as session:
                     # One statement for the group, on the session's connection: no unit of work.
                     connection = await session.connection()
-                    await connection.execute(insert(_TABLE), [_row(entry) for entry, _ in group])
+                    await connection.execute(insert(_TABLE), [entry.values() for entry, _ in group])
             except Exception:
                 log.exception(
                     "could not record %d audit entries: %s",
@@ -156,14 +181,6 @@ class _GroupWriter:
             for _, done in group:
                 if not done.done():
                     done.set_result(None)
-
-
-_TABLE = table_of(AuditEntry)
-_COLUMNS = tuple(column.key for column in _TABLE.columns if not column.primary_key)
-
-
-def _row(entry: AuditEntry) -> dict[str, object]:
-    return {key: getattr(entry, key) for key in _COLUMNS}
 
 
 _writers: weakref.WeakKeyDictionary[Database, _GroupWriter] = weakref.WeakKeyDictionary()
