@@ -122,7 +122,7 @@ async def seed_talent(
                 application = await apply(
                     session,
                     SEEDER,
-                    ApplicationCreate(candidate_id=pushed.candidate.id, posting_id=posting.id),
+                    ApplicationCreate(candidate_id=pushed.candidate_id, posting_id=posting.id),
                     today,
                 )
                 applications += 1

@@ -58,10 +58,12 @@ async def push_candidate(
             retention_days=settings.default_retention_days,
         )
         if pushed.link is not None and pushed.sent is not None:
-            view = service.submission_view(pushed.candidate, pushed.link, pushed.sent)
-            return Outcome(201, view, pushed.candidate.id)
+            erased_at = pushed.candidate.erased_at if pushed.candidate else None
+            view = service.submission_view(pushed.candidate_id, erased_at, pushed.link, pushed.sent)
+            return Outcome(201, view, pushed.candidate_id)
+        assert pushed.candidate is not None
         view = service.masked(cipher, pushed.candidate)
-        return Outcome(201 if pushed.created else 200, view, pushed.candidate.id)
+        return Outcome(201 if pushed.created else 200, view, pushed.candidate_id)
 
     return await idempotency.run(session, principal, push)
 

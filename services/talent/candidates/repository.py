@@ -37,14 +37,13 @@ async def by_id_hash(session: AsyncSession, id_hash: str) -> Candidate | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def add_unless_known(session: AsyncSession, candidate: Candidate) -> bool:
+async def add_unless_known(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Insert the candidate unless one with its ID number's hash is there; whether it went in.
 
     A statement of its own, not a flush of the session: the row is written as it stands, and
     the statement is built once per database kind (building one costs more than sending it)."""
-    values = {key: getattr(candidate, key) for key in _CANDIDATE_COLUMNS}
     connection = await session.connection()
-    result = await connection.execute(_adding_candidate(dialect_of(session)), values)
+    result = await connection.execute(_adding_candidate(dialect_of(session)), row)
     return result.first() is not None
 
 
@@ -58,7 +57,6 @@ async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | No
     return external_id, created_at
 
 
-_CANDIDATE_COLUMNS = tuple(column.key for column in table_of(Candidate).columns)
 _LINK_COLUMNS = tuple(column.key for column in table_of(CandidateLink).columns)
 
 

@@ -41,8 +41,10 @@ PERSONAL_FIELDS = ("name", "id_number", "phone", "email", "birth_date")
 
 @dataclass(frozen=True, slots=True)
 class Pushed:
-    candidate: Candidate
+    candidate_id: uuid.UUID
     created: bool
+    #: The record; not read back when a partner's push added the person (nothing needs it).
+    candidate: Candidate | None = None
     #: A partner's push: its link to the person and, in clear, the submission sealed in it.
     link: CandidateLink | None = None
     sent: dict[str, Any] | None = None
@@ -66,18 +68,19 @@ async def push_candidate(
     else:
         principal.require_role(*PERSONNEL_ROLES)
     id_hash = cipher.blind_index(data.id_number)
-    candidate, created = await _one_person(
-        session, _sealed(principal, cipher, data, id_hash, today, retention_days)
-    )
+    row = _sealed(principal, cipher, data, id_hash, today, retention_days)
+    known = await _one_person(session, row)
+    created = known is None
+    candidate_id = row["id"] if known is None else known.id
     if principal.kind != "partner":
-        return Pushed(candidate, created)
+        return Pushed(candidate_id, created, known or Candidate(**row))
     retention_until = data.retention_until or today + timedelta(days=retention_days)
     sent = data.model_dump(mode="json", exclude={"consent", "retention_until"}) | {
         "retention_until": retention_until.isoformat()
     }
     link = CandidateLink(
         partner_id=principal.sub,
-        candidate_id=candidate.id,
+        candidate_id=candidate_id,
         external_id=data.external_id,
         created_at=utcnow(),
     )
@@ -85,22 +88,22 @@ async def push_candidate(
         json.dumps(sent), row=_link_row(link), field=SUBMISSION_FIELD
     )
     link.external_id, link.created_at = await repository.put_link(session, link)
-    return Pushed(candidate, created, link, sent)
+    return Pushed(candidate_id, created, known, link, sent)
 
 
-async def _one_person(session: AsyncSession, fresh: Candidate) -> tuple[Candidate, bool]:
-    """`fresh` added, or the candidate already known by its ID number; whether it was added.
+async def _one_person(session: AsyncSession, row: dict[str, Any]) -> Candidate | None:
+    """None when `row` was added as a new candidate, or the candidate already known by its ID
+    number.
 
     The insert skips a known person, and on PostgreSQL waits for a concurrent push of the same
     person to commit; the person found may be erased between the two statements (their ID
     number's hash is cleared), and then the insert is tried again."""
-    assert fresh.id_hash is not None
     for _ in range(3):
-        if await repository.add_unless_known(session, fresh):
-            return fresh, True
-        known = await repository.by_id_hash(session, fresh.id_hash)
+        if await repository.add_unless_known(session, row):
+            return None
+        known = await repository.by_id_hash(session, row["id_hash"])
         if known is not None:
-            return known, False
+            return known
     raise AssertionError("the person was neither added nor found")
 
 
@@ -118,7 +121,8 @@ def _sealed(
     id_hash: str,
     today: date,
     retention_days: int,
-) -> Candidate:
+) -> dict[str, Any]:
+    """The new candidate's row: personal fields sealed to it, the rest as sent."""
     candidate_id = uuid.uuid4()
     born = birth_date_of(data.id_number)
     assert born is not None  # the schema validated the number
@@ -127,7 +131,7 @@ def _sealed(
     def seal(field: str, value: str | None) -> str | None:
         return cipher.encrypt(value, row=candidate_id, field=f"candidate.{field}")
 
-    return Candidate(
+    return dict(
         id=candidate_id,
         id_hash=id_hash,
         name_enc=seal("name", data.name),
@@ -205,17 +209,20 @@ def partner_view(
         return view.model_copy(update=gone | {"erased_at": erased_at, "updated_at": erased_at})
     clear = cipher.decrypt(link.submission_enc, row=_link_row(link), field=SUBMISSION_FIELD)
     assert clear is not None
-    return submission_view(candidate, link, json.loads(clear))
+    return submission_view(candidate.id, candidate.erased_at, link, json.loads(clear))
 
 
 def submission_view(
-    candidate: Candidate, link: CandidateLink, sent: dict[str, Any]
+    candidate_id: uuid.UUID,
+    erased_at: datetime | None,
+    link: CandidateLink,
+    sent: dict[str, Any],
 ) -> CandidatePublic:
     """A partner's own submission about `candidate`, masked, as the partner is shown it."""
     born = birth_date_of(sent["id_number"])
     assert born is not None
     return CandidatePublic(
-        id=candidate.id,
+        id=candidate_id,
         degree=sent.get("degree"),
         school=sent.get("school"),
         major=sent.get("major"),
@@ -232,7 +239,7 @@ def submission_view(
         external_id=link.external_id,
         consent_at=link.created_at,
         retention_until=date.fromisoformat(sent["retention_until"]),
-        erased_at=candidate.erased_at,
+        erased_at=erased_at,
         merged_into_id=None,
         created_at=link.created_at,
         updated_at=link.created_at,
