@@ -237,11 +237,6 @@ def make_engine(
     return engine
 
 
-def dialect_of(session: AsyncSession) -> str:
-    """The name of the session's database dialect: "postgresql" or "sqlite"."""
-    return session.get_bind().dialect.name
-
-
 def insert_for(dialect: str) -> Callable[..., Any]:
     """The dialect's `insert`, with `ON CONFLICT` clauses (PostgreSQL and SQLite spell them
     alike)."""

@@ -13,8 +13,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import Executable, Table, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Executable, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.bus import Bus, dlq_subject, stream_name
@@ -232,7 +231,6 @@ class Consumer:
 
     async def apply_many(self, items: Sequence[tuple[Envelope, Event]]) -> list[bool]:
         """Apply events in order in one transaction, each recorded in the inbox; False if seen."""
-        ids = [str(envelope.id) for envelope, _ in items]
 
         async def work(session: AsyncSession) -> list[bool]:
             # Record every id not recorded before, in one statement that skips the known ones
@@ -270,21 +268,7 @@ class Consumer:
                     traceparent_var.reset(token)
             return outcomes
 
-        try:
-            return await run_in_transaction(self.db, work)
-        except IntegrityError:
-            # A replica applied one of these at the same moment: its commit won.
-            if len(items) == 1:
-                async with self.db.session(read_only=True) as session:
-                    if await self._seen(session, ids[0]):
-                        return [False]
-            raise
-
-    async def _seen(self, session: AsyncSession, event_id: str) -> bool:
-        found = await session.execute(
-            select(self.inbox.c.event_id).where(self.inbox.c.event_id == event_id)
-        )
-        return found.first() is not None
+        return await run_in_transaction(self.db, work)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         """Park the message on `dlq.<service>` with the reason, then stop its redelivery."""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import dialect_of, insert_for, table_of, utcnow
+from common.db import insert_for, table_of, utcnow
 from common.errors import InvalidInput
 from services.talent.models import IdempotencyRecord
 
@@ -97,7 +97,7 @@ async def _claim(session: AsyncSession, owner: str, key: str, fingerprint: str) 
     """Insert the key's row unless it is there; whether this request inserted it."""
     connection = await session.connection()
     result = await connection.execute(
-        _claiming(dialect_of(session)),
+        _claiming(connection.dialect.name),
         {
             "owner": owner,
             "key": key,

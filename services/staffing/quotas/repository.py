@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from common.db import dialect_of, insert_for
+from common.db import insert_for
 from services.staffing.models import DistrictPool, Pool, Quota
 
 QuotaKey = tuple[uuid.UUID, str]
@@ -20,7 +20,7 @@ async def ensure_quotas(session: AsyncSession, keys: Iterable[QuotaKey]) -> None
     rows = [{"unit_id": unit_id, "quota_type": quota_type} for unit_id, quota_type in set(keys)]
     if not rows:
         return
-    insert = insert_for(dialect_of(session))
+    insert = insert_for((await session.connection()).dialect.name)
     await session.execute(
         insert(Quota)
         .values(

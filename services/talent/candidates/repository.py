@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import dialect_of, insert_for, table_of
+from common.db import insert_for, table_of
 from common.scoping import unit_scope
 from services.talent.models import Application, Candidate, CandidateLink, Posting
 
@@ -43,7 +43,7 @@ async def add_unless_known(session: AsyncSession, row: dict[str, Any]) -> bool:
     A statement of its own, not a flush of the session: the row is written as it stands, and
     the statement is built once per database kind (building one costs more than sending it)."""
     connection = await session.connection()
-    result = await connection.execute(_adding_candidate(dialect_of(session)), row)
+    result = await connection.execute(_adding_candidate(connection.dialect.name), row)
     return result.first() is not None
 
 
@@ -52,7 +52,7 @@ async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | No
     the new external id, if one was sent); the external id and creation time it then has."""
     values = {key: getattr(link, key) for key in _LINK_COLUMNS}
     connection = await session.connection()
-    result = await connection.execute(_putting_link(dialect_of(session)), values)
+    result = await connection.execute(_putting_link(connection.dialect.name), values)
     external_id, created_at = result.one()
     return external_id, created_at
 
