@@ -7,9 +7,12 @@ SQLite and on PostgreSQL; in each round the paths take turns, and every figure i
 the rounds' ratios with their spread:
 
 - service / bare at 32 connections flat out (goal ≥ 0.5);
-- gateway / direct at 32 connections flat out (goal ≥ 0.95);
+- gateway / direct at 32 connections flat out (goal ≥ 0.95), beside a bare proxy
+  (`bench.bare_proxy`: uvicorn and aiohttp's client, nothing else) / direct, the floor of any
+  hop on this stack;
 - p50 the gateway adds at a paced 50 requests/s (goal ≤ 0.5 ms), the two paths in turn, beside
-  bare FastAPI's own p50 at that pace: what one hop to an idle process costs on the machine.
+  bare FastAPI's own p50 at that pace and the p50 the bare proxy adds: what one hop to an idle
+  process costs on the machine.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
     staffing = Served("staffing", env, port=staffing_port)
     gateway = Served("gateway", env, port=gateway_port)
     bare: Served | None = None
+    proxy: Served | None = None
     try:
         await staffing.ready()
         await gateway.ready()
@@ -92,16 +96,24 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
             port=bare_port,
             app="bench.bare_app:app",
         )
+        proxy = Served(
+            "proxy",
+            env | {"TP_BENCH_PROXY_TO": staffing.url},
+            port=free_port(),
+            app="bench.bare_proxy:app",
+        )
         await bare.ready()
+        await proxy.ready()
         paths = {
             "bare": (bare.url + READ, {}),
             "service": (staffing.url + READ, direct_headers),
             "gateway": (gateway.url + "/api/staffing" + READ, gateway_headers),
+            "proxy": (proxy.url + READ, direct_headers),
         }
         for url, headers in paths.values():  # warm up: connections, caches, compiled queries
             await asyncio.to_thread(wrk, url, connections=4, seconds=1, headers=headers)
         flat: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
-        paced: dict[str, list[dict[str, float]]] = {"bare": [], "service": [], "gateway": []}
+        paced: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
         for n in range(ROUNDS):
             # Turns in a different order each round, so no path always follows the same one.
             order = list(paths)[n:] + list(paths)[:n]
@@ -110,7 +122,7 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
                 label = f"{name}-{'pg' if staffing_db.startswith('postgresql') else 'sqlite'}"
                 spies = (
                     profiled(
-                        {"staffing": staffing, "gateway": gateway, "bare": bare},
+                        {"staffing": staffing, "gateway": gateway, "bare": bare, "proxy": proxy},
                         SECONDS,
                         Path(profile),
                         label,
@@ -126,7 +138,7 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
                 for spy in spies:
                     spy.wait()
             # Bare FastAPI paced too: its p50 is what any hop to an idle process costs here.
-            turns = ("bare", "service", "gateway")
+            turns = tuple(paths)
             for name in turns if n % 2 == 0 else turns[::-1]:
                 url, headers = paths[name]
                 paced[name].append(
@@ -140,7 +152,7 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
                     )
                 )
     finally:
-        for served in (bare, gateway, staffing):
+        for served in (proxy, bare, gateway, staffing):
             if served is not None:
                 served.stop()
 
@@ -157,6 +169,13 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
         "gateway_over_direct": spread(
             [ratio(g, s) for g, s in zip(rps("gateway"), rps("service"), strict=True)]
         ),
+        "proxy_rps": spread(rps("proxy"), 1),
+        "proxy_over_direct": spread(
+            [ratio(p, s) for p, s in zip(rps("proxy"), rps("service"), strict=True)]
+        ),
+        "gateway_over_proxy": spread(
+            [ratio(g, p) for g, p in zip(rps("gateway"), rps("proxy"), strict=True)]
+        ),
         "paced_rps": spread([r["rps"] for r in paced["gateway"]], 1),
         "paced_bare_p50_ms": spread([r["p50_ms"] for r in paced["bare"]]),
         "paced_direct_p50_ms": spread([r["p50_ms"] for r in paced["service"]]),
@@ -165,6 +184,12 @@ async def _measure(var: Path, staffing_db: str, gateway_db: str) -> dict[str, An
             [
                 g["p50_ms"] - s["p50_ms"]
                 for g, s in zip(paced["gateway"], paced["service"], strict=True)
+            ]
+        ),
+        "proxy_added_p50_ms": spread(
+            [
+                p["p50_ms"] - s["p50_ms"]
+                for p, s in zip(paced["proxy"], paced["service"], strict=True)
             ]
         ),
         "added_p99_ms": spread(
@@ -222,14 +247,18 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
             (
                 f"the same read through the gateway beside straight at the service, {label}",
                 "gateway / direct (goal ≥ 0.95)",
-                f"{ranged(f['gateway_over_direct'])}; {f['gateway_rps']['median']} req/s",
+                f"{ranged(f['gateway_over_direct'])}; {f['gateway_rps']['median']} req/s; "
+                f"a bare proxy (uvicorn and aiohttp's client, nothing else) / direct "
+                f"{ranged(f['proxy_over_direct'])}, gateway / bare proxy "
+                f"{ranged(f['gateway_over_proxy'])}",
             ),
             (
                 f"the same two, paced {PACED_RATE:g} req/s each in turn, {label}",
                 "p50 added by the gateway (goal ≤ 0.5 ms)",
                 f"{ranged(f['added_p50_ms'], ' ms')}; direct p50 "
                 f"{f['paced_direct_p50_ms']['median']} ms; bare FastAPI's own p50 at that pace "
-                f"(any hop's floor here) {f['paced_bare_p50_ms']['median']} ms",
+                f"{f['paced_bare_p50_ms']['median']} ms; p50 added by the bare proxy "
+                f"(any hop's floor here) {ranged(f['proxy_added_p50_ms'], ' ms')}",
             ),
         ]
     return out

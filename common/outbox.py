@@ -42,6 +42,7 @@ class Outbox:
         self.table = table
         self.service = service
         self.source = f"teacherpool/{service}"
+        self._insert = insert(table)
 
     async def add(self, session: AsyncSession, event: Event, *, subject: str) -> Envelope:
         """Record `event` about `subject` (the entity id); it is published only if we commit."""
@@ -50,14 +51,15 @@ class Outbox:
         )
         row = OutboxRow(str(envelope.id), envelope.type, envelope.model_dump_json())
         await session.execute(
-            insert(self.table).values(
-                id=row.id,
-                type=row.type,
-                subject=envelope.subject,
-                envelope=row.envelope,
-                created_at=envelope.time,
-                attempts=0,
-            )
+            self._insert,
+            {
+                "id": row.id,
+                "type": row.type,
+                "subject": envelope.subject,
+                "envelope": row.envelope,
+                "created_at": envelope.time,
+                "attempts": 0,
+            },
         )
         mark_outbox_written(session, row)
         return envelope

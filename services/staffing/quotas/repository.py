@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -74,19 +75,28 @@ async def take_vacant(
     The vacancy test sits in the UPDATE's WHERE, so PostgreSQL re-checks it on the row as it
     stands once the lock is granted: two hires racing for the last post cannot both take it.
     """
+    stmt = _taking(account)
+    params = {"of_unit": unit_id, "of_type": quota_type, "posts": posts}
+    return (await session.execute(stmt, params)).scalar_one_or_none()
+
+
+@cache
+def _taking(account: str) -> Update:
+    """take_vacant's statement for one account, built once and bound at each call (its names
+    are not the columns', which an UPDATE keeps for its SET clause)."""
     column = getattr(Quota, account)
-    stmt = (
+    posts = bindparam("posts", type_=Integer)
+    return (
         update(Quota)
         .where(
-            col(Quota.unit_id) == unit_id,
-            col(Quota.quota_type) == quota_type,
+            col(Quota.unit_id) == bindparam("of_unit"),
+            col(Quota.quota_type) == bindparam("of_type"),
             col(Quota.approved) - col(Quota.occupied) - col(Quota.reserved) >= posts,
         )
         .values({account: column + posts})
         .returning(Quota)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def get(session: AsyncSession, unit_id: uuid.UUID, quota_type: str) -> Quota | None:
