@@ -46,23 +46,29 @@ class Outbox:
 
     async def add(self, session: AsyncSession, event: Event, *, subject: str) -> Envelope:
         """Record `event` about `subject` (the entity id); it is published only if we commit."""
+        envelope, values = self.row(event, subject=subject)
+        await session.execute(self._insert, values)
+        self.written(session, values)
+        return envelope
+
+    def row(self, event: Event, *, subject: str) -> tuple[Envelope, dict[str, Any]]:
+        """`event` about `subject` in its envelope, and the outbox row's values, for a caller
+        that writes the row within a statement of its own (then tells `written`)."""
         envelope = Envelope.wrap(
             event, source=self.source, subject=subject, traceparent=current_traceparent()
         )
-        row = OutboxRow(str(envelope.id), envelope.type, envelope.model_dump_json())
-        await session.execute(
-            self._insert,
-            {
-                "id": row.id,
-                "type": row.type,
-                "subject": envelope.subject,
-                "envelope": row.envelope,
-                "created_at": envelope.time,
-                "attempts": 0,
-            },
-        )
-        mark_outbox_written(session, row)
-        return envelope
+        return envelope, {
+            "id": str(envelope.id),
+            "type": envelope.type,
+            "subject": envelope.subject,
+            "envelope": envelope.model_dump_json(),
+            "created_at": envelope.time,
+            "attempts": 0,
+        }
+
+    def written(self, session: AsyncSession, values: dict[str, Any]) -> None:
+        """The row of `values` is in this transaction: the relay publishes it after the commit."""
+        mark_outbox_written(session, OutboxRow(values["id"], values["type"], values["envelope"]))
 
 
 class OutboxRelay:

@@ -9,7 +9,10 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
+from contracts.staffing import StaffHired
+from services.staffing.models import messaging
 from services.staffing.pool import service as pool
 from services.staffing.pool.schemas import ApplicationCreate
 from tests.staffing.support import COMMISSION, staffing
@@ -39,6 +42,14 @@ async def test_hundred_hires_race_for_twenty_posts(
             quota = await api.quota(school["id"])
             assert (quota["occupied"], quota["vacant"]) == (POSTS, 0)
         assert await api.verify() == []
+        # A refused hire wrote no event either: one StaffHired for each person on the roster.
+        async with api.db.session(read_only=True) as session:
+            announced = await session.scalar(
+                select(func.count())
+                .select_from(messaging.outbox)
+                .where(messaging.outbox.c.type == StaffHired.event_type)
+            )
+        assert announced == POSTS * ROUNDS
 
 
 async def submit(api, unit_id: str) -> list[uuid.UUID]:

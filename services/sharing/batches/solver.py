@@ -19,7 +19,6 @@ from ortools.sat.python import cp_model
 
 from services.sharing.timetable import Booking, Place, SchoolDay
 
-
 STOPPING_SECONDS = 0.25
 """Kept back from the time limit: CP-SAT runs a little past its own limit before it stops
 (about 10 ms seen at 30 s), and reading the answer and its figures follows."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.db import Database
+from common.db import Database, utcnow
 from common.observability import current_traceparent
 from services.staffing.ledger import repository
 from services.staffing.models import DistrictPool, LedgerEntry, Pool, Quota
@@ -71,17 +72,25 @@ def _entry(
     balance: int,
 ) -> LedgerEntry:
     return LedgerEntry(
-        kind=why.kind,
         unit_id=unit_id,
         quota_type=quota_type,
         account=account,
         delta=delta,
         balance_after=balance,
-        actor=why.actor,
-        document_no=why.document_no,
-        reason=why.reason,
-        correlation_id=why.correlation_id or correlation_id(),
+        **entry_fields(why),
     )
+
+
+def entry_fields(why: Movement) -> dict[str, Any]:
+    """What a ledger entry records of the movement itself: kind, who, document, why, saga, when."""
+    return {
+        "kind": why.kind,
+        "actor": why.actor,
+        "document_no": why.document_no,
+        "reason": why.reason,
+        "correlation_id": why.correlation_id or correlation_id(),
+        "at": utcnow(),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from functools import cache
 
 from sqlalchemy import Integer, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from common.db import insert_for
@@ -97,6 +99,14 @@ def _taking(account: str) -> Update:
         .returning(Quota)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
+
+
+def occupied_now(session: AsyncSession, unit_id: uuid.UUID, quota_type: str, occupied: int) -> None:
+    """A statement the session did not track moved a balance row's posts occupied: a copy the
+    session holds takes the figure as the database returned it."""
+    loaded = session.sync_session.identity_map.get(identity_key(Quota, (unit_id, quota_type)))
+    if loaded is not None:
+        set_committed_value(loaded, "occupied", occupied)
 
 
 async def get(session: AsyncSession, unit_id: uuid.UUID, quota_type: str) -> Quota | None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import CTE, Select, Table, bindparam, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
+from common.db import table_of
 from common.scoping import unit_scope
-from services.staffing.models import Staff, StaffTitle, Unit
+from services.staffing.models import LedgerEntry, Quota, Staff, StaffTitle, Unit, messaging
 
 
 async def get(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
@@ -49,3 +52,61 @@ def visible(principal: Principal) -> Select[Any]:
         .join(Unit, col(Unit.id) == col(Staff.unit_id))
         .where(unit_scope(principal, col(Unit.id), col(Unit.district_id)))
     )
+
+
+OUTBOX_COLUMNS = ("id", "type", "subject", "envelope", "created_at", "attempts")
+
+
+@cache
+def hiring(with_title: bool, movement: tuple[str, ...]) -> Select[Any]:
+    """PostgreSQL: a hire as one statement, so the unit's balance row is locked only from this
+    statement to the commit and the hire costs the round trips of a plain update.
+
+    The balance row takes one vacant post of the unit's type under the same test as
+    `quotas.take_vacant` (re-checked on the row as it stands once the lock is granted); the
+    person, their title, the event and the ledger entry are each inserted from that row, so
+    when no post was vacant nothing at all is written. It returns the posts now occupied, or
+    no row. Parameters: `of_unit`, `of_type`, `staff_<column>` for every column of the
+    person, `title_<column>` and `outbox_<column>` likewise, and `entry_<field>` for each
+    field of the ledger entry named in `movement` (the rest come from the balance row)."""
+    taken = (
+        update(Quota)
+        .where(
+            col(Quota.unit_id) == bindparam("of_unit"),
+            col(Quota.quota_type) == bindparam("of_type"),
+            col(Quota.approved) - col(Quota.occupied) - col(Quota.reserved) >= 1,
+        )
+        .values(occupied=col(Quota.occupied) + 1)
+        .returning(col(Quota.unit_id), col(Quota.quota_type), col(Quota.occupied))
+        .cte("taken")
+    )
+    staff = table_of(Staff)
+    written = [
+        _from_row(taken, staff, "staff", [c.name for c in staff.columns]),
+        _from_row(taken, messaging.outbox, "outbox", OUTBOX_COLUMNS),
+        _from_row(
+            taken,
+            table_of(LedgerEntry),
+            "entry",
+            [*movement, "unit_id", "quota_type", "account", "delta", "balance_after"],
+            unit_id=taken.c.unit_id,
+            quota_type=taken.c.quota_type,
+            account=literal("occupied"),
+            delta=literal(1),
+            balance_after=taken.c.occupied,
+        ),
+    ]
+    if with_title:
+        titles = table_of(StaffTitle)
+        written.append(_from_row(taken, titles, "title", [c.name for c in titles.columns]))
+    return select(taken.c.occupied).add_cte(*written)
+
+
+def _from_row(taken: CTE, table: Table, prefix: str, names: Sequence[str], **given: Any) -> CTE:
+    """INSERT into `table` one row per row of `taken` (one, or none): the values `given`, the
+    rest bound as `<prefix>_<column>`."""
+    values = [
+        given[name] if name in given else bindparam(f"{prefix}_{name}", type_=table.c[name].type)
+        for name in names
+    ]
+    return insert(table).from_select(names, select(*values).select_from(taken)).cte(prefix)

@@ -8,11 +8,12 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
+from common.db import table_of
 from common.errors import InvalidInput
 from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
 from contracts.vocabulary import check_subject_in_stage, listed_terms
 from services.staffing.errors import NotOnRoster
-from services.staffing.ledger.service import Movement, move, record
+from services.staffing.ledger.service import Movement, entry_fields, move, record
 from services.staffing.models import Quota, Staff, StaffTitle, Unit, outbox
 from services.staffing.pool.service import repay_from_departure
 from services.staffing.quotas import repository as quotas
@@ -54,6 +55,8 @@ async def hire_into_vacancy(
     session: AsyncSession, unit: Unit, staff: Staff, why: Movement
 ) -> Staff:
     """Put a person into one of the unit's vacant posts, or refuse with the unit's figures."""
+    if (await session.connection()).dialect.name == "postgresql":
+        return await _hire_in_one_statement(session, unit, staff, why)
     # The person and the event are written before the balance row is taken, so the row stays
     # locked only for the statement that moves it, its ledger row and the commit; a refusal
     # rolls all of it back.
@@ -75,32 +78,65 @@ async def hire_reserved(
     return await _announce_hire(session, unit, staff, why.actor)
 
 
+async def _hire_in_one_statement(
+    session: AsyncSession, unit: Unit, staff: Staff, why: Movement
+) -> Staff:
+    """PostgreSQL: the same writes as below as one statement (`repository.hiring`), which
+    takes the balance row last; the person is not added to the session."""
+    title = _first_title(staff, why.actor)
+    _, event = outbox.row(_hired(staff, unit, title), subject=str(staff.id))
+    entry = entry_fields(why)
+    params: dict[str, object] = {
+        "of_unit": unit.id,
+        "of_type": staff.quota_type,
+        **_prefixed("staff", staff),
+        **{f"outbox_{name}": value for name, value in event.items()},
+        **{f"entry_{name}": value for name, value in entry.items()},
+    }
+    if title is not None:
+        params |= _prefixed("title", title)
+    stmt = repository.hiring(title is not None, tuple(entry))
+    occupied: int | None = (await session.execute(stmt, params)).scalar_one_or_none()
+    if occupied is None:
+        quota = await quotas.get(session, unit.id, staff.quota_type)
+        raise no_vacancy(quota, unit.code, staff.quota_type, 1)
+    quotas.occupied_now(session, unit.id, staff.quota_type, occupied)
+    outbox.written(session, event)
+    return staff
+
+
+def _prefixed(prefix: str, row: Staff | StaffTitle) -> dict[str, object]:
+    return {f"{prefix}_{c.name}": getattr(row, c.name) for c in table_of(type(row)).columns}
+
+
 async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor: str) -> Staff:
     session.add(staff)
-    history = []
-    if staff.title:
-        session.add(
-            StaffTitle(
-                staff_id=staff.id,
-                effective_from=staff.hire_date,
-                title=staff.title,
-                recorded_by=actor,
-            )
-        )
-        history = [DatedTitle(title=staff.title, effective_from=staff.hire_date)]
-    # A new person's only title is the one just recorded, so there is no history to read;
-    # the outbox insert flushes the person and the title ahead of it.
-    await outbox.add(
-        session,
-        StaffHired(
-            **_facts(staff, unit, history),
-            hire_date=staff.hire_date,
-            posting_id=staff.posting_id,
-            application_id=staff.talent_application_id,
-        ),
-        subject=str(staff.id),
-    )
+    title = _first_title(staff, actor)
+    if title is not None:
+        session.add(title)
+    # The outbox insert flushes the person and the title ahead of it.
+    await outbox.add(session, _hired(staff, unit, title), subject=str(staff.id))
     return staff
+
+
+def _first_title(staff: Staff, actor: str) -> StaffTitle | None:
+    """A new person's title, recorded from the day they are hired."""
+    if not staff.title:
+        return None
+    return StaffTitle(
+        staff_id=staff.id, effective_from=staff.hire_date, title=staff.title, recorded_by=actor
+    )
+
+
+def _hired(staff: Staff, unit: Unit, title: StaffTitle | None) -> StaffHired:
+    # A new person's only title is the one just recorded, so there is no history to read.
+    history = [DatedTitle(title=title.title, effective_from=title.effective_from)] if title else []
+    return StaffHired(
+        **_facts(staff, unit, history),
+        hire_date=staff.hire_date,
+        posting_id=staff.posting_id,
+        application_id=staff.talent_application_id,
+    )
 
 
 async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, object]:
