@@ -18,7 +18,6 @@ from common.city import DEMO_TEACHER_ID, DEMO_TEACHER_NAME, DemoCity, DemoStaff,
 from common.clock import local_today
 from common.db import Database, utcnow
 from contracts import vocabulary
-from contracts.base import Envelope
 from contracts.staffing import DatedTitle, StaffHired
 from services.staffing.ledger.service import correlation_id
 from services.staffing.models import (
@@ -381,7 +380,7 @@ def _title(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dict[str, Any]:
-    envelope = Envelope.wrap(
+    _, values = outbox.row(
         StaffHired(
             staff_id=person["id"],
             unit_id=person["unit_id"],
@@ -394,17 +393,9 @@ def _hired(person: dict[str, Any], districts: dict[uuid.UUID, uuid.UUID]) -> dic
             title_history=[DatedTitle(title=person["title"], effective_from=person["hire_date"])],
             hire_date=person["hire_date"],
         ),
-        source=outbox.source,
         subject=str(person["id"]),
     )
-    return {
-        "id": str(envelope.id),
-        "type": envelope.type,
-        "subject": envelope.subject,
-        "envelope": envelope.model_dump_json(),
-        "created_at": envelope.time,
-        "attempts": 0,
-    }
+    return values
 
 
 async def _pool(
