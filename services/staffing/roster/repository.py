@@ -59,8 +59,8 @@ OUTBOX_COLUMNS = ("id", "type", "subject", "envelope", "created_at", "attempts")
 
 @cache
 def hiring(with_title: bool, movement: tuple[str, ...]) -> Select[Any]:
-    """PostgreSQL: a hire as one statement, so the unit's balance row is locked only from this
-    statement to the commit and the hire costs the round trips of a plain update.
+    """PostgreSQL: a hire's writes as one statement, so they take one round trip and the
+    unit's balance row is locked only from this statement to the commit.
 
     The balance row takes one vacant post of the unit's type under the same test as
     `quotas.take_vacant` (re-checked on the row as it stands once the lock is granted); the
