@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from contracts.talent import PostingOpened
-from services.staffing.models import messaging
+from services.staffing.ledger.service import Movement
+from services.staffing.models import Staff, messaging
+from services.staffing.quotas import repository as quotas
 from services.staffing.reservations import service as reservations
+from services.staffing.roster.service import hire_into_vacancy
+from services.staffing.units import repository as units
 from tests.staffing.support import CITY_HR, staffing
 from tests.support import NatsServer, principal
 
@@ -236,4 +241,35 @@ class TestClose:
             json={"document_no": "成教〔2026〕10号", "reason": "并入他校", "transfers": []},
         )
         assert (await api.pool())["balance"] == before + 3
+        assert await api.verify() == []
+
+
+async def test_a_balance_row_the_session_holds_follows_the_hires_it_makes(
+    make_database, identity, nats_server: NatsServer
+):
+    """On PostgreSQL a hire moves the balance row in a statement the session does not track;
+    a copy of the row the session already holds (the roster import locks them first) must
+    still read what the database holds afterwards, without being read again."""
+    async with staffing(identity, await make_database("staffing"), nats_server.url) as api:
+        district = await api.district("D1")
+        school = await api.school(district["id"], "S1", posts=3)
+        unit_id = uuid.UUID(school["id"])
+        async with api.db.session() as session:
+            held = await quotas.lock_quota(session, unit_id, "bianzhi")
+            assert held is not None and held.occupied == 0
+            unit = await units.get(session, unit_id)
+            assert unit is not None
+            for n in range(2):
+                staff = Staff(
+                    unit_id=unit_id,
+                    quota_type="bianzhi",
+                    name=f"教师{n}",
+                    sex="female",
+                    birth_date=date(1990, 1, 1),
+                    hire_date=date(2026, 9, 1),
+                    status="active",
+                )
+                await hire_into_vacancy(session, unit, staff, Movement.of("hire", "test"))
+            assert (held.occupied, held.vacant) == (2, 1)
+        assert (await api.quota(school["id"]))["occupied"] == 2
         assert await api.verify() == []
