@@ -251,6 +251,11 @@ def table_of(model: type[Any]) -> Table:
     return table
 
 
+def column_values(row: Any) -> dict[str, Any]:
+    """A table model instance's value for each column of its table, as an insert takes them."""
+    return {column.key: getattr(row, column.key) for column in table_of(type(row)).columns}
+
+
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run `callback` once the session's transaction has committed (never on a rollback)."""
     event.listen(session.sync_session, "after_commit", lambda _s: callback(), once=True)

@@ -84,9 +84,18 @@ async def take_vacant(
 
 @cache
 def _taking(account: str) -> Update:
-    """take_vacant's statement for one account, built once and bound at each call (its names
-    are not the columns', which an UPDATE keeps for its SET clause)."""
-    column = getattr(Quota, account)
+    """take_vacant's statement for one account, built once and bound at each call."""
+    return (
+        taking(account)
+        .returning(Quota)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+def taking(account: str) -> Update:
+    """The UPDATE that moves `posts` vacant posts of a unit's balance row into `account`, only
+    while that many are vacant. Bound as `of_unit`, `of_type` and `posts` (not the columns'
+    names, which an UPDATE keeps for its SET clause)."""
     posts = bindparam("posts", type_=Integer)
     return (
         update(Quota)
@@ -95,9 +104,7 @@ def _taking(account: str) -> Update:
             col(Quota.quota_type) == bindparam("of_type"),
             col(Quota.approved) - col(Quota.occupied) - col(Quota.reserved) >= posts,
         )
-        .values({account: column + posts})
-        .returning(Quota)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .values({account: getattr(Quota, account) + posts})
     )
 
 

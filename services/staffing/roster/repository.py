@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CTE, Select, Table, bindparam, insert, literal, select, update
+from sqlalchemy import CTE, Select, Table, bindparam, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,6 +15,7 @@ from common.auth import Principal
 from common.db import table_of
 from common.scoping import unit_scope
 from services.staffing.models import LedgerEntry, Quota, Staff, StaffTitle, Unit, messaging
+from services.staffing.quotas import repository as quotas
 
 
 async def get(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
@@ -62,21 +63,15 @@ def hiring(with_title: bool, movement: tuple[str, ...]) -> Select[Any]:
     """PostgreSQL: a hire's writes as one statement, so they take one round trip and the
     unit's balance row is locked only from this statement to the commit.
 
-    The balance row takes one vacant post of the unit's type under the same test as
-    `quotas.take_vacant` (re-checked on the row as it stands once the lock is granted); the
+    The balance row takes a vacant post of the unit's type with `quotas.taking`, the test
+    `quotas.take_vacant` makes (re-checked on the row as it stands once locked); the
     person, their title, the event and the ledger entry are each inserted from that row, so
     when no post was vacant nothing at all is written. It returns the posts now occupied, or
-    no row. Parameters: `of_unit`, `of_type`, `staff_<column>` for every column of the
+    no row. Parameters: `of_unit`, `of_type`, `posts` (1), `staff_<column>` for every column of the
     person, `title_<column>` and `outbox_<column>` likewise, and `entry_<field>` for each
     field of the ledger entry named in `movement` (the rest come from the balance row)."""
     taken = (
-        update(Quota)
-        .where(
-            col(Quota.unit_id) == bindparam("of_unit"),
-            col(Quota.quota_type) == bindparam("of_type"),
-            col(Quota.approved) - col(Quota.occupied) - col(Quota.reserved) >= 1,
-        )
-        .values(occupied=col(Quota.occupied) + 1)
+        quotas.taking("occupied")
         .returning(col(Quota.unit_id), col(Quota.quota_type), col(Quota.occupied))
         .cte("taken")
     )
@@ -92,7 +87,7 @@ def hiring(with_title: bool, movement: tuple[str, ...]) -> Select[Any]:
             unit_id=taken.c.unit_id,
             quota_type=taken.c.quota_type,
             account=literal("occupied"),
-            delta=literal(1),
+            delta=bindparam("posts"),
             balance_after=taken.c.occupied,
         ),
     ]

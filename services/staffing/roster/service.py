@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.db import table_of
+from common.db import column_values
 from common.errors import InvalidInput
 from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
 from contracts.vocabulary import check_subject_in_stage, listed_terms
@@ -89,6 +89,7 @@ async def _hire_in_one_statement(
     params: dict[str, object] = {
         "of_unit": unit.id,
         "of_type": staff.quota_type,
+        "posts": 1,
         **_prefixed("staff", staff),
         **{f"outbox_{name}": value for name, value in event.items()},
         **{f"entry_{name}": value for name, value in entry.items()},
@@ -106,7 +107,7 @@ async def _hire_in_one_statement(
 
 
 def _prefixed(prefix: str, row: Staff | StaffTitle) -> dict[str, object]:
-    return {f"{prefix}_{c.name}": getattr(row, c.name) for c in table_of(type(row)).columns}
+    return {f"{prefix}_{name}": value for name, value in column_values(row).items()}
 
 
 async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor: str) -> Staff:

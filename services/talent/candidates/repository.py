@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import insert_for, table_of
+from common.db import column_values, insert_for, table_of
 from common.scoping import unit_scope
 from services.talent.models import Application, Candidate, CandidateLink, Posting
 
@@ -50,14 +50,10 @@ async def add_unless_known(session: AsyncSession, row: dict[str, Any]) -> bool:
 async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | None, datetime]:
     """Insert a partner's link to a candidate, or give the one there the new submission (and
     the new external id, if one was sent); the external id and creation time it then has."""
-    values = {key: getattr(link, key) for key in _LINK_COLUMNS}
     connection = await session.connection()
-    result = await connection.execute(_putting_link(connection.dialect.name), values)
+    result = await connection.execute(_putting_link(connection.dialect.name), column_values(link))
     external_id, created_at = result.one()
     return external_id, created_at
-
-
-_LINK_COLUMNS = tuple(column.key for column in table_of(CandidateLink).columns)
 
 
 @cache
