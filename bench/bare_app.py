@@ -6,7 +6,8 @@ answered): `GET /v1/units` returns it as a plain dict, as any FastAPI endpoint w
 figure is the framework's own cost of one JSON answer on this machine. With
 TP_BENCH_BARE_DATABASE_URL naming a database that has `bench_counter (id, n)`, `POST
 /v1/counters/{id}` adds one to a row in a transaction of its own through the project's own
-`Database` (the same engine, pool and session as a service's), and answers 204.
+`Database` (the same engine, pool and session as a service's), and answers 204. FastAPI's
+OpenTelemetry hooks are off, as in the services.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from fastapi import FastAPI, Response
 from sqlalchemy import text
 
 from common.db import Database
+from common.observability import FASTAPI_TELEMETRY
 
-app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, telemetry=FASTAPI_TELEMETRY)
 _BODY = os.environ.get("TP_BENCH_BARE_BODY")
 PAGE: dict[str, Any] = json.loads(Path(_BODY).read_text()) if _BODY else {}
 _DATABASE_URL = os.environ.get("TP_BENCH_BARE_DATABASE_URL")

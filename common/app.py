@@ -21,7 +21,7 @@ from common.deps import CurrentPrincipal
 from common.errors import Conflict, NotFound, ServiceUnavailable, install_problem_handlers
 from common.inbox import Consumer, Handler
 from common.models import MessagingTables
-from common.observability import RequestContextMiddleware
+from common.observability import FASTAPI_TELEMETRY, RequestContextMiddleware
 from common.openapi import describe_errors
 from common.outbox import Outbox, OutboxRelay
 from common.readcache import ReadCache
@@ -123,6 +123,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         title=spec.title,
         version=spec.version,
         lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,

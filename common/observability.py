@@ -11,6 +11,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,12 +93,22 @@ def configure_logging(service: str, *, level: str = "INFO", json_logs: bool = Tr
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+#: FastAPI's own OpenTelemetry hooks, off: the metrics are the Prometheus ones above and the
+#: logs carry the request and trace ids; left on, with no provider configured, FastAPI still
+#: looks each request up in the environment for one.
+FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 class RequestContextMiddleware:
     """Carry `X-Request-ID` and `traceparent` through a request and count it in the metrics."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        # The metrics' children by label values (routes and methods are few): a child looked
+        # up by `labels()` is checked and locked for at every request.
+        self._counted: dict[tuple[str, str, str], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -130,12 +141,24 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "GET")
-            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, template).observe(
-                time.perf_counter() - started
-            )
+            self._timer(method, template).observe(time.perf_counter() - started)
+            self._counter(method, template, status).inc()
             request_id_var.reset(rid_token)
             traceparent_var.reset(tp_token)
+
+    def _counter(self, method: str, template: str, status: int) -> Any:
+        key = (method, template, str(status))
+        child = self._counted.get(key)
+        if child is None:
+            child = self._counted[key] = HTTP_REQUESTS.labels(self.service, *key)
+        return child
+
+    def _timer(self, method: str, template: str) -> Any:
+        key = (method, template)
+        child = self._timed.get(key)
+        if child is None:
+            child = self._timed[key] = HTTP_LATENCY.labels(self.service, *key)
+        return child
 
 
 def log_extra(**fields: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from common.bus import Bus, tls_context
 from common.db import Database
 from common.errors import ServiceUnavailable, install_problem_handlers
 from common.inbox import Consumer
-from common.observability import RequestContextMiddleware
+from common.observability import FASTAPI_TELEMETRY, RequestContextMiddleware
 from contracts.asyncapi import build as build_asyncapi
 from gateway.audit.endpoints import router as audit_router
 from gateway.audit.events import handlers as event_handlers
@@ -129,6 +129,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="teacherpool gateway",
         version="1",
         lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,

@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fastapi import Request
 
@@ -23,8 +24,10 @@ from gateway.auth.secrets import hash_password, verify_password
 MAX_TRACKED = 100_000
 
 
+@lru_cache(maxsize=4096)
 def source_of(host: str | None) -> str:
-    """The throttling source of a client address: IPv4 as is, IPv6 by its /64."""
+    """The throttling source of a client address: IPv4 as is, IPv6 by its /64 (remembered for
+    the addresses seen most, as every request asks)."""
     if not host:
         return "unknown"
     try:
