@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -272,6 +272,16 @@ class Database:
         self._reader = async_sessionmaker(
             self.engine.execution_options(read_only=True), expire_on_commit=False
         )
+        # PostgreSQL commits each statement of these sessions on its own (see `session`).
+        self._one_write = (
+            None
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                sync_session_class=OneWriteSession,
+            )
+        )
         self._after_commit: list[Callable[[list[Any] | None], None]] = []
         self._writer_turn = asyncio.Lock()
 
@@ -281,8 +291,16 @@ class Database:
         self._after_commit.append(callback)
 
     @asynccontextmanager
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    async def session(
+        self, *, read_only: bool = False, one_write: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits when the block ends normally, rolls back on any error.
+
+        `one_write`: the block writes with one statement at most. On PostgreSQL each of its
+        statements then commits on its own, which spares the BEGIN and COMMIT round trips; that
+        one statement is still all or nothing, and a second write (or a flush of the ORM's
+        pending changes) is refused with OneWriteOnly before it reaches the database. What the
+        one write wrote stays even if the block fails after it.
 
         On SQLite, writers of this process take turns here first: SQLite lets one writer in at a
         time, and one that finds the file locked sleeps in its busy handler (up to 100 ms a
@@ -302,12 +320,17 @@ class Database:
                     # Not reset(): a dependency may end in another context than it began.
                     _writing.set(holding)
             return
-        async with self._unit_of_work(read_only=read_only) as session:
+        async with self._unit_of_work(read_only=read_only, one_write=one_write) as session:
             yield session
 
     @asynccontextmanager
-    async def _unit_of_work(self, *, read_only: bool) -> AsyncIterator[AsyncSession]:
-        maker = self._reader if read_only else self._writer
+    async def _unit_of_work(
+        self, *, read_only: bool, one_write: bool = False
+    ) -> AsyncIterator[AsyncSession]:
+        if one_write and self._one_write is not None:
+            maker = self._one_write
+        else:
+            maker = self._reader if read_only else self._writer
         async with maker() as session:
             try:
                 yield session
@@ -327,6 +350,30 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class OneWriteOnly(RuntimeError):
+    """A session whose statements commit one by one was asked to write a second time."""
+
+
+class OneWriteSession(Session):
+    """A session on a connection that commits each statement by itself (PostgreSQL's
+    autocommit): it makes one write at most, so that what it writes is all or nothing."""
+
+
+@event.listens_for(OneWriteSession, "do_orm_execute")
+def _one_write(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.session.info.get("written"):
+        raise OneWriteOnly("a session of one write was asked for a second")
+    state.session.info["written"] = True
+
+
+@event.listens_for(OneWriteSession, "before_flush")
+def _no_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise OneWriteOnly("a session of one write cannot flush the ORM's pending changes")
 
 
 def sqlstate(error: BaseException) -> str | None:

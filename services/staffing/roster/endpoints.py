@@ -8,7 +8,14 @@ from fastapi import APIRouter, status
 from sqlmodel import col
 
 from common.clock import local_today
-from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
+from common.deps import (
+    DEFAULT_LIMIT,
+    CurrentPrincipal,
+    Cursor,
+    Limit,
+    OneWriteSessionDep,
+    SessionDep,
+)
 from common.pagination import Page, paged
 from services.staffing.models import Staff, Unit
 from services.staffing.roster import repository, service
@@ -26,8 +33,11 @@ router = APIRouter(prefix="/v1/staff", tags=["roster"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffPublic)
-async def hire(body: StaffCreate, session: SessionDep, principal: CurrentPrincipal) -> Staff:
+async def hire(
+    body: StaffCreate, session: OneWriteSessionDep, principal: CurrentPrincipal
+) -> Staff:
     """Hire a person into a vacant post; 409 with the unit's figures when there is none."""
+    # On PostgreSQL a hire writes with one statement (service.hire_into_vacancy).
     return await service.hire(session, principal, body, local_today())
 
 
