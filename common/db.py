@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import aiosqlite
-from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy import DateTime, Select, Table, bindparam, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
@@ -254,6 +254,24 @@ def table_of(model: type[Any]) -> Table:
 def column_values(row: Any) -> dict[str, Any]:
     """A table model instance's value for each column of its table, as an insert takes them."""
     return {column.key: getattr(row, column.key) for column in table_of(type(row)).columns}
+
+
+_BY_PRIMARY_KEY: dict[type[Any], Select[Any]] = {}
+
+
+async def get_by_id(session: AsyncSession, model: type[T], ident: Any) -> T | None:
+    """The row of `model` whose (one-column) primary key is `ident`, or None.
+
+    Like `Session.get`, but with a statement built once: `Session.get` builds its select and
+    the select's cache key anew at each call, which costs more than the query. Unlike it, this
+    always asks the database (and flushes first), even when the session holds the row."""
+    stmt = _BY_PRIMARY_KEY.get(model)
+    if stmt is None:
+        (key,) = table_of(model).primary_key.columns
+        stmt = _BY_PRIMARY_KEY[model] = select(model).where(key == bindparam("ident"))
+    result = await session.execute(stmt, {"ident": ident})
+    found: T | None = result.scalar_one_or_none()
+    return found
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

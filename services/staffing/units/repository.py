@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
+from common.db import get_by_id
 from common.scoping import unit_scope
 from services.staffing.models import Enrolment, Unit
 
 
 async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
-    return await session.get(Unit, unit_id)
+    return await get_by_id(session, Unit, unit_id)
 
 
 async def by_code(session: AsyncSession, code: str) -> Unit | None:
