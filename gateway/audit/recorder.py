@@ -108,7 +108,7 @@ class RefusalAggregator:
     async def flush(self, db: Database, *, everything: bool = False) -> None:
         rows = self.due(everything=everything)
         if rows:
-            async with db.session() as session:
+            async with db.session(one_write=True) as session:
                 connection = await session.connection()
                 await connection.execute(insert(_TABLE), [row.values() for row in rows])
 
@@ -168,8 +168,9 @@ class _GroupWriter:
         while self._queued:
             group, self._queued = self._queued, []
             try:
-                async with self.db.session() as session:
-                    # One statement for the group, on the session's connection: no unit of work.
+                # One statement for the group, on the session's connection: on PostgreSQL it
+                # commits by itself (asyncpg runs the rows of one executemany all or none).
+                async with self.db.session(one_write=True) as session:
                     connection = await session.connection()
                     await connection.execute(insert(_TABLE), [entry.values() for entry, _ in group])
             except Exception:
