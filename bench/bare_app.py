@@ -5,9 +5,9 @@ single-row update.
 answered): `GET /v1/units` returns it as a plain dict, as any FastAPI endpoint would, so the
 figure is the framework's own cost of one JSON answer on this machine. With
 TP_BENCH_BARE_DATABASE_URL naming a database that has `bench_counter (id, n)`, `POST
-/v1/counters/{id}` adds one to a row in a transaction of its own through the project's own
-`Database` (the same engine, pool and session as a service's), and answers 204. FastAPI's
-OpenTelemetry hooks are off, as in the services.
+/v1/counters/{id}` adds one to a row through the project's own `Database` (the same engine and
+pool as a service's) in a session of one write, as a hire does: on PostgreSQL one statement
+committed by itself. It answers 204. FastAPI's OpenTelemetry hooks are off, as in the services.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ async def units() -> dict[str, Any]:
 @app.post("/v1/counters/{counter_id}", status_code=204)
 async def add_one(counter_id: int) -> Response:
     assert DB is not None, "TP_BENCH_BARE_DATABASE_URL is not set"
-    async with DB.session() as session:
+    async with DB.session(one_write=True) as session:
         await session.execute(_ADD_ONE, {"id": counter_id})
     return Response(status_code=204)
 

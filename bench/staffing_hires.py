@@ -22,7 +22,9 @@ import httpx
 from sqlalchemy import text
 
 from bench.support import (
+    UPDATE_LUA,
     Served,
+    add_counters,
     free_port,
     postgres_database,
     process_env,
@@ -66,23 +68,10 @@ request = function()
 end
 """
 
-UPDATE_LUA = f"""
-request = function()
-  return wrk.format("POST", "/v1/counters/" .. math.random({SCHOOLS}))
-end
-"""
-
 
 async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
     """Hires at the served staffing and plain updates at bare FastAPI, in turns."""
-    db = Database(url, pool_size=2)
-    async with db.engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE bench_counter (id int PRIMARY KEY, n int)"))
-        await conn.execute(
-            text("INSERT INTO bench_counter SELECT g, 0 FROM generate_series(1, :n) g"),
-            {"n": SCHOOLS},
-        )
-    await db.dispose()
+    await add_counters(url)
     staffing_port, bare_port = free_port(), free_port()
     env = process_env(
         var,

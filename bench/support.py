@@ -97,6 +97,33 @@ delay = function() return pause end
 """
 
 
+#: The rows of `bench_counter`, the table of the plain one-row updates `bench.bare_app` makes.
+COUNTERS = 20
+
+#: wrk's requests for those updates: `POST /v1/counters/{id}` of a random row.
+UPDATE_LUA = f"""
+request = function()
+  return wrk.format("POST", "/v1/counters/" .. math.random({COUNTERS}))
+end
+"""
+
+
+async def add_counters(url: str) -> None:
+    """`bench_counter` with COUNTERS rows at zero, in the database at `url`."""
+    from sqlalchemy import text
+
+    from common.db import Database
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE bench_counter (id int PRIMARY KEY, n int)"))
+            for n in range(1, COUNTERS + 1):
+                await conn.execute(text("INSERT INTO bench_counter VALUES (:n, 0)"), {"n": n})
+    finally:
+        await db.dispose()
+
+
 def wrk_binary() -> str:
     """Debian's wrk (`apt-get install -y wrk`); the benchmarks need it in PATH."""
     found = shutil.which("wrk")

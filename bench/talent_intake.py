@@ -7,9 +7,11 @@ city HR through `/api/auth/v1/partners`, as the recruitment site gets one. Every
 new (a valid GB 11643 ID number with its check digit) and every request has its own
 Idempotency-Key, made by the Lua script below in wrk itself.
 
-Three rounds; in each, the intake, then the two reads taking turns. Goals: intake at 50
-connections ≥ 800 requests/s with p99 ≤ 100 ms and no errors on PostgreSQL, ≥ 300/s on SQLite;
-API key / bearer read ≥ 0.9.
+Three rounds; in each, the intake, then a reference (`bench.bare_proxy` in front of
+`bench.bare_app` making one single-row update in the same database, at the same connections:
+what this machine does in that run with a hop and a write and nothing else), then the two reads
+taking turns. Goals: intake at 50 connections ≥ 800 requests/s with p99 ≤ 100 ms and no errors
+on PostgreSQL, ≥ 300/s on SQLite; API key / bearer read ≥ 0.9.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from typing import Any
 import httpx
 
 from bench.support import (
+    UPDATE_LUA,
     Served,
+    add_counters,
     free_port,
     postgres_database,
     process_env,
@@ -150,14 +154,43 @@ async def _system(
         talent.stop()
 
 
+@asynccontextmanager
+async def _reference(var: Path, database_url: str) -> AsyncIterator[str]:
+    """The bare proxy in front of bare FastAPI adding one to a row of the talent database: a
+    hop and a one-row write with nothing else, the URL wrk posts to."""
+    await add_counters(database_url)
+    env = process_env(var)
+    bare = Served(
+        "bare",
+        env | {"TP_BENCH_BARE_DATABASE_URL": database_url},
+        port=free_port(),
+        app="bench.bare_app:app",
+    )
+    proxy = Served(
+        "proxy", env | {"TP_BENCH_PROXY_TO": bare.url}, port=free_port(), app="bench.bare_proxy:app"
+    )
+    try:
+        await bare.ready()
+        await proxy.ready()
+        yield proxy.url
+    finally:
+        proxy.stop()
+        bare.stop()
+
+
 async def _measure(var: Path, talent_db: str, gateway_db: str, nats_url: str) -> dict[str, Any]:
     profile = os.environ.get("TP_BENCH_PROFILE")
-    async with _system(var, talent_db, gateway_db, nats_url) as (url, partner, hr, served):
+    async with (
+        _system(var, talent_db, gateway_db, nats_url) as (url, partner, hr, served),
+        _reference(var, talent_db) as reference_url,
+    ):
         kind = "pg" if talent_db.startswith("postgresql") else "sqlite"
         await asyncio.to_thread(
             wrk, url + INTAKE, connections=10, seconds=2, headers=partner, script=intake_script(0)
         )
+        await asyncio.to_thread(wrk, reference_url, connections=10, seconds=1, script=UPDATE_LUA)
         intake: list[dict[str, float]] = []
+        reference: list[dict[str, float]] = []
         by_key: list[dict[str, float]] = []
         by_bearer: list[dict[str, float]] = []
         for n in range(1, ROUNDS + 1):
@@ -174,6 +207,15 @@ async def _measure(var: Path, talent_db: str, gateway_db: str, nats_url: str) ->
             )
             for spy in spies:
                 spy.wait()
+            reference.append(
+                await asyncio.to_thread(
+                    wrk,
+                    reference_url,
+                    connections=INTAKE_CONNECTIONS,
+                    seconds=SECONDS,
+                    script=UPDATE_LUA,
+                )
+            )
             # Each read runs twice a round, in turn, so neither always follows the intake.
             for order in ((partner, by_key), (hr, by_bearer), (hr, by_bearer), (partner, by_key)):
                 headers, into = order
@@ -193,11 +235,21 @@ async def _measure(var: Path, talent_db: str, gateway_db: str, nats_url: str) ->
         "intake_p50_ms": spread([r["p50_ms"] for r in intake], 1),
         "intake_p99_ms": spread([r["p99_ms"] for r in intake], 1),
         "intake_errors": sum(r["errors"] + r["non_2xx"] for r in intake),
+        "reference_rps": spread([r["rps"] for r in reference], 1),
+        "intake_over_reference": spread(
+            [ratio(i["rps"], r["rps"]) for i, r in zip(intake, reference, strict=True)]
+        ),
+        "reference_errors": sum(r["errors"] + r["non_2xx"] for r in reference),
         "key_read_rps": spread([r / 2 for r in key_rps], 1),
         "bearer_read_rps": spread([r / 2 for r in bearer_rps], 1),
         "key_over_bearer": spread([ratio(k, b) for k, b in zip(key_rps, bearer_rps, strict=True)]),
         "read_errors": sum(r["errors"] + r["non_2xx"] for r in by_key + by_bearer),
-        "rounds": {"intake": intake, "key_read": by_key, "bearer_read": by_bearer},
+        "rounds": {
+            "intake": intake,
+            "reference": reference,
+            "key_read": by_key,
+            "bearer_read": by_bearer,
+        },
     }
 
 
@@ -247,7 +299,14 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"gateway, {INTAKE_CONNECTIONS} connections, {label}",
                 f"req/s, p99, errors (goal {goal})",
                 f"{ranged(f['intake_rps'])} req/s; p99 {ranged(f['intake_p99_ms'], ' ms')}; "
-                f"{f['intake_errors']} errors",
+                f"{f['intake_errors']} errors"
+                + (
+                    f"; the same run's reference (a bare proxy in front of bare FastAPI making "
+                    f"one single-row update, same database) {ranged(f['reference_rps'])} req/s, "
+                    f"intake / reference {ranged(f['intake_over_reference'])}"
+                    if "reference_rps" in f
+                    else ""
+                ),
             )
         )
     for db, label in (("postgresql", "PostgreSQL"), ("sqlite", "SQLite")):
