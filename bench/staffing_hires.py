@@ -135,6 +135,7 @@ async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
     finally:
         bare.stop()
         staffing.stop()
+    errors = sum(r["errors"] + r["non_2xx"] for r in (*warmups, *hires, *updates))
     differences = await verify_database(url)
     db = Database(url, pool_size=2)
     try:
@@ -152,12 +153,14 @@ async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
         "hire_p50_ms": spread([r["p50_ms"] for r in hires]),
         "hire_p99_ms": spread([r["p99_ms"] for r in hires]),
         "update_p50_ms": spread([r["p50_ms"] for r in updates]),
-        "errors": sum(r["errors"] + r["non_2xx"] for r in (*warmups, *hires, *updates)),
+        "errors": errors,
         "hires_answered_201": answered,
         # wrk stops mid-request at the end of a run: a hire committed as it stopped was never
         # counted, so the roster may hold a few more than were answered, never fewer.
         "staff_on_roster": on_roster,
         "ledger_differences": len(differences),
+        # What staffing logged, should any request have failed (the answer's status is not kept).
+        "staffing_log": staffing.logged[-4000:] if errors else "",
         "rounds": {"hires": hires, "updates": updates},
     }
 

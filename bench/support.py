@@ -224,6 +224,7 @@ class Served:
         # The process's log goes to a file: a pipe nobody reads fills after 64 KiB and then
         # blocks the process on its next log line, as a service retrying NATS soon does.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 closed by stop()
+        self.logged = ""
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=self.log
         )
@@ -258,6 +259,9 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.seek(0)
+        #: What the process logged (warnings and worse), kept for a run that met errors.
+        self.logged = self.log.read().decode(errors="replace")
         self.log.close()
 
 
