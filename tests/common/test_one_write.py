@@ -4,15 +4,33 @@ changes before either reaches the database; elsewhere it is the usual unit of wo
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, OneWriteOnly, table_of
 from services.staffing.models import Unit
 
 UNITS = table_of(Unit)
+
+
+@pytest.fixture
+async def db(make_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[Database]:
+    database = Database(await make_database("staffing"))
+    yield database
+    await database.dispose()
+
+
+def _postgresql_only(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("on SQLite a session of one write is the usual unit of work")
+
+
+def _two_districts(session: AsyncSession) -> None:
+    session.add(Unit(kind="district", code="D1", name="一区"))
+    session.add(Unit(kind="district", code="D2", name="二区"))
 
 
 async def _units(db: Database) -> dict[str, str]:
@@ -21,58 +39,34 @@ async def _units(db: Database) -> dict[str, str]:
         return {code: name for code, name in rows}
 
 
-async def test_a_second_write_is_refused_and_the_first_stands_alone(
-    make_database: Callable[[str], Awaitable[str]], backend: str
-):
-    if backend != "postgresql":
-        pytest.skip("on SQLite a session of one write is the usual unit of work")
-    db = Database(await make_database("staffing"))
-    try:
-        async with db.session() as session:
-            session.add(Unit(kind="district", code="D1", name="一区"))
-            session.add(Unit(kind="district", code="D2", name="二区"))
-        rename = update(UNITS).where(UNITS.c.code == "D1").values(name="改名")
-        with pytest.raises(OneWriteOnly):
-            async with db.session(one_write=True) as session:
-                await session.execute(rename)
-                await session.execute(update(UNITS).values(name="全改"))
-        # The first write committed by itself; the second never reached the database.
-        assert await _units(db) == {"D1": "改名", "D2": "二区"}
-    finally:
-        await db.dispose()
+async def test_a_second_write_is_refused_and_the_first_stands_alone(db: Database, backend: str):
+    _postgresql_only(backend)
+    async with db.session() as session:
+        _two_districts(session)
+    rename = update(UNITS).where(UNITS.c.code == "D1").values(name="改名")
+    with pytest.raises(OneWriteOnly):
+        async with db.session(one_write=True) as session:
+            await session.execute(rename)
+            await session.execute(update(UNITS).values(name="全改"))
+    # The first write committed by itself; the second never reached the database.
+    assert await _units(db) == {"D1": "改名", "D2": "二区"}
 
 
-async def test_pending_orm_changes_are_refused_before_they_are_written(
-    make_database: Callable[[str], Awaitable[str]], backend: str
-):
-    if backend != "postgresql":
-        pytest.skip("on SQLite a session of one write is the usual unit of work")
-    db = Database(await make_database("staffing"))
-    try:
-        with pytest.raises(OneWriteOnly):
-            async with db.session(one_write=True) as session:
-                session.add(Unit(kind="district", code="D1", name="一区"))
-                session.add(Unit(kind="district", code="D2", name="二区"))
-                await session.flush()
-        assert await _units(db) == {}
-    finally:
-        await db.dispose()
+async def test_pending_orm_changes_are_refused_before_they_are_written(db: Database, backend: str):
+    _postgresql_only(backend)
+    with pytest.raises(OneWriteOnly):
+        async with db.session(one_write=True) as session:
+            _two_districts(session)
+            await session.flush()
+    assert await _units(db) == {}
 
 
-async def test_on_sqlite_it_is_the_usual_unit_of_work(
-    make_database: Callable[[str], Awaitable[str]], backend: str
-):
+async def test_on_sqlite_it_is_the_usual_unit_of_work(db: Database, backend: str):
     if backend != "sqlite":
         pytest.skip("on PostgreSQL a session of one write commits each statement")
-    db = Database(await make_database("staffing"))
-    try:
-        with pytest.raises(RuntimeError, match="after both"):
-            async with db.session(one_write=True) as session:
-                session.add(Unit(kind="district", code="D1", name="一区"))
-                session.add(Unit(kind="district", code="D2", name="二区"))
-                await session.flush()
-                raise RuntimeError("after both")
-        async with db.session(read_only=True) as session:
-            assert (await session.execute(select(func.count()).select_from(UNITS))).scalar() == 0
-    finally:
-        await db.dispose()
+    with pytest.raises(RuntimeError, match="after both"):
+        async with db.session(one_write=True) as session:
+            _two_districts(session)
+            await session.flush()
+            raise RuntimeError("after both")
+    assert await _units(db) == {}
