@@ -316,9 +316,9 @@ class Database:
 
         `one_write`: the block writes with one statement at most. On PostgreSQL each of its
         statements then commits on its own, which spares the BEGIN and COMMIT round trips; that
-        one statement is still all or nothing, and a second write (or a flush of the ORM's
-        pending changes) is refused with OneWriteOnly before it reaches the database. What the
-        one write wrote stays even if the block fails after it.
+        one statement is still all or nothing, and a second write through the session (or a
+        flush of the ORM's pending changes) is refused with OneWriteOnly before it reaches the
+        database. What the one write wrote stays even if the block fails after it.
 
         On SQLite, writers of this process take turns here first: SQLite lets one writer in at a
         time, and one that finds the file locked sleeps in its busy handler (up to 100 ms a

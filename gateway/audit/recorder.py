@@ -108,9 +108,7 @@ class RefusalAggregator:
     async def flush(self, db: Database, *, everything: bool = False) -> None:
         rows = self.due(everything=everything)
         if rows:
-            async with db.session(one_write=True) as session:
-                connection = await session.connection()
-                await connection.execute(insert(_TABLE), [row.values() for row in rows])
+            await _append(db, rows)
 
     async def run(self, db: Database) -> None:
         while True:
@@ -146,6 +144,14 @@ async def write_entry(db: Database, entry: AuditRow) -> None:
     await writer.write(entry)
 
 
+async def _append(db: Database, rows: list[AuditRow]) -> None:
+    """Insert `rows` with one statement on a session's connection: on PostgreSQL it commits by
+    itself (asyncpg runs the rows of one executemany all or none)."""
+    async with db.session(one_write=True) as session:
+        connection = await session.connection()
+        await connection.execute(insert(_TABLE), [row.values() for row in rows])
+
+
 class _GroupWriter:
     """Rows of requests that end together share one transaction (a group commit): a row waits
     for the transaction in flight, then goes in the next one with every row queued meanwhile.
@@ -168,11 +174,7 @@ class _GroupWriter:
         while self._queued:
             group, self._queued = self._queued, []
             try:
-                # One statement for the group, on the session's connection: on PostgreSQL it
-                # commits by itself (asyncpg runs the rows of one executemany all or none).
-                async with self.db.session(one_write=True) as session:
-                    connection = await session.connection()
-                    await connection.execute(insert(_TABLE), [entry.values() for entry, _ in group])
+                await _append(self.db, [entry for entry, _ in group])
             except Exception:
                 log.exception(
                     "could not record %d audit entries: %s",
