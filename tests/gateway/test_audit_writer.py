@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from common.db import Database
 from gateway.audit.recorder import AuditRow, audit_entry, write_entry
@@ -33,7 +34,7 @@ def _entry(n: int, **changes: Any) -> AuditRow:
 
 async def _request_ids(db: Database) -> list[str]:
     async with db.session(read_only=True) as session:
-        rows = await session.execute(select(AuditEntry.request_id))
+        rows = await session.execute(select(col(AuditEntry.request_id)))
         return sorted(rows.scalars())
 
 
