@@ -4,7 +4,8 @@ changes before either reaches the database; elsewhere it is the usual unit of wo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select, update
@@ -12,20 +13,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, OneWriteOnly, table_of
 from services.staffing.models import Unit
+from tests.support import PG_ENV, PG_MISSING, Databases
 
 UNITS = table_of(Unit)
 
 
-@pytest.fixture
-async def db(make_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[Database]:
-    database = Database(await make_database("staffing"))
+async def _database(databases: Databases, backend: str) -> AsyncIterator[Database]:
+    database = Database(await databases.create("staffing", backend))
     yield database
     await database.dispose()
+    await databases.drop_created()
 
 
-def _postgresql_only(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("on SQLite a session of one write is the usual unit of work")
+@pytest.fixture
+async def postgres_db(databases: Databases) -> AsyncIterator[Database]:
+    if not os.environ.get(PG_ENV):
+        pytest.skip(PG_MISSING)
+    async for database in _database(databases, "postgresql"):
+        yield database
+
+
+@pytest.fixture
+async def sqlite_db(databases: Databases) -> AsyncIterator[Database]:
+    async for database in _database(databases, "sqlite"):
+        yield database
 
 
 def _two_districts(session: AsyncSession) -> None:
@@ -39,8 +50,8 @@ async def _units(db: Database) -> dict[str, str]:
         return {code: name for code, name in rows}
 
 
-async def test_a_second_write_is_refused_and_the_first_stands_alone(db: Database, backend: str):
-    _postgresql_only(backend)
+async def test_a_second_write_is_refused_and_the_first_stands_alone(postgres_db: Database):
+    db = postgres_db
     async with db.session() as session:
         _two_districts(session)
     rename = update(UNITS).where(UNITS.c.code == "D1").values(name="改名")
@@ -52,8 +63,8 @@ async def test_a_second_write_is_refused_and_the_first_stands_alone(db: Database
     assert await _units(db) == {"D1": "改名", "D2": "二区"}
 
 
-async def test_pending_orm_changes_are_refused_before_they_are_written(db: Database, backend: str):
-    _postgresql_only(backend)
+async def test_pending_orm_changes_are_refused_before_they_are_written(postgres_db: Database):
+    db = postgres_db
     with pytest.raises(OneWriteOnly):
         async with db.session(one_write=True) as session:
             _two_districts(session)
@@ -61,9 +72,8 @@ async def test_pending_orm_changes_are_refused_before_they_are_written(db: Datab
     assert await _units(db) == {}
 
 
-async def test_on_sqlite_it_is_the_usual_unit_of_work(db: Database, backend: str):
-    if backend != "sqlite":
-        pytest.skip("on PostgreSQL a session of one write commits each statement")
+async def test_on_sqlite_it_is_the_usual_unit_of_work(sqlite_db: Database):
+    db = sqlite_db
     with pytest.raises(RuntimeError, match="after both"):
         async with db.session(one_write=True) as session:
             _two_districts(session)
