@@ -16,7 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from common.auth import generate_keypair
+from common.db import Database
 from common.migrations import upgrade
 from tests.support import NatsServer
 
@@ -110,10 +113,6 @@ end
 
 async def add_counters(url: str) -> None:
     """`bench_counter` with COUNTERS rows at zero, in the database at `url`."""
-    from sqlalchemy import text
-
-    from common.db import Database
-
     db = Database(url, pool_size=1)
     try:
         async with db.engine.begin() as conn:

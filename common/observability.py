@@ -107,8 +107,8 @@ class RequestContextMiddleware:
         self.service = service
         # The metrics' children by label values (routes and methods are few): a child looked
         # up by `labels()` is checked and locked for at every request.
-        self._counted: dict[tuple[str, str, str], Any] = {}
-        self._timed: dict[tuple[str, str], Any] = {}
+        self._counted: dict[tuple[str, ...], Any] = {}
+        self._timed: dict[tuple[str, ...], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,23 +141,18 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "GET")
-            self._timer(method, template).observe(time.perf_counter() - started)
-            self._counter(method, template, status).inc()
+            self._child(self._timed, HTTP_LATENCY, method, template).observe(
+                time.perf_counter() - started
+            )
+            self._child(self._counted, HTTP_REQUESTS, method, template, str(status)).inc()
             request_id_var.reset(rid_token)
             traceparent_var.reset(tp_token)
 
-    def _counter(self, method: str, template: str, status: int) -> Any:
-        key = (method, template, str(status))
-        child = self._counted.get(key)
+    def _child(self, kept: dict[tuple[str, ...], Any], metric: Any, *values: str) -> Any:
+        """The child of `metric` for these label values, looked up once."""
+        child = kept.get(values)
         if child is None:
-            child = self._counted[key] = HTTP_REQUESTS.labels(self.service, *key)
-        return child
-
-    def _timer(self, method: str, template: str) -> Any:
-        key = (method, template)
-        child = self._timed.get(key)
-        if child is None:
-            child = self._timed[key] = HTTP_LATENCY.labels(self.service, *key)
+            child = kept[values] = metric.labels(self.service, *values)
         return child
 
 
