@@ -7,7 +7,7 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import aiosqlite
-from sqlalchemy import DateTime, Select, Table, bindparam, event, select, text
+from sqlalchemy import DateTime, FromClause, Select, Table, bindparam, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
@@ -254,6 +254,24 @@ def table_of(model: type[Any]) -> Table:
 def column_values(row: Any) -> dict[str, Any]:
     """A table model instance's value for each column of its table, as an insert takes them."""
     return {column.key: getattr(row, column.key) for column in table_of(type(row)).columns}
+
+
+def values_from(
+    source: FromClause, table: Table, prefix: str, names: Sequence[str], **given: Any
+) -> Select[Any]:
+    """One row of values for `table`'s columns `names` per row of `source`, for an
+    `INSERT ... SELECT`: those in `given` as they are, the rest bound as `<prefix>_<column>` with
+    the column's type, so one statement writing several tables keeps their parameters apart."""
+    values = [
+        given[name] if name in given else bindparam(f"{prefix}_{name}", type_=table.c[name].type)
+        for name in names
+    ]
+    return select(*values).select_from(source)
+
+
+def prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` as the parameters `values_from` binds: each name as `<prefix>_<name>`."""
+    return {f"{prefix}_{name}": value for name, value in values.items()}
 
 
 _BY_PRIMARY_KEY: dict[type[Any], Select[Any]] = {}

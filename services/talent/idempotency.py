@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import Executable, bindparam, delete, select, update
+from sqlalchemy import CTE, Executable, Select, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -46,31 +47,31 @@ class Idempotency:
         session: AsyncSession,
         principal: Principal,
         operation: Callable[[], Awaitable[Outcome]],
+        guess: Guess | None = None,
     ) -> Response:
         """Do `operation` once per key: its response is stored in the same transaction.
 
         The key is claimed first with an insert that skips a row already there: a concurrent
         request with the same key waits on it for the first to finish (PostgreSQL) or never
-        runs beside it (SQLite writers queue), then finds the stored answer and replays it."""
+        runs beside it (SQLite writers queue), then finds the stored answer and replays it.
+
+        With a `guess`, the claim stores the guessed answer and makes the guessed writes in
+        the same statement; when the key was new but the guess did not hold, `operation` runs
+        and its answer replaces the guessed one before the transaction commits."""
         if self.key is None:
             outcome = await operation()
             return _respond(outcome, outcome.body.model_dump_json())
         owner = principal.sub
-        if await _claim(session, owner, self.key, self.fingerprint):
-            outcome = await operation()
-            body = outcome.body.model_dump_json()
-            connection = await session.connection()
-            await connection.execute(
-                _ANSWERING,
-                {
-                    "claim_owner": owner,
-                    "claim_key": self.key,
-                    "status_code": outcome.status_code,
-                    "body": body,
-                    "resource_id": outcome.resource_id,
-                },
-            )
-            return _respond(outcome, body)
+        if guess is not None:
+            body = guess.outcome.body.model_dump_json()
+            claim = _claim_values(owner, self.key, self.fingerprint, guess.outcome, body)
+            claimed, held = (await session.execute(guess.statement, guess.params | claim)).one()
+            if claimed and held:
+                return _respond(guess.outcome, body)
+            if claimed:
+                return await self._answer(session, owner, operation)
+        elif await _claim(session, owner, self.key, self.fingerprint):
+            return await self._answer(session, owner, operation)
         stored = await _find(session, owner, self.key)
         if stored is None:
             raise AssertionError("an idempotency key was neither claimed nor found")
@@ -84,6 +85,38 @@ class Idempotency:
             status_code=stored.status_code,
             headers={"Idempotent-Replayed": "true"},
         )
+
+    async def _answer(
+        self, session: AsyncSession, owner: str, operation: Callable[[], Awaitable[Outcome]]
+    ) -> Response:
+        """Run `operation` under the key this request claimed, and store its answer."""
+        outcome = await operation()
+        body = outcome.body.model_dump_json()
+        connection = await session.connection()
+        await connection.execute(
+            _ANSWERING,
+            {
+                "claim_owner": owner,
+                "claim_key": self.key,
+                "status_code": outcome.status_code,
+                "body": body,
+                "resource_id": outcome.resource_id,
+            },
+        )
+        return _respond(outcome, body)
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """An operation's likely answer and the writes that make it so, for PostgreSQL to do with
+    the key's claim in one statement.
+
+    `statement` is `claimed_and(writes)`: its writes select from `CLAIM`, so they happen only
+    when the key is new. Whether they happened is the guess holding; `params` are theirs."""
+
+    outcome: Outcome
+    statement: Executable
+    params: dict[str, Any]
 
 
 async def forget_resource(session: AsyncSession, resource_id: uuid.UUID) -> None:
@@ -115,6 +148,42 @@ _TABLE = table_of(IdempotencyRecord)
 _ANSWERING = update(_TABLE).where(
     _TABLE.c.owner == bindparam("claim_owner"), _TABLE.c.key == bindparam("claim_key")
 )
+
+
+#: PostgreSQL: the claim as a CTE of a larger statement, storing the answer given with it.
+CLAIM = (
+    pg_insert(_TABLE)
+    .values(
+        {column.name: bindparam(f"claim_{column.name}", type_=column.type) for column in _TABLE.c}
+    )
+    .on_conflict_do_nothing(index_elements=["owner", "key"])
+    .returning(_TABLE.c.key)
+    .cte("claim")
+)
+
+
+def claimed_and(writes: Sequence[CTE], held: CTE) -> Select[tuple[int, int]]:
+    """A statement making the claim and `writes` (which select from `CLAIM`); it returns whether
+    the key was claimed and the rows `held` (one of the writes) returned."""
+    count = func.count()
+    return select(
+        select(count).select_from(CLAIM).scalar_subquery(),
+        select(count).select_from(held).scalar_subquery(),
+    ).add_cte(*writes)
+
+
+def _claim_values(
+    owner: str, key: str, fingerprint: str, outcome: Outcome, body: str
+) -> dict[str, Any]:
+    return {
+        "claim_owner": owner,
+        "claim_key": key,
+        "claim_request_hash": fingerprint,
+        "claim_status_code": outcome.status_code,
+        "claim_body": body,
+        "claim_resource_id": outcome.resource_id,
+        "claim_created_at": utcnow(),
+    }
 
 
 @cache

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import table_of
+from common.db import table_of, values_from
 from common.scoping import unit_scope
 from services.staffing.models import LedgerEntry, Quota, Staff, StaffTitle, Unit, messaging
 from services.staffing.quotas import repository as quotas
@@ -98,10 +98,9 @@ def hiring(with_title: bool, movement: tuple[str, ...]) -> Select[Any]:
 
 
 def _from_row(taken: CTE, table: Table, prefix: str, names: Sequence[str], **given: Any) -> CTE:
-    """INSERT into `table` one row per row of `taken` (one, or none): the values `given`, the
-    rest bound as `<prefix>_<column>`."""
-    values = [
-        given[name] if name in given else bindparam(f"{prefix}_{name}", type_=table.c[name].type)
-        for name in names
-    ]
-    return insert(table).from_select(names, select(*values).select_from(taken)).cte(prefix)
+    """INSERT into `table` one row per row of `taken` (one, or none)."""
+    return (
+        insert(table)
+        .from_select(names, values_from(taken, table, prefix, names, **given))
+        .cte(prefix)
+    )

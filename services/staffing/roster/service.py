@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.db import column_values
+from common.db import column_values, prefixed
 from common.errors import InvalidInput
 from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferred, StaffUpdated
 from contracts.vocabulary import check_subject_in_stage, listed_terms
@@ -90,12 +90,12 @@ async def _hire_in_one_statement(
         "of_unit": unit.id,
         "of_type": staff.quota_type,
         "posts": 1,
-        **_prefixed("staff", staff),
-        **{f"outbox_{name}": value for name, value in event.items()},
-        **{f"entry_{name}": value for name, value in entry.items()},
+        **prefixed("staff", column_values(staff)),
+        **prefixed("outbox", event),
+        **prefixed("entry", entry),
     }
     if title is not None:
-        params |= _prefixed("title", title)
+        params |= prefixed("title", column_values(title))
     stmt = repository.hiring(title is not None, tuple(entry))
     occupied: int | None = (await session.execute(stmt, params)).scalar_one_or_none()
     if occupied is None:
@@ -104,10 +104,6 @@ async def _hire_in_one_statement(
     quotas.occupied_now(session, unit.id, staff.quota_type, occupied)
     outbox.written(session, event)
     return staff
-
-
-def _prefixed(prefix: str, row: Staff | StaffTitle) -> dict[str, object]:
-    return {f"{prefix}_{name}": value for name, value in column_values(row).items()}
 
 
 async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor: str) -> Staff:

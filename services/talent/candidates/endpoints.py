@@ -65,7 +65,15 @@ async def push_candidate(
         view = service.masked(cipher, pushed.candidate)
         return Outcome(201 if pushed.created else 200, view, pushed.candidate_id)
 
-    return await idempotency.run(session, principal, push)
+    guess = await service.guess_new_person(
+        session,
+        principal,
+        cipher,
+        body,
+        today=local_today(),
+        retention_days=settings.default_retention_days,
+    )
+    return await idempotency.run(session, principal, push, guess)
 
 
 @router.get("", response_model=Page[CandidatePublic])

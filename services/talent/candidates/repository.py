@@ -8,13 +8,15 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Select, exists, false, func, or_, select
+from sqlalchemy import Executable, Select, exists, false, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import column_values, insert_for, table_of
+from common.db import column_values, insert_for, table_of, values_from
 from common.scoping import unit_scope
+from services.talent.idempotency import CLAIM, claimed_and
 from services.talent.models import Application, Candidate, CandidateLink, Posting
 
 
@@ -45,6 +47,31 @@ async def add_unless_known(session: AsyncSession, row: dict[str, Any]) -> bool:
     connection = await session.connection()
     result = await connection.execute(_adding_candidate(connection.dialect.name), row)
     return result.first() is not None
+
+
+@cache
+def adding_with_link(columns: tuple[str, ...]) -> Select[tuple[int, int]]:
+    """PostgreSQL, a partner's push under a new `Idempotency-Key`: the key's claim, the
+    candidate unless their ID number's hash is known, and the partner's link to them, as one
+    statement (`idempotency.claimed_and`). The link is written only if the candidate was.
+    Parameters: `candidate_<column>` for each of `columns` (the rest take their defaults) and
+    `link_<column>` for every column of the link."""
+    candidates, links = table_of(Candidate), table_of(CandidateLink)
+    added = (
+        pg_insert(candidates)
+        .from_select(columns, values_from(CLAIM, candidates, "candidate", columns))
+        .on_conflict_do_nothing(index_elements=["id_hash"])
+        .returning(candidates.c.id)
+        .cte("added")
+    )
+    names = [c.name for c in links.c]
+    linked = (
+        insert(links)
+        .from_select(names, values_from(added, links, "link", names, candidate_id=added.c.id))
+        .returning(links.c.candidate_id)
+        .cte("linked")
+    )
+    return claimed_and([added, linked], held=linked)
 
 
 async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | None, datetime]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import PERSONNEL_ROLES, Principal
-from common.db import Database, utcnow
+from common.db import Database, column_values, prefixed, utcnow
 from common.errors import Forbidden, NotFound
 from contracts.talent import CandidateErased
 from services.talent.candidates import repository
@@ -31,7 +31,7 @@ from services.talent.candidates.schemas import (
     CandidateWhole,
 )
 from services.talent.errors import ErasedCandidate, SameApplicationTwice
-from services.talent.idempotency import forget_resource
+from services.talent.idempotency import Guess, Outcome, forget_resource
 from services.talent.models import Candidate, CandidateLink, PiiAccess, outbox
 from services.talent.pii import PiiCipher
 
@@ -74,6 +74,46 @@ async def push_candidate(
     candidate_id = row["id"] if known is None else known.id
     if principal.kind != "partner":
         return Pushed(candidate_id, created, known or Candidate(**row))
+    link, sent = _submitted(principal, cipher, data, candidate_id, today, retention_days)
+    link.external_id, link.created_at = await repository.put_link(session, link)
+    return Pushed(candidate_id, created, known, link, sent)
+
+
+async def guess_new_person(
+    session: AsyncSession,
+    principal: Principal,
+    cipher: PiiCipher,
+    data: CandidateCreate,
+    *,
+    today: date,
+    retention_days: int,
+) -> Guess | None:
+    """PostgreSQL, a partner's push: the answer if the person is new, with the writes that add
+    them and the partner's link, for the key's claim to make in the same statement. When the
+    person was known after all, `push_candidate` runs as without a guess."""
+    if principal.kind != "partner" or (await session.connection()).dialect.name != "postgresql":
+        return None
+    principal.require_scope("candidates:write")
+    id_hash = cipher.blind_index(data.id_number)
+    row = _sealed(principal, cipher, data, id_hash, today, retention_days)
+    link, sent = _submitted(principal, cipher, data, row["id"], today, retention_days)
+    view = submission_view(row["id"], None, link, sent)
+    return Guess(
+        Outcome(201, view, row["id"]),
+        repository.adding_with_link(tuple(row)),
+        prefixed("candidate", row) | prefixed("link", column_values(link)),
+    )
+
+
+def _submitted(
+    principal: Principal,
+    cipher: PiiCipher,
+    data: CandidateCreate,
+    candidate_id: uuid.UUID,
+    today: date,
+    retention_days: int,
+) -> tuple[CandidateLink, dict[str, Any]]:
+    """A partner's link to the candidate, its submission sealed in it, and that submission."""
     retention_until = data.retention_until or today + timedelta(days=retention_days)
     sent = data.model_dump(mode="json", exclude={"consent", "retention_until"}) | {
         "retention_until": retention_until.isoformat()
@@ -87,8 +127,7 @@ async def push_candidate(
     link.submission_enc = cipher.encrypt(
         json.dumps(sent), row=_link_row(link), field=SUBMISSION_FIELD
     )
-    link.external_id, link.created_at = await repository.put_link(session, link)
-    return Pushed(candidate_id, created, known, link, sent)
+    return link, sent
 
 
 async def _one_person(session: AsyncSession, row: dict[str, Any]) -> Candidate | None:
