@@ -83,6 +83,7 @@ class ServiceSettings(BaseSettings):
     database_url: str
     host: str = "127.0.0.1"
     port: int
+    #: The most database connections the process holds: each opened when first needed, then kept.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     consumer_batch: int = Field(default=64, ge=1, le=1000)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)

@@ -17,6 +17,7 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
+    #: The most database connections the process holds: each opened when first needed, then kept.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     staffing_url: str = "http://127.0.0.1:8001"
     sharing_url: str = "http://127.0.0.1:8002"

@@ -1,5 +1,6 @@
 """Pooled PostgreSQL connections: one that sat idle is checked before it is lent out, one handed
-back moments ago is not (a check is three round trips on asyncpg)."""
+back moments ago is not (a check is three round trips on asyncpg); a pool under load opens its
+connections once and keeps them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 
 from common.db import make_engine
@@ -63,5 +64,35 @@ async def test_a_connection_handed_back_moments_ago_is_lent_without_a_check(
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         assert pings == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_pool_under_load_opens_each_connection_once(postgres_url: str):
+    """Forty sessions at a time, in waves, through a pool of four: four connections are opened,
+    none closed. (An overflow beyond the pool was closed whenever four sat idle, so under load
+    connections were opened and closed again all the time, each a new PostgreSQL backend.)"""
+    engine = make_engine(postgres_url, pool_size=4)
+    opened = closed = 0
+
+    def on_connect(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    def on_close(*_: object) -> None:
+        nonlocal closed
+        closed += 1
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine.pool, "close", on_close)
+
+    async def query(n: int) -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT pg_sleep(:s)"), {"s": 0.001 * (n % 5)})
+
+    try:
+        for _ in range(5):
+            await asyncio.gather(*(query(n) for n in range(40)))
+        assert (opened, closed) == (4, 0)
     finally:
         await engine.dispose()
