@@ -260,16 +260,16 @@ def column_values(row: Any) -> dict[str, Any]:
 
 
 def values_from(
-    source: FromClause, table: Table, prefix: str, names: Sequence[str], **given: Any
+    source: FromClause | None, table: Table, prefix: str, names: Sequence[str], **given: Any
 ) -> Select[Any]:
-    """One row of values for `table`'s columns `names` per row of `source`, for an
+    """One row of values for `table`'s columns `names` per row of `source` (or just one), for an
     `INSERT ... SELECT`: those in `given` as they are, the rest bound as `<prefix>_<column>` with
     the column's type, so one statement writing several tables keeps their parameters apart."""
     values = [
         given[name] if name in given else bindparam(f"{prefix}_{name}", type_=table.c[name].type)
         for name in names
     ]
-    return select(*values).select_from(source)
+    return select(*values) if source is None else select(*values).select_from(source)
 
 
 def prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:

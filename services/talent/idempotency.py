@@ -13,17 +13,29 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import CTE, Executable, Select, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    CTE,
+    Executable,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import insert_for, table_of, utcnow
+from common.db import Database, insert_for, sqlstate, table_of, utcnow, values_from
 from common.errors import InvalidInput
 from services.talent.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
+UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,31 +59,31 @@ class Idempotency:
         session: AsyncSession,
         principal: Principal,
         operation: Callable[[], Awaitable[Outcome]],
-        guess: Guess | None = None,
     ) -> Response:
         """Do `operation` once per key: its response is stored in the same transaction.
 
         The key is claimed first with an insert that skips a row already there: a concurrent
         request with the same key waits on it for the first to finish (PostgreSQL) or never
-        runs beside it (SQLite writers queue), then finds the stored answer and replays it.
-
-        With a `guess`, the claim stores the guessed answer and makes the guessed writes in
-        the same statement; when the key was new but the guess did not hold, `operation` runs
-        and its answer replaces the guessed one before the transaction commits."""
+        runs beside it (SQLite writers queue), then finds the stored answer and replays it."""
         if self.key is None:
             outcome = await operation()
             return _respond(outcome, outcome.body.model_dump_json())
         owner = principal.sub
-        if guess is not None:
-            body = guess.outcome.body.model_dump_json()
-            claim = _claim_values(owner, self.key, self.fingerprint, guess.outcome, body)
-            claimed, held = (await session.execute(guess.statement, guess.params | claim)).one()
-            if claimed and held:
-                return _respond(guess.outcome, body)
-            if claimed:
-                return await self._answer(session, owner, operation)
-        elif await _claim(session, owner, self.key, self.fingerprint):
-            return await self._answer(session, owner, operation)
+        if await _claim(session, owner, self.key, self.fingerprint):
+            outcome = await operation()
+            body = outcome.body.model_dump_json()
+            connection = await session.connection()
+            await connection.execute(
+                _ANSWERING,
+                {
+                    "claim_owner": owner,
+                    "claim_key": self.key,
+                    "status_code": outcome.status_code,
+                    "body": body,
+                    "resource_id": outcome.resource_id,
+                },
+            )
+            return _respond(outcome, body)
         stored = await _find(session, owner, self.key)
         if stored is None:
             raise AssertionError("an idempotency key was neither claimed nor found")
@@ -86,33 +98,35 @@ class Idempotency:
             headers={"Idempotent-Replayed": "true"},
         )
 
-    async def _answer(
-        self, session: AsyncSession, owner: str, operation: Callable[[], Awaitable[Outcome]]
-    ) -> Response:
-        """Run `operation` under the key this request claimed, and store its answer."""
-        outcome = await operation()
-        body = outcome.body.model_dump_json()
-        connection = await session.connection()
-        await connection.execute(
-            _ANSWERING,
-            {
-                "claim_owner": owner,
-                "claim_key": self.key,
-                "status_code": outcome.status_code,
-                "body": body,
-                "resource_id": outcome.resource_id,
-            },
-        )
-        return _respond(outcome, body)
+    async def at_once(self, db: Database, principal: Principal, guess: Guess) -> Response | None:
+        """PostgreSQL: make the guessed writes and store the guessed answer under the key as one
+        statement, committed by itself; the answer, or None when the guess did not hold (the
+        key was known, or the writes found nothing to do) and `run` must do the work.
+
+        The writes are guarded to skip a key already claimed, and the claim is inserted from
+        what they wrote. A request racing this one with the same key makes the claim meet the
+        key's unique index: it waits for the other to commit, then fails, and with it the whole
+        statement; nothing of it stays, and `run` then replays the stored answer or refuses."""
+        if self.key is None or db.is_sqlite:
+            return None
+        body = guess.outcome.body.model_dump_json()
+        claim = _claim_values(principal.sub, self.key, self.fingerprint, guess.outcome, body)
+        try:
+            async with db.session(one_write=True) as session:
+                claimed = (await session.execute(guess.statement, guess.params | claim)).scalar()
+        except IntegrityError as error:
+            if sqlstate(error) != UNIQUE_VIOLATION:
+                raise
+            return None
+        return _respond(guess.outcome, body) if claimed else None
 
 
 @dataclass(frozen=True, slots=True)
 class Guess:
-    """An operation's likely answer and the writes that make it so, for PostgreSQL to do with
-    the key's claim in one statement.
+    """An operation's likely answer and the writes that make it so, for `Idempotency.at_once`.
 
-    `statement` is `claimed_and(writes)`: its writes select from `CLAIM`, so they happen only
-    when the key is new. Whether they happened is the guess holding; `params` are theirs."""
+    `statement` is `claimed_after(writes)`: the first write is guarded by `UNCLAIMED`, each
+    next one selects from the one before; `params` are theirs."""
 
     outcome: Outcome
     statement: Executable
@@ -150,26 +164,24 @@ _ANSWERING = update(_TABLE).where(
 )
 
 
-#: PostgreSQL: the claim as a CTE of a larger statement, storing the answer given with it.
-CLAIM = (
-    pg_insert(_TABLE)
-    .values(
-        {column.name: bindparam(f"claim_{column.name}", type_=column.type) for column in _TABLE.c}
-    )
-    .on_conflict_do_nothing(index_elements=["owner", "key"])
-    .returning(_TABLE.c.key)
-    .cte("claim")
+#: For the first write of a `Guess`: the caller has not used the key yet.
+UNCLAIMED = ~exists().where(
+    _TABLE.c.owner == bindparam("claim_owner"), _TABLE.c.key == bindparam("claim_key")
 )
 
 
-def claimed_and(writes: Sequence[CTE], held: CTE) -> Select[tuple[int, int]]:
-    """A statement making the claim and `writes` (which select from `CLAIM`); it returns whether
-    the key was claimed and the rows `held` (one of the writes) returned."""
-    count = func.count()
-    return select(
-        select(count).select_from(CLAIM).scalar_subquery(),
-        select(count).select_from(held).scalar_subquery(),
-    ).add_cte(*writes)
+def claimed_after(writes: Sequence[CTE]) -> Select[Any]:
+    """PostgreSQL: `writes`, then the key's claim inserted from the last one's row, as one
+    statement returning whether the claim went in. The claim has no `ON CONFLICT`: if the key
+    is claimed by then, the statement fails as a whole. Parameters: `claim_<column>`."""
+    names = [column.name for column in _TABLE.c]
+    claim = (
+        insert(_TABLE)
+        .from_select(names, values_from(writes[-1], _TABLE, "claim", names))
+        .returning(_TABLE.c.key)
+        .cte("claim")
+    )
+    return select(func.count()).select_from(claim).add_cte(*writes)
 
 
 def _claim_values(

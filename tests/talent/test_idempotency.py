@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
+from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlmodel import col
 
+from common.db import utcnow
+from services.talent.candidates.schemas import CandidateCreate
+from services.talent.candidates.service import guess_new_person
+from services.talent.idempotency import Idempotency
 from services.talent.models import Application, Candidate, CandidateLink, IdempotencyRecord
+from tests.support import PG_ENV, PG_MISSING
 from tests.talent.support import partner, person, talent
 
 pytestmark = pytest.mark.nats
@@ -105,6 +112,71 @@ class TestGuessedAnswer:
             listed = await api.call("GET", "/v1/candidates", SITE)
             assert seen.json() == pushed.json()
             assert listed.json()["data"] == [pushed.json()]
+
+
+class TestOneStatementIntake:
+    """On PostgreSQL a partner's push of a new person under a new key is one statement without
+    a transaction; a key claimed meanwhile makes it fail whole."""
+
+    async def test_a_key_claimed_while_the_statement_runs_leaves_nothing_of_it(
+        self, databases, own_nats, identity
+    ):
+        if not os.environ.get(PG_ENV):
+            pytest.skip(PG_MISSING)
+        url = await databases.create("talent", "postgresql")
+        try:
+            await self._raced(url, own_nats, identity)
+        finally:
+            await databases.drop_created()
+
+    async def _raced(self, url, own_nats, identity) -> None:
+        async with talent(identity, url, own_nats.url) as api:
+            app = api.app.state
+            body = CandidateCreate.model_validate(person())
+            guess = guess_new_person(
+                SITE, app.pii, body, today=date(2026, 12, 1), retention_days=365
+            )
+            key = Idempotency(key="raced", fingerprint="other request")
+            async with api.db.session() as first:
+                # Another request's claim of the key, not committed yet: the statement's guard
+                # cannot see it, so the person and link go in and the claim waits on it.
+                await first.execute(
+                    insert(IdempotencyRecord).values(
+                        owner=SITE.sub,
+                        key="raced",
+                        request_hash="first request",
+                        status_code=201,
+                        body="{}",
+                        created_at=utcnow(),
+                    )
+                )
+                racing = asyncio.create_task(key.at_once(api.db, SITE, guess))
+                await asyncio.sleep(0.3)
+                assert not racing.done()
+            assert await racing is None
+            async with api.db.session(read_only=True) as session:
+                candidates = (await session.execute(select(func.count(col(Candidate.id))))).one()
+                links = (
+                    await session.execute(select(func.count(col(CandidateLink.candidate_id))))
+                ).one()
+            assert (candidates, links) == ((0,), (0,))
+
+    async def test_one_key_raced_by_ten_people_adds_one(self, make_database, own_nats, identity):
+        async with talent(identity, await make_database("talent"), own_nats.url) as api:
+            answers = await asyncio.gather(
+                *(
+                    api.call("POST", "/v1/candidates", SITE, key="shared", json=person(700 + n))
+                    for n in range(10)
+                )
+            )
+            statuses = sorted(a.status_code for a in answers)
+            assert statuses == [201] + [422] * 9, [a.text for a in answers]
+            async with api.db.session(read_only=True) as session:
+                counts = [
+                    (await session.execute(select(func.count()).select_from(model))).scalar_one()
+                    for model in (Candidate, CandidateLink, IdempotencyRecord)
+                ]
+            assert counts == [1, 1, 1]
 
 
 class TestConcurrentIntake:

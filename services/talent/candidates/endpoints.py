@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import col
 
 from common.clock import local_today
-from common.db import utcnow
+from common.db import Database, utcnow
 from common.deps import DEFAULT_LIMIT, CurrentPrincipal, Cursor, Limit, SessionDep
 from common.pagination import Page, paginate
 from services.talent.candidates import repository, service
@@ -38,8 +38,8 @@ router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
     },
 )
 async def push_candidate(
+    request: Request,
     body: CandidateCreate,
-    session: SessionDep,
     principal: CurrentPrincipal,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -47,33 +47,34 @@ async def push_candidate(
 ) -> Response:
     """Add a person (201). A partner always gets 201 and its own submission back, known person
     or not (we merge on our side); HR gets 200 and the record when the person was known."""
-
-    async def push() -> Outcome:
-        pushed = await service.push_candidate(
-            session,
-            principal,
-            cipher,
-            body,
-            today=local_today(),
-            retention_days=settings.default_retention_days,
+    db: Database = request.app.state.db
+    today, retention_days = local_today(), settings.default_retention_days
+    if principal.kind == "partner" and idempotency.key is not None and not db.is_sqlite:
+        # On PostgreSQL a new person under a new key takes one statement, with no transaction.
+        guess = service.guess_new_person(
+            principal, cipher, body, today=today, retention_days=retention_days
         )
-        if pushed.link is not None and pushed.sent is not None:
-            erased_at = pushed.candidate.erased_at if pushed.candidate else None
-            view = service.submission_view(pushed.candidate_id, erased_at, pushed.link, pushed.sent)
-            return Outcome(201, view, pushed.candidate_id)
-        assert pushed.candidate is not None
-        view = service.masked(cipher, pushed.candidate)
-        return Outcome(201 if pushed.created else 200, view, pushed.candidate_id)
+        answered = await idempotency.at_once(db, principal, guess)
+        if answered is not None:
+            return answered
 
-    guess = await service.guess_new_person(
-        session,
-        principal,
-        cipher,
-        body,
-        today=local_today(),
-        retention_days=settings.default_retention_days,
-    )
-    return await idempotency.run(session, principal, push, guess)
+    async with db.session() as session:
+
+        async def push() -> Outcome:
+            pushed = await service.push_candidate(
+                session, principal, cipher, body, today=today, retention_days=retention_days
+            )
+            if pushed.link is not None and pushed.sent is not None:
+                erased_at = pushed.candidate.erased_at if pushed.candidate else None
+                view = service.submission_view(
+                    pushed.candidate_id, erased_at, pushed.link, pushed.sent
+                )
+                return Outcome(201, view, pushed.candidate_id)
+            assert pushed.candidate is not None
+            view = service.masked(cipher, pushed.candidate)
+            return Outcome(201 if pushed.created else 200, view, pushed.candidate_id)
+
+        return await idempotency.run(session, principal, push)
 
 
 @router.get("", response_model=Page[CandidatePublic])

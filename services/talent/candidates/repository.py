@@ -16,7 +16,7 @@ from sqlmodel import col
 from common.auth import Principal
 from common.db import column_values, insert_for, table_of, values_from
 from common.scoping import unit_scope
-from services.talent.idempotency import CLAIM, claimed_and
+from services.talent.idempotency import UNCLAIMED, claimed_after
 from services.talent.models import Application, Candidate, CandidateLink, Posting
 
 
@@ -50,16 +50,16 @@ async def add_unless_known(session: AsyncSession, row: dict[str, Any]) -> bool:
 
 
 @cache
-def adding_with_link(columns: tuple[str, ...]) -> Select[tuple[int, int]]:
-    """PostgreSQL, a partner's push under a new `Idempotency-Key`: the key's claim, the
-    candidate unless their ID number's hash is known, and the partner's link to them, as one
-    statement (`idempotency.claimed_and`). The link is written only if the candidate was.
-    Parameters: `candidate_<column>` for each of `columns` (the rest take their defaults) and
-    `link_<column>` for every column of the link."""
+def adding_with_link(columns: tuple[str, ...]) -> Select[Any]:
+    """PostgreSQL, a partner's push under a new `Idempotency-Key` of a person not known yet: the
+    candidate, the partner's link to them and the key's claim, as one statement
+    (`idempotency.claimed_after`). Nothing is written when the key was used already or the ID
+    number's hash is known. Parameters: `candidate_<column>` for each of `columns` (the rest
+    take their defaults), `link_<column>` for every column of the link, and the claim's."""
     candidates, links = table_of(Candidate), table_of(CandidateLink)
     added = (
         pg_insert(candidates)
-        .from_select(columns, values_from(CLAIM, candidates, "candidate", columns))
+        .from_select(columns, values_from(None, candidates, "candidate", columns).where(UNCLAIMED))
         .on_conflict_do_nothing(index_elements=["id_hash"])
         .returning(candidates.c.id)
         .cte("added")
@@ -71,7 +71,7 @@ def adding_with_link(columns: tuple[str, ...]) -> Select[tuple[int, int]]:
         .returning(links.c.candidate_id)
         .cte("linked")
     )
-    return claimed_and([added, linked], held=linked)
+    return claimed_after([added, linked])
 
 
 async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | None, datetime]:

@@ -79,20 +79,17 @@ async def push_candidate(
     return Pushed(candidate_id, created, known, link, sent)
 
 
-async def guess_new_person(
-    session: AsyncSession,
+def guess_new_person(
     principal: Principal,
     cipher: PiiCipher,
     data: CandidateCreate,
     *,
     today: date,
     retention_days: int,
-) -> Guess | None:
-    """PostgreSQL, a partner's push: the answer if the person is new, with the writes that add
-    them and the partner's link, for the key's claim to make in the same statement. When the
-    person was known after all, `push_candidate` runs as without a guess."""
-    if principal.kind != "partner" or (await session.connection()).dialect.name != "postgresql":
-        return None
+) -> Guess:
+    """A partner's push, guessing the person is new: the answer the partner then gets and the
+    writes that add the person and the partner's link (`Idempotency.at_once`). When the person
+    was known after all, `push_candidate` does the work."""
     principal.require_scope("candidates:write")
     id_hash = cipher.blind_index(data.id_number)
     row = _sealed(principal, cipher, data, id_hash, today, retention_days)
