@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlmodel import col
 
 from common.db import Database
 from services.talent.candidates.identity import check_digit, validate_id_number
@@ -157,6 +158,31 @@ class TestMaskingAndReveal:
             async with api.db.session(read_only=True) as session:
                 views = (await session.execute(select(PiiAccess))).scalars().all()
             assert [(v.actor, v.purpose) for v in views] == [(CITY_HR.sub, "资格审查")]
+
+    async def test_whole_views_at_once_never_wait_on_each_other_for_connections(
+        self, make_database, own_nats, identity
+    ):
+        """Eight whole views at once through a pool of two connections: each view's read hands
+        its connection back before the view is recorded, so none waits for a second while
+        holding the first (which would leave all of them waiting until the pool's timeout)."""
+        url = await make_database("talent")
+        async with talent(identity, url, own_nats.url, db_pool_size=2) as api:
+            created = await api.ok("POST", "/v1/candidates", CITY_HR, json=person())
+            views = await asyncio.gather(
+                *(
+                    api.call(
+                        "GET",
+                        f"/v1/candidates/{created['id']}",
+                        CITY_HR,
+                        params={"reveal": "true", "purpose": f"view {n}"},
+                    )
+                    for n in range(8)
+                )
+            )
+            assert [v.status_code for v in views] == [200] * 8, [v.text for v in views]
+            async with api.db.session(read_only=True) as session:
+                recorded = (await session.execute(select(func.count(col(PiiAccess.id))))).one()
+            assert recorded == (8,)
 
 
 def validate_birth(number: str) -> str:

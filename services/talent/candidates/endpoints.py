@@ -139,6 +139,10 @@ async def get_candidate(
     """One candidate, masked; `reveal=true` shows personal fields whole to roles allowed."""
     candidate = await service.visible_candidate(session, principal, candidate_id)
     if reveal:
+        # The read's connection goes back to the pool before the view is recorded in a session
+        # of its own: holding it meanwhile, requests enough to take every connection would each
+        # wait for another one.
+        await session.commit()
         return await service.reveal(request.app.state.db, principal, cipher, candidate, purpose)
     if principal.kind == "partner":
         links = await repository.links_for(session, principal.sub, [candidate.id])
