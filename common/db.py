@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from common import modeldefaults
+from common.pool import FairPool
 
 log = logging.getLogger(__name__)
 modeldefaults.install()
@@ -229,7 +230,9 @@ def make_engine(
     # the pool holds `pool_size` idle ones, which under load happened every 30-40 requests,
     # each time a new PostgreSQL backend to start and a connection to set up again.
     options: dict[str, Any] = (
-        {"pool_size": pool_size, "max_overflow": 0} if pooled else {"poolclass": NullPool}
+        {"poolclass": FairPool, "pool_size": pool_size, "max_overflow": 0}
+        if pooled
+        else {"poolclass": NullPool}
     )
     if is_sqlite(url):
         engine = create_async_engine(url, async_creator=_loop_side_connector(url), **options)
