@@ -64,10 +64,14 @@ async def push_candidate(
             pushed = await service.push_candidate(
                 session, principal, cipher, body, today=today, retention_days=retention_days
             )
-            if pushed.link is not None and pushed.sent is not None:
+            if pushed.sent is not None and pushed.linked_at is not None:
                 erased_at = pushed.candidate.erased_at if pushed.candidate else None
                 view = service.submission_view(
-                    pushed.candidate_id, erased_at, pushed.link, pushed.sent
+                    pushed.candidate_id,
+                    erased_at,
+                    pushed.external_id,
+                    pushed.linked_at,
+                    pushed.sent,
                 )
                 return Outcome(201, view, pushed.candidate_id)
             assert pushed.candidate is not None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import column_values, insert_for, table_of, values_from
+from common.db import insert_for, table_of, values_from
 from common.scoping import unit_scope
 from services.talent.idempotency import UNCLAIMED, claimed_after
 from services.talent.models import Application, Candidate, CandidateLink, Posting
@@ -74,11 +74,12 @@ def adding_with_link(columns: tuple[str, ...]) -> Select[Any]:
     return claimed_after([added, linked])
 
 
-async def put_link(session: AsyncSession, link: CandidateLink) -> tuple[str | None, datetime]:
-    """Insert a partner's link to a candidate, or give the one there the new submission (and
-    the new external id, if one was sent); the external id and creation time it then has."""
+async def put_link(session: AsyncSession, link: dict[str, Any]) -> tuple[str | None, datetime]:
+    """Insert a partner's link to a candidate (its columns), or give the one there the new
+    submission (and the new external id, if one was sent); the external id and creation time
+    it then has."""
     connection = await session.connection()
-    result = await connection.execute(_putting_link(connection.dialect.name), column_values(link))
+    result = await connection.execute(_putting_link(connection.dialect.name), link)
     external_id, created_at = result.one()
     return external_id, created_at
 
