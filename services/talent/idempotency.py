@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from common.auth import Principal
-from common.db import Database, insert_for, sqlstate, table_of, utcnow, values_from
+from common.db import Database, insert_for, prefixed, sqlstate, table_of, utcnow, values_from
 from common.errors import InvalidInput
 from services.talent.models import IdempotencyRecord
 
@@ -98,10 +98,13 @@ class Idempotency:
             headers={"Idempotent-Replayed": "true"},
         )
 
-    async def at_once(self, db: Database, principal: Principal, guess: Guess) -> Response | None:
-        """PostgreSQL: make the guessed writes and store the guessed answer under the key as one
-        statement, committed by itself; the answer, or None when the guess did not hold (the
-        key was known, or the writes found nothing to do) and `run` must do the work.
+    async def at_once(
+        self, db: Database, principal: Principal, guessing: Callable[[], Guess]
+    ) -> Response | None:
+        """PostgreSQL, with a key: make the guessed writes and store the guessed answer under
+        the key as one statement, committed by itself; the answer, or None when there is no
+        guessing here (SQLite, no key) or the guess did not hold (the key was known, or the
+        writes found nothing to do) and `run` must do the work. `guessing` makes the guess.
 
         The writes are guarded to skip a key already claimed, and the claim is inserted from
         what they wrote. A request racing this one with the same key makes the claim meet the
@@ -109,6 +112,7 @@ class Idempotency:
         statement; nothing of it stays, and `run` then replays the stored answer or refuses."""
         if self.key is None or db.is_sqlite:
             return None
+        guess = guessing()
         body = guess.outcome.body.model_dump_json()
         claim = _claim_values(principal.sub, self.key, self.fingerprint, guess.outcome, body)
         try:
@@ -187,15 +191,19 @@ def claimed_after(writes: Sequence[CTE]) -> Select[Any]:
 def _claim_values(
     owner: str, key: str, fingerprint: str, outcome: Outcome, body: str
 ) -> dict[str, Any]:
-    return {
-        "claim_owner": owner,
-        "claim_key": key,
-        "claim_request_hash": fingerprint,
-        "claim_status_code": outcome.status_code,
-        "claim_body": body,
-        "claim_resource_id": outcome.resource_id,
-        "claim_created_at": utcnow(),
-    }
+    """The parameters of `claimed_after`'s claim: the key's row with its answer."""
+    return prefixed(
+        "claim",
+        {
+            "owner": owner,
+            "key": key,
+            "request_hash": fingerprint,
+            "status_code": outcome.status_code,
+            "body": body,
+            "resource_id": outcome.resource_id,
+            "created_at": utcnow(),
+        },
+    )
 
 
 @cache

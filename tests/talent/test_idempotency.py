@@ -150,7 +150,7 @@ class TestOneStatementIntake:
                         created_at=utcnow(),
                     )
                 )
-                racing = asyncio.create_task(key.at_once(api.db, SITE, guess))
+                racing = asyncio.create_task(key.at_once(api.db, SITE, lambda: guess))
                 await asyncio.sleep(0.3)
                 assert not racing.done()
             assert await racing is None

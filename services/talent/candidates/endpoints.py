@@ -49,12 +49,15 @@ async def push_candidate(
     or not (we merge on our side); HR gets 200 and the record when the person was known."""
     db: Database = request.app.state.db
     today, retention_days = local_today(), settings.default_retention_days
-    if principal.kind == "partner" and idempotency.key is not None and not db.is_sqlite:
+    if principal.kind == "partner":
         # On PostgreSQL a new person under a new key takes one statement, with no transaction.
-        guess = service.guess_new_person(
-            principal, cipher, body, today=today, retention_days=retention_days
+        answered = await idempotency.at_once(
+            db,
+            principal,
+            lambda: service.guess_new_person(
+                principal, cipher, body, today=today, retention_days=retention_days
+            ),
         )
-        answered = await idempotency.at_once(db, principal, guess)
         if answered is not None:
             return answered
 
