@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from sqlalchemy import event
 
 from tests.staffing.support import AUDITOR, CITY_HR, staffing
 from tests.support import NatsServer, principal
@@ -68,6 +71,31 @@ class TestRoster:
         body = refused.json()
         assert (body["vacant"], body["needed"], body["quota_type"]) == (0, 1, "bianzhi")
         assert (await api.quota(school["id"]))["occupied"] == 1
+
+    async def test_a_unit_is_read_once_for_hires_and_its_scope_still_holds(self, api):
+        district, other = await api.district("D1"), await api.district("D2")
+        school = await api.school(district["id"], "S1", posts=3)
+        read: list[str] = []
+
+        @event.listens_for(api.db.engine.sync_engine, "before_cursor_execute")
+        def count(_conn, _cursor, statement, *_args) -> None:
+            if "FROM units" in statement and "WHERE units.id =" in statement:
+                read.append(statement)
+
+        assert (await api.hire(school["id"])).status_code == 201
+        assert (await api.hire(school["id"])).status_code == 201
+        assert len(read) <= 1  # the first hire may read it; the second finds it kept
+        # What is kept is checked against the caller's scope every time.
+        stranger = principal("district_hr", district_id=other["id"])
+        assert (await api.hire(school["id"], who=stranger)).status_code == 404
+        own = principal("district_hr", district_id=district["id"])
+        assert (await api.hire(school["id"], who=own)).status_code == 201
+        school_admin = principal("school_admin", unit_id=school["id"])
+        assert (await api.hire(school["id"], who=school_admin)).status_code == 403
+        nowhere = await api.hire(str(uuid.uuid4()))
+        assert nowhere.status_code == 404
+        assert (await api.quota(school["id"]))["occupied"] == 3
+        assert await api.verify() == []
 
     async def test_bad_person_names_the_field_and_writes_nothing(self, api):
         district = await api.district("D1")

@@ -26,15 +26,16 @@ from services.staffing.roster.schemas import (
     TitleCreate,
     TransferCreate,
 )
+from services.staffing.units.repository import UnitIdentity
 from services.staffing.units.repository import get as get_unit
-from services.staffing.units.service import ensure_visible, unit_for_action
+from services.staffing.units.service import ensure_visible, identity_for_action, unit_for_action
 
 
 async def hire(
     session: AsyncSession, principal: Principal, data: StaffCreate, today: date
 ) -> Staff:
     """Put a person into a vacant post; never beyond the unit's approved posts (不得超编进人)."""
-    unit = await unit_for_action(session, principal, data.unit_id)
+    unit = await identity_for_action(session, principal, data.unit_id)
     staff = Staff(
         unit_id=unit.id,
         quota_type=data.quota_type,
@@ -52,7 +53,7 @@ async def hire(
 
 
 async def hire_into_vacancy(
-    session: AsyncSession, unit: Unit, staff: Staff, why: Movement
+    session: AsyncSession, unit: Unit | UnitIdentity, staff: Staff, why: Movement
 ) -> Staff:
     """Put a person into one of the unit's vacant posts, or refuse with the unit's figures."""
     if (await session.connection()).dialect.name == "postgresql":
@@ -79,7 +80,7 @@ async def hire_reserved(
 
 
 async def _hire_in_one_statement(
-    session: AsyncSession, unit: Unit, staff: Staff, why: Movement
+    session: AsyncSession, unit: Unit | UnitIdentity, staff: Staff, why: Movement
 ) -> Staff:
     """PostgreSQL: the same writes as below as one statement (`repository.hiring`), which
     takes the balance row last; the person is not added to the session."""
@@ -106,7 +107,9 @@ async def _hire_in_one_statement(
     return staff
 
 
-async def _announce_hire(session: AsyncSession, unit: Unit, staff: Staff, actor: str) -> Staff:
+async def _announce_hire(
+    session: AsyncSession, unit: Unit | UnitIdentity, staff: Staff, actor: str
+) -> Staff:
     session.add(staff)
     title = _first_title(staff, actor)
     if title is not None:
@@ -125,7 +128,7 @@ def _first_title(staff: Staff, actor: str) -> StaffTitle | None:
     )
 
 
-def _hired(staff: Staff, unit: Unit, title: StaffTitle | None) -> StaffHired:
+def _hired(staff: Staff, unit: Unit | UnitIdentity, title: StaffTitle | None) -> StaffHired:
     # A new person's only title is the one just recorded, so there is no history to read.
     history = [DatedTitle(title=title.title, effective_from=title.effective_from)] if title else []
     return StaffHired(
@@ -146,7 +149,7 @@ async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, ob
     )
 
 
-def _facts(staff: Staff, unit: Unit, history: list[DatedTitle]) -> dict[str, object]:
+def _facts(staff: Staff, unit: Unit | UnitIdentity, history: list[DatedTitle]) -> dict[str, object]:
     return {
         "staff_id": staff.id,
         "unit_id": unit.id,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,6 +18,35 @@ from services.staffing.models import Enrolment, Unit
 
 async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
     return await get_by_id(session, Unit, unit_id)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitIdentity:
+    """What a unit never changes once registered (a unit is never deleted, and its kind, code
+    and district are not among what `UnitUpdate` changes), so a process may keep it."""
+
+    id: uuid.UUID
+    kind: str
+    code: str
+    district_id: uuid.UUID | None
+
+
+_IDENTITIES: dict[uuid.UUID, UnitIdentity] = {}
+_IDENTITY = select(col(Unit.id), col(Unit.kind), col(Unit.code), col(Unit.district_id)).where(
+    col(Unit.id) == bindparam("ident")
+)
+
+
+async def identity(session: AsyncSession, unit_id: uuid.UUID) -> UnitIdentity | None:
+    """The unit's identity, read once per process; None when there is no such unit."""
+    known = _IDENTITIES.get(unit_id)
+    if known is not None:
+        return known
+    row = (await session.execute(_IDENTITY, {"ident": unit_id})).one_or_none()
+    if row is None:
+        return None
+    found = _IDENTITIES[unit_id] = UnitIdentity(*row)
+    return found
 
 
 async def by_code(session: AsyncSession, code: str) -> Unit | None:

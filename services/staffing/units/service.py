@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,10 +13,13 @@ from common.errors import AlreadyTaken, Forbidden, InvalidInput, NotFound
 from contracts.staffing import UnitRegistered, UnitUpdated
 from services.staffing.models import Enrolment, Unit, outbox
 from services.staffing.units import repository
+from services.staffing.units.repository import UnitIdentity
 from services.staffing.units.schemas import EnrolmentRow, UnitCreate, UnitUpdate
 
+AnyUnit = TypeVar("AnyUnit", Unit, UnitIdentity)
 
-def ensure_visible(principal: Principal, unit: Unit | None) -> Unit:
+
+def ensure_visible(principal: Principal, unit: AnyUnit | None) -> AnyUnit:
     """The unit, or 404 when it does not exist or lies outside the caller's scope."""
     if unit is None or not principal.can_see_unit(unit.id, unit.district_id):
         raise NotFound("no such unit in your scope")
@@ -118,6 +122,19 @@ async def unit_for_action(
 ) -> Unit:
     """The unit the caller acts on: 404 outside their scope, 403 when their role may not act."""
     unit = ensure_visible(principal, await repository.get(session, unit_id))
+    return _may_act(principal, unit, district_may)
+
+
+async def identity_for_action(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID
+) -> UnitIdentity:
+    """`unit_for_action` for an action that needs only what a unit never changes, which the
+    process keeps: most calls read nothing."""
+    unit = ensure_visible(principal, await repository.identity(session, unit_id))
+    return _may_act(principal, unit, district_may=True)
+
+
+def _may_act(principal: Principal, unit: AnyUnit, district_may: bool) -> AnyUnit:
     if principal.role in CITY_ROLES:
         return unit
     if principal.role == "district_hr" and district_may:
