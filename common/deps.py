@@ -23,14 +23,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_one_write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The unit of work of an endpoint that writes with one statement at most: on PostgreSQL
-    without BEGIN and COMMIT (see `Database.session`)."""
-    db: Database = request.app.state.db
-    async with db.session(one_write=True) as session:
-        yield session
-
-
 async def get_principal(request: Request) -> Principal:
     """The caller, from the gateway-signed bearer token; 401 without a valid one.
 
@@ -46,7 +38,6 @@ async def get_principal(request: Request) -> Principal:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-OneWriteSessionDep = Annotated[AsyncSession, Depends(get_one_write_session, scope="function")]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 Cursor = Annotated[str | None, Query(description="the next_cursor of the previous page")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -55,6 +46,5 @@ __all__ = [
     "CurrentPrincipal",
     "Cursor",
     "Limit",
-    "OneWriteSessionDep",
     "SessionDep",
 ]

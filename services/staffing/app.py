@@ -29,12 +29,14 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             settings=settings or StaffingSettings(),
             title="teacherpool staffing",
             version="1",
+            # FastAPI tries the routes in this order: the roster (hires, the busiest write)
+            # comes right after the units (the busiest read).
             routers=[
                 units_router,
+                roster_router,
                 quotas_router,
                 summaries_router,
                 pool_router,
-                roster_router,
                 retirement_router,
                 lifecycle_router,
                 places_router,
