@@ -6,8 +6,12 @@ nats-server; the baseline is bare FastAPI (`bench.bare_app`) adding one to a row
 20 counters through the project's own `Database`, with the same pool size. wrk posts at 50
 connections to each in turn, three rounds, the order alternating: a hire into a random one of
 20 schools (the request the seeded data and the UI make), or an update of a random one of the
-20 counters. Afterwards every balance is recomputed from the ledger (`verify`) and the people
-on the roster counted against the hires answered 201: the figure only counts if both agree.
+20 counters. Beside them, the same bare FastAPI making a hire's writes alone (`POST
+/v1/units/{id}/hires`: the person, the event, the ledger entry and the balance row, with no
+caller, body, answer or relay), which shows what of a hire's cost is its writes and what the
+service's handling of the request. Afterwards every balance is recomputed from the ledger
+(`verify`) and the people on the roster counted against the hires answered: the figure only
+counts if both agree.
 """
 
 from __future__ import annotations
@@ -68,6 +72,13 @@ request = function()
 end
 """
 
+BARE_HIRE_LUA = """
+local schools = {{{schools}}}
+request = function()
+  return wrk.format("POST", "/v1/units/" .. schools[math.random(#schools)] .. "/hires")
+end
+"""
+
 
 async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
     """Hires at the served staffing and plain updates at bare FastAPI, in turns."""
@@ -96,15 +107,17 @@ async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
     profile = os.environ.get("TP_BENCH_PROFILE")
     hires: list[dict[str, float]] = []
     updates: list[dict[str, float]] = []
+    bare_hires: list[dict[str, float]] = []
     warmups: list[dict[str, float]] = []
     try:
         await staffing.ready()
         await bare.ready()
         schools = await _schools(staffing.url, headers)
-        hire_lua = HIRE_LUA.format(schools=",".join(f'"{s}"' for s in schools))
+        quoted = ",".join(f'"{s}"' for s in schools)
         paths = {
-            "hires": (staffing.url, headers, hire_lua, hires),
+            "hires": (staffing.url, headers, HIRE_LUA.format(schools=quoted), hires),
             "updates": (bare.url, {}, UPDATE_LUA, updates),
+            "bare_hires": (bare.url, {}, BARE_HIRE_LUA.format(schools=quoted), bare_hires),
         }
         for target, extra, script, _ in paths.values():  # warm up: connections, statements
             warmups.append(
@@ -135,7 +148,7 @@ async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
     finally:
         bare.stop()
         staffing.stop()
-    errors = sum(r["errors"] + r["non_2xx"] for r in (*warmups, *hires, *updates))
+    errors = sum(r["errors"] + r["non_2xx"] for r in (*warmups, *hires, *updates, *bare_hires))
     differences = await verify_database(url)
     db = Database(url, pool_size=2)
     try:
@@ -143,25 +156,30 @@ async def _rounds(url: str, nats_url: str, var: Path) -> dict[str, Any]:
             on_roster = (await session.execute(text("SELECT count(*) FROM staff"))).scalar_one()
     finally:
         await db.dispose()
-    answered = sum(r["requests"] - r["non_2xx"] for r in (warmups[0], *hires))
+    answered = sum(
+        r["requests"] - r["non_2xx"] for r in (warmups[0], warmups[2], *hires, *bare_hires)
+    )
     ratios = [h["rps"] / u["rps"] for h, u in zip(hires, updates, strict=True)]
+    bare_ratios = [h["rps"] / u["rps"] for h, u in zip(bare_hires, updates, strict=True)]
     return {
         "hires_per_s": spread([r["rps"] for r in hires], 1),
         "plain_updates_per_s": spread([r["rps"] for r in updates], 1),
         "hire_to_plain_ratio": spread(ratios),
         "hire_to_plain_target": 0.5,
+        "bare_hires_per_s": spread([r["rps"] for r in bare_hires], 1),
+        "bare_hire_to_plain_ratio": spread(bare_ratios),
         "hire_p50_ms": spread([r["p50_ms"] for r in hires]),
         "hire_p99_ms": spread([r["p99_ms"] for r in hires]),
         "update_p50_ms": spread([r["p50_ms"] for r in updates]),
         "errors": errors,
-        "hires_answered_201": answered,
+        "hires_answered": answered,
         # wrk stops mid-request at the end of a run: a hire committed as it stopped was never
         # counted, so the roster may hold a few more than were answered, never fewer.
         "staff_on_roster": on_roster,
         "ledger_differences": len(differences),
         # What staffing logged, should any request have failed (the answer's status is not kept).
         "staffing_log": staffing.logged[-4000:] if errors else "",
-        "rounds": {"hires": hires, "updates": updates},
+        "rounds": {"hires": hires, "updates": updates, "bare_hires": bare_hires},
     }
 
 
@@ -255,8 +273,11 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{figures['hires_per_s']['median']} vs {figures['plain_updates_per_s']['median']} "
             f"req/s; hire p50 {figures['hire_p50_ms']['median']} ms, p99 "
             f"{figures['hire_p99_ms']['median']} ms; {figures['errors']} errors; "
-            f"{figures['hires_answered_201']} hires answered, {figures['staff_on_roster']} on "
-            f"the roster, {figures['ledger_differences']} ledger differences",
+            f"{figures['hires_answered']} hires answered, {figures['staff_on_roster']} on "
+            f"the roster, {figures['ledger_differences']} ledger differences; bare FastAPI "
+            f"making a hire's writes alone / plain updates "
+            f"{ranged(figures['bare_hire_to_plain_ratio'])}, "
+            f"{figures['bare_hires_per_s']['median']} req/s",
         )
     ]
     summary = figures.get("city_summary")
