@@ -116,8 +116,7 @@ class Idempotency:
         body = guess.outcome.body.model_dump_json()
         claim = _claim_values(principal.sub, self.key, self.fingerprint, guess.outcome, body)
         try:
-            async with db.session(one_write=True) as session:
-                claimed = (await session.execute(guess.statement, guess.params | claim)).scalar()
+            claimed = await db.execute_once(guess.statement, guess.params | claim)
         except IntegrityError as error:
             if sqlstate(error) != UNIQUE_VIOLATION:
                 raise

@@ -70,13 +70,24 @@ class TestGuessedAnswer:
             def count(_conn, _cursor, statement, *_args) -> None:
                 sent.append(statement)
 
+            once: list[str] = []
+            execute_once = api.db.execute_once
+
+            async def counted(statement, params):
+                once.append(str(statement))
+                return await execute_once(statement, params)
+
+            api.db.execute_once = counted
             pushed = await api.call("POST", "/v1/candidates", SITE, key="g-1", json=person())
             assert pushed.status_code == 201, pushed.text
             # (the service's background jobs share the engine: only the push's tables count)
             push = [s for s in sent if "idempotency_keys" in s or "INTO candidate" in s]
             if backend == "postgresql":
-                assert len(push) == 1, push
+                # one statement on the driver, none through SQLAlchemy's execution
+                assert (len(once), push) == (1, []), (once, push)
+                assert "INTO candidates" in once[0] and "INTO idempotency_keys" in once[0]
             else:
+                assert once == []
                 assert len(push) == 4, push  # the claim, the person, the link, the answer
 
     async def test_a_known_person_gets_the_known_id_and_nothing_of_the_guess_stays(
