@@ -399,9 +399,11 @@ class Database:
         It is what a session of one write does with one statement, less SQLAlchemy's session
         and execution around the driver, which cost about ten times what asyncpg spends on a
         write of thirty parameters. The statement is compiled once, when first run (so build it
-        once), and bound with its types' processors as SQLAlchemy binds it. An error comes as
-        SQLAlchemy's: IntegrityError for a broken constraint, DBAPIError otherwise, with the
-        driver's error, and its SQLSTATE, as `orig`."""
+        once), and bound with its types' processors as SQLAlchemy binds it; defaults that
+        SQLAlchemy would make in Python for columns left out are not made, so the statement
+        names every value it writes. An error comes as SQLAlchemy's: IntegrityError for a
+        broken constraint, DBAPIError otherwise, with the driver's error, and its SQLSTATE, as
+        `orig`."""
         if self.is_sqlite:
             raise RuntimeError("execute_once runs on PostgreSQL")
         prepared = self._prepared.get(id(statement))
