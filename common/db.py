@@ -460,7 +460,7 @@ class _Prepared:
         return cls(statement, compiled, compiled.string, names, processors)
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        bound = self.compiled.construct_params(dict(params)) or {}
+        bound = self.compiled.construct_params(params) or {}
         values = [bound[name] for name in self.names]
         return [
             value if process is None else process(value)
