@@ -7,7 +7,6 @@ import re
 import secrets
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -45,15 +44,24 @@ READ_CACHE = Counter(
 
 
 def new_traceparent() -> str:
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    return _new_trace(secrets.token_hex(24))
 
 
 def child_traceparent(parent: str | None) -> str:
     """A new span in the same trace as `parent`, or a new trace when there is none."""
+    return _child_of(parent, secrets.token_hex(24))
+
+
+def _new_trace(random_hex: str) -> str:
+    """A trace of its own from 48 random hex digits: the trace id, then the span id."""
+    return f"00-{random_hex[:32]}-{random_hex[32:48]}-01"
+
+
+def _child_of(parent: str | None, random_hex: str) -> str:
     match = TRACEPARENT_RE.match(parent or "")
     if not match:
-        return new_traceparent()
-    return f"00-{match.group(1)}-{secrets.token_hex(8)}-{match.group(3)}"
+        return _new_trace(random_hex)
+    return f"00-{match.group(1)}-{random_hex[:16]}-{match.group(3)}"
 
 
 def current_traceparent() -> str | None:
@@ -114,10 +122,17 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        incoming_id = headers.get("x-request-id", "")
-        request_id = incoming_id if REQUEST_ID_RE.match(incoming_id) else uuid.uuid4().hex
-        traceparent = child_traceparent(headers.get("traceparent"))
+        incoming_id, parent = "", None
+        for name, value in scope["headers"]:  # the last of a repeated header counts
+            if name == b"x-request-id":
+                incoming_id = value.decode("latin-1")
+            elif name == b"traceparent":
+                parent = value.decode("latin-1")
+        # One read of the system's randomness for a request's new ids: a request id (32 hex
+        # digits) and a trace id and span id (48), where the caller sent none.
+        random_hex = secrets.token_hex(40)
+        request_id = incoming_id if REQUEST_ID_RE.match(incoming_id) else random_hex[48:]
+        traceparent = _child_of(parent, random_hex)
         rid_token = request_id_var.set(request_id)
         tp_token = traceparent_var.set(traceparent)
         scope.setdefault("state", {})["request_id"] = request_id
