@@ -261,9 +261,10 @@ def table_of(model: type[Any]) -> Table:
     return table
 
 
-def column_values(row: Any) -> dict[str, Any]:
-    """A table model instance's value for each column of its table, as an insert takes them."""
-    return {column.key: getattr(row, column.key) for column in table_of(type(row)).columns}
+def column_values(row: Any, *, of: type[Any] | None = None) -> dict[str, Any]:
+    """A table model instance's value for each column of its table, as an insert takes them;
+    `of` names the table model when `row` is a plain model with its columns."""
+    return {column.key: getattr(row, column.key) for column in table_of(of or type(row)).columns}
 
 
 def values_from(

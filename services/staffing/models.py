@@ -356,10 +356,10 @@ class Reservation(StaffingBase, table=True):
     )
 
 
-class Staff(StaffingBase, table=True):
-    """One person on a unit's real-name roster (实名制)."""
-
-    __tablename__ = "staff"
+class StaffColumns(StaffingBase):
+    """A person's columns as a plain model, `Staff`'s fields without the table: a hire on
+    PostgreSQL writes the person with a statement of its own (`roster.repository.hiring`), so
+    nothing needs the ORM's instrumented instance, which costs several times this to build."""
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     unit_id: uuid.UUID = Field(
@@ -386,6 +386,12 @@ class Staff(StaffingBase, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class Staff(StaffColumns, table=True):
+    """One person on a unit's real-name roster (实名制)."""
+
+    __tablename__ = "staff"
 
 
 class StaffTitle(StaffingBase, table=True):

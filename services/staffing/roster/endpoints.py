@@ -17,7 +17,7 @@ from common.deps import (
     SessionDep,
 )
 from common.pagination import Page, paged
-from services.staffing.models import Staff, Unit
+from services.staffing.models import Staff, StaffColumns, Unit
 from services.staffing.roster import repository, service
 from services.staffing.roster.schemas import (
     DepartureCreate,
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/v1/staff", tags=["roster"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffPublic)
-async def hire(body: StaffCreate, request: Request, principal: CurrentPrincipal) -> Staff:
+async def hire(body: StaffCreate, request: Request, principal: CurrentPrincipal) -> StaffColumns:
     """Hire a person into a vacant post; 409 with the unit's figures when there is none."""
     # On PostgreSQL a hire writes with one statement (service.hire_into_vacancy), committed
     # by itself; the session is opened here rather than by a dependency, whose generator

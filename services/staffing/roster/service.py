@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,7 @@ from contracts.staffing import DatedTitle, StaffHired, StaffLeft, StaffTransferr
 from contracts.vocabulary import check_subject_in_stage, listed_terms
 from services.staffing.errors import NotOnRoster
 from services.staffing.ledger.service import Movement, entry_fields, move, record
-from services.staffing.models import Quota, Staff, StaffTitle, Unit, outbox
+from services.staffing.models import Quota, Staff, StaffColumns, StaffTitle, Unit, outbox
 from services.staffing.pool.service import repay_from_departure
 from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.service import no_vacancy
@@ -30,13 +31,16 @@ from services.staffing.units.repository import UnitIdentity
 from services.staffing.units.repository import get as get_unit
 from services.staffing.units.service import ensure_visible, identity_for_action, unit_for_action
 
+#: A person being hired: the plain columns, or the table model where the ORM writes them.
+Person = TypeVar("Person", bound=StaffColumns)
+
 
 async def hire(
     session: AsyncSession, principal: Principal, data: StaffCreate, today: date
-) -> Staff:
+) -> StaffColumns:
     """Put a person into a vacant post; never beyond the unit's approved posts (不得超编进人)."""
     unit = await identity_for_action(session, principal, data.unit_id)
-    staff = Staff(
+    person = StaffColumns(
         unit_id=unit.id,
         quota_type=data.quota_type,
         name=data.name,
@@ -49,14 +53,17 @@ async def hire(
         post_category=data.post_category,
         status="active",
     )
-    return await hire_into_vacancy(session, unit, staff, Movement.of("hire", principal.sub))
+    why = Movement.of("hire", principal.sub)
+    if await _in_one_statement(session):
+        return await _hire_in_one_statement(session, unit, person, why)
+    return await hire_into_vacancy(session, unit, Staff(**person.model_dump()), why)
 
 
 async def hire_into_vacancy(
     session: AsyncSession, unit: Unit | UnitIdentity, staff: Staff, why: Movement
 ) -> Staff:
     """Put a person into one of the unit's vacant posts, or refuse with the unit's figures."""
-    if (await session.connection()).dialect.name == "postgresql":
+    if await _in_one_statement(session):
         return await _hire_in_one_statement(session, unit, staff, why)
     # The person and the event are written before the balance row is taken, so the row stays
     # locked only for the statement that moves it, its ledger row and the commit; a refusal
@@ -79,9 +86,14 @@ async def hire_reserved(
     return await _announce_hire(session, unit, staff, why.actor)
 
 
+async def _in_one_statement(session: AsyncSession) -> bool:
+    """Whether a hire writes with one statement here (`repository.hiring`): on PostgreSQL."""
+    return (await session.connection()).dialect.name == "postgresql"
+
+
 async def _hire_in_one_statement(
-    session: AsyncSession, unit: Unit | UnitIdentity, staff: Staff, why: Movement
-) -> Staff:
+    session: AsyncSession, unit: Unit | UnitIdentity, staff: Person, why: Movement
+) -> Person:
     """PostgreSQL: the same writes as below as one statement (`repository.hiring`), which
     takes the balance row last; the person is not added to the session."""
     title = _first_title(staff, why.actor)
@@ -91,7 +103,7 @@ async def _hire_in_one_statement(
         "of_unit": unit.id,
         "of_type": staff.quota_type,
         "posts": 1,
-        **prefixed("staff", column_values(staff)),
+        **prefixed("staff", column_values(staff, of=Staff)),
         **prefixed("outbox", event),
         **prefixed("entry", entry),
     }
@@ -122,7 +134,7 @@ async def _announce_hire(
     return staff
 
 
-def _first_title(staff: Staff, actor: str) -> StaffTitle | None:
+def _first_title(staff: StaffColumns, actor: str) -> StaffTitle | None:
     """A new person's title, recorded from the day they are hired."""
     if not staff.title:
         return None
@@ -131,7 +143,7 @@ def _first_title(staff: Staff, actor: str) -> StaffTitle | None:
     )
 
 
-def _hired(staff: Staff, unit: Unit | UnitIdentity, title: StaffTitle | None) -> StaffHired:
+def _hired(staff: StaffColumns, unit: Unit | UnitIdentity, title: StaffTitle | None) -> StaffHired:
     # A new person's only title is the one just recorded, so there is no history to read.
     history = [DatedTitle(title=title.title, effective_from=title.effective_from)] if title else []
     return StaffHired(
@@ -152,7 +164,9 @@ async def facts(session: AsyncSession, staff: Staff, unit: Unit) -> dict[str, ob
     )
 
 
-def _facts(staff: Staff, unit: Unit | UnitIdentity, history: list[DatedTitle]) -> dict[str, object]:
+def _facts(
+    staff: StaffColumns, unit: Unit | UnitIdentity, history: list[DatedTitle]
+) -> dict[str, object]:
     return {
         "staff_id": staff.id,
         "unit_id": unit.id,
