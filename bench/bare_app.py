@@ -32,7 +32,7 @@ from common.clock import local_today
 from common.db import Database
 from common.observability import FASTAPI_TELEMETRY
 from services.staffing.ledger.service import Movement
-from services.staffing.models import Staff
+from services.staffing.models import StaffColumns
 from services.staffing.roster.service import hire_into_vacancy
 from services.staffing.units.repository import identity
 
@@ -67,7 +67,7 @@ async def hire(unit_id: uuid.UUID) -> Response:
     async with DB.session(one_write=True) as session:
         unit = await identity(session, unit_id)
         assert unit is not None, f"no unit {unit_id}"
-        staff = Staff(
+        person = StaffColumns(
             unit_id=unit.id,
             quota_type="bianzhi",
             name="压测",
@@ -78,7 +78,7 @@ async def hire(unit_id: uuid.UUID) -> Response:
             stage="primary",
             status="active",
         )
-        await hire_into_vacancy(session, unit, staff, Movement.of("hire", "bench:bare"))
+        await hire_into_vacancy(session, unit, person, Movement.of("hire", "bench:bare"))
     return Response(status_code=204)
 
 

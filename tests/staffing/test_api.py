@@ -97,6 +97,23 @@ class TestRoster:
         assert (await api.quota(school["id"]))["occupied"] == 3
         assert await api.verify() == []
 
+    async def test_a_hire_answers_the_person_as_stored(self, api):
+        district = await api.district("D1")
+        school = await api.school(district["id"], "S1", posts=2)
+        hired = await api.hire(school["id"], title="一级教师", hire_date="2026-09-01")
+        assert hired.status_code == 201, hired.text
+        answer = hired.json()
+        stored = await api.ok("GET", f"/v1/staff/{answer['id']}")
+        assert answer == stored
+        assert (answer["status"], answer["title"], answer["hire_date"]) == (
+            "active",
+            "一级教师",
+            "2026-09-01",
+        )
+        assert answer["post_category"] == "professional" and answer["left_on"] is None
+        assert (await api.quota(school["id"]))["occupied"] == 1
+        assert await api.verify() == []
+
     async def test_bad_person_names_the_field_and_writes_nothing(self, api):
         district = await api.district("D1")
         school = await api.school(district["id"], "S1", posts=1)

@@ -15,7 +15,7 @@ from contracts.staffing import (
 )
 from contracts.talent import CandidateHired, PostingClosed, PostingOpened
 from services.staffing.ledger.service import Movement, move
-from services.staffing.models import HireRefusal, Reservation, Staff, outbox
+from services.staffing.models import HireRefusal, Reservation, Staff, StaffColumns, outbox
 from services.staffing.quotas import repository as quotas
 from services.staffing.quotas.service import no_vacancy
 from services.staffing.reservations import repository
@@ -89,7 +89,9 @@ class HireNotRecorded(Exception):
         self.code, self.reason, self.reservation = code, reason, reservation
 
 
-async def fill(session: AsyncSession, event: CandidateHired, actor: str) -> Staff | HireRefusal:
+async def fill(
+    session: AsyncSession, event: CandidateHired, actor: str
+) -> StaffColumns | HireRefusal:
     """Put a hired candidate on the roster, or record and announce why not (the saga's reply).
 
     Either way talent hears back: `staffing.staff.hired` or `staffing.hire.refused`. Nothing
@@ -139,7 +141,7 @@ async def _refuse(
     return refusal
 
 
-async def _fill(session: AsyncSession, event: CandidateHired, actor: str) -> Staff:
+async def _fill(session: AsyncSession, event: CandidateHired, actor: str) -> StaffColumns:
     """Turn one post held for the posting into the hired candidate's staff record.
 
     Without a held post left (the posting was closed meanwhile) the hire takes a vacant post

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,9 +30,6 @@ from services.staffing.units.repository import UnitIdentity
 from services.staffing.units.repository import get as get_unit
 from services.staffing.units.service import ensure_visible, identity_for_action, unit_for_action
 
-#: A person being hired: the plain columns, or the table model where the ORM writes them.
-Person = TypeVar("Person", bound=StaffColumns)
-
 
 async def hire(
     session: AsyncSession, principal: Principal, data: StaffCreate, today: date
@@ -53,18 +49,19 @@ async def hire(
         post_category=data.post_category,
         status="active",
     )
-    why = Movement.of("hire", principal.sub)
-    if await _in_one_statement(session):
-        return await _hire_in_one_statement(session, unit, person, why)
-    return await hire_into_vacancy(session, unit, Staff(**person.model_dump()), why)
+    return await hire_into_vacancy(session, unit, person, Movement.of("hire", principal.sub))
 
 
 async def hire_into_vacancy(
-    session: AsyncSession, unit: Unit | UnitIdentity, staff: Staff, why: Movement
-) -> Staff:
-    """Put a person into one of the unit's vacant posts, or refuse with the unit's figures."""
-    if await _in_one_statement(session):
-        return await _hire_in_one_statement(session, unit, staff, why)
+    session: AsyncSession, unit: Unit | UnitIdentity, person: StaffColumns, why: Movement
+) -> StaffColumns:
+    """Put a person into one of the unit's vacant posts, or refuse with the unit's figures.
+
+    On PostgreSQL the person is written as given, by one statement; elsewhere the ORM writes
+    the table model (`person` itself when it is one)."""
+    if (await session.connection()).dialect.name == "postgresql":
+        return await _hire_in_one_statement(session, unit, person, why)
+    staff = person if isinstance(person, Staff) else Staff(**person.model_dump())
     # The person and the event are written before the balance row is taken, so the row stays
     # locked only for the statement that moves it, its ledger row and the commit; a refusal
     # rolls all of it back.
@@ -86,14 +83,9 @@ async def hire_reserved(
     return await _announce_hire(session, unit, staff, why.actor)
 
 
-async def _in_one_statement(session: AsyncSession) -> bool:
-    """Whether a hire writes with one statement here (`repository.hiring`): on PostgreSQL."""
-    return (await session.connection()).dialect.name == "postgresql"
-
-
 async def _hire_in_one_statement(
-    session: AsyncSession, unit: Unit | UnitIdentity, staff: Person, why: Movement
-) -> Person:
+    session: AsyncSession, unit: Unit | UnitIdentity, staff: StaffColumns, why: Movement
+) -> StaffColumns:
     """PostgreSQL: the same writes as below as one statement (`repository.hiring`), which
     takes the balance row last; the person is not added to the session."""
     title = _first_title(staff, why.actor)
