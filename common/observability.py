@@ -43,24 +43,18 @@ READ_CACHE = Counter(
 )
 
 
-def new_traceparent() -> str:
-    return _new_trace(secrets.token_hex(24))
-
-
 def child_traceparent(parent: str | None) -> str:
     """A new span in the same trace as `parent`, or a new trace when there is none."""
     return _child_of(parent, secrets.token_hex(24))
 
 
-def _new_trace(random_hex: str) -> str:
-    """A trace of its own from 48 random hex digits: the trace id, then the span id."""
-    return f"00-{random_hex[:32]}-{random_hex[32:48]}-01"
-
-
 def _child_of(parent: str | None, random_hex: str) -> str:
+    """`child_traceparent` with its new ids taken from `random_hex` (48 hex digits or more):
+    a new trace's id from the first 32 and its span's from the next 16, or under `parent`'s
+    trace the span's id from the first 16."""
     match = TRACEPARENT_RE.match(parent or "")
     if not match:
-        return _new_trace(random_hex)
+        return f"00-{random_hex[:32]}-{random_hex[32:48]}-01"
     return f"00-{match.group(1)}-{random_hex[:16]}-{match.group(3)}"
 
 

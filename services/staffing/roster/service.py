@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from common.auth import Principal
 from common.db import column_values, prefixed
@@ -59,8 +59,9 @@ async def hire_into_vacancy(
 
     On PostgreSQL the person is written as given, by one statement; elsewhere the ORM writes
     the table model (`person` itself when it is one)."""
-    if (await session.connection()).dialect.name == "postgresql":
-        return await _hire_in_one_statement(session, unit, person, why)
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return await _hire_in_one_statement(session, connection, unit, person, why)
     staff = person if isinstance(person, Staff) else Staff(**person.model_dump())
     # The person and the event are written before the balance row is taken, so the row stays
     # locked only for the statement that moves it, its ledger row and the commit; a refusal
@@ -84,10 +85,18 @@ async def hire_reserved(
 
 
 async def _hire_in_one_statement(
-    session: AsyncSession, unit: Unit | UnitIdentity, staff: StaffColumns, why: Movement
+    session: AsyncSession,
+    connection: AsyncConnection,
+    unit: Unit | UnitIdentity,
+    staff: StaffColumns,
+    why: Movement,
 ) -> StaffColumns:
     """PostgreSQL: the same writes as below as one statement (`repository.hiring`), which
-    takes the balance row last; the person is not added to the session."""
+    takes the balance row last; the person is not added to the session.
+
+    The statement runs on the session's `connection` rather than through the session: it
+    loads no ORM entity, and the ORM's execution and result handling around it cost more
+    than its compiled form's execution."""
     title = _first_title(staff, why.actor)
     _, event = outbox.row(_hired(staff, unit, title), subject=str(staff.id))
     entry = entry_fields(why)
@@ -102,9 +111,6 @@ async def _hire_in_one_statement(
     if title is not None:
         params |= prefixed("title", column_values(title))
     stmt = repository.hiring(title is not None, tuple(entry))
-    # Executed on the session's connection: the statement loads no ORM entity, and the ORM's
-    # execution and result handling around it cost more than its compiled form's execution.
-    connection = await session.connection()
     occupied: int | None = (await connection.execute(stmt, params)).scalar_one_or_none()
     if occupied is None:
         quota = await quotas.get(session, unit.id, staff.quota_type)
